@@ -1,0 +1,121 @@
+// Reads config.json, config.d/*.json (lexical order) and settings.json, and validates each file on its
+// own, so a broken file is named precisely and breaks only the tools it defines. Only JSON(C) is ever
+// read: a .js/.ts config would run code on the host.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { didYouMean } from '../suggest.js';
+import { parseJsonc } from './jsonc.js';
+import type { ShimPaths } from './paths.js';
+import { SettingsSchema, TOOL_FIELDS, TOOL_NAME_RE, ToolLayerSchema, type Settings, type ToolLayer } from './schema.js';
+
+/** The valid tools of one file, in the order files are layered. */
+export interface ConfigLayer {
+  file: string;
+  tools: Map<string, ToolLayer>;
+}
+
+/** A file that could not be used, the messages saying why, and the tool names it seems to define. */
+export interface FileProblem {
+  file: string;
+  messages: string[];
+  tools: string[];
+}
+
+export interface LoadedConfig {
+  layers: ConfigLayer[];
+  problems: FileProblem[];
+  settings: Settings;
+  settingsProblem?: FileProblem;
+}
+
+/** Lists the tool config files in layering order: config.json, then config.d/*.json sorted by name. */
+export function listConfigFiles(paths: ShimPaths): string[] {
+  const files = fs.existsSync(paths.configFile) ? [paths.configFile] : [];
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(paths.configDropInDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
+    const file = path.join(paths.configDropInDir, name);
+    if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) files.push(file);
+  }
+  return files;
+}
+
+function formatPath(keys: readonly PropertyKey[]): string {
+  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
+}
+
+/** Turns zod issues into "tool.key.path: message" lines. */
+export function formatIssues(prefix: PropertyKey[], error: z.ZodError, knownKeys: readonly string[]): string[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const hint = issue.path.length === 0 ? didYouMean(key, knownKeys) : undefined;
+        return `${formatPath([...prefix, ...issue.path, key])}: unknown key${hint ? ` (${hint})` : ''}`;
+      });
+    }
+    return [`${formatPath([...prefix, ...issue.path])}: ${issue.message}`];
+  });
+}
+
+function readJsonObject(file: string): { value?: Record<string, unknown>; salvaged: string[]; error?: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return { salvaged: [], error: `cannot read: ${(e as Error).message}` };
+  }
+  const { value, error } = parseJsonc(text);
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  const salvaged = isObject ? Object.keys(value) : [];
+  if (error) return { salvaged, error: `invalid JSON at ${error}` };
+  if (!isObject) return { salvaged, error: 'must be a JSON object keyed by tool name' };
+  return { value: value as Record<string, unknown>, salvaged };
+}
+
+/** Reads and validates one tool config file. */
+export function loadToolFile(file: string): ConfigLayer | FileProblem {
+  const { value, salvaged, error } = readJsonObject(file);
+  if (!value) return { file, messages: [error!], tools: salvaged.filter((t) => TOOL_NAME_RE.test(t)) };
+  const tools = new Map<string, ToolLayer>();
+  const messages: string[] = [];
+  for (const [name, raw] of Object.entries(value)) {
+    if (name === '$schema') continue;
+    if (!TOOL_NAME_RE.test(name)) {
+      messages.push(`${JSON.stringify(name)}: invalid tool name (letters, digits and . _ + -, starting with a letter or digit, at most 64)`);
+      continue;
+    }
+    const parsed = ToolLayerSchema.safeParse(raw);
+    if (parsed.success) tools.set(name, parsed.data);
+    else messages.push(...formatIssues([name], parsed.error, TOOL_FIELDS));
+  }
+  const names = Object.keys(value).filter((t) => TOOL_NAME_RE.test(t));
+  return messages.length ? { file, messages, tools: names } : { file, tools };
+}
+
+function loadSettings(file: string): { settings: Settings; problem?: FileProblem } {
+  if (!fs.existsSync(file)) return { settings: {} };
+  const { value, error } = readJsonObject(file);
+  if (!value) return { settings: {}, problem: { file, messages: [error!], tools: [] } };
+  const parsed = SettingsSchema.safeParse(value);
+  if (parsed.success) return { settings: parsed.data };
+  const keys = Object.keys(SettingsSchema.shape);
+  return { settings: {}, problem: { file, messages: formatIssues([], parsed.error, keys), tools: [] } };
+}
+
+/** Loads every config file; never throws for a bad file (problems are returned instead). */
+export function loadConfig(paths: ShimPaths): LoadedConfig {
+  const layers: ConfigLayer[] = [];
+  const problems: FileProblem[] = [];
+  for (const file of listConfigFiles(paths)) {
+    const result = loadToolFile(file);
+    if ('messages' in result) problems.push(result);
+    else layers.push(result);
+  }
+  const { settings, problem } = loadSettings(paths.settingsFile);
+  return { layers, problems, settings, ...(problem ? { settingsProblem: problem } : {}) };
+}

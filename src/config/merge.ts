@@ -1,0 +1,110 @@
+// Layers a tool's per-file configs into one ResolvedTool, field by field, remembering which file set
+// each field. Rules: scalars replace; `env` merges by key; arrays replace (never concatenate, so a
+// later file can always narrow what an earlier one granted).
+import path from 'node:path';
+import { ConfigError, UnknownToolError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
+import type { ConfigLayer, FileProblem, LoadedConfig } from './load.js';
+import type { MountConfig, ToolLayer } from './schema.js';
+
+export interface ResolvedTool {
+  name: string;
+  tool: string;
+  command: string;
+  mounts: MountConfig[];
+  env: Record<string, string>;
+  env_passthrough: string[];
+  workdir: string;
+  network: 'none' | 'bridge';
+  allowed_hosts: string[];
+  isolated: boolean;
+  ports: string[];
+  podman_args: string[];
+  /** Field (or `env.NAME`) → the file that set it; fields left at their default are absent. */
+  provenance: Record<string, string>;
+}
+
+/** Shows a config file relative to the config directory when it lives there. */
+export function displayFile(file: string, configDir: string): string {
+  const rel = path.relative(configDir, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
+}
+
+/** Formats a file's problems as "file: message" lines. */
+export function formatProblem(problem: FileProblem, configDir: string): string {
+  const file = displayFile(problem.file, configDir);
+  return problem.messages.map((m) => `${file}: ${m}`).join('\n');
+}
+
+/** Returns every tool name defined by a valid layer, sorted. */
+export function listToolNames(layers: readonly ConfigLayer[]): string[] {
+  return [...new Set(layers.flatMap((l) => [...l.tools.keys()]))].sort();
+}
+
+/** Merges the layers of one tool (pure); throws ConfigError when `tool` is never set. */
+export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], configDir: string): ResolvedTool {
+  const merged: ToolLayer = {};
+  const env: Record<string, string> = {};
+  const provenance: Record<string, string> = {};
+  const files: string[] = [];
+  for (const layer of layers) {
+    const part = layer.tools.get(name);
+    if (!part) continue;
+    const file = displayFile(layer.file, configDir);
+    files.push(file);
+    for (const [key, value] of Object.entries(part) as [keyof ToolLayer, unknown][]) {
+      if (value === undefined) continue;
+      if (key === 'env') {
+        for (const [k, v] of Object.entries(value as Record<string, string>)) {
+          env[k] = v;
+          provenance[`env.${k}`] = file;
+        }
+      } else {
+        (merged as Record<string, unknown>)[key] = value;
+      }
+      provenance[key] = file;
+    }
+  }
+  if (!merged.tool) {
+    throw new ConfigError(
+      `${name}: missing "tool" (the mise tool spec, e.g. "npm:${name}"), in ${files.join(', ')}`,
+      `add "tool" to the ${name} entry`,
+    );
+  }
+  return {
+    name,
+    tool: merged.tool,
+    command: merged.command ?? name,
+    mounts: merged.mounts ?? [],
+    env,
+    env_passthrough: merged.env_passthrough ?? [],
+    workdir: merged.workdir ?? '/workspace',
+    network: (merged.network as 'none' | 'bridge' | undefined) ?? 'none',
+    allowed_hosts: merged.allowed_hosts ?? [],
+    isolated: merged.isolated ?? false,
+    ports: merged.ports ?? [],
+    podman_args: merged.podman_args ?? [],
+    provenance,
+  };
+}
+
+/** Finds and merges one tool, refusing it when a file that mentions it is broken. */
+export function resolveTool(name: string, config: LoadedConfig, configDir: string): ResolvedTool {
+  const broken = config.problems.filter((p) => p.tools.includes(name));
+  if (broken.length) {
+    throw new ConfigError(
+      `the configuration of "${name}" is invalid:\n${broken.map((p) => formatProblem(p, configDir)).join('\n')}`,
+      'fix the file(s) above; other tools are not affected',
+    );
+  }
+  if (!config.layers.some((l) => l.tools.has(name))) {
+    const known = listToolNames(config.layers);
+    const hints = [didYouMean(name, known)];
+    if (config.problems.length) {
+      hints.push(`these files could not be read and may define it: ${config.problems.map((p) => displayFile(p.file, configDir)).join(', ')}`);
+    }
+    if (!known.length && !config.problems.length) hints.push(`add it to ${path.join(configDir, 'config.json')} (see config.sample.json)`);
+    throw new UnknownToolError(`unknown tool "${name}"`, hints.filter(Boolean).join('; ') || `known tools: ${known.join(', ')}`);
+  }
+  return mergeToolLayers(name, config.layers, configDir);
+}

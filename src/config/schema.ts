@@ -1,0 +1,108 @@
+// The config file format: what a user may write per tool and in settings.json, validated with zod.
+// Every object is strict, so a typo such as "netwrok" is an error and never silently changes a policy.
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Tool names: usable as a file name, a link name and (almost) a container name. */
+export const TOOL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
+/** Environment variable names shim accepts (no wildcards, no `=`, nothing podman would expand). */
+export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const NETWORK_REFUSALS: Record<string, string> = {
+  host: 'host networking shares the host network namespace (every local service and interface)',
+  private: 'use "none" or "bridge"',
+  pasta: 'use "bridge" for outbound network',
+  slirp4netns: 'use "bridge" for outbound network',
+  'container:': "joining another container's network escapes this tool's policy",
+  'ns:': "joining a network namespace escapes this tool's policy",
+};
+
+const noControlChars = (s: string) => !/[\0\r\n]/.test(s);
+const safeString = z.string().refine(noControlChars, 'must not contain NUL or line breaks');
+
+const toolSpec = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256)
+  .regex(/^[A-Za-z0-9@][^\s\0]*$/, 'must be a mise tool spec such as "npm:eslint" or "npm:eslint@9.12.0"');
+
+const command = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine(noControlChars, 'must not contain NUL or line breaks')
+  .refine((s) => !s.startsWith('-'), 'must not start with "-"');
+
+const containerPath = z
+  .string()
+  .refine(noControlChars, 'must not contain NUL or line breaks')
+  .refine((s) => s.startsWith('/'), 'must be absolute')
+  .refine((s) => path.posix.normalize(s) === s || path.posix.normalize(s) + '/' === s, 'must be normalised (no "..", "." or "//")')
+  .refine((s) => s !== '/', 'must not be "/"');
+
+export const MOUNT_OPTIONS = ['ro', 'rw', 'z', 'Z'] as const;
+const mountOptions = z
+  .string()
+  .refine(
+    (s) => s === '' || s.split(',').every((o) => (MOUNT_OPTIONS as readonly string[]).includes(o)),
+    `must be a comma-separated list of ${MOUNT_OPTIONS.join(', ')}`,
+  )
+  .refine((s) => !(s.split(',').includes('ro') && s.split(',').includes('rw')), 'must not contain both "ro" and "rw"');
+
+const mount = z.strictObject({
+  src: safeString.min(1, 'must not be empty'),
+  dst: containerPath,
+  opts: mountOptions.optional(),
+});
+
+const envName = z.string().regex(ENV_NAME_RE, 'must be a variable name (letters, digits, "_"; no wildcards)');
+const envValue = z
+  .union([z.string(), z.number(), z.boolean()], 'must be a string, number or boolean')
+  .transform(String)
+  .refine((s) => !s.includes('\0'), 'must not contain NUL');
+
+const network = z.string().superRefine((value, ctx) => {
+  if (value === 'none' || value === 'bridge') return;
+  const refusal = Object.entries(NETWORK_REFUSALS).find(([k]) => (k.endsWith(':') ? value.startsWith(k) : value === k));
+  ctx.addIssue({
+    code: 'custom',
+    message: `must be "none" or "bridge", got ${JSON.stringify(value)}${refusal ? `: ${refusal[1]}` : ''}`,
+  });
+});
+
+// host, or *.suffix, with an optional :port; lower-case DNS names only.
+const HOST_PATTERN_RE = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/;
+const allowedHost = z.string().regex(HOST_PATTERN_RE, 'must be a lower-case host name or "*.domain", optionally with ":port"');
+
+// [ip:][hostPort:]containerPort[/tcp|/udp]; ip may be IPv4 or [IPv6]; ranges as a-b.
+const PORT_RE = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:\d{1,5}(?:-\d{1,5})?)?:?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp|sctp))?$/;
+const port = z.string().regex(PORT_RE, 'must look like "8080", "8080:80" or "127.0.0.1:8080:80" (optionally "/udp")');
+
+/** One tool as written in one file: every field optional (later files override earlier ones). */
+export const ToolLayerSchema = z.strictObject({
+  tool: toolSpec.optional(),
+  command: command.optional(),
+  mounts: z.array(mount).optional(),
+  env: z.record(envName, envValue).optional(),
+  env_passthrough: z.array(envName).optional(),
+  workdir: containerPath.optional(),
+  network: network.optional(),
+  allowed_hosts: z.array(allowedHost).optional(),
+  isolated: z.boolean().optional(),
+  ports: z.array(port).optional(),
+  podman_args: z.array(safeString).optional(),
+});
+export type ToolLayer = z.output<typeof ToolLayerSchema>;
+export type MountConfig = z.output<typeof mount>;
+
+/** settings.json: what is not per tool. */
+export const SettingsSchema = z.strictObject({
+  $schema: z.string().optional(),
+  runtime: z.enum(['podman', 'docker']).optional(),
+  ca_bundle: safeString.min(1).optional(),
+  base_image: safeString.min(1).optional(),
+  image: safeString.min(1).optional(),
+});
+export type Settings = z.output<typeof SettingsSchema>;
+
+/** Field names of a tool, for "did you mean" hints and provenance. */
+export const TOOL_FIELDS = Object.keys(ToolLayerSchema.shape) as (keyof ToolLayer)[];

@@ -1,0 +1,57 @@
+// Typed launcher errors. Each carries the exit code main.ts uses and a hint that says what to do.
+// The wrapped tool's own exit status is never an error: it passes through unchanged.
+
+/** Exit codes, following the container runtimes' conventions (docker/podman run "Exit Status"). */
+export const ExitCode = {
+  usage: 2,
+  launcherFailed: 125,
+  cannotInvoke: 126,
+  notFound: 127,
+} as const;
+
+/** Base of every error shim reports to the user (no stack trace is shown for these). */
+export class ShimError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A config file is unreadable, is not valid JSON(C), or fails validation. */
+export class ConfigError extends ShimError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.launcherFailed, hint);
+  }
+}
+
+/** The command line itself is wrong (unknown command, bad tool name, missing argument). */
+export class UsageError extends ShimError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.usage, hint);
+  }
+}
+
+/** No tool of that name is configured. */
+export class UnknownToolError extends ShimError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.notFound, hint);
+  }
+}
+
+/** Neither podman nor docker (or not the requested one) could be found. */
+export class RuntimeNotFoundError extends ShimError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.notFound, hint);
+  }
+}
+
+/** The container runtime failed outside the tool: image build, install, or the runtime itself. */
+export class RuntimeError extends ShimError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.launcherFailed, hint);
+  }
+}

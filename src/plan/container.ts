@@ -1,0 +1,41 @@
+// Flags every shim container gets, run or install: removal on exit, an init process for signals,
+// no image pulls, no capabilities, no privilege gain, a read-only root with private tmpfs for /tmp and HOME.
+import type { RuntimeInfo } from '../host.js';
+import { CA_BUNDLE_DST, CONTAINER_HOME } from './env.js';
+import { LABEL_RUN, LABEL_TOOL } from './names.js';
+import { mountSpec } from './quote.js';
+
+/** Returns the common `run` flags for a container of the given name. */
+export function buildContainerBaseArgs(runtime: RuntimeInfo, name: string, tool: string, runId: string): string[] {
+  return [
+    'run',
+    '--rm',
+    '--init', // without an init, the tool is PID 1 and ignores SIGINT/SIGTERM
+    '--pull=never',
+    '--name',
+    name,
+    '--label',
+    `${LABEL_TOOL}=${tool}`,
+    '--label',
+    `${LABEL_RUN}=${runId}`,
+    '--cap-drop=all',
+    '--security-opt=no-new-privileges',
+    '--read-only',
+    '--tmpfs',
+    '/tmp:rw,nosuid,nodev,exec,size=1g,mode=1777',
+    '--tmpfs',
+    `${CONTAINER_HOME}:rw,nosuid,nodev,exec,size=512m,mode=1777`,
+    // podman copies the host's proxy variables into containers unless told not to
+    ...(runtime.name === 'podman' ? ['--http-proxy=false'] : []),
+  ];
+}
+
+/** Returns the read-only bind mount of the host CA bundle, when one is configured. */
+export function buildCaBundleArgs(caBundle: string | undefined): string[] {
+  return caBundle ? ['--mount', mountSpec(['type=bind', `src=${caBundle}`, `dst=${CA_BUNDLE_DST}`, 'ro'])] : [];
+}
+
+/** Returns the argv that removes a container left behind (after shim itself was signalled). */
+export function buildCleanupArgv(name: string): string[] {
+  return ['rm', '--force', name];
+}

@@ -1,0 +1,54 @@
+// The container's environment: exactly shim's own variables, the configured passthrough names that
+// are set on the host, and the configured values. Nothing else of the host enters.
+import type { ResolvedTool } from '../config/merge.js';
+import type { Env } from '../host.js';
+
+/** Where the CA bundle is mounted inside every container, and the variables that point tools at it. */
+export const CA_BUNDLE_DST = '/etc/shim/ca-bundle.crt';
+export const CA_BUNDLE_VARS = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
+
+/** The image's PATH, after the tool's own bin directories. */
+export const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const CONTAINER_HOME = '/home/shim';
+
+// Names whose values are never printed (SHIM_DEBUG, --dry-run).
+const SECRET_NAME_RE = /TOKEN|SECRET|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|API_?KEY|_KEY$|^AWS_|^AZURE_|AUTH/i;
+
+/** True when a variable's value must be redacted in anything shim prints. */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME_RE.test(name);
+}
+
+/** Returns the variables shim sets itself (HOME, PATH, CA bundle). */
+export function baseEnv(binPaths: readonly string[], caBundle: boolean): Record<string, string> {
+  const env: Record<string, string> = {
+    HOME: CONTAINER_HOME,
+    PATH: [...binPaths, IMAGE_PATH].join(':'),
+  };
+  if (caBundle) for (const name of CA_BUNDLE_VARS) env[name] = CA_BUNDLE_DST;
+  return env;
+}
+
+/** Merges base, passthrough (only names set on the host) and configured env; later wins. Also
+ *  returns the names whose values came from the host, which are always redacted. */
+export function buildToolEnv(
+  tool: ResolvedTool,
+  hostEnv: Env,
+  base: Record<string, string>,
+): { env: Record<string, string>; fromHost: string[] } {
+  const env = { ...base };
+  const fromHost: string[] = [];
+  for (const name of tool.env_passthrough) {
+    const value = hostEnv[name];
+    if (value === undefined) continue;
+    env[name] = value;
+    fromHost.push(name);
+  }
+  Object.assign(env, tool.env);
+  return { env, fromHost: fromHost.filter((n) => !(n in tool.env)) };
+}
+
+/** Returns `--env NAME=value` pairs (always with a value: a bare NAME would copy the runtime's own env). */
+export function buildEnvArgs(env: Record<string, string>): string[] {
+  return Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+}

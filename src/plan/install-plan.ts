@@ -1,0 +1,75 @@
+// Builds the install container for a tool: its own install volume read-write, network to reach
+// package registries, and nothing of the user's: no project mount, no env passthrough, no ports.
+// The tool's own command never runs here.
+import type { ResolvedTool } from '../config/merge.js';
+import type { HostEnv, RuntimeInfo } from '../host.js';
+import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs } from './container.js';
+import { baseEnv, buildEnvArgs } from './env.js';
+import { cacheVolume, containerName, toolVolume } from './names.js';
+import { mountSpec, shellQuote } from './quote.js';
+import { INSTALL_DIR } from './run-plan.js';
+import { splitToolSpec } from './tool-spec.js';
+
+/** The helper script baked into the image (containerfiles/install-tool.sh). */
+export const INSTALL_HELPER = '/usr/local/libexec/shim/install-tool';
+
+export interface InstallPlan {
+  tool: string;
+  spec: string;
+  runtime: RuntimeInfo;
+  argv: string[];
+  display: string;
+  containerName: string;
+  cleanupArgv: string[];
+}
+
+export interface InstallInputs {
+  tool: ResolvedTool;
+  host: HostEnv;
+  runtime: RuntimeInfo;
+  image: string;
+  caBundle?: string;
+  runId: string;
+}
+
+/** Builds the runtime command that installs a tool's mise spec into its volume. */
+export function buildInstallPlan(input: InstallInputs): InstallPlan {
+  const { tool, runtime, host } = input;
+  const name = containerName('install', tool.name, input.runId);
+  const argv = [
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId),
+    // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
+    ...(runtime.rootless ? [] : ['--user', `${host.uid}:${host.gid}`]),
+    '--network',
+    'bridge',
+    '--mount',
+    mountSpec(['type=volume', `src=${toolVolume(tool.name)}`, `dst=${INSTALL_DIR}`]),
+    '--mount',
+    mountSpec(['type=volume', `src=${cacheVolume(tool.name, tool.isolated)}`, `dst=${INSTALL_DIR}/cache`]),
+    ...buildCaBundleArgs(input.caBundle),
+    '--workdir',
+    '/tmp', // never a project directory: mise must not read a project's mise.toml here
+    ...buildEnvArgs(baseEnv([], Boolean(input.caBundle))),
+    input.image,
+    INSTALL_HELPER,
+    tool.tool,
+    splitToolSpec(tool.tool).name,
+  ];
+  return {
+    tool: tool.name,
+    spec: tool.tool,
+    runtime,
+    argv,
+    display: shellQuote([runtime.path, ...argv]),
+    containerName: name,
+    cleanupArgv: buildCleanupArgv(name),
+  };
+}
+
+/** Parses the helper's stdout ("version<TAB>bin:bin"), or returns undefined when it is malformed. */
+export function parseInstallOutput(stdout: string): { version: string; binPaths: string[] } | undefined {
+  const line = stdout.trim().split('\n').pop() ?? '';
+  const [version, bins] = line.split('\t');
+  if (!version || bins === undefined) return undefined;
+  return { version, binPaths: bins.split(':').filter(Boolean) };
+}

@@ -1,0 +1,48 @@
+// Mount sources and the --mount arguments for a tool's configured mounts.
+import path from 'node:path';
+import type { MountConfig } from '../config/schema.js';
+import type { RuntimeInfo } from '../host.js';
+import { ConfigError } from '../errors.js';
+import { mountSpec } from './quote.js';
+
+/** A configured mount whose source was checked on the host. */
+export interface MountFact {
+  config: MountConfig;
+  /** Path as written after expanding "~" and "." (for messages). */
+  expanded: string;
+  /** Real path on the host (symlinks resolved); this is what gets mounted. */
+  real: string;
+}
+
+/** Expands "." (the current directory), "~" and "~/…" (home); other relative paths are relative to cwd. */
+export function expandMountSource(src: string, cwd: string, home: string): string {
+  if (src === '~') return home;
+  if (src.startsWith('~/')) return path.join(home, src.slice(2));
+  if (src.startsWith('~')) {
+    throw new ConfigError(`mount source ${JSON.stringify(src)}: "~user" paths are not supported`, 'write the absolute path instead');
+  }
+  return path.resolve(cwd, src);
+}
+
+function parseOptions(opts: string | undefined): Set<string> {
+  return new Set((opts ?? '').split(',').filter(Boolean));
+}
+
+/** Returns the --mount arguments for the configured mounts, in order. */
+export function buildMountArgs(mounts: readonly MountFact[], runtime: RuntimeInfo, toolName: string): string[] {
+  const args: string[] = [];
+  mounts.forEach((m, i) => {
+    const opts = parseOptions(m.config.opts);
+    const fields = ['type=bind', `src=${m.real}`, `dst=${m.config.dst}`];
+    if (opts.has('ro')) fields.push('ro');
+    for (const [opt, label] of [['z', 'shared'], ['Z', 'private']] as const) {
+      if (!opts.has(opt)) continue;
+      if (runtime.name !== 'podman') {
+        throw new ConfigError(`${toolName}.mounts[${i}].opts: "${opt}" (SELinux relabel) is only supported with podman`, 'remove it, or use podman');
+      }
+      fields.push(`relabel=${label}`);
+    }
+    args.push('--mount', mountSpec(fields));
+  });
+  return args;
+}

@@ -1,0 +1,28 @@
+// Names of the containers and volumes shim creates, derived from tool names.
+import { createHash } from 'node:crypto';
+
+// Container and volume names allow [A-Za-z0-9_.-]; tool names may also hold "+", which is replaced and
+// disambiguated with a short hash so "a+b" and "a_b" never share a volume.
+function safeName(tool: string): string {
+  if (!tool.includes('+')) return tool;
+  return `${tool.replaceAll('+', '_')}-${createHash('sha256').update(tool).digest('hex').slice(0, 6)}`;
+}
+
+/** The volume holding a tool's mise install tree (read-write at install, read-only at run). */
+export function toolVolume(tool: string): string {
+  return `shim-tool-${safeName(tool)}`;
+}
+
+/** The download cache volume used at install time: shared unless the tool is isolated. */
+export function cacheVolume(tool: string, isolated: boolean): string {
+  return isolated ? `shim-cache-${safeName(tool)}` : 'shim-cache';
+}
+
+/** A unique container name for one run or install of a tool. */
+export function containerName(kind: 'run' | 'install', tool: string, runId: string): string {
+  return kind === 'run' ? `shim-${safeName(tool)}-${runId}` : `shim-install-${safeName(tool)}-${runId}`;
+}
+
+/** Labels put on every container shim starts. */
+export const LABEL_TOOL = 'io.shim.tool';
+export const LABEL_RUN = 'io.shim.run';

@@ -1,0 +1,80 @@
+// The seam between deciding and doing: builds the complete runtime command for one tool run.
+// Pure: no file system, no clock, no process.*; every flag shim passes is decided here.
+import type { ResolvedTool } from '../config/merge.js';
+import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
+import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs } from './container.js';
+import { baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
+import { buildIdentityArgs } from './identity.js';
+import { buildMountArgs, type MountFact } from './mounts.js';
+import { containerName, toolVolume } from './names.js';
+import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts } from './network.js';
+import { mountSpec, shellQuote } from './quote.js';
+
+/** Where the tool's install volume is mounted (read-only) in the run container. */
+export const INSTALL_DIR = '/mise';
+
+export interface RunInputs {
+  tool: ResolvedTool;
+  host: HostEnv;
+  runtime: RuntimeInfo;
+  image: string;
+  /** Bin directories of the installed tool, recorded at install time. */
+  binPaths: readonly string[];
+  mounts: readonly MountFact[];
+  caBundle?: string;
+  args: readonly string[];
+  runId: string;
+}
+
+export interface RunPlan {
+  tool: string;
+  runtime: RuntimeInfo;
+  /** Arguments for the runtime binary. */
+  argv: string[];
+  /** The same command, shell-quoted, with secret values redacted. */
+  display: string;
+  containerName: string;
+  /** Runs only when shim was signalled, to make sure no container of the run is left. */
+  cleanupArgv: string[];
+  warnings: string[];
+}
+
+/** Redacts the value of every `--env NAME=value` whose name is secret-looking or came from the host. */
+export function redactArgv(argv: readonly string[], hidden: ReadonlySet<string>): string[] {
+  return argv.map((arg, i) => {
+    if (argv[i - 1] !== '--env') return arg;
+    const name = arg.slice(0, arg.indexOf('='));
+    return hidden.has(name) || isSecretName(name) ? `${name}=***` : arg;
+  });
+}
+
+/** Builds the runtime command for running a tool with the given arguments. */
+export function buildRunPlan(input: RunInputs): RunPlan {
+  const { tool, host, runtime } = input;
+  const name = containerName('run', tool.name, input.runId);
+  const network = decideNetwork(tool, envFlag(host.env, 'SHIM_ALLOW_NETWORK'));
+  const ports = planPorts(tool, parseExtraPorts(host.env.SHIM_EXTRA_PORTS), network.mode);
+  const { env, fromHost } = buildToolEnv(tool, host.env, baseEnv(input.binPaths, Boolean(input.caBundle)));
+  const interactive = host.stdinIsTTY && host.stdoutIsTTY;
+
+  const argv = [
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId),
+    // -i forwards piped stdin; -t only when both ends are terminals, so redirected output stays clean
+    interactive ? '-it' : '-i',
+    ...buildIdentityArgs(runtime, host.uid, host.gid),
+    ...buildNetworkArgs(network.mode, ports),
+    '--mount',
+    mountSpec(['type=volume', `src=${toolVolume(tool.name)}`, `dst=${INSTALL_DIR}`, 'ro']),
+    ...buildCaBundleArgs(input.caBundle),
+    ...buildMountArgs(input.mounts, runtime, tool.name),
+    '--workdir',
+    tool.workdir,
+    ...buildEnvArgs(env),
+    ...tool.podman_args,
+    input.image,
+    tool.command,
+    ...input.args,
+  ];
+  const display = shellQuote([runtime.path, ...redactArgv(argv, new Set(fromHost))]);
+  return { tool: tool.name, runtime, argv, display, containerName: name, cleanupArgv: buildCleanupArgv(name), warnings: network.warnings };
+}
