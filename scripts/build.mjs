@@ -10,6 +10,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // prefer ESM builds: jsonc-parser's UMD build hides its requires from the bundler
+  mainFields: ['module', 'main'],
   minifySyntax: true,
   legalComments: 'none',
   define: { __SHIM_VERSION__: JSON.stringify(pkg.version) },

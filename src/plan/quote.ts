@@ -1,6 +1,5 @@
 // Quoting for the two places argv values are embedded in a string: --mount's CSV fields, and the
 // paste-safe command line shown by SHIM_DEBUG and --dry-run.
-import { quote } from 'shell-quote';
 
 /** Joins key=value fields for --mount, CSV-quoting any field with a comma or quote (podman and
  *  docker parse --mount as CSV), so a directory named "a,dst=/x" cannot inject a field. */
@@ -10,5 +9,5 @@ export function mountSpec(fields: readonly string[]): string {
 
 /** Returns a shell command line that reproduces argv exactly when pasted. */
 export function shellQuote(argv: readonly string[]): string {
-  return quote([...argv]);
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(' ');
 }

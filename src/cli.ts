@@ -1,0 +1,105 @@
+// The `shim` command line (commander). Tool links never come here: main.ts dispatches them first, so
+// through a link shim takes no options at all.
+import { Command, CommanderError } from 'commander';
+import type { App } from './app.js';
+import { listTools } from './commands/list.js';
+import { linkDown, linkUp } from './commands/links.js';
+import { installTools, prune, rebuild } from './commands/maintenance.js';
+import { runTool } from './commands/run.js';
+
+const HELP_AFTER = `
+Examples:
+  shim up                       link every configured tool into ~/.local/bin (or $SHIM_BIN_DIR)
+  eslint .                      then run a tool through its link, sandboxed
+  shim run prettier --check .   or explicitly; every argument after the tool name is the tool's
+  shim run --dry-run eslint .   print the exact runtime command without running it
+  shim list                     configured tools, their network mode and installed version
+
+Configuration:
+  $XDG_CONFIG_HOME/shim/config.json, then config.d/*.json in lexical order (JSON with comments).
+  Later files override earlier ones field by field; env merges by key; arrays replace.
+  settings.json in the same directory holds global settings (runtime, ca_bundle, base_image, image).
+
+Environment:
+  SHIM_RUNTIME         podman or docker (default: podman when found, else docker)
+  SHIM_IMAGE           run tools in this image instead of shim's own (never built by shim)
+  SHIM_BASE_IMAGE      base image for shim's own image (default debian:bookworm-slim)
+  SHIM_CA_BUNDLE       host CA bundle mounted read-only into every container
+  SHIM_DEBUG           print the exact runtime command (secret values redacted)
+  SHIM_ALLOW_NETWORK   give a tool with network "none" full network for this run (warns)
+  SHIM_EXTRA_PORTS     extra port mappings, comma-separated (published on 127.0.0.1)
+  SHIM_BIN_DIR         where "up" puts links (default ~/.local/bin)
+
+Exit status:
+  the tool's own status; 128+N when it died of signal N; 2 usage error;
+  125 shim or the runtime failed; 126 cannot invoke; 127 tool or runtime not found.
+`;
+
+/** Builds the program; `setStatus` receives the exit status of the command that ran. */
+export function createProgram(app: App, setStatus: (code: number) => void): Command {
+  const program = new Command('shim');
+  program
+    .description('Run developer tools in podman or docker containers with exactly the access you declare.')
+    .version(app.host.version, '-V, --version', 'print the version')
+    .enablePositionalOptions()
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ writeOut: app.stdout, writeErr: (t) => app.reporter.raw(t) })
+    .addHelpText('after', HELP_AFTER);
+
+  program
+    .command('run')
+    .description('run a configured tool; every argument after the tool name is passed to it unchanged')
+    .argument('<tool>', 'tool name')
+    .argument('[args...]', 'arguments for the tool')
+    .option('--dry-run', 'print the runtime command and exit without running anything')
+    .passThroughOptions()
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (tool: string, args: string[], opts: { dryRun?: boolean }) => setStatus(await runTool(app, tool, args, { dryRun: opts.dryRun })));
+
+  program
+    .command('list')
+    .description('list configured tools (tools of a broken file are left out and the file is named)')
+    .action(() => setStatus(listTools(app)));
+  program
+    .command('up')
+    .description('create a link named after each tool in the bin dir, pointing at shim')
+    .action(() => setStatus(linkUp(app)));
+  program
+    .command('down')
+    .description('remove every link in the bin dir that points at shim')
+    .action(() => setStatus(linkDown(app)));
+  program
+    .command('install')
+    .description('install tools into their volumes now (all tools when none is named)')
+    .argument('[tools...]', 'tool names')
+    .option('--force', 'reinstall even when installed')
+    .action(async (tools: string[], opts: { force?: boolean }) => setStatus(await installTools(app, tools, Boolean(opts.force))));
+  program
+    .command('rebuild')
+    .description("rebuild shim's image from containerfiles/")
+    .action(async () => setStatus(await rebuild(app)));
+  program
+    .command('prune')
+    .description('remove the download cache volumes (installed tools keep working)')
+    .action(async () => setStatus(await prune(app)));
+  return program;
+}
+
+/** Runs the CLI and returns the exit status; commander's own errors become 2 (0 for help/version). */
+export async function runCli(app: App, argv: readonly string[]): Promise<number> {
+  let status = 0;
+  const program = createProgram(app, (code) => (status = code));
+  if (!argv.length) {
+    app.reporter.raw(program.helpInformation());
+    return 2;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (!(e instanceof CommanderError)) throw e;
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  return status;
+}

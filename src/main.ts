@@ -1,0 +1,63 @@
+// Entry point: gathers host facts once, dispatches a tool link (argv0 is a tool name) before any
+// parser is loaded, otherwise runs the CLI; the single place that turns errors into exit codes.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.js';
+import { ExitCode, ShimError } from './errors.js';
+import type { HostEnv } from './host.js';
+import { colorLevel, createReporter } from './report.js';
+
+declare const __SHIM_VERSION__: string | undefined;
+
+function gatherHost(): HostEnv {
+  // dist/shim.mjs (bundled) or src/main.ts (tests): the package root is one level up either way
+  const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const entry = path.join(packageRoot, 'bin', 'shim.js');
+  const user = os.userInfo();
+  return {
+    cwd: process.cwd(),
+    home: process.env.HOME || user.homedir,
+    uid: user.uid,
+    gid: user.gid,
+    env: process.env,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    arch: process.arch,
+    shimEntry: fs.existsSync(entry) ? fs.realpathSync(entry) : entry,
+    packageRoot,
+    version: typeof __SHIM_VERSION__ === 'string' ? __SHIM_VERSION__ : '0.0.0-dev',
+  };
+}
+
+/** The tool name when shim was invoked through a link, else undefined. */
+export function linkedToolName(argv1: string | undefined): string | undefined {
+  const base = path.basename(argv1 ?? 'shim');
+  return base === 'shim' || base === 'shim.js' || base === 'shim.mjs' || base === 'main.ts' ? undefined : base;
+}
+
+async function main(): Promise<number> {
+  const host = gatherHost();
+  const reporter = createReporter((t) => process.stderr.write(t), colorLevel(host.env, host.stderrIsTTY));
+  const app = createApp(host, reporter, (t) => process.stdout.write(t));
+  try {
+    const tool = linkedToolName(process.argv[1]);
+    if (tool !== undefined) {
+      const { runTool } = await import('./commands/run.js');
+      return await runTool(app, tool, process.argv.slice(2));
+    }
+    const { runCli } = await import('./cli.js');
+    return await runCli(app, process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ShimError) {
+      reporter.error(e.message, e.hint);
+      return e.exitCode;
+    }
+    reporter.error(`internal error: ${(e as Error)?.stack ?? String(e)}`, 'this is a bug in shim; please report it with the command you ran');
+    return ExitCode.launcherFailed;
+  }
+}
+
+process.exitCode = await main();
