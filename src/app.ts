@@ -37,11 +37,21 @@ export function createApp(host: HostEnv, reporter: Reporter, stdout: (text: stri
     stdout,
     config: () => (config ??= loadConfig(paths)),
     runtime: () => (runtime ??= detectRuntime(host, settingsOrThrow(app), paths.binDir)),
-    runtimeEnv: () => Object.fromEntries(Object.entries(host.env).filter((e): e is [string, string] => e[1] !== undefined)),
+    runtimeEnv: () => runtimeEnv(host.env),
     caBundle: () => resolveCaBundle(app),
     newRunId: () => randomBytes(4).toString('hex'),
   };
   return app;
+}
+
+/** The runtime's own environment: the host's, plus the sbin directories a minimal PATH may lack
+ *  (netavark and slirp4netns call iptables and ip from there). Containers never inherit it. */
+export function runtimeEnv(env: HostEnv['env']): Record<string, string> {
+  const out = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  const dirs = (out.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');
+  for (const d of ['/usr/local/sbin', '/usr/sbin', '/sbin']) if (!dirs.includes(d)) dirs.push(d);
+  out.PATH = dirs.join(':');
+  return out;
 }
 
 /** Settings are needed by every command that runs something: a broken settings.json stops them. */

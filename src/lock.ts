@@ -4,16 +4,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+// A lock without a readable pid is its owner's first moments (alive if recent) or a crash's leftover.
+function recent(dir: string): boolean {
+  const stat = fs.statSync(dir, { throwIfNoEntry: false });
+  return stat !== undefined && Date.now() - stat.mtimeMs < 10_000;
+}
+
 function ownerAlive(dir: string): boolean {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
   } catch {
-    // the owner is between mkdir and writing its pid (alive if that was recent), or the lock just went away
-    const stat = fs.statSync(dir, { throwIfNoEntry: false });
-    return stat !== undefined && Date.now() - stat.mtimeMs < 10_000;
+    return recent(dir);
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (!Number.isInteger(pid) || pid <= 0) return recent(dir);
   try {
     process.kill(pid, 0);
     return true;
@@ -42,7 +46,7 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>, onWait?: ()
     await sleep(200);
   }
   try {
-    fs.writeFileSync(path.join(dir, 'pid'), String(process.pid));
+    writeFileAtomic(path.join(dir, 'pid'), String(process.pid));
     return await fn();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -63,7 +63,7 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   for (const w of plan.warnings) app.reporter.warn(w);
   if (app.host.env.SHIM_DEBUG) app.reporter.info(`run command: ${plan.display}`);
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
-  const status = await runForeground({ file: runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv, onTerminal);
+  const status = await runForeground({ file: runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan, onTerminal);
   if (status === 125) await diagnoseLaunchFailure(app, ctx, image, stampFile);
   return status;
 }

@@ -58,7 +58,9 @@ export function formatIssues(prefix: PropertyKey[], error: z.ZodError, knownKeys
         return `${formatPath([...prefix, ...issue.path, key])}: unknown key${hint ? ` (${hint})` : ''}`;
       });
     }
-    return [`${formatPath([...prefix, ...issue.path])}: ${issue.message}`];
+    // zod reports a bad record key as "Invalid key in record"; the key's own message says what is wrong
+    const inner = issue.code === 'invalid_key' ? issue.issues[0]?.message : undefined;
+    return [`${formatPath([...prefix, ...issue.path])}: ${inner ?? issue.message}`];
   });
 }
 

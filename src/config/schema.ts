@@ -2,6 +2,7 @@
 // Every object is strict, so a typo such as "netwrok" is an error and never silently changes a policy.
 import path from 'node:path';
 import { z } from 'zod';
+import { parsePortSpec } from './ports.js';
 
 /** Tool names: usable as a file name, a link name and (almost) a container name. */
 export const TOOL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
@@ -71,11 +72,12 @@ const network = z.string().superRefine((value, ctx) => {
 
 // host, or *.suffix, with an optional :port; lower-case DNS names only.
 const HOST_PATTERN_RE = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/;
-const allowedHost = z.string().regex(HOST_PATTERN_RE, 'must be a lower-case host name or "*.domain", optionally with ":port"');
+const allowedHost = z
+  .string()
+  .regex(HOST_PATTERN_RE, 'must be a lower-case host name or "*.domain", optionally with ":port"')
+  .refine((s) => !s.includes(':') || (Number(s.split(':')[1]) >= 1 && Number(s.split(':')[1]) <= 65535), 'port must be 1-65535');
 
-// [ip:][hostPort:]containerPort[/tcp|/udp]; ip may be IPv4 or [IPv6]; ranges as a-b.
-const PORT_RE = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:\d{1,5}(?:-\d{1,5})?)?:?\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp|sctp))?$/;
-const port = z.string().regex(PORT_RE, 'must look like "8080", "8080:80" or "127.0.0.1:8080:80" (optionally "/udp")');
+const port = z.string().refine((s) => parsePortSpec(s) !== undefined, 'must look like "8080", "8080:80" or "127.0.0.1:8080:80" (optionally "/udp"), with ports 1-65535');
 
 /** One tool as written in one file: every field optional (later files override earlier ones). */
 export const ToolLayerSchema = z.strictObject({

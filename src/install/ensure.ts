@@ -30,7 +30,7 @@ async function install(ctx: InstallContext, tool: ResolvedTool, why: string): Pr
   if (!parsed) {
     ctx.reporter.raw(out.stderr.trim().split('\n').slice(-30).join('\n'));
     throw new RuntimeError(
-      `installing ${tool.name} (${tool.tool}) failed (exit ${out.exitCode}); mise's output is above`,
+      `installing ${tool.name} (${tool.tool}) failed (exit ${out.exitCode}); its output is above`,
       `check the spec "${tool.tool}" and that the package registry is reachable; run "shim install ${tool.name}" to retry`,
     );
   }

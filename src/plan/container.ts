@@ -35,6 +35,18 @@ export function buildCaBundleArgs(caBundle: string | undefined): string[] {
   return caBundle ? ['--mount', mountSpec(['type=bind', `src=${caBundle}`, `dst=${CA_BUNDLE_DST}`, 'ro'])] : [];
 }
 
+/** Signals shim forwards to the tool. */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type ForwardedSignal = (typeof FORWARDED_SIGNALS)[number];
+
+/** Returns, per forwarded signal, the argv that delivers it to the container through the runtime.
+ *  Signalling the runtime client instead loses the exit status on rootless podman 4.3 (its client
+ *  re-executes itself in a user namespace and the copy dies with "container not running"). */
+export function buildSignalArgv(name: string): Record<ForwardedSignal, string[]> {
+  const argv = (sig: string) => ['kill', '--signal', sig.replace(/^SIG/, ''), name];
+  return { SIGINT: argv('SIGINT'), SIGTERM: argv('SIGTERM'), SIGHUP: argv('SIGHUP') };
+}
+
 /** Returns the argv that removes a container left behind (after shim itself was signalled). */
 export function buildCleanupArgv(name: string): string[] {
   return ['rm', '--force', name];

@@ -68,7 +68,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
 
 /** Parses the helper's stdout ("version<TAB>bin:bin"), or returns undefined when it is malformed. */
 export function parseInstallOutput(stdout: string): { version: string; binPaths: string[] } | undefined {
-  const line = stdout.trim().split('\n').pop() ?? '';
+  const line = stdout.replace(/\n+$/, '').split('\n').pop() ?? '';
   const [version, bins] = line.split('\t');
   if (!version || bins === undefined) return undefined;
   return { version, binPaths: bins.split(':').filter(Boolean) };

@@ -1,14 +1,14 @@
 // Network mode and published ports. Default is no network at all; "bridge" is an explicit opt-in.
 import type { ResolvedTool } from '../config/merge.js';
+import { parsePortSpec } from '../config/ports.js';
 import { ConfigError } from '../errors.js';
 
-const PORT_SPEC_RE = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(?:(\d{1,5}(?:-\d{1,5})?)?:)?(\d{1,5}(?:-\d{1,5})?)(\/(?:tcp|udp|sctp))?$/;
 
 /** Returns `-p` value with 127.0.0.1 as the bind address unless one is given ("8080:80" → "127.0.0.1:8080:80"). */
 export function normalizePort(spec: string, where: string): string {
-  const m = PORT_SPEC_RE.exec(spec);
-  if (!m) throw new ConfigError(`${where}: ${JSON.stringify(spec)} is not a port mapping`, 'write "8080", "8080:80" or "127.0.0.1:8080:80"');
-  const [, ip, hostPort, containerPort, proto] = m;
+  const parsed = parsePortSpec(spec);
+  if (!parsed) throw new ConfigError(`${where}: ${JSON.stringify(spec)} is not a port mapping (ports are 1-65535)`, 'write "8080", "8080:80" or "127.0.0.1:8080:80"');
+  const { ip, hostPort, containerPort, proto } = parsed;
   return `${ip ?? '127.0.0.1'}:${hostPort ?? ''}:${containerPort}${proto ?? ''}`;
 }
 

@@ -2,7 +2,7 @@
 // Pure: no file system, no clock, no process.*; every flag shim passes is decided here.
 import type { ResolvedTool } from '../config/merge.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
-import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs } from './container.js';
+import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildSignalArgv, type ForwardedSignal } from './container.js';
 import { baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
 import { buildIdentityArgs } from './identity.js';
 import { buildMountArgs, type MountFact } from './mounts.js';
@@ -36,6 +36,8 @@ export interface RunPlan {
   containerName: string;
   /** Runs only when shim was signalled, to make sure no container of the run is left. */
   cleanupArgv: string[];
+  /** Delivers a forwarded signal to the container (see buildSignalArgv). */
+  signalArgv: Record<ForwardedSignal, string[]>;
   warnings: string[];
 }
 
@@ -76,5 +78,5 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...input.args,
   ];
   const display = shellQuote([runtime.path, ...redactArgv(argv, new Set(fromHost))]);
-  return { tool: tool.name, runtime, argv, display, containerName: name, cleanupArgv: buildCleanupArgv(name), warnings: network.warnings };
+  return { tool: tool.name, runtime, argv, display, containerName: name, cleanupArgv: buildCleanupArgv(name), signalArgv: buildSignalArgv(name), warnings: network.warnings };
 }

@@ -8,7 +8,10 @@ export interface ToolSpec {
 
 /** Returns the name and optional version of a mise tool spec. */
 export function splitToolSpec(spec: string): ToolSpec {
-  const colon = spec.indexOf(':');
+  // a backend prefix ("npm:") comes before any "@"; a colon after an "@" belongs to the version
+  const firstAt = spec.indexOf('@');
+  const firstColon = spec.indexOf(':');
+  const colon = firstAt !== -1 && firstColon > firstAt ? -1 : firstColon;
   const rest = colon === -1 ? spec : spec.slice(colon + 1);
   const at = rest.lastIndexOf('@');
   // an "@" at the start of the package part is an npm scope, not a version separator

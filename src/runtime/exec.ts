@@ -33,20 +33,30 @@ function statusOf(result: Result): number {
   return signal ? 128 + signal : ExitCode.launcherFailed;
 }
 
+/** How the runtime is told about signals and cleans up after them (argv from the planner). */
+export interface SignalPlan {
+  signalArgv: Record<(typeof FORWARDED)[number], readonly string[]>;
+  cleanupArgv: readonly string[];
+}
+
 /**
  * Runs the tool's container in the foreground and returns its exit status (128+N after a signal).
- * SIGTERM and SIGHUP are forwarded to the runtime, which passes them to the tool. SIGINT is forwarded
- * only when shim has no terminal: on a terminal, Ctrl-C already reaches the runtime (same process
- * group) and a second copy would make the tool see two interrupts. After any signal, `cleanup` runs so
- * that no container of the run is left behind.
+ * A forwarded signal is delivered through the runtime's `kill` (falling back to signalling the client
+ * when the container does not exist yet). SIGINT is forwarded only when shim has no terminal: on a
+ * terminal, Ctrl-C already reaches the runtime (same process group) and a second copy would make the
+ * tool see two interrupts. After any signal the cleanup runs, so no container of the run is left.
  */
-export async function runForeground(cmd: Command, cleanup: readonly string[], onTerminal: boolean): Promise<number> {
+export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean): Promise<number> {
   const child = execa(cmd.file, cmd.argv, { env: cmd.env, extendEnv: false, stdio: 'inherit', reject: false, cleanup: false });
+  const quiet = (argv: readonly string[]) => execa(cmd.file, argv, { env: cmd.env, extendEnv: false, stdio: 'ignore', reject: false });
   let signalled = false;
   const handlers = FORWARDED.map((sig) => {
     const handler = () => {
       signalled = true;
-      if (sig !== 'SIGINT' || !onTerminal) child.kill(sig);
+      if (sig === 'SIGINT' && onTerminal) return;
+      void quiet(signals.signalArgv[sig]).then((r) => {
+        if (r.exitCode !== 0) child.kill(sig);
+      });
     };
     process.on(sig, handler);
     return [sig, handler] as const;
@@ -55,7 +65,7 @@ export async function runForeground(cmd: Command, cleanup: readonly string[], on
     const result = await child;
     const failure = launchFailure(cmd, result);
     if (failure) throw failure;
-    if (signalled) await execa(cmd.file, cleanup, { env: cmd.env, extendEnv: false, stdio: 'ignore', reject: false });
+    if (signalled) await quiet(signals.cleanupArgv);
     return statusOf(result);
   } finally {
     for (const [sig, handler] of handlers) process.off(sig, handler);

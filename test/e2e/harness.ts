@@ -1,0 +1,100 @@
+// A sandboxed shim installation for end-to-end tests: its own config, state, cache and bin dirs, tool
+// links made by `shim up`, and a runner that invokes the links as a real user would (as root with
+// rootful podman or docker, or as the unprivileged CI user with rootless podman).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+export const SHIM = path.join(REPO, 'bin', 'shim.js');
+/** The unprivileged user for rootless podman (created by .ci/setup-containers.sh). */
+export const CI_USER = process.env.SHIM_CI_USER ?? 'shimci';
+
+export type Flavour = 'podman' | 'docker' | 'rootless';
+
+export interface Sandbox {
+  flavour: Flavour;
+  root: string;
+  bin: string;
+  project: string;
+  uid: number;
+  env: Record<string, string>;
+  /** Runs argv[0] from the sandbox bin dir (a tool link), or `shim` itself, in `cwd` (default: project). */
+  run(argv: string[], opts?: { input?: string; env?: Record<string, string>; cwd?: string }): ResultPromise<{ reject: false }>;
+  runtime(args: string[]): Promise<{ exitCode?: number; stdout: string; stderr: string }>;
+}
+
+function userIds(name: string): { uid: number; gid: number; home: string } {
+  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new Error(`user ${name} does not exist: run .ci/setup-containers.sh first`);
+  const [, , uid, gid, , home] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid), home: home! };
+}
+
+/** Creates a sandbox with the given tools config; fails (never skips) when the runtime is missing. */
+export async function createSandbox(flavour: Flavour, tools: Record<string, unknown>): Promise<Sandbox> {
+  const runtimeName = flavour === 'docker' ? 'docker' : 'podman';
+  const probe = await execa(runtimeName, ['info'], { reject: false });
+  if (probe.exitCode !== 0) throw new Error(`${runtimeName} is not usable here (run .ci/setup-containers.sh): ${probe.stderr}`);
+
+  const rootless = flavour === 'rootless';
+  const user = rootless ? userIds(CI_USER) : { uid: process.getuid!(), gid: process.getgid!(), home: os.homedir() };
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `shim-e2e-${flavour}-`));
+  const dirs = { config: path.join(root, 'config'), state: path.join(root, 'state'), cache: path.join(root, 'cache'), bin: path.join(root, 'bin'), project: path.join(root, 'project') };
+  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+  fs.mkdirSync(path.join(dirs.config, 'shim'));
+  fs.writeFileSync(path.join(dirs.config, 'shim', 'config.json'), JSON.stringify(tools, null, 2));
+  if (rootless) await execa('chown', ['-R', `${user.uid}:${user.gid}`, root]);
+
+  const env: Record<string, string> = {
+    // no sbin directories, like a normal user's PATH: shim must still give the runtime what it needs
+    PATH: `${dirs.bin}:/usr/local/bin:/usr/bin:/bin`,
+    HOME: user.home,
+    LANG: 'C.UTF-8',
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_STATE_HOME: dirs.state,
+    XDG_CACHE_HOME: dirs.cache,
+    SHIM_BIN_DIR: dirs.bin,
+    SHIM_RUNTIME: runtimeName,
+    ...(process.env.SHIM_CA_BUNDLE ? { SHIM_CA_BUNDLE: process.env.SHIM_CA_BUNDLE } : {}),
+    ...(process.env.SHIM_BASE_IMAGE ? { SHIM_BASE_IMAGE: process.env.SHIM_BASE_IMAGE } : {}),
+    ...(rootless ? { USER: CI_USER, LOGNAME: CI_USER } : {}),
+  };
+  // setpriv execs (no extra process in between), so signals sent to the child reach shim itself
+  const asUser = (argv: string[]) => (rootless ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...argv] : argv);
+
+  const sandbox: Sandbox = {
+    flavour,
+    root,
+    bin: dirs.bin,
+    project: dirs.project,
+    uid: user.uid,
+    env,
+    run(argv, opts = {}) {
+      const [first, ...rest] = argv;
+      const file = first === 'shim' ? SHIM : path.join(dirs.bin, first!);
+      const [cmd, ...args] = asUser([file, ...rest]);
+      return execa(cmd!, args, {
+        cwd: opts.cwd ?? dirs.project,
+        env: { ...env, ...opts.env },
+        extendEnv: false,
+        reject: false,
+        stripFinalNewline: false,
+        ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' as const }),
+      });
+    },
+    async runtime(args) {
+      const [cmd, ...rest] = asUser([runtimeName, ...args]);
+      const r = await execa(cmd!, rest, { reject: false, env: { ...env, PATH: '/usr/local/bin:/usr/bin:/bin' }, extendEnv: false, cwd: '/' });
+      return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
+  };
+  const up = await sandbox.run(['shim', 'up']);
+  if (up.exitCode !== 0) throw new Error(`shim up failed: ${up.stderr}`);
+  return sandbox;
+}
+
+export function removeSandbox(sandbox: Sandbox | undefined): void {
+  if (sandbox) fs.rmSync(sandbox.root, { recursive: true, force: true });
+}

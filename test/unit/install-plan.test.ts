@@ -1,0 +1,114 @@
+import { describe, it, expect } from 'vitest';
+import { buildInstallPlan, parseInstallOutput, INSTALL_HELPER } from '../../src/plan/install-plan.js';
+import { IMAGE, afterImage, beforeImage, docker, installInputs, makeHost, makeTool, rootfulPodman, rootlessPodman, valuesOf } from './fixtures.js';
+
+const plan = (o: Parameters<typeof installInputs>[0] = {}) => buildInstallPlan(installInputs(o));
+
+describe('buildInstallPlan', () => {
+  it('uses the common base flags and an install container name', () => {
+    const p = plan({ runId: 'abc' });
+    expect(p.argv.slice(0, 4)).toEqual(['run', '--rm', '--init', '--pull=never']);
+    expect(p.containerName).toBe('shim-install-eslint-abc');
+    expect(valuesOf(p.argv, '--name')).toEqual(['shim-install-eslint-abc']);
+    expect(p.cleanupArgv).toEqual(['rm', '--force', 'shim-install-eslint-abc']);
+    expect(p.argv).toContain('--cap-drop=all');
+    expect(p.argv).toContain('--read-only');
+  });
+
+  it('mounts the tool volume read-write at /mise and the shared cache', () => {
+    expect(valuesOf(plan().argv, '--mount')).toEqual([
+      'type=volume,src=shim-tool-eslint,dst=/mise',
+      'type=volume,src=shim-cache,dst=/mise/cache',
+    ]);
+  });
+
+  it('uses a per-tool cache for an isolated tool', () => {
+    expect(valuesOf(plan({ tool: makeTool({ isolated: true }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-eslint,dst=/mise/cache');
+  });
+
+  it('uses the bridge network even for a tool with network none', () => {
+    expect(valuesOf(plan({ tool: makeTool({ network: 'none' }) }).argv, '--network')).toEqual(['bridge']);
+  });
+
+  it('has no project mounts, ports, passthrough, configured env or podman_args', () => {
+    const tool = makeTool({
+      mounts: [{ src: '.', dst: '/workspace' }],
+      ports: ['8080:80'],
+      network: 'bridge',
+      env_passthrough: ['TERM'],
+      env: { NPM_TOKEN: 'secret' },
+      podman_args: ['--memory=1g'],
+    });
+    const argv = plan({ tool, host: makeHost({}, { TERM: 'xterm' }) }).argv;
+    expect(argv.some((a) => a.includes('type=bind'))).toBe(false);
+    expect(argv).not.toContain('--publish');
+    expect(argv).not.toContain('--memory=1g');
+    expect(valuesOf(argv, '--env')).toEqual(['HOME=/home/shim', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+  });
+
+  it('works in /tmp, never a project directory', () => {
+    expect(valuesOf(plan({ tool: makeTool({ workdir: '/src' }) }).argv, '--workdir')).toEqual(['/tmp']);
+  });
+
+  it('is never interactive', () => {
+    const argv = plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY: true }) }).argv;
+    expect(argv).not.toContain('-it');
+    expect(argv).not.toContain('-i');
+  });
+
+  it('invokes the helper with the spec and the spec without its version', () => {
+    const argv = plan({ tool: makeTool({ tool: 'npm:@scope/pkg@1.2.3' }) }).argv;
+    expect(afterImage(argv)).toEqual([INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg']);
+  });
+
+  it('passes a versionless spec twice', () => {
+    expect(afterImage(plan({ tool: makeTool({ tool: 'cargo:ripgrep' }) }).argv)).toEqual([INSTALL_HELPER, 'cargo:ripgrep', 'cargo:ripgrep']);
+  });
+
+  it('rootless podman runs without --user', () => {
+    expect(plan({ runtime: rootlessPodman() }).argv).not.toContain('--user');
+  });
+
+  it.each([
+    ['rootful podman', rootfulPodman()],
+    ['docker', docker()],
+  ])('%s runs as the invoking user', (_n, runtime) => {
+    expect(valuesOf(plan({ runtime, host: makeHost({ uid: 42, gid: 43 }) }).argv, '--user')).toEqual(['42:43']);
+  });
+
+  it('mounts the CA bundle and sets the CA variables when a bundle is given', () => {
+    const argv = plan({ caBundle: '/etc/ca.pem' }).argv;
+    expect(valuesOf(argv, '--mount')).toContain('type=bind,src=/etc/ca.pem,dst=/etc/shim/ca-bundle.crt,ro');
+    expect(valuesOf(argv, '--env')).toContain('NODE_EXTRA_CA_CERTS=/etc/shim/ca-bundle.crt');
+  });
+
+  it('records the spec and ends the options with the image', () => {
+    const p = plan();
+    expect(p.spec).toBe('npm:eslint@9.12.0');
+    expect(p.tool).toBe('eslint');
+    expect(beforeImage(p.argv).at(-1)).toMatch(/^(PATH=|HOME=)/);
+    expect(p.argv).toContain(IMAGE);
+    expect(p.display.startsWith('/usr/bin/podman run ')).toBe(true);
+  });
+});
+
+describe('parseInstallOutput', () => {
+  it('parses version and bin paths', () => {
+    expect(parseInstallOutput('9.12.0\t/mise/installs/a/bin:/mise/installs/b/bin\n')).toEqual({
+      version: '9.12.0',
+      binPaths: ['/mise/installs/a/bin', '/mise/installs/b/bin'],
+    });
+  });
+
+  it('uses the last line', () => {
+    expect(parseInstallOutput('noise\nmore noise\n1.0.0\t/x/bin\n')).toEqual({ version: '1.0.0', binPaths: ['/x/bin'] });
+  });
+
+  it('drops empty bin entries', () => {
+    expect(parseInstallOutput('1.0.0\t/x/bin::/y/bin')).toEqual({ version: '1.0.0', binPaths: ['/x/bin', '/y/bin'] });
+  });
+
+  it.each(['', '\n', 'just-a-version', '\t/x/bin'])('returns undefined for malformed output %j', (out) => {
+    expect(parseInstallOutput(out)).toBeUndefined();
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, it, expect } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { buildNetworkArgs, decideNetwork, normalizePort, parseExtraPorts, planPorts } from '../../src/plan/network.js';
+import { makeTool } from './fixtures.js';
+
+describe('normalizePort', () => {
+  it.each([
+    ['8080', '127.0.0.1::8080'],
+    ['8080:80', '127.0.0.1:8080:80'],
+    ['8080:80/udp', '127.0.0.1:8080:80/udp'],
+    ['3000-3005:3000-3005', '127.0.0.1:3000-3005:3000-3005'],
+    ['0.0.0.0:8080:80', '0.0.0.0:8080:80'],
+    ['127.0.0.1::80', '127.0.0.1::80'],
+    ['[::1]:8080:80/tcp', '[::1]:8080:80/tcp'],
+  ])('%s → %s', (spec, want) => {
+    expect(normalizePort(spec, 'x')).toBe(want);
+  });
+
+  it.each(['', 'http', '80:', 'a:80', '8080:80/icmp', '1.2.3:80'])('refuses %j naming where it came from', (spec) => {
+    expect(() => normalizePort(spec, 'tool.ports[3]')).toThrow(ConfigError);
+    expect(() => normalizePort(spec, 'tool.ports[3]')).toThrow(/^tool\.ports\[3\]: /);
+  });
+});
+
+describe('parseExtraPorts', () => {
+  it('splits, trims and drops empty entries', () => {
+    expect(parseExtraPorts(' 80 ,, 8080:80 ,')).toEqual(['80', '8080:80']);
+  });
+  it('returns nothing for unset or empty', () => {
+    expect(parseExtraPorts(undefined)).toEqual([]);
+    expect(parseExtraPorts('')).toEqual([]);
+  });
+});
+
+describe('decideNetwork', () => {
+  it('keeps none without a warning', () => {
+    expect(decideNetwork(makeTool(), false)).toEqual({ mode: 'none', warnings: [] });
+  });
+  it('keeps bridge', () => {
+    expect(decideNetwork(makeTool({ network: 'bridge' }), false)).toEqual({ mode: 'bridge', warnings: [] });
+  });
+  it('lifts none to bridge with one warning when allowed', () => {
+    const d = decideNetwork(makeTool({ name: 'aider' }), true);
+    expect(d.mode).toBe('bridge');
+    expect(d.warnings).toEqual(['SHIM_ALLOW_NETWORK is set: aider gets full network access for this run']);
+  });
+  it('does not warn when the tool already has bridge', () => {
+    expect(decideNetwork(makeTool({ network: 'bridge' }), true)).toEqual({ mode: 'bridge', warnings: [] });
+  });
+  it('refuses allowed_hosts with network none', () => {
+    expect(() => decideNetwork(makeTool({ allowed_hosts: ['example.com'] }), false)).toThrow(ConfigError);
+  });
+  it('lets SHIM_ALLOW_NETWORK override allowed_hosts refusal (full network, warned)', () => {
+    const d = decideNetwork(makeTool({ allowed_hosts: ['example.com'] }), true);
+    expect(d.mode).toBe('bridge');
+    expect(d.warnings).toHaveLength(1);
+  });
+});
+
+describe('buildNetworkArgs', () => {
+  it('emits --network then one --publish per port', () => {
+    expect(buildNetworkArgs('bridge', ['127.0.0.1:1:1', '127.0.0.1::2'])).toEqual(['--network', 'bridge', '--publish', '127.0.0.1:1:1', '--publish', '127.0.0.1::2']);
+    expect(buildNetworkArgs('none', [])).toEqual(['--network', 'none']);
+  });
+});
+
+describe('planPorts', () => {
+  it('normalises config ports then extra ports', () => {
+    expect(planPorts(makeTool({ ports: ['80'] }), ['81:81'], 'bridge')).toEqual(['127.0.0.1::80', '127.0.0.1:81:81']);
+  });
+  it('names the config index of a bad port', () => {
+    expect(() => planPorts(makeTool({ ports: ['80', 'bad'] }), [], 'bridge')).toThrow(/eslint\.ports\[1\]/);
+  });
+  it('refuses any port with network none', () => {
+    expect(() => planPorts(makeTool({ ports: ['80'] }), [], 'none')).toThrow(ConfigError);
+    expect(() => planPorts(makeTool(), ['80'], 'none')).toThrow(/network is "none"/);
+  });
+  it('allows no ports with network none', () => {
+    expect(planPorts(makeTool(), [], 'none')).toEqual([]);
+  });
+});

@@ -1,0 +1,365 @@
+import { describe, it, expect } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { buildRunPlan, redactArgv, INSTALL_DIR } from '../../src/plan/run-plan.js';
+import { CA_BUNDLE_DST, CA_BUNDLE_VARS } from '../../src/plan/env.js';
+import {
+  IMAGE,
+  afterImage,
+  beforeImage,
+  docker,
+  makeHost,
+  makeMount,
+  makeTool,
+  rootfulPodman,
+  rootlessPodman,
+  runInputs,
+  valuesOf,
+} from './fixtures.js';
+
+const plan = (o: Parameters<typeof runInputs>[0] = {}) => buildRunPlan(runInputs(o));
+
+describe('buildRunPlan: container basics', () => {
+  it('starts with run --rm --init --pull=never', () => {
+    expect(plan().argv.slice(0, 4)).toEqual(['run', '--rm', '--init', '--pull=never']);
+  });
+
+  it('names the container after the tool and run id and labels it', () => {
+    const p = plan({ runId: 'abc123' });
+    expect(p.containerName).toBe('shim-eslint-abc123');
+    expect(valuesOf(p.argv, '--name')).toEqual(['shim-eslint-abc123']);
+    expect(valuesOf(p.argv, '--label')).toEqual(['io.shim.tool=eslint', 'io.shim.run=abc123']);
+  });
+
+  it('gives two runs with different run ids different container names', () => {
+    const a = plan({ runId: 'aaaaaa' });
+    const b = plan({ runId: 'bbbbbb' });
+    expect(a.containerName).not.toBe(b.containerName);
+    expect(valuesOf(a.argv, '--name')).not.toEqual(valuesOf(b.argv, '--name'));
+  });
+
+  it('cleanup removes exactly the named container', () => {
+    expect(plan({ runId: 'x1' }).cleanupArgv).toEqual(['rm', '--force', 'shim-eslint-x1']);
+  });
+
+  it('drops all capabilities and forbids privilege gain', () => {
+    const argv = plan().argv;
+    expect(argv).toContain('--cap-drop=all');
+    expect(argv).toContain('--security-opt=no-new-privileges');
+  });
+
+  it('uses a read-only root with tmpfs for /tmp and HOME', () => {
+    const argv = plan().argv;
+    expect(argv).toContain('--read-only');
+    expect(valuesOf(argv, '--tmpfs')).toEqual([
+      '/tmp:rw,nosuid,nodev,exec,size=1g,mode=1777',
+      '/home/shim:rw,nosuid,nodev,exec,size=512m,mode=1777',
+    ]);
+  });
+
+  it('passes --http-proxy=false to podman', () => {
+    expect(plan({ runtime: rootlessPodman() }).argv).toContain('--http-proxy=false');
+  });
+
+  it('does not pass --http-proxy=false to docker', () => {
+    expect(plan({ runtime: docker() }).argv.some((a) => a.startsWith('--http-proxy'))).toBe(false);
+  });
+
+  it('display starts with the runtime path', () => {
+    expect(plan({ runtime: docker() }).display.startsWith('/usr/bin/docker run --rm ')).toBe(true);
+  });
+
+  it('records the tool name and runtime on the plan', () => {
+    const p = plan({ runtime: docker() });
+    expect(p.tool).toBe('eslint');
+    expect(p.runtime).toEqual(docker());
+    expect(p.warnings).toEqual([]);
+  });
+});
+
+describe('buildRunPlan: terminal', () => {
+  const tty = (stdinIsTTY: boolean, stdoutIsTTY: boolean) => plan({ host: makeHost({ stdinIsTTY, stdoutIsTTY }) }).argv;
+
+  it('uses -it when stdin and stdout are both terminals', () => {
+    expect(tty(true, true)).toContain('-it');
+    expect(tty(true, true)).not.toContain('-i');
+  });
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+  ])('uses -i only when stdin=%s stdout=%s', (i, o) => {
+    const argv = tty(i, o);
+    expect(argv).toContain('-i');
+    expect(argv).not.toContain('-it');
+    expect(argv).not.toContain('-t');
+  });
+});
+
+describe('buildRunPlan: identity', () => {
+  it('rootless podman keeps the user id namespace', () => {
+    const argv = plan({ runtime: rootlessPodman(), host: makeHost({ uid: 1234, gid: 567 }) }).argv;
+    expect(argv).toContain('--userns=keep-id');
+    expect(argv).not.toContain('--user');
+  });
+
+  it('rootful podman runs as --user uid:gid', () => {
+    const argv = plan({ runtime: rootfulPodman(), host: makeHost({ uid: 1234, gid: 567 }) }).argv;
+    expect(valuesOf(argv, '--user')).toEqual(['1234:567']);
+    expect(argv).not.toContain('--userns=keep-id');
+  });
+
+  it('docker runs as --user uid:gid', () => {
+    const argv = plan({ runtime: docker(), host: makeHost({ uid: 501, gid: 20 }) }).argv;
+    expect(valuesOf(argv, '--user')).toEqual(['501:20']);
+    expect(argv).not.toContain('--userns=keep-id');
+  });
+});
+
+describe('buildRunPlan: network and ports', () => {
+  it('defaults to --network none', () => {
+    const argv = plan().argv;
+    expect(valuesOf(argv, '--network')).toEqual(['none']);
+    expect(argv).not.toContain('--publish');
+  });
+
+  it('uses --network bridge when configured', () => {
+    expect(valuesOf(plan({ tool: makeTool({ network: 'bridge' }) }).argv, '--network')).toEqual(['bridge']);
+  });
+
+  it('SHIM_ALLOW_NETWORK lifts "none" to bridge with a warning', () => {
+    const p = plan({ host: makeHost({}, { SHIM_ALLOW_NETWORK: '1' }) });
+    expect(valuesOf(p.argv, '--network')).toEqual(['bridge']);
+    expect(p.warnings).toHaveLength(1);
+    expect(p.warnings[0]).toContain('SHIM_ALLOW_NETWORK');
+    expect(p.warnings[0]).toContain('eslint');
+  });
+
+  it('SHIM_ALLOW_NETWORK=0 does not lift the network', () => {
+    const p = plan({ host: makeHost({}, { SHIM_ALLOW_NETWORK: '0' }) });
+    expect(valuesOf(p.argv, '--network')).toEqual(['none']);
+    expect(p.warnings).toEqual([]);
+  });
+
+  it('refuses allowed_hosts without bridge with a ConfigError', () => {
+    const tool = makeTool({ allowed_hosts: ['registry.npmjs.org'] });
+    expect(() => plan({ tool })).toThrow(ConfigError);
+    expect(() => plan({ tool })).toThrow(/eslint\.allowed_hosts/);
+  });
+
+  it('accepts allowed_hosts with bridge (full network)', () => {
+    const tool = makeTool({ network: 'bridge', allowed_hosts: ['registry.npmjs.org'] });
+    expect(valuesOf(plan({ tool }).argv, '--network')).toEqual(['bridge']);
+  });
+
+  it('publishes configured ports on 127.0.0.1 by default', () => {
+    const tool = makeTool({ network: 'bridge', ports: ['8080:80', '3000'] });
+    expect(valuesOf(plan({ tool }).argv, '--publish')).toEqual(['127.0.0.1:8080:80', '127.0.0.1::3000']);
+  });
+
+  it('keeps an explicit bind address', () => {
+    const tool = makeTool({ network: 'bridge', ports: ['0.0.0.0:9000:9000/udp'] });
+    expect(valuesOf(plan({ tool }).argv, '--publish')).toEqual(['0.0.0.0:9000:9000/udp']);
+  });
+
+  it('adds SHIM_EXTRA_PORTS (CSV) after the configured ports', () => {
+    const tool = makeTool({ network: 'bridge', ports: ['1000:1000'] });
+    const host = makeHost({}, { SHIM_EXTRA_PORTS: ' 5173:5173 , 9229' });
+    expect(valuesOf(plan({ tool, host }).argv, '--publish')).toEqual(['127.0.0.1:1000:1000', '127.0.0.1:5173:5173', '127.0.0.1::9229']);
+  });
+
+  it('refuses configured ports with network none', () => {
+    const tool = makeTool({ ports: ['8080:80'] });
+    expect(() => plan({ tool })).toThrow(ConfigError);
+  });
+
+  it('refuses SHIM_EXTRA_PORTS with network none', () => {
+    expect(() => plan({ host: makeHost({}, { SHIM_EXTRA_PORTS: '8080' }) })).toThrow(ConfigError);
+  });
+
+  it('refuses a malformed SHIM_EXTRA_PORTS entry', () => {
+    const tool = makeTool({ network: 'bridge' });
+    expect(() => plan({ tool, host: makeHost({}, { SHIM_EXTRA_PORTS: 'http' }) })).toThrow(/SHIM_EXTRA_PORTS/);
+  });
+});
+
+describe('buildRunPlan: mounts', () => {
+  it('mounts the tool volume read-only at /mise', () => {
+    expect(INSTALL_DIR).toBe('/mise');
+    expect(valuesOf(plan().argv, '--mount')).toEqual(['type=volume,src=shim-tool-eslint,dst=/mise,ro']);
+  });
+
+  it('binds a configured mount with --mount type=bind,src=…,dst=…', () => {
+    const mounts = [makeMount('/home/user/project', '/workspace')];
+    expect(valuesOf(plan({ mounts }).argv, '--mount')).toEqual([
+      'type=volume,src=shim-tool-eslint,dst=/mise,ro',
+      'type=bind,src=/home/user/project,dst=/workspace',
+    ]);
+  });
+
+  it('adds ro for a read-only mount', () => {
+    const mounts = [makeMount('/home/user/.npmrc', '/home/shim/.npmrc', 'ro')];
+    expect(valuesOf(plan({ mounts }).argv, '--mount')[1]).toBe('type=bind,src=/home/user/.npmrc,dst=/home/shim/.npmrc,ro');
+  });
+
+  it('never uses -v/--volume', () => {
+    const argv = plan({ mounts: [makeMount('/a', '/b')] }).argv;
+    expect(argv).not.toContain('-v');
+    expect(argv).not.toContain('--volume');
+  });
+
+  it('keeps a source with a comma as one quoted CSV field', () => {
+    const mounts = [makeMount('/tmp/a,dst=/etc', '/workspace')];
+    expect(valuesOf(plan({ mounts }).argv, '--mount')[1]).toBe('type=bind,"src=/tmp/a,dst=/etc",dst=/workspace');
+  });
+
+  it('doubles quotes in a quoted source field', () => {
+    const mounts = [makeMount('/tmp/say "hi"', '/data', 'ro')];
+    expect(valuesOf(plan({ mounts }).argv, '--mount')[1]).toBe('type=bind,"src=/tmp/say ""hi""",dst=/data,ro');
+  });
+
+  it('relabels with podman (z → shared, Z → private)', () => {
+    const mounts = [makeMount('/a', '/x', 'z'), makeMount('/b', '/y', 'ro,Z')];
+    expect(valuesOf(plan({ mounts, runtime: rootlessPodman() }).argv, '--mount').slice(1)).toEqual([
+      'type=bind,src=/a,dst=/x,relabel=shared',
+      'type=bind,src=/b,dst=/y,ro,relabel=private',
+    ]);
+  });
+
+  it.each(['z', 'Z'])('refuses relabel option %s with docker', (opt) => {
+    const mounts = [makeMount('/a', '/x', opt)];
+    expect(() => plan({ mounts, runtime: docker() })).toThrow(ConfigError);
+    expect(() => plan({ mounts, runtime: docker() })).toThrow(/eslint\.mounts\[0\]\.opts/);
+  });
+
+  it('does not mount a CA bundle when none is given', () => {
+    const p = plan();
+    expect(p.argv.some((a) => a.includes(CA_BUNDLE_DST))).toBe(false);
+    for (const v of CA_BUNDLE_VARS) expect(p.argv.some((a) => a.startsWith(`${v}=`))).toBe(false);
+  });
+
+  it('mounts the CA bundle read-only and points tools at it when given', () => {
+    const p = plan({ caBundle: '/etc/ssl/certs/ca-certificates.crt' });
+    expect(valuesOf(p.argv, '--mount')).toContain('type=bind,src=/etc/ssl/certs/ca-certificates.crt,dst=/etc/shim/ca-bundle.crt,ro');
+    const env = valuesOf(p.argv, '--env');
+    expect(env).toContain('NODE_EXTRA_CA_CERTS=/etc/shim/ca-bundle.crt');
+    expect(env).toContain('SSL_CERT_FILE=/etc/shim/ca-bundle.crt');
+    expect(env).toContain('REQUESTS_CA_BUNDLE=/etc/shim/ca-bundle.crt');
+  });
+});
+
+describe('buildRunPlan: workdir', () => {
+  it('defaults to /workspace', () => {
+    expect(valuesOf(plan().argv, '--workdir')).toEqual(['/workspace']);
+  });
+
+  it('uses the configured workdir', () => {
+    expect(valuesOf(plan({ tool: makeTool({ workdir: '/src' }) }).argv, '--workdir')).toEqual(['/src']);
+  });
+});
+
+describe('buildRunPlan: environment', () => {
+  it('sets exactly HOME and PATH (bin paths first) when nothing is configured', () => {
+    const env = valuesOf(plan({ binPaths: ['/mise/a/bin', '/mise/b/bin'] }).argv, '--env');
+    expect(env).toEqual(['HOME=/home/shim', 'PATH=/mise/a/bin:/mise/b/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+  });
+
+  it('passes every variable as NAME=value, never a bare name', () => {
+    const tool = makeTool({ env: { A: '1', EMPTY: '' }, env_passthrough: ['TERM'] });
+    const env = valuesOf(plan({ tool, host: makeHost({}, { TERM: 'xterm' }) }).argv, '--env');
+    for (const e of env) expect(e).toMatch(/^[A-Za-z_][A-Za-z0-9_]*=/);
+    expect(env).toContain('EMPTY=');
+    expect(env).toContain('A=1');
+  });
+
+  it('keeps multi-line values intact in one argv entry', () => {
+    const tool = makeTool({ env: { CERT: 'line1\nline2\n' } });
+    expect(valuesOf(plan({ tool }).argv, '--env')).toContain('CERT=line1\nline2\n');
+  });
+
+  it('copies only passthrough variables that are set on the host', () => {
+    const tool = makeTool({ env_passthrough: ['TERM', 'NOT_SET'] });
+    const env = valuesOf(plan({ tool, host: makeHost({}, { TERM: 'xterm-256color' }) }).argv, '--env');
+    expect(env).toContain('TERM=xterm-256color');
+    expect(env.some((e) => e.startsWith('NOT_SET'))).toBe(false);
+  });
+
+  it('passes a passthrough variable that is set but empty', () => {
+    const tool = makeTool({ env_passthrough: ['EMPTY_ON_HOST'] });
+    expect(valuesOf(plan({ tool, host: makeHost({}, { EMPTY_ON_HOST: '' }) }).argv, '--env')).toContain('EMPTY_ON_HOST=');
+  });
+
+  it('never lets host variables that are not listed in', () => {
+    const host = makeHost({}, { SECRET_STUFF: 'leak', USER: 'alice', SSH_AUTH_SOCK: '/run/ssh', HTTP_PROXY: 'http://p' });
+    const p = plan({ host });
+    const joined = p.argv.join('\n');
+    expect(joined).not.toContain('leak');
+    expect(joined).not.toContain('alice');
+    expect(joined).not.toContain('SSH_AUTH_SOCK');
+    expect(joined).not.toContain('HTTP_PROXY');
+  });
+
+  it('configured env wins over passthrough of the same name', () => {
+    const tool = makeTool({ env: { LANG: 'C.UTF-8' }, env_passthrough: ['LANG'] });
+    const env = valuesOf(plan({ tool, host: makeHost({}, { LANG: 'de_DE.UTF-8' }) }).argv, '--env');
+    expect(env.filter((e) => e.startsWith('LANG='))).toEqual(['LANG=C.UTF-8']);
+  });
+
+  it('redacts secret-looking names in display but not in argv', () => {
+    const tool = makeTool({ env: { NPM_TOKEN: 'hunter2', API_KEY: 'k3y', PLAIN: 'visible' } });
+    const p = plan({ tool });
+    expect(valuesOf(p.argv, '--env')).toEqual(expect.arrayContaining(['NPM_TOKEN=hunter2', 'API_KEY=k3y', 'PLAIN=visible']));
+    expect(p.display).not.toContain('hunter2');
+    expect(p.display).not.toContain('k3y');
+    expect(p.display).toContain('NPM_TOKEN=***');
+    expect(p.display).toContain('API_KEY=***');
+    expect(p.display).toContain('PLAIN=visible');
+  });
+
+  it('redacts passthrough values in display but not in argv', () => {
+    const tool = makeTool({ env_passthrough: ['MY_VAR'] });
+    const p = plan({ tool, host: makeHost({}, { MY_VAR: 'from-host-value' }) });
+    expect(valuesOf(p.argv, '--env')).toContain('MY_VAR=from-host-value');
+    expect(p.display).not.toContain('from-host-value');
+    expect(p.display).toContain('MY_VAR=***');
+  });
+
+  it('does not redact a configured value that overrides a passthrough name', () => {
+    const tool = makeTool({ env: { MY_VAR: 'configured' }, env_passthrough: ['MY_VAR'] });
+    const p = plan({ tool, host: makeHost({}, { MY_VAR: 'from-host' }) });
+    expect(p.display).toContain('MY_VAR=configured');
+  });
+});
+
+describe('buildRunPlan: podman_args, image, command, args', () => {
+  it('appends podman_args as single entries, in order, right before the image', () => {
+    const tool = makeTool({ podman_args: ['--memory=2g', '--label', 'x=a b', '--pids-limit=100'] });
+    const before = beforeImage(plan({ tool }).argv);
+    expect(before.slice(-4)).toEqual(['--memory=2g', '--label', 'x=a b', '--pids-limit=100']);
+  });
+
+  it('puts the image, then the command', () => {
+    const argv = plan({ tool: makeTool({ command: 'eslint-bin' }) }).argv;
+    const i = argv.indexOf(IMAGE);
+    expect(argv[i + 1]).toBe('eslint-bin');
+    expect(argv.length).toBe(i + 2);
+  });
+
+  it('passes arguments byte for byte after the command', () => {
+    const args = ['--fix', 'a b', "it's", '"q"', '$HOME', '*.js', 'line1\nline2', '', '-', '--', '-rf', 'ünïcode', '\t'];
+    const argv = plan({ args }).argv;
+    expect(afterImage(argv)).toEqual(['eslint', ...args]);
+  });
+
+  it('display shell-quotes the arguments', () => {
+    const p = plan({ args: ['a b', "it's", ''] });
+    expect(p.display.endsWith(`${IMAGE} eslint 'a b' 'it'\\''s' ''`)).toBe(true);
+  });
+});
+
+describe('redactArgv', () => {
+  it('redacts values after --env for hidden or secret names only', () => {
+    const argv = ['--env', 'A=1', '--env', 'GITHUB_TOKEN=t', '--env', 'H=h', 'GITHUB_TOKEN=notenv'];
+    expect(redactArgv(argv, new Set(['H']))).toEqual(['--env', 'A=1', '--env', 'GITHUB_TOKEN=***', '--env', 'H=***', 'GITHUB_TOKEN=notenv']);
+  });
+});
