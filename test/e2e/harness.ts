@@ -11,6 +11,11 @@ export const SHIM = path.join(REPO, 'bin', 'shim.js');
 /** The unprivileged user for rootless podman (created by .ci/setup-containers.sh). */
 export const CI_USER = process.env.SHIM_CI_USER ?? 'shimci';
 
+/** The base image .ci/setup-containers.sh builds locally (build machines have no image registry). */
+const BASE_IMAGE = process.env.SHIM_BASE_IMAGE || 'localhost/shim-base:bookworm';
+/** The system CA bundle: on networks that intercept TLS it holds the intercepting CA, and mise needs it. */
+const CA_BUNDLE = process.env.SHIM_CA_BUNDLE || (fs.existsSync('/etc/ssl/certs/ca-certificates.crt') ? '/etc/ssl/certs/ca-certificates.crt' : undefined);
+
 export type Flavour = 'podman' | 'docker' | 'rootless';
 
 export interface Sandbox {
@@ -57,8 +62,8 @@ export async function createSandbox(flavour: Flavour, tools: Record<string, unkn
     XDG_CACHE_HOME: dirs.cache,
     SHIM_BIN_DIR: dirs.bin,
     SHIM_RUNTIME: runtimeName,
-    ...(process.env.SHIM_CA_BUNDLE ? { SHIM_CA_BUNDLE: process.env.SHIM_CA_BUNDLE } : {}),
-    ...(process.env.SHIM_BASE_IMAGE ? { SHIM_BASE_IMAGE: process.env.SHIM_BASE_IMAGE } : {}),
+    ...(CA_BUNDLE ? { SHIM_CA_BUNDLE: CA_BUNDLE } : {}),
+    SHIM_BASE_IMAGE: BASE_IMAGE,
     ...(rootless ? { USER: CI_USER, LOGNAME: CI_USER } : {}),
   };
   // setpriv execs (no extra process in between), so signals sent to the child reach shim itself

@@ -1,0 +1,50 @@
+// The published package works without a build step (dist/ is built by `npm test` first; packing with
+// --ignore-scripts keeps other test files from seeing dist/ rewritten): `npm pack`, `npm install -g <tarball>` into a
+// scratch prefix, then the installed `shim` runs a real tool in a real container.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO } from './harness.js';
+
+describe('npm package', () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-pack-'));
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  it('installs from its tarball and runs a tool through a link', async () => {
+    const packed = await execa('npm', ['pack', '--ignore-scripts', '--silent', '--json', '--pack-destination', scratch], { cwd: REPO });
+    const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+    const files = info!.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['bin/shim.js', 'dist/shim.mjs', 'containerfiles/Containerfile', 'config.sample.json', 'README.md', 'LICENSE']));
+    expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
+
+    const prefix = path.join(scratch, 'prefix');
+    await execa('npm', ['install', '--global', '--no-audit', '--no-fund', '--prefix', prefix, path.join(scratch, info!.filename)]);
+    const shim = path.join(prefix, 'bin', 'shim');
+    const version = await execa(shim, ['--version']);
+    expect(version.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).version);
+
+    const home = path.join(scratch, 'home');
+    fs.mkdirSync(path.join(home, 'config', 'shim'), { recursive: true });
+    fs.writeFileSync(path.join(home, 'config', 'shim', 'config.json'), JSON.stringify({ cowsay: { tool: 'npm:cowsay' } }));
+    const env = {
+      PATH: `${path.join(home, 'bin')}:${path.join(prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, 'config'),
+      XDG_STATE_HOME: path.join(home, 'state'),
+      XDG_CACHE_HOME: path.join(home, 'cache'),
+      SHIM_BIN_DIR: path.join(home, 'bin'),
+      SHIM_RUNTIME: 'podman',
+      SHIM_BASE_IMAGE: process.env.SHIM_BASE_IMAGE || 'localhost/shim-base:bookworm',
+      SHIM_CA_BUNDLE: process.env.SHIM_CA_BUNDLE || '/etc/ssl/certs/ca-certificates.crt',
+    };
+    const up = await execa(shim, ['up'], { env, extendEnv: false, reject: false });
+    expect(up.exitCode).toBe(0);
+    expect(fs.realpathSync(path.join(home, 'bin', 'cowsay'))).toBe(fs.realpathSync(path.join(prefix, 'lib', 'node_modules', 'shim', 'bin', 'shim.js')));
+    const moo = await execa(path.join(home, 'bin', 'cowsay'), ['packaged'], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+    expect(moo.stderr).not.toContain('error');
+    expect(moo.exitCode).toBe(0);
+    expect(moo.stdout).toContain('< packaged >');
+  });
+});
