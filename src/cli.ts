@@ -74,16 +74,18 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .command('install')
     .description('install tools into their volumes now (all tools when none is named)')
     .argument('[tools...]', 'tool names')
-    .option('--force', 'reinstall even when installed')
-    .action(async (tools: string[], opts: { force?: boolean }) => setStatus(await installTools(app, tools, Boolean(opts.force))));
+    .option('--force', 'reinstall the locked version even when installed')
+    .option('--upgrade', 'resolve each spec again (a newer version may be picked) and print old → new')
+    .action(async (tools: string[], opts: { force?: boolean; upgrade?: boolean }) => setStatus(await installTools(app, tools, opts)));
   program
     .command('rebuild')
     .description("rebuild shim's image from containerfiles/")
     .action(async () => setStatus(await rebuild(app)));
   program
     .command('prune')
-    .description('remove the download cache volumes (installed tools keep working)')
-    .action(async () => setStatus(await prune(app)));
+    .description('remove the download cache volumes (installed tools keep working offline)')
+    .option('--all', 'also remove the tool volumes (tools reinstall their locked versions on next use)')
+    .action(async (opts: { all?: boolean }) => setStatus(await prune(app, Boolean(opts.all))));
   return program;
 }
 

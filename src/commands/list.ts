@@ -3,7 +3,10 @@
 import type { App } from '../app.js';
 import { formatProblem, listToolNames, mergeToolLayers } from '../config/merge.js';
 import { ShimError } from '../errors.js';
-import { readStamp, stampPath } from '../install/stamps.js';
+import { readLockFile } from '../install/lockfile.js';
+import { installState } from '../install/state.js';
+import { resolveImage } from '../runtime/image.js';
+import { settingsOrThrow } from '../app.js';
 
 export function listTools(app: App): number {
   const config = app.config();
@@ -23,11 +26,14 @@ export function listTools(app: App): number {
   } catch (e) {
     if (!(e instanceof ShimError)) throw e;
   }
+  const lock = readLockFile(app.paths.stateDir);
+  const image = resolveImage({ host: app.host, settings: settingsOrThrow(app) }).choice.ref;
   const rows = names.map((name) => {
     try {
       const tool = mergeToolLayers(name, config.layers, app.paths.configDir);
-      const stamp = runtimeName ? readStamp(stampPath(app.paths.stateDir, runtimeName, name)) : undefined;
-      const installed = stamp?.spec === tool.tool ? stamp.version : 'not installed';
+      const state = runtimeName ? installState(lock, tool, runtimeName, image) : undefined;
+      const locked = lock.tools[name]?.spec === tool.tool ? lock.tools[name]!.version : undefined;
+      const installed = !locked ? 'not installed' : state?.kind === 'ready' ? `${locked} installed` : `${locked} locked, not installed`;
       const network = tool.allowed_hosts.length ? `hosts:${tool.allowed_hosts.join(',')}` : tool.network;
       return [name, tool.tool, network, installed];
     } catch (e) {

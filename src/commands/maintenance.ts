@@ -1,10 +1,15 @@
 // `shim rebuild`, `shim install` and `shim prune`: image and install upkeep.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { App } from '../app.js';
+import { updateLockFile } from '../install/lockfile.js';
+import { toolVolume } from '../plan/names.js';
+import { volumeListArgv, volumeMountpointArgv, volumeRemoveArgv, volumesToPrune } from '../plan/volume-plan.js';
 import { resolveTool, listToolNames } from '../config/merge.js';
-import { ensureInstalled } from '../install/ensure.js';
+import { ensureInstalled, type InstallOptions } from '../install/ensure.js';
 import { expectSuccess, runCaptured } from '../runtime/exec.js';
 import { ensureImage } from '../runtime/image.js';
-import { checkToolName, imageContext } from './run.js';
+import { checkToolName, imageContext, installContext } from './run.js';
 
 export async function rebuild(app: App): Promise<number> {
   const ref = await ensureImage(imageContext(app), { force: true });
@@ -12,35 +17,64 @@ export async function rebuild(app: App): Promise<number> {
   return 0;
 }
 
-/** Installs the named tools (all configured tools when none is named); `force` reinstalls. */
-export async function installTools(app: App, names: readonly string[], force: boolean): Promise<number> {
+/** Installs the named tools (all configured tools when none is named); `force` reinstalls the locked
+ *  version, `upgrade` resolves the spec again and reports old → new. */
+export async function installTools(app: App, names: readonly string[], options: InstallOptions): Promise<number> {
   names.forEach(checkToolName);
   const config = app.config();
   const tools = (names.length ? names : listToolNames(config.layers)).map((n) => resolveTool(n, config, app.paths.configDir));
   const ctx = imageContext(app);
   const image = await ensureImage(ctx);
   for (const tool of tools) {
-    const stamp = await ensureInstalled(
-      { host: app.host, stateDir: app.paths.stateDir, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, image, caBundle: app.caBundle(), reporter: app.reporter, newRunId: app.newRunId },
-      tool,
-      force,
-    );
-    app.reporter.info(`${tool.name}: ${stamp.spec} ${stamp.version}`);
+    const outcome = await ensureInstalled(installContext(app, ctx, image), tool, options);
+    const change = outcome.previous ? `${outcome.previous} → ${outcome.version}` : options.upgrade ? `${outcome.version} (unchanged)` : outcome.version;
+    app.reporter.info(`${tool.name}: ${tool.tool} ${change}${outcome.installed ? '' : ' (already installed)'}`);
   }
   return 0;
 }
 
-/** Removes the download cache volumes (installs are kept, so every tool stays runnable offline). */
-export async function prune(app: App): Promise<number> {
+function directorySize(dir: string): number | undefined {
+  try {
+    let total = 0;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile()) total += fs.lstatSync(path.join(entry.parentPath, entry.name)).size;
+    }
+    return total;
+  } catch {
+    return undefined; // docker's volumes are closed to non-root users
+  }
+}
+
+/** Removes the download cache volumes; with `all`, the tool volumes too (tools then reinstall their
+ *  locked versions on next use). Reports the space that came back when the volumes are readable. */
+export async function prune(app: App, all: boolean): Promise<number> {
   const ctx = imageContext(app);
   const run = (argv: string[]) => runCaptured({ file: ctx.runtime.path, argv, env: ctx.runtimeEnv });
-  const listed = expectSuccess('listing volumes', await run(['volume', 'ls', '--format', '{{.Name}}']), 'check that the runtime works');
-  const caches = listed.stdout.split('\n').filter((v) => v === 'shim-cache' || v.startsWith('shim-cache-'));
-  for (const volume of caches) {
-    const out = await run(['volume', 'rm', volume]);
-    if (out.exitCode === 0) app.reporter.info(`removed: ${volume}`);
-    else app.reporter.warn(`skip: ${volume} (${out.stderr.trim() || 'in use'})`);
+  const listed = expectSuccess('listing volumes', await run(volumeListArgv()), 'check that the runtime works');
+  const volumes = volumesToPrune(listed.stdout.split('\n'), all);
+  let freed = 0;
+  let unknown = false;
+  const removedTools: string[] = [];
+  for (const volume of volumes) {
+    const where = await run(volumeMountpointArgv(volume));
+    const size = where.exitCode === 0 ? directorySize(where.stdout.trim()) : undefined;
+    const out = await run(volumeRemoveArgv(volume));
+    if (out.exitCode !== 0) {
+      app.reporter.warn(`skip: ${volume} (${out.stderr.trim() || 'in use'})`);
+      continue;
+    }
+    app.reporter.info(`removed: ${volume}`);
+    if (size === undefined) unknown = true;
+    else freed += size;
+    if (volume.startsWith('shim-tool-')) removedTools.push(volume);
   }
-  if (!caches.length) app.reporter.info('no cache volumes to remove');
+  if (removedTools.length) {
+    // keep the locked versions; forget only this runtime's copies
+    await updateLockFile(app.paths.stateDir, (lock) => {
+      for (const [name, entry] of Object.entries(lock.tools)) if (removedTools.includes(toolVolume(name))) delete entry.installs[ctx.runtime.name];
+    });
+  }
+  if (!volumes.length) app.reporter.info(all ? 'no shim volumes to remove' : 'no cache volumes to remove');
+  else app.reporter.info(`freed ${(freed / 1024 / 1024).toFixed(1)} MiB${unknown ? ' (plus volumes whose size could not be read)' : ''}`);
   return 0;
 }

@@ -4,8 +4,8 @@ import { settingsOrThrow, type App } from '../app.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { ensureInstalled } from '../install/ensure.js';
-import { readStamp, removeStamp, stampPath } from '../install/stamps.js';
+import { ensureInstalled, type InstallContext } from '../install/ensure.js';
+import { readLockFile } from '../install/lockfile.js';
 import { inspectMountSources } from '../plan/mount-sources.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
 import { runCaptured, runForeground } from '../runtime/exec.js';
@@ -26,44 +26,54 @@ export function imageContext(app: App): ImageContext {
   return { host: app.host, paths: app.paths, settings: settingsOrThrow(app), runtime: app.runtime(), runtimeEnv: app.runtimeEnv(), reporter: app.reporter };
 }
 
+export function installContext(app: App, ctx: ImageContext, image: string): InstallContext {
+  return {
+    host: app.host,
+    stateDir: app.paths.stateDir,
+    runtime: ctx.runtime,
+    runtimeEnv: ctx.runtimeEnv,
+    image,
+    caBundle: app.caBundle(),
+    globalMinReleaseAge: ctx.settings.min_release_age,
+    reporter: app.reporter,
+    newRunId: app.newRunId,
+  };
+}
+
 function planFor(app: App, tool: ResolvedTool, image: string, binPaths: readonly string[], args: readonly string[]): RunPlan {
   const mounts = inspectMountSources(tool, app.host.cwd, app.host.home);
   return buildRunPlan({ tool, host: app.host, runtime: app.runtime(), image, binPaths, mounts, caBundle: app.caBundle(), args, runId: app.newRunId() });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
-async function diagnoseLaunchFailure(app: App, ctx: ImageContext, image: string, stampFile: string): Promise<void> {
+async function diagnoseLaunchFailure(app: App, ctx: ImageContext, image: string): Promise<void> {
   const exists = await runCaptured({ file: ctx.runtime.path, argv: imageExistsArgv(ctx.runtime, image), env: ctx.runtimeEnv });
   if (exists.exitCode === 0) return;
   forgetImage(ctx);
-  removeStamp(stampFile);
-  app.reporter.error(`the image ${image} is gone (removed outside shim)`, 'run the command again: shim rebuilds the image and reinstalls the tool');
+  app.reporter.error(`the image ${image} is gone (removed outside shim)`, 'run the command again: shim rebuilds it (installed tools are kept)');
 }
 
 export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean } = {}): Promise<number> {
   checkToolName(name);
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const runtime = app.runtime();
-  const stampFile = stampPath(app.paths.stateDir, runtime.name, tool.name);
   const ctx = imageContext(app);
   const planned = resolveImage(ctx).choice.ref;
   // plan once before building or installing anything, so a bad config fails fast and costs nothing
-  const preview = planFor(app, tool, planned, readStamp(stampFile)?.binPaths ?? [], args);
+  const locked = readLockFile(app.paths.stateDir).tools[tool.name]?.installs[runtime.name];
+  const preview = planFor(app, tool, planned, locked?.binPaths ?? [], args);
   if (options.dryRun) {
     for (const w of preview.warnings) app.reporter.warn(w);
     app.stdout(`${preview.display}\n`);
     return 0;
   }
   const image = await ensureImage(ctx);
-  const stamp = await ensureInstalled(
-    { host: app.host, stateDir: app.paths.stateDir, runtime, runtimeEnv: ctx.runtimeEnv, image, caBundle: app.caBundle(), reporter: app.reporter, newRunId: app.newRunId },
-    tool,
-  );
-  const plan = planFor(app, tool, image, stamp.binPaths, args);
+  const { install } = await ensureInstalled(installContext(app, ctx, image), tool);
+  const plan = planFor(app, tool, image, install.binPaths, args);
   for (const w of plan.warnings) app.reporter.warn(w);
   if (app.host.env.SHIM_DEBUG) app.reporter.info(`run command: ${plan.display}`);
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
   const status = await runForeground({ file: runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan, onTerminal);
-  if (status === 125) await diagnoseLaunchFailure(app, ctx, image, stampFile);
+  if (status === 125) await diagnoseLaunchFailure(app, ctx, image);
   return status;
 }

@@ -20,6 +20,8 @@ export interface ResolvedTool {
   isolated: boolean;
   ports: string[];
   podman_args: string[];
+  /** Unset: the global setting, else shim's default. */
+  min_release_age?: string;
   /** Field (or `env.NAME`) → the file that set it; fields left at their default are absent. */
   provenance: Record<string, string>;
 }
@@ -84,6 +86,7 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     isolated: merged.isolated ?? false,
     ports: merged.ports ?? [],
     podman_args: merged.podman_args ?? [],
+    ...(merged.min_release_age !== undefined ? { min_release_age: merged.min_release_age } : {}),
     provenance,
   };
 }

@@ -79,6 +79,11 @@ const allowedHost = z
 
 const port = z.string().refine((s) => parsePortSpec(s) !== undefined, 'must look like "8080", "8080:80" or "127.0.0.1:8080:80" (optionally "/udp"), with ports 1-65535');
 
+// mise's minimum release age: "0" (off), a duration such as "3d" or "12h", or a date (YYYY-MM-DD).
+const minReleaseAge = z
+  .string()
+  .regex(/^(0|\d+[smhdwy]|\d{4}-\d{2}-\d{2})$/, 'must be "0", a duration such as "3d" or "12h", or a date YYYY-MM-DD');
+
 /** One tool as written in one file: every field optional (later files override earlier ones). */
 export const ToolLayerSchema = z.strictObject({
   tool: toolSpec.optional(),
@@ -92,6 +97,7 @@ export const ToolLayerSchema = z.strictObject({
   isolated: z.boolean().optional(),
   ports: z.array(port).optional(),
   podman_args: z.array(safeString).optional(),
+  min_release_age: minReleaseAge.optional(),
 });
 export type ToolLayer = z.output<typeof ToolLayerSchema>;
 export type MountConfig = z.output<typeof mount>;
@@ -103,6 +109,7 @@ export const SettingsSchema = z.strictObject({
   ca_bundle: safeString.min(1).optional(),
   base_image: safeString.min(1).optional(),
   image: safeString.min(1).optional(),
+  min_release_age: minReleaseAge.optional(),
 });
 export type Settings = z.output<typeof SettingsSchema>;
 

@@ -1,14 +1,22 @@
 // The install phase: installs a tool into its own volume in a container with registry network and
-// nothing of the user's, once; concurrent first runs wait for the one install.
+// nothing of the user's, once; concurrent first runs wait for that one install. The result is recorded
+// in the volume (manifest.json) and in the lock file.
 import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
 import { RuntimeError } from '../errors.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { withLock } from '../lock.js';
 import { buildInstallPlan, parseInstallOutput } from '../plan/install-plan.js';
+import { volumeMountpointArgv } from '../plan/volume-plan.js';
+import { toolVolume } from '../plan/names.js';
 import type { Reporter } from '../report.js';
 import { runCaptured } from '../runtime/exec.js';
-import { readStamp, staleReason, stampPath, writeStamp, type InstallStamp } from './stamps.js';
+import { readLockFile, updateLockFile, type RuntimeInstall } from './lockfile.js';
+import { installState, lockedSpec, type InstallState } from './state.js';
+
+/** mise's minimum release age when neither the tool nor settings.json set one: a new release must
+ *  have been public this long before shim picks it (most malicious releases are pulled sooner). */
+export const DEFAULT_MIN_RELEASE_AGE = '3d';
 
 export interface InstallContext {
   host: HostEnv;
@@ -17,45 +25,93 @@ export interface InstallContext {
   runtimeEnv: Record<string, string>;
   image: string;
   caBundle?: string;
+  globalMinReleaseAge?: string;
   reporter: Reporter;
   newRunId: () => string;
 }
 
-async function install(ctx: InstallContext, tool: ResolvedTool, why: string): Promise<InstallStamp> {
-  const plan = buildInstallPlan({ tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId() });
+export interface InstallOptions {
+  /** Reinstall the locked version even when installed. */
+  force?: boolean;
+  /** Resolve the config's spec again (a newer version may be picked). */
+  upgrade?: boolean;
+}
+
+export interface InstallOutcome {
+  install: RuntimeInstall;
+  version: string;
+  /** The locked version before this call, when an install replaced it. */
+  previous?: string;
+  installed: boolean;
+}
+
+function minReleaseAge(ctx: InstallContext, tool: ResolvedTool, resolves: boolean): string {
+  if (!resolves) return ''; // an exact locked version was already vetted when it was picked
+  const age = tool.min_release_age ?? ctx.globalMinReleaseAge ?? DEFAULT_MIN_RELEASE_AGE;
+  return age === '0' ? '' : age;
+}
+
+async function install(ctx: InstallContext, tool: ResolvedTool, spec: string, resolves: boolean, why: string) {
+  const installId = ctx.newRunId() + ctx.newRunId();
+  const plan = buildInstallPlan({
+    tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
+    installSpec: spec, installId, minReleaseAge: minReleaseAge(ctx, tool, resolves),
+  });
   if (ctx.host.env.SHIM_DEBUG) ctx.reporter.info(`install command: ${plan.display}`);
-  ctx.reporter.info(`installing ${tool.name} (${tool.tool}, ${why})…`);
+  ctx.reporter.info(`installing ${tool.name} (${spec}, ${why})…`);
   const out = await runCaptured({ file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv);
   const parsed = out.exitCode === 0 ? parseInstallOutput(out.stdout) : undefined;
   if (!parsed) {
     ctx.reporter.raw(out.stderr.trim().split('\n').slice(-30).join('\n'));
     throw new RuntimeError(
-      `installing ${tool.name} (${tool.tool}) failed (exit ${out.exitCode}); its output is above`,
+      `installing ${tool.name} (${spec}) failed (exit ${out.exitCode}); its output is above`,
       `check the spec "${tool.tool}" and that the package registry is reachable; run "shim install ${tool.name}" to retry`,
     );
   }
-  return { spec: tool.tool, image: ctx.image, version: parsed.version, binPaths: parsed.binPaths, installedAt: new Date().toISOString() };
+  const where = await runCaptured({ file: ctx.runtime.path, argv: volumeMountpointArgv(toolVolume(tool.name)), env: ctx.runtimeEnv });
+  const mountpoint = where.exitCode === 0 && where.stdout.trim().startsWith('/') ? where.stdout.trim() : undefined;
+  const record: RuntimeInstall = { image: ctx.image, installId, binPaths: parsed.binPaths, ...(mountpoint ? { mountpoint } : {}) };
+  return { record, version: parsed.version };
 }
 
-/** Returns the tool's install stamp, installing first when it is missing or stale (or `force`). */
-export async function ensureInstalled(ctx: InstallContext, tool: ResolvedTool, force = false): Promise<InstallStamp> {
-  const file = stampPath(ctx.stateDir, ctx.runtime.name, tool.name);
-  const current = () => {
-    const stamp = readStamp(file);
-    return !force && !staleReason(stamp, tool.tool, ctx.image) ? stamp : undefined;
-  };
-  const fresh = current();
-  if (fresh) return fresh;
+function current(ctx: InstallContext, tool: ResolvedTool): InstallState {
+  return installState(readLockFile(ctx.stateDir), tool, ctx.runtime.name, ctx.image);
+}
+
+/** Makes sure the tool is installed for this runtime and image, installing only when needed. */
+export async function ensureInstalled(ctx: InstallContext, tool: ResolvedTool, options: InstallOptions = {}): Promise<InstallOutcome> {
+  const wanted = (s: InstallState) => s.kind === 'ready' && !options.force && !options.upgrade;
+  const first = current(ctx, tool);
+  if (first.kind === 'ready' && wanted(first)) return { install: first.install, version: first.locked.version, installed: false };
   return withLock(
     path.join(ctx.stateDir, 'locks', `install-${ctx.runtime.name}-${tool.name}`),
     async () => {
       // another shim may have installed it while this one waited
-      const done = current();
-      if (done) return done;
-      const why = force ? 'reinstall requested' : staleReason(readStamp(file), tool.tool, ctx.image)!;
-      const stamp = await install(ctx, tool, why);
-      writeStamp(file, stamp);
-      return stamp;
+      const state = current(ctx, tool);
+      if (state.kind === 'ready' && wanted(state)) return { install: state.install, version: state.locked.version, installed: false };
+      const locked = state.locked;
+      let spec: string;
+      let resolves: boolean;
+      let why: string;
+      if (options.upgrade || state.kind === 'stale' && state.resolves) {
+        [spec, resolves, why] = [tool.tool, true, options.upgrade ? 'upgrade requested' : (state as { reason: string }).reason];
+      } else {
+        [spec, resolves, why] = [state.kind === 'stale' ? state.installSpec : lockedSpec(tool, locked!), false, state.kind === 'stale' ? state.reason : 'reinstall requested'];
+      }
+      const { record, version } = await install(ctx, tool, spec, resolves, why);
+      await updateLockFile(ctx.stateDir, (lock) => {
+        const prev = lock.tools[tool.name];
+        const sameVersion = prev?.spec === tool.tool && prev.version === version;
+        lock.tools[tool.name] = {
+          spec: tool.tool,
+          version,
+          installedAt: new Date().toISOString(),
+          image: ctx.image,
+          // other runtimes keep their copies only while they hold the same version
+          installs: { ...(sameVersion ? prev.installs : {}), [ctx.runtime.name]: record },
+        };
+      });
+      return { install: record, version, installed: true, ...(locked && locked.version !== version ? { previous: locked.version } : {}) };
     },
     () => ctx.reporter.info(`waiting for another shim to finish installing ${tool.name}…`),
   );

@@ -30,6 +30,12 @@ export interface InstallInputs {
   image: string;
   caBundle?: string;
   runId: string;
+  /** The exact spec to install: the config's spec when resolving, else the locked version. */
+  installSpec: string;
+  /** Written into the volume's manifest; runs compare it. */
+  installId: string;
+  /** mise's minimum release age for this install ("" for none). */
+  minReleaseAge: string;
 }
 
 /** Builds the runtime command that installs a tool's mise spec into its volume. */
@@ -52,8 +58,10 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     ...buildEnvArgs(baseEnv([], Boolean(input.caBundle))),
     input.image,
     INSTALL_HELPER,
-    tool.tool,
+    input.installSpec,
     splitToolSpec(tool.tool).name,
+    input.installId,
+    input.minReleaseAge,
   ];
   return {
     tool: tool.name,

@@ -75,6 +75,9 @@ export function installInputs(overrides: Partial<InstallInputs> = {}): InstallIn
     runtime: rootlessPodman(),
     image: IMAGE,
     runId: 'i9z8y7',
+    installSpec: (overrides.tool ?? makeTool()).tool,
+    installId: 'inst42',
+    minReleaseAge: '3d',
     ...overrides,
   };
 }

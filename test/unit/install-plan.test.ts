@@ -56,13 +56,14 @@ describe('buildInstallPlan', () => {
     expect(argv).not.toContain('-i');
   });
 
-  it('invokes the helper with the spec and the spec without its version', () => {
-    const argv = plan({ tool: makeTool({ tool: 'npm:@scope/pkg@1.2.3' }) }).argv;
-    expect(afterImage(argv)).toEqual([INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg']);
+  it('invokes the helper with the spec to install, the name, the install id and the minimum age', () => {
+    const argv = plan({ tool: makeTool({ tool: 'npm:@scope/pkg@1.2.3' }), installSpec: 'npm:@scope/pkg@1.2.3' }).argv;
+    expect(afterImage(argv)).toEqual([INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
   });
 
-  it('passes a versionless spec twice', () => {
-    expect(afterImage(plan({ tool: makeTool({ tool: 'cargo:ripgrep' }) }).argv)).toEqual([INSTALL_HELPER, 'cargo:ripgrep', 'cargo:ripgrep']);
+  it('installs the locked version when told to, keeping the name of the configured spec', () => {
+    const argv = plan({ tool: makeTool({ tool: 'cargo:ripgrep' }), installSpec: 'cargo:ripgrep@14.1.0', minReleaseAge: '' }).argv;
+    expect(afterImage(argv)).toEqual([INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
   });
 
   it('rootless podman runs without --user', () => {

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { LockFile, LockedTool } from '../../src/install/lockfile.js';
+import { installState, lockedSpec } from '../../src/install/state.js';
+import { makeTool } from './fixtures.js';
+
+const IMAGE = 'localhost/shim:abc';
+const tool = makeTool({ name: 'eslint', tool: 'npm:eslint' });
+
+function locked(overrides: Partial<LockedTool> = {}): LockFile {
+  return {
+    version: 1,
+    tools: {
+      eslint: {
+        spec: 'npm:eslint',
+        version: '9.12.0',
+        installedAt: '2026-01-01T00:00:00Z',
+        image: IMAGE,
+        installs: { podman: { image: IMAGE, installId: 'id1', binPaths: ['/mise/bin'], mountpoint: '/vol' } },
+        ...overrides,
+      },
+    },
+  };
+}
+
+const match = () => 'match' as const;
+
+describe('installState', () => {
+  it('is ready when the lock, the image and the volume manifest agree', () => {
+    const state = installState(locked(), tool, 'podman', IMAGE, match);
+    expect(state.kind).toBe('ready');
+  });
+
+  it('resolves the spec on first use', () => {
+    expect(installState({ version: 1, tools: {} }, tool, 'podman', IMAGE, match)).toMatchObject({ kind: 'stale', reason: 'first use', installSpec: 'npm:eslint', resolves: true });
+  });
+
+  it('resolves again when the spec changed', () => {
+    const state = installState(locked(), makeTool({ name: 'eslint', tool: 'npm:eslint@8' }), 'podman', IMAGE, match);
+    expect(state).toMatchObject({ kind: 'stale', reason: 'spec changed from npm:eslint', installSpec: 'npm:eslint@8', resolves: true });
+  });
+
+  it('reinstalls the locked version for a new image, never resolving again', () => {
+    expect(installState(locked(), tool, 'podman', 'localhost/shim:new', match)).toMatchObject({ kind: 'stale', reason: 'image changed', installSpec: 'npm:eslint@9.12.0', resolves: false });
+  });
+
+  it('reinstalls the locked version on another runtime', () => {
+    expect(installState(locked(), tool, 'docker', IMAGE, match)).toMatchObject({ kind: 'stale', installSpec: 'npm:eslint@9.12.0', resolves: false });
+  });
+
+  it('notices a volume that lost its manifest', () => {
+    const state = installState(locked(), tool, 'podman', IMAGE, () => 'missing');
+    expect(state).toMatchObject({ kind: 'stale', reason: 'its volume was removed or changed outside shim', resolves: false });
+  });
+
+  it('trusts the lock when the volume cannot be read (docker as a non-root user)', () => {
+    expect(installState(locked(), tool, 'podman', IMAGE, () => 'unreadable').kind).toBe('ready');
+  });
+
+  it('keeps the scope of a scoped package in the locked spec', () => {
+    const scoped = makeTool({ name: 'biome', tool: 'npm:@biomejs/biome' });
+    expect(lockedSpec(scoped, locked().tools.eslint!)).toBe('npm:@biomejs/biome@9.12.0');
+  });
+});
