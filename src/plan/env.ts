@@ -29,6 +29,13 @@ export function baseEnv(binPaths: readonly string[], caBundle: boolean): Record<
   return env;
 }
 
+/** Run-phase overrides of the image's cache locations: the install volume is read-only at run time and
+ *  the download caches are install-only, so anything a tool caches goes to its tmpfs HOME. */
+export const RUN_CACHE_ENV: Readonly<Record<string, string>> = {
+  NPM_CONFIG_CACHE: `${CONTAINER_HOME}/.npm`,
+  MISE_CACHE_DIR: `${CONTAINER_HOME}/.cache/mise`,
+};
+
 /** Merges base, passthrough (only names set on the host) and configured env; later wins. Also
  *  returns the names whose values came from the host, which are always redacted. */
 export function buildToolEnv(

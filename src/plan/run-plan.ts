@@ -3,7 +3,7 @@
 import type { ResolvedTool } from '../config/merge.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
 import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildSignalArgv, type ForwardedSignal } from './container.js';
-import { baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
+import { RUN_CACHE_ENV, baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
 import { buildIdentityArgs } from './identity.js';
 import { buildMountArgs, type MountFact } from './mounts.js';
 import { containerName, toolVolume } from './names.js';
@@ -56,7 +56,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const name = containerName('run', tool.name, input.runId);
   const network = decideNetwork(tool, envFlag(host.env, 'SHIM_ALLOW_NETWORK'));
   const ports = planPorts(tool, parseExtraPorts(host.env.SHIM_EXTRA_PORTS), network.mode);
-  const { env, fromHost } = buildToolEnv(tool, host.env, baseEnv(input.binPaths, Boolean(input.caBundle)));
+  const { env, fromHost } = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
 
   const argv = [

@@ -259,9 +259,14 @@ describe('buildRunPlan: workdir', () => {
 });
 
 describe('buildRunPlan: environment', () => {
-  it('sets exactly HOME and PATH (bin paths first) when nothing is configured', () => {
+  it('sets exactly HOME, PATH (bin paths first) and the run-time cache dirs in HOME when nothing is configured', () => {
     const env = valuesOf(plan({ binPaths: ['/mise/a/bin', '/mise/b/bin'] }).argv, '--env');
-    expect(env).toEqual(['HOME=/home/shim', 'PATH=/mise/a/bin:/mise/b/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    expect(env).toEqual([
+      'HOME=/home/shim',
+      'PATH=/mise/a/bin:/mise/b/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'NPM_CONFIG_CACHE=/home/shim/.npm',
+      'MISE_CACHE_DIR=/home/shim/.cache/mise',
+    ]);
   });
 
   it('passes every variable as NAME=value, never a bare name', () => {
