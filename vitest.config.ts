@@ -1,13 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
-// End-to-end files drive real podman and docker: they get long timeouts and run one file at a time
-// per runtime (the 2-core build machines are the limit, not vitest).
+// Two projects: fast tests (unit, CLI contract with a fake runtime) in parallel, and end-to-end tests
+// on real podman, docker and rootless podman, one file at a time (the 2-core build machines are the
+// limit, and files share the runtimes' image stores), after shim's image is built once per runtime.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 180_000,
-    hookTimeout: 600_000,
-    maxWorkers: 3,
-    reporters: ['default'],
+    projects: [
+      {
+        test: {
+          name: 'fast',
+          include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });

@@ -32,10 +32,13 @@ function gatherHost(): HostEnv {
   };
 }
 
+/** Names under which shim is itself, not a tool link (`shim up` never creates links with these names). */
+export const CLI_NAMES = new Set(['shim', 'shim.js', 'shim.mjs']);
+
 /** The tool name when shim was invoked through a link, else undefined. */
 export function linkedToolName(argv1: string | undefined): string | undefined {
   const base = path.basename(argv1 ?? 'shim');
-  return base === 'shim' || base === 'shim.js' || base === 'shim.mjs' || base === 'main.ts' ? undefined : base;
+  return CLI_NAMES.has(base) ? undefined : base;
 }
 
 async function main(): Promise<number> {

@@ -7,7 +7,7 @@ import { formatProblem, listToolNames } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/schema.js';
 
 // Names a tool link may not take: shim itself, and the runtimes shim calls.
-const RESERVED = new Set(['shim', 'shim.js', 'podman', 'docker']);
+const RESERVED = new Set(['shim', 'shim.js', 'shim.mjs', 'podman', 'docker']);
 
 type Existing = { kind: 'missing' } | { kind: 'file' } | { kind: 'link'; target: string };
 

@@ -6,7 +6,6 @@ import { ShimError } from '../errors.js';
 import { readLockFile } from '../install/lockfile.js';
 import { installState } from '../install/state.js';
 import { resolveImage } from '../runtime/image.js';
-import { settingsOrThrow } from '../app.js';
 
 export function listTools(app: App): number {
   const config = app.config();
@@ -27,7 +26,9 @@ export function listTools(app: App): number {
     if (!(e instanceof ShimError)) throw e;
   }
   const lock = readLockFile(app.paths.stateDir);
-  const image = resolveImage({ host: app.host, settings: settingsOrThrow(app) }).choice.ref;
+  // a broken settings.json is reported by commands that run tools; the list still shows them
+  const image = resolveImage({ host: app.host, settings: config.settingsProblem ? {} : config.settings }).choice.ref;
+  if (config.settingsProblem) app.reporter.warn(formatProblem(config.settingsProblem, app.paths.configDir));
   const rows = names.map((name) => {
     try {
       const tool = mergeToolLayers(name, config.layers, app.paths.configDir);

@@ -4,6 +4,7 @@ import { settingsOrThrow, type App } from '../app.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { envFlag } from '../host.js';
 import { ensureInstalled, type InstallContext } from '../install/ensure.js';
 import { readLockFile } from '../install/lockfile.js';
 import { inspectMountSources } from '../plan/mount-sources.js';
@@ -71,7 +72,7 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const { install } = await ensureInstalled(installContext(app, ctx, image), tool);
   const plan = planFor(app, tool, image, install.binPaths, args);
   for (const w of plan.warnings) app.reporter.warn(w);
-  if (app.host.env.SHIM_DEBUG) app.reporter.info(`run command: ${plan.display}`);
+  if (envFlag(app.host.env, 'SHIM_DEBUG')) app.reporter.info(`run command: ${plan.display}`);
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
   const status = await runForeground({ file: runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan, onTerminal);
   if (status === 125) await diagnoseLaunchFailure(app, ctx, image);

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
 import { RuntimeError } from '../errors.js';
-import type { HostEnv, RuntimeInfo } from '../host.js';
+import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
 import { withLock } from '../lock.js';
 import { buildInstallPlan, parseInstallOutput } from '../plan/install-plan.js';
 import { volumeMountpointArgv } from '../plan/volume-plan.js';
@@ -57,7 +57,7 @@ async function install(ctx: InstallContext, tool: ResolvedTool, spec: string, re
     tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
     installSpec: spec, installId, minReleaseAge: minReleaseAge(ctx, tool, resolves),
   });
-  if (ctx.host.env.SHIM_DEBUG) ctx.reporter.info(`install command: ${plan.display}`);
+  if (envFlag(ctx.host.env, 'SHIM_DEBUG')) ctx.reporter.info(`install command: ${plan.display}`);
   ctx.reporter.info(`installing ${tool.name} (${spec}, ${why})…`);
   const out = await runCaptured({ file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv);
   const parsed = out.exitCode === 0 ? parseInstallOutput(out.stdout) : undefined;

@@ -41,12 +41,18 @@ export interface RunPlan {
   warnings: string[];
 }
 
-/** Redacts the value of every `--env NAME=value` whose name is secret-looking or came from the host. */
+/** Redacts the value of every env assignment (`--env N=v`, `-e N=v`, `--env=N=v`, also in podman_args)
+ *  whose name is secret-looking or whose value came from the host. */
 export function redactArgv(argv: readonly string[], hidden: ReadonlySet<string>): string[] {
+  const redact = (assignment: string) => {
+    const eq = assignment.indexOf('=');
+    const name = assignment.slice(0, eq);
+    return eq > 0 && (hidden.has(name) || isSecretName(name)) ? `${name}=***` : assignment;
+  };
   return argv.map((arg, i) => {
-    if (argv[i - 1] !== '--env') return arg;
-    const name = arg.slice(0, arg.indexOf('='));
-    return hidden.has(name) || isSecretName(name) ? `${name}=***` : arg;
+    if (argv[i - 1] === '--env' || argv[i - 1] === '-e') return redact(arg);
+    const inline = /^(--env=|-e=?)(.*)$/s.exec(arg);
+    return inline ? `${inline[1]}${redact(inline[2]!)}` : arg;
   });
 }
 

@@ -7,11 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, type Flavour, type Sandbox } from './harness.js';
 
 const PROJECT = [{ src: '.', dst: '/workspace' }];
+// Tool names unique to this run: tool volumes are per runtime user, so sandboxes of other test files
+// (or of earlier runs) never share an install with these.
+const tag = Math.random().toString(36).slice(2, 8);
+const COW = `cowsay-${tag}`;
+const BOX = `box-${tag}`;
+const NETBOX = `netbox-${tag}`;
+const ROBOX = `robox-${tag}`;
 export const CORE_TOOLS = {
-  cowsay: { tool: 'npm:cowsay' },
-  box: { tool: 'npm:cowsay', command: 'sh', mounts: PROJECT, env: { MULTI: 'line1\nline2', GREETING: 'hi there' }, env_passthrough: ['PASS_ME', 'PASS_UNSET'] },
-  netbox: { tool: 'npm:cowsay', command: 'sh', network: 'bridge' },
-  robox: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace', opts: 'ro' }] },
+  [COW]: { tool: 'npm:cowsay', command: 'cowsay' },
+  [BOX]: { tool: 'npm:cowsay', command: 'sh', mounts: PROJECT, env: { MULTI: 'line1\nline2', GREETING: 'hi there' }, env_passthrough: ['PASS_ME', 'PASS_UNSET'] },
+  [NETBOX]: { tool: 'npm:cowsay', command: 'sh', network: 'bridge' },
+  [ROBOX]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace', opts: 'ro' }] },
 };
 
 /** Interfaces other than loopback listed in /proc/net/dev inside the container. */
@@ -33,15 +40,18 @@ export function defineCoreCases(flavour: Flavour): void {
     beforeAll(async () => {
       sb = await createSandbox(flavour, CORE_TOOLS);
     });
-    afterAll(() => removeSandbox(sb));
+    afterAll(async () => {
+      for (const t of Object.keys(CORE_TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+      removeSandbox(sb);
+    });
 
     it('installs a real npm tool with mise on first use, then runs it again without installing', async () => {
-      const first = await sb.run(['cowsay', 'hello', 'shim']);
-      expect(first.stderr).toContain('installing cowsay (npm:cowsay, first use)');
+      const first = await sb.run([COW, 'hello', 'shim']);
+      expect(first.stderr).toContain(`installing ${COW} (npm:cowsay, first use)`);
       expect(first.exitCode).toBe(0);
       expect(first.stdout).toContain('< hello shim >');
       // the second run is fully offline (network none) and must not install again
-      const second = await sb.run(['cowsay', 'again']);
+      const second = await sb.run([COW, 'again']);
       expect(second.exitCode).toBe(0);
       expect(second.stdout).toContain('< again >');
       expect(second.stderr).not.toContain('installing');
@@ -49,13 +59,13 @@ export function defineCoreCases(flavour: Flavour): void {
 
     it('passes arguments byte for byte', async () => {
       const args = ['a b', `it's "quoted"`, '$HOME', '*', 'line1\nline2', '', '-n', '--help', '\\back'];
-      const r = await sb.run(['box', '-c', 'for a in "$@"; do printf "%s\\0" "$a"; done', 'sh', ...args]);
+      const r = await sb.run([BOX, '-c', 'for a in "$@"; do printf "%s\\0" "$a"; done', 'sh', ...args]);
       expect(r.exitCode).toBe(0);
       expect(r.stdout.split('\0').slice(0, -1)).toEqual(args);
     });
 
     it('forwards piped stdin and keeps stdout and stderr separate, without terminal codes', async () => {
-      const r = await sb.run(['box', '-c', 'cat; echo to-err >&2'], { input: 'abc\n' });
+      const r = await sb.run([BOX, '-c', 'cat; echo to-err >&2'], { input: 'abc\n' });
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toBe('abc\n');
       expect(r.stderr).toContain('to-err');
@@ -63,7 +73,7 @@ export function defineCoreCases(flavour: Flavour): void {
     });
 
     it.each([0, 1, 42])('passes exit status %i through unchanged', async (code) => {
-      const r = await sb.run(['box', '-c', `exit ${code}`]);
+      const r = await sb.run([BOX, '-c', `exit ${code}`]);
       expect(r.exitCode).toBe(code);
     });
 
@@ -72,18 +82,18 @@ export function defineCoreCases(flavour: Flavour): void {
       ['SIGINT', 130],
       ['SIGHUP', 129],
     ] as const)('delivers %s to the tool and leaves no container behind', async (signal, status) => {
-      const child = sb.run(['box', '-c', 'echo ready; exec sleep 60']);
+      const child = sb.run([BOX, '-c', 'echo ready; exec sleep 60']);
       await waitForOutput(child, 'ready');
       child.kill(signal);
       const r = await child;
       expect(r.exitCode).toBe(status);
-      const left = await sb.runtime(['ps', '-a', '--filter', 'label=io.shim.tool=box', '--format', '{{.Names}}']);
+      const left = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${BOX}`, '--format', '{{.Names}}']);
       expect(left.exitCode).toBe(0);
       expect(left.stdout.trim()).toBe('');
     });
 
     it('gives the tool exactly its configured env, and no host variable it was not given', async () => {
-      const r = await sb.run(['box', '-c', 'env'], { env: { HOST_SECRET: 'leak-me', PASS_ME: 'passed', AWS_SECRET_ACCESS_KEY: 'x' } });
+      const r = await sb.run([BOX, '-c', 'env'], { env: { HOST_SECRET: 'leak-me', PASS_ME: 'passed', AWS_SECRET_ACCESS_KEY: 'x' } });
       expect(r.exitCode).toBe(0);
       const env = r.stdout;
       expect(env).toContain('MULTI=line1\nline2\n');
@@ -97,50 +107,50 @@ export function defineCoreCases(flavour: Flavour): void {
     });
 
     it('writes to a read-write mount as the invoking user, and cannot write to a read-only one', async () => {
-      const ok = await sb.run(['box', '-c', 'echo data > written.txt && cat written.txt']);
+      const ok = await sb.run([BOX, '-c', 'echo data > written.txt && cat written.txt']);
       expect(ok.exitCode).toBe(0);
       const file = path.join(sb.project, 'written.txt');
       expect(fs.readFileSync(file, 'utf8')).toBe('data\n');
       expect(fs.statSync(file).uid).toBe(sb.uid);
-      const ro = await sb.run(['robox', '-c', 'echo no > denied.txt']);
+      const ro = await sb.run([ROBOX, '-c', 'echo no > denied.txt']);
       expect(ro.exitCode).not.toBe(0);
       expect(ro.stderr).toMatch(/read-only file system/i);
       expect(fs.existsSync(path.join(sb.project, 'denied.txt'))).toBe(false);
       // the read-only tool does see the project (the write failed for the right reason)
-      const seen = await sb.run(['robox', '-c', 'cat written.txt']);
+      const seen = await sb.run([ROBOX, '-c', 'cat written.txt']);
       expect(seen.stdout).toBe('data\n');
     });
 
     it('has no network interface but loopback by default; bridge is the explicit opt-in', async () => {
-      const none = await sb.run(['box', '-c', NON_LO_INTERFACES]);
+      const none = await sb.run([BOX, '-c', NON_LO_INTERFACES]);
       expect(none.exitCode).toBe(0);
       expect(none.stdout.trim()).toBe('');
       // positive control: the same probe lists an interface when the tool has a network
-      const bridge = await sb.run(['netbox', '-c', NON_LO_INTERFACES]);
+      const bridge = await sb.run([NETBOX, '-c', NON_LO_INTERFACES]);
       expect(bridge.exitCode).toBe(0);
       expect(bridge.stdout.trim()).not.toBe('');
     });
 
     it('cannot write outside its mounts: the root file system and the tool install are read-only', async () => {
-      const r = await sb.run(['box', '-c', 'touch /usr/x 2>&1; touch /mise/x 2>&1; touch /tmp/ok && echo tmp-ok']);
+      const r = await sb.run([BOX, '-c', 'touch /usr/x 2>&1; touch /mise/x 2>&1; touch /tmp/ok && echo tmp-ok']);
       expect(r.stdout).toMatch(/\/usr\/x.*Read-only file system/);
       expect(r.stdout).toMatch(/\/mise\/x.*Read-only file system/);
       expect(r.stdout).toContain('tmp-ok');
     });
 
     it('runs two calls of the same tool at the same time without collisions', async () => {
-      const [a, b] = await Promise.all([sb.run(['box', '-c', 'sleep 1; echo a']), sb.run(['box', '-c', 'sleep 1; echo b'])]);
+      const [a, b] = await Promise.all([sb.run([BOX, '-c', 'sleep 1; echo a']), sb.run([BOX, '-c', 'sleep 1; echo b'])]);
       expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
       expect([a.stdout, b.stdout]).toEqual(['a\n', 'b\n']);
     });
 
     it('prints the exact command with --dry-run and SHIM_DEBUG, secrets redacted', async () => {
-      const dry = await sb.run(['shim', 'run', '--dry-run', 'box', '-c', 'echo hi'], { env: { PASS_ME: 'topsecret' } });
+      const dry = await sb.run(['shim', 'run', '--dry-run', BOX, '-c', 'echo hi'], { env: { PASS_ME: 'topsecret' } });
       expect(dry.exitCode).toBe(0);
       expect(dry.stdout).toMatch(/ run --rm --init /);
       expect(dry.stdout).toContain('PASS_ME=***');
       expect(dry.stdout).not.toContain('topsecret');
-      const debug = await sb.run(['box', '-c', 'echo hi'], { env: { SHIM_DEBUG: '1', PASS_ME: 'topsecret' } });
+      const debug = await sb.run([BOX, '-c', 'echo hi'], { env: { SHIM_DEBUG: '1', PASS_ME: 'topsecret' } });
       expect(debug.stdout).toBe('hi\n');
       expect(debug.stderr).toContain('run command: ');
       expect(debug.stderr).not.toContain('topsecret');

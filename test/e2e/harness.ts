@@ -18,6 +18,32 @@ const CA_BUNDLE = process.env.SHIM_CA_BUNDLE || (fs.existsSync('/etc/ssl/certs/c
 
 export type Flavour = 'podman' | 'docker' | 'rootless';
 
+/** One XDG cache dir per flavour for all sandboxes: the staged image build context is fetched once. */
+export function sharedCacheDir(flavour: Flavour): string {
+  return path.join(os.tmpdir(), `shim-e2e-cache-${flavour}`);
+}
+
+/** The environment every sandbox passes to shim (plus its own XDG and bin dirs). */
+export function baseEnv(flavour: Flavour, home: string): Record<string, string> {
+  return {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    LANG: 'C.UTF-8',
+    SHIM_RUNTIME: flavour === 'docker' ? 'docker' : 'podman',
+    SHIM_BASE_IMAGE: BASE_IMAGE,
+    ...(CA_BUNDLE ? { SHIM_CA_BUNDLE: CA_BUNDLE } : {}),
+    ...(flavour === 'rootless' ? { USER: CI_USER, LOGNAME: CI_USER } : {}),
+  };
+}
+
+/** Runs argv as the flavour's user: setpriv execs (no extra process in between), so signals sent to
+ *  the child reach shim itself. */
+export function asUser(flavour: Flavour, argv: string[]): string[] {
+  if (flavour !== 'rootless') return argv;
+  const user = userIds(CI_USER);
+  return ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...argv];
+}
+
 export interface Sandbox {
   flavour: Flavour;
   root: string;
@@ -30,7 +56,7 @@ export interface Sandbox {
   runtime(args: string[]): Promise<{ exitCode?: number; stdout: string; stderr: string }>;
 }
 
-function userIds(name: string): { uid: number; gid: number; home: string } {
+export function userIds(name: string): { uid: number; gid: number; home: string } {
   const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
   if (!line) throw new Error(`user ${name} does not exist: run .ci/setup-containers.sh first`);
   const [, , uid, gid, , home] = line.split(':');
@@ -46,28 +72,21 @@ export async function createSandbox(flavour: Flavour, tools: Record<string, unkn
   const rootless = flavour === 'rootless';
   const user = rootless ? userIds(CI_USER) : { uid: process.getuid!(), gid: process.getgid!(), home: os.homedir() };
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `shim-e2e-${flavour}-`));
-  const dirs = { config: path.join(root, 'config'), state: path.join(root, 'state'), cache: path.join(root, 'cache'), bin: path.join(root, 'bin'), project: path.join(root, 'project') };
+  const dirs = { config: path.join(root, 'config'), state: path.join(root, 'state'), cache: sharedCacheDir(flavour), bin: path.join(root, 'bin'), project: path.join(root, 'project') };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   fs.mkdirSync(path.join(dirs.config, 'shim'));
   fs.writeFileSync(path.join(dirs.config, 'shim', 'config.json'), JSON.stringify(tools, null, 2));
   if (rootless) await execa('chown', ['-R', `${user.uid}:${user.gid}`, root]);
 
   const env: Record<string, string> = {
+    ...baseEnv(flavour, user.home),
     // no sbin directories, like a normal user's PATH: shim must still give the runtime what it needs
     PATH: `${dirs.bin}:/usr/local/bin:/usr/bin:/bin`,
-    HOME: user.home,
-    LANG: 'C.UTF-8',
     XDG_CONFIG_HOME: dirs.config,
     XDG_STATE_HOME: dirs.state,
     XDG_CACHE_HOME: dirs.cache,
     SHIM_BIN_DIR: dirs.bin,
-    SHIM_RUNTIME: runtimeName,
-    ...(CA_BUNDLE ? { SHIM_CA_BUNDLE: CA_BUNDLE } : {}),
-    SHIM_BASE_IMAGE: BASE_IMAGE,
-    ...(rootless ? { USER: CI_USER, LOGNAME: CI_USER } : {}),
   };
-  // setpriv execs (no extra process in between), so signals sent to the child reach shim itself
-  const asUser = (argv: string[]) => (rootless ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...argv] : argv);
 
   const sandbox: Sandbox = {
     flavour,
@@ -79,7 +98,7 @@ export async function createSandbox(flavour: Flavour, tools: Record<string, unkn
     run(argv, opts = {}) {
       const [first, ...rest] = argv;
       const file = first === 'shim' ? SHIM : path.join(dirs.bin, first!);
-      const [cmd, ...args] = asUser([file, ...rest]);
+      const [cmd, ...args] = asUser(flavour, [file, ...rest]);
       return execa(cmd!, args, {
         cwd: opts.cwd ?? dirs.project,
         env: { ...env, ...opts.env },
@@ -90,7 +109,7 @@ export async function createSandbox(flavour: Flavour, tools: Record<string, unkn
       });
     },
     async runtime(args) {
-      const [cmd, ...rest] = asUser([runtimeName, ...args]);
+      const [cmd, ...rest] = asUser(flavour, [runtimeName, ...args]);
       const r = await execa(cmd!, rest, { reject: false, env: { ...env, PATH: '/usr/local/bin:/usr/bin:/bin' }, extendEnv: false, cwd: '/' });
       return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
     },

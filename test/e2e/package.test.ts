@@ -8,9 +8,15 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO } from './harness.js';
 
+// a tool name of its own: tool volumes are shared by everything running as this user
+const TOOL = `cowsay-pkg-${Math.random().toString(36).slice(2, 8)}`;
+
 describe('npm package', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-pack-'));
-  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  afterAll(async () => {
+    await execa('podman', ['volume', 'rm', '--force', `shim-tool-${TOOL}`], { reject: false });
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
 
   it('installs from its tarball and runs a tool through a link', async () => {
     const packed = await execa('npm', ['pack', '--ignore-scripts', '--silent', '--json', '--pack-destination', scratch], { cwd: REPO });
@@ -27,7 +33,7 @@ describe('npm package', () => {
 
     const home = path.join(scratch, 'home');
     fs.mkdirSync(path.join(home, 'config', 'shim'), { recursive: true });
-    fs.writeFileSync(path.join(home, 'config', 'shim', 'config.json'), JSON.stringify({ cowsay: { tool: 'npm:cowsay' } }));
+    fs.writeFileSync(path.join(home, 'config', 'shim', 'config.json'), JSON.stringify({ [TOOL]: { tool: 'npm:cowsay', command: 'cowsay' } }));
     const env = {
       PATH: `${path.join(home, 'bin')}:${path.join(prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin`,
       HOME: home,
@@ -41,8 +47,8 @@ describe('npm package', () => {
     };
     const up = await execa(shim, ['up'], { env, extendEnv: false, reject: false });
     expect(up.exitCode).toBe(0);
-    expect(fs.realpathSync(path.join(home, 'bin', 'cowsay'))).toBe(fs.realpathSync(path.join(prefix, 'lib', 'node_modules', 'shim', 'bin', 'shim.js')));
-    const moo = await execa(path.join(home, 'bin', 'cowsay'), ['packaged'], { env, extendEnv: false, reject: false, stdin: 'ignore' });
+    expect(fs.realpathSync(path.join(home, 'bin', TOOL))).toBe(fs.realpathSync(path.join(prefix, 'lib', 'node_modules', 'shim', 'bin', 'shim.js')));
+    const moo = await execa(path.join(home, 'bin', TOOL), ['packaged'], { env, extendEnv: false, reject: false, stdin: 'ignore' });
     expect(moo.stderr).not.toContain('error');
     expect(moo.exitCode).toBe(0);
     expect(moo.stdout).toContain('< packaged >');

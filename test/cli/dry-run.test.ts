@@ -1,0 +1,79 @@
+// --dry-run prints the exact runtime command on stdout and runs nothing; SHIM_DEBUG prints it on
+// stderr. Both redact secret-looking values and every value taken from the host.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createWorld, expectExit, requireBuilt, type World } from './helpers.js';
+
+beforeAll(requireBuilt);
+
+function secretWorld(): World {
+  const w = createWorld();
+  w.writeConfig({ eslint: { tool: 'npm:eslint', env: { API_TOKEN: 'tok-123', PLAIN: 'visible' }, env_passthrough: ['HOST_VAL'] } });
+  return w;
+}
+
+describe('--dry-run', () => {
+  it('prints the command on stdout starting with the runtime path, exits 0, runs nothing', async () => {
+    const w = createWorld();
+    w.writeConfig({ eslint: { tool: 'npm:eslint' } });
+    const out = await w.shim(['run', '--dry-run', 'eslint', '.']);
+    expectExit(out, 0);
+    expect(out.stdout.startsWith(`${w.fake.paths.podman} run --rm --init `)).toBe(true);
+    expect(out.stdout.trimEnd()).toMatch(/ eslint \.$/);
+    expect(out.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(out.stderr).toBe('');
+    expect(w.calls().filter((c) => c.argv[0] === 'run')).toEqual([]);
+  });
+
+  it('redacts secret-looking configured values and every passthrough value', async () => {
+    const w = secretWorld();
+    const out = await w.shim(['run', '--dry-run', 'eslint'], { env: { HOST_VAL: 'from-host-xyz' } });
+    expectExit(out, 0);
+    expect(out.stdout).toContain("--env 'API_TOKEN=***'");
+    expect(out.stdout).toContain("--env 'HOST_VAL=***'");
+    expect(out.stdout).toContain('--env PLAIN=visible');
+    expect(out.stdout).not.toContain('tok-123');
+    expect(out.stdout).not.toContain('from-host-xyz');
+  });
+
+  it('shell-quotes arguments so the line can be pasted', async () => {
+    const w = createWorld();
+    w.writeConfig({ eslint: { tool: 'npm:eslint' } });
+    const out = await w.shim(['run', '--dry-run', 'eslint', "it's here", 'a b']);
+    expectExit(out, 0);
+    expect(out.stdout.trimEnd().endsWith(` eslint 'it'\\''s here' 'a b'`)).toBe(true);
+  });
+
+  it('still refuses a bad config (exit 125, nothing on stdout)', async () => {
+    const w = createWorld();
+    w.writeConfig({ eslint: { tool: 'npm:eslint', allowed_hosts: ['example.org'] } });
+    const out = await w.shim(['run', '--dry-run', 'eslint']);
+    expectExit(out, 125);
+    expect(out.stdout).toBe('');
+  });
+});
+
+describe('SHIM_DEBUG', () => {
+  it('prints "run command:" on stderr with the same redaction, and nothing on stdout', async () => {
+    const w = secretWorld();
+    const out = await w.shim(['run', 'eslint'], { env: { SHIM_DEBUG: '1', HOST_VAL: 'from-host-xyz' } });
+    expectExit(out, 0);
+    expect(out.stdout).toBe('');
+    const line = out.stderr.split('\n').find((l) => l.includes('run command:'));
+    expect(line).toBeDefined();
+    expect(line).toContain(`run command: ${w.fake.paths.podman} run `);
+    expect(line).toContain("--env 'API_TOKEN=***'");
+    expect(line).toContain("--env 'HOST_VAL=***'");
+    expect(line).toContain('--env PLAIN=visible');
+    expect(out.stderr).not.toContain('tok-123');
+    expect(out.stderr).not.toContain('from-host-xyz');
+    // the runtime itself still gets the real values
+    expect(w.lastToolRun()).toEqual(expect.arrayContaining(['API_TOKEN=tok-123', 'HOST_VAL=from-host-xyz']));
+  });
+
+  it('without SHIM_DEBUG, no command is printed', async () => {
+    const w = secretWorld();
+    const out = await w.shim(['run', 'eslint']);
+    expectExit(out, 0);
+    expect(out.stderr).not.toContain('run command:');
+  });
+});
