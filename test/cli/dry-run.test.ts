@@ -70,6 +70,13 @@ describe('SHIM_DEBUG', () => {
     expect(w.lastToolRun()).toEqual(expect.arrayContaining(['API_TOKEN=tok-123', 'HOST_VAL=from-host-xyz']));
   });
 
+  it('SHIM_DEBUG=0 means off', async () => {
+    const w = secretWorld();
+    const out = await w.shim(['run', 'eslint'], { env: { SHIM_DEBUG: '0' } });
+    expectExit(out, 0);
+    expect(out.stderr).not.toContain('command:');
+  });
+
   it('without SHIM_DEBUG, no command is printed', async () => {
     const w = secretWorld();
     const out = await w.shim(['run', 'eslint']);

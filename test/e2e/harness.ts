@@ -18,9 +18,9 @@ const CA_BUNDLE = process.env.SHIM_CA_BUNDLE || (fs.existsSync('/etc/ssl/certs/c
 
 export type Flavour = 'podman' | 'docker' | 'rootless';
 
-/** One XDG cache dir per flavour for all sandboxes: the staged image build context is fetched once. */
+/** One XDG cache dir per user for all sandboxes: the staged image build context is fetched once. */
 export function sharedCacheDir(flavour: Flavour): string {
-  return path.join(os.tmpdir(), `shim-e2e-cache-${flavour}`);
+  return path.join(os.tmpdir(), `shim-e2e-cache-${flavour === 'rootless' ? 'rootless' : 'root'}`);
 }
 
 /** The environment every sandbox passes to shim (plus its own XDG and bin dirs). */

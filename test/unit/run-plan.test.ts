@@ -337,6 +337,16 @@ describe('buildRunPlan: environment', () => {
 });
 
 describe('buildRunPlan: podman_args, image, command, args', () => {
+  it('redacts secret-looking env assignments inside podman_args in every spelling, but runs them as given', () => {
+    const tool = makeTool({ podman_args: ['--env=API_TOKEN=s1', '-e', 'GH_TOKEN=s2', '-eNPM_TOKEN=s3', '--env', 'PLAIN=ok'] });
+    const p = plan({ tool });
+    expect(p.display).not.toMatch(/s1|s2|s3/);
+    expect(p.display).toContain("'--env=API_TOKEN=***'");
+    expect(p.display).toContain("-e 'GH_TOKEN=***'");
+    expect(p.display).toContain('PLAIN=ok');
+    expect(p.argv).toEqual(expect.arrayContaining(['--env=API_TOKEN=s1', 'GH_TOKEN=s2', '-eNPM_TOKEN=s3']));
+  });
+
   it('appends podman_args as single entries, in order, right before the image', () => {
     const tool = makeTool({ podman_args: ['--memory=2g', '--label', 'x=a b', '--pids-limit=100'] });
     const before = beforeImage(plan({ tool }).argv);
