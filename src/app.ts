@@ -10,6 +10,7 @@ import type { HostEnv, RuntimeInfo } from './host.js';
 import { expandMountSource } from './plan/mounts.js';
 import type { Reporter } from './report.js';
 import { detectRuntime } from './runtime/detect.js';
+import { runtimeEnv } from './plan/runtime-env.js';
 
 export interface App {
   host: HostEnv;
@@ -42,16 +43,6 @@ export function createApp(host: HostEnv, reporter: Reporter, stdout: (text: stri
     newRunId: () => randomBytes(4).toString('hex'),
   };
   return app;
-}
-
-/** The runtime's own environment: the host's, plus the sbin directories a minimal PATH may lack
- *  (netavark and slirp4netns call iptables and ip from there). Containers never inherit it. */
-export function runtimeEnv(env: HostEnv['env']): Record<string, string> {
-  const out = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  const dirs = (out.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');
-  for (const d of ['/usr/local/sbin', '/usr/sbin', '/sbin']) if (!dirs.includes(d)) dirs.push(d);
-  out.PATH = dirs.join(':');
-  return out;
 }
 
 /** Settings are needed by every command that runs something: a broken settings.json stops them. */

@@ -23,6 +23,16 @@ export function chooseImage(env: Env, settings: Settings, recipeHash: string): I
   return { ref: `${IMAGE_REPO}:${recipeHash.slice(0, 12)}`, managed: true, source: 'recipe', base };
 }
 
+/** `npm pack` of one pinned package into `dir` (prints JSON with the tarball's file name). */
+export function npmPackArgv(pkg: string, dir: string): string[] {
+  return ['pack', '--silent', '--json', '--pack-destination', dir, pkg];
+}
+
+/** Unpacks an npm tarball's package/ directory into `dest`, owned by the caller. */
+export function untarArgv(tarball: string, dest: string): string[] {
+  return ['-xzf', tarball, '-C', dest, '--strip-components=1', '--no-same-owner'];
+}
+
 /** The command that exits 0 when the image exists locally. */
 export function imageExistsArgv(runtime: RuntimeInfo, ref: string): string[] {
   return runtime.name === 'podman' ? ['image', 'exists', ref] : ['image', 'inspect', '--format', '{{.Id}}', ref];

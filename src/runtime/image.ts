@@ -9,7 +9,7 @@ import type { Settings } from '../config/schema.js';
 import { ConfigError, RuntimeError } from '../errors.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { withLock, writeFileAtomic } from '../lock.js';
-import { buildImageArgv, chooseImage, imageExistsArgv, type ImageChoice } from '../plan/image-plan.js';
+import { buildImageArgv, chooseImage, imageExistsArgv, npmPackArgv, untarArgv, type ImageChoice } from '../plan/image-plan.js';
 import type { Reporter } from '../report.js';
 import { expectSuccess, runCaptured, runToStderr } from './exec.js';
 
@@ -67,7 +67,7 @@ async function fetchPackage(ctx: ImageContext, pin: PinnedPackage, work: string,
   const npm = { file: 'npm', env: ctx.runtimeEnv };
   const packed = expectSuccess(
     `downloading ${pin.package} from the npm registry`,
-    await runCaptured({ ...npm, argv: ['pack', '--silent', '--json', '--pack-destination', work, pin.package] }),
+    await runCaptured({ ...npm, argv: npmPackArgv(pin.package, work) }),
     'check that the npm registry is reachable (and your CA bundle, see SHIM_CA_BUNDLE)',
   );
   const [info] = JSON.parse(packed.stdout) as { filename: string }[];
@@ -79,7 +79,7 @@ async function fetchPackage(ctx: ImageContext, pin: PinnedPackage, work: string,
   fs.mkdirSync(dest, { recursive: true });
   expectSuccess(
     `unpacking ${pin.package}`,
-    await runCaptured({ file: 'tar', env: ctx.runtimeEnv, argv: ['-xzf', tarball, '-C', dest, '--strip-components=1', '--no-same-owner'] }),
+    await runCaptured({ file: 'tar', env: ctx.runtimeEnv, argv: untarArgv(tarball, dest) }),
     'check free disk space in the cache directory',
   );
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { CA_BUNDLE_DST, CA_BUNDLE_VARS, IMAGE_PATH, baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from '../../src/plan/env.js';
+import { runtimeEnv } from '../../src/plan/runtime-env.js';
 import { makeTool } from './fixtures.js';
 
 describe('isSecretName', () => {
@@ -48,5 +49,13 @@ describe('buildEnvArgs', () => {
   });
   it('keeps = and newlines in values', () => {
     expect(buildEnvArgs({ X: 'a=b\nc' })).toEqual(['--env', 'X=a=b\nc']);
+  });
+});
+
+describe('runtimeEnv', () => {
+  it('passes the host environment to the runtime and appends the sbin dirs a user PATH lacks', () => {
+    const env = runtimeEnv({ PATH: '/usr/bin:/bin', XDG_RUNTIME_DIR: '/run/user/1', UNSET: undefined });
+    expect(env).toEqual({ PATH: '/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin', XDG_RUNTIME_DIR: '/run/user/1' });
+    expect(runtimeEnv({ PATH: '/sbin:/usr/sbin:/usr/local/sbin:/bin' }).PATH).toBe('/sbin:/usr/sbin:/usr/local/sbin:/bin');
   });
 });
