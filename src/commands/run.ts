@@ -9,7 +9,7 @@ import { ensureInstalled, type InstallContext } from '../install/ensure.js';
 import { readLockFile } from '../install/lockfile.js';
 import { inspectMountSources } from '../plan/mount-sources.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
-import { runCaptured, runForeground } from '../runtime/exec.js';
+import { runCaptured, runForeground, type Command } from '../runtime/exec.js';
 import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
 
@@ -54,27 +54,53 @@ async function diagnoseLaunchFailure(app: App, ctx: ImageContext, image: string)
   app.reporter.error(`the image ${image} is gone (removed outside shim)`, 'run the command again: shim rebuilds it (installed tools are kept)');
 }
 
-export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean } = {}): Promise<number> {
+/** A run that is ready to start: image built, tool installed, plan made. */
+export interface PreparedRun {
+  tool: ResolvedTool;
+  plan: RunPlan;
+  /** The runtime command (file, argv, environment) to execute. */
+  command: Command;
+  image: string;
+  /** The locked version of the tool that will run. */
+  version: string;
+  ctx: ImageContext;
+}
+
+/** Resolves, plans (failing fast on bad config), then builds the image and installs the tool when
+ *  needed, and plans again with the install's bin dirs. Shared by the CLI, tool links and `shim mcp`. */
+export async function prepareRun(app: App, name: string, args: readonly string[]): Promise<PreparedRun> {
   checkToolName(name);
   const tool = resolveTool(name, app.config(), app.paths.configDir);
-  const runtime = app.runtime();
   const ctx = imageContext(app);
-  const planned = resolveImage(ctx).choice.ref;
   // plan once before building or installing anything, so a bad config fails fast and costs nothing
-  const locked = readLockFile(app.paths.stateDir).tools[tool.name]?.installs[runtime.name];
-  const preview = planFor(app, tool, planned, locked?.binPaths ?? [], args);
+  planFor(app, tool, resolveImage(ctx).choice.ref, [], args);
+  const image = await ensureImage(ctx);
+  const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
+  const plan = planFor(app, tool, image, install.binPaths, args);
+  return { tool, plan, command: { file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, image, version, ctx };
+}
+
+/** Prints the runtime command a run would use, without building, installing or running anything. */
+export function dryRun(app: App, name: string, args: readonly string[]): RunPlan {
+  checkToolName(name);
+  const tool = resolveTool(name, app.config(), app.paths.configDir);
+  const ctx = imageContext(app);
+  const locked = readLockFile(app.paths.stateDir).tools[tool.name]?.installs[ctx.runtime.name];
+  return planFor(app, tool, resolveImage(ctx).choice.ref, locked?.binPaths ?? [], args);
+}
+
+export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean } = {}): Promise<number> {
   if (options.dryRun) {
-    for (const w of preview.warnings) app.reporter.warn(w);
-    app.stdout(`${preview.display}\n`);
+    const plan = dryRun(app, name, args);
+    for (const w of plan.warnings) app.reporter.warn(w);
+    app.stdout(`${plan.display}\n`);
     return 0;
   }
-  const image = await ensureImage(ctx);
-  const { install } = await ensureInstalled(installContext(app, ctx, image), tool);
-  const plan = planFor(app, tool, image, install.binPaths, args);
-  for (const w of plan.warnings) app.reporter.warn(w);
-  if (envFlag(app.host.env, 'SHIM_DEBUG')) app.reporter.info(`run command: ${plan.display}`);
+  const run = await prepareRun(app, name, args);
+  for (const w of run.plan.warnings) app.reporter.warn(w);
+  if (envFlag(app.host.env, 'SHIM_DEBUG')) app.reporter.info(`run command: ${run.plan.display}`);
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
-  const status = await runForeground({ file: runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan, onTerminal);
-  if (status === 125) await diagnoseLaunchFailure(app, ctx, image);
+  const status = await runForeground(run.command, run.plan, onTerminal);
+  if (status === 125) await diagnoseLaunchFailure(app, run.ctx, run.image);
   return status;
 }

@@ -6,7 +6,8 @@ import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildSigna
 import { RUN_CACHE_ENV, baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
 import { buildIdentityArgs } from './identity.js';
 import { buildMountArgs, type MountFact } from './mounts.js';
-import { containerName, toolVolume } from './names.js';
+import { LABEL_RUN, containerName, toolVolume } from './names.js';
+import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts } from './network.js';
 import { mountSpec, shellQuote } from './quote.js';
 
@@ -39,6 +40,18 @@ export interface RunPlan {
   /** Delivers a forwarded signal to the container (see buildSignalArgv). */
   signalArgv: Record<ForwardedSignal, string[]>;
   warnings: string[];
+  /** Identifies the policy (everything but the run's own name, labels and the tool's arguments). */
+  policyHash: string;
+  /** What the run is allowed, for explain and the audit log. */
+  policy: RunPolicy;
+}
+
+export interface RunPolicy {
+  network: 'none' | 'bridge';
+  ports: string[];
+  mounts: { src: string; dst: string; mode: 'ro' | 'rw' }[];
+  /** Names of every variable set in the container. */
+  env: string[];
 }
 
 /** Redacts the value of every env assignment (`--env N=v`, `-e N=v`, `--env=N=v`, also in podman_args)
@@ -84,5 +97,23 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...input.args,
   ];
   const display = shellQuote([runtime.path, ...redactArgv(argv, new Set(fromHost))]);
-  return { tool: tool.name, runtime, argv, display, containerName: name, cleanupArgv: buildCleanupArgv(name), signalArgv: buildSignalArgv(name), warnings: network.warnings };
+  const policyArgv = argv.slice(0, argv.length - input.args.length).filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && argv[i - 1] !== '--name');
+  const policy: RunPolicy = {
+    network: network.mode,
+    ports,
+    mounts: input.mounts.map((m) => ({ src: m.real, dst: m.config.dst, mode: m.config.opts?.split(',').includes('ro') ? 'ro' : 'rw' })),
+    env: Object.keys(env),
+  };
+  return {
+    tool: tool.name,
+    runtime,
+    argv,
+    display,
+    containerName: name,
+    cleanupArgv: buildCleanupArgv(name),
+    signalArgv: buildSignalArgv(name),
+    warnings: network.warnings,
+    policyHash: createHash('sha256').update(policyArgv.join('\0')).digest('hex'),
+    policy,
+  };
 }

@@ -1,0 +1,43 @@
+// One line of the audit log ($XDG_STATE_HOME/shim/audit.jsonl): what ran, with which policy, and how it
+// ended. Variable names only, never values.
+
+export interface AuditMount {
+  src: string;
+  dst: string;
+  mode: 'ro' | 'rw';
+}
+
+/** An egress decision of the allow-list proxy (issue 4); empty until egress is enforced. */
+export interface AuditEgress {
+  host: string;
+  port: number;
+  action: 'allow' | 'deny';
+  bytesUp: number;
+  bytesDown: number;
+}
+
+export interface AuditRecord {
+  /** ISO time the run started. */
+  time: string;
+  tool: string;
+  spec: string;
+  /** The locked version that ran. */
+  version: string;
+  runtime: 'podman' | 'docker';
+  /** How it was started. */
+  via: 'cli' | 'link' | 'mcp';
+  /** sha256 of the runtime command minus the run's own name, labels and the tool's arguments. */
+  policyHash: string;
+  cwd: string;
+  mounts: AuditMount[];
+  /** Names of the variables set in the container (values are never logged). */
+  env: string[];
+  network: 'none' | 'bridge';
+  egress: AuditEgress[];
+  exitCode: number;
+  /** Set when the tool ended by a signal shim forwarded (e.g. "SIGTERM"). */
+  signal: string | null;
+  durationMs: number;
+  /** Limits the run hit: "timeout", "oom", "output". */
+  limitsHit: string[];
+}
