@@ -1,0 +1,33 @@
+// Builds the audit record of a finished run from its plan and outcome.
+import type { App } from '../app.js';
+import type { PreparedRun } from '../commands/run.js';
+import type { AuditRecord } from './record.js';
+
+export interface RunOutcome {
+  startedAt: Date;
+  exitCode: number;
+  signal: string | null;
+  durationMs: number;
+  limitsHit: string[];
+}
+
+export function auditRecord(app: App, run: PreparedRun, outcome: RunOutcome, via: AuditRecord['via']): AuditRecord {
+  return {
+    time: outcome.startedAt.toISOString(),
+    tool: run.tool.name,
+    spec: run.tool.tool,
+    version: run.version,
+    runtime: run.ctx.runtime.name,
+    via,
+    policyHash: run.plan.policyHash,
+    cwd: app.host.cwd,
+    mounts: run.plan.policy.mounts,
+    env: run.plan.policy.env,
+    network: run.plan.policy.network,
+    egress: [],
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    durationMs: outcome.durationMs,
+    limitsHit: outcome.limitsHit,
+  };
+}
