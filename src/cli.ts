@@ -6,6 +6,7 @@ import { listTools } from './commands/list.js';
 import { linkDown, linkUp } from './commands/links.js';
 import { installTools, prune, rebuild } from './commands/maintenance.js';
 import { runTool } from './commands/run.js';
+import { explainCommand } from './commands/explain.js';
 
 const HELP_AFTER = `
 Examples:
@@ -13,6 +14,7 @@ Examples:
   eslint .                      then run a tool through its link, sandboxed
   shim run prettier --check .   or explicitly; every argument after the tool name is the tool's
   shim run --dry-run eslint .   print the exact runtime command without running it
+  shim explain eslint           what eslint may do, where each setting comes from
   shim list                     configured tools, their network mode and installed version
 
 Configuration:
@@ -53,15 +55,24 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .argument('<tool>', 'tool name')
     .argument('[args...]', 'arguments for the tool')
     .option('--dry-run', 'print the runtime command and exit without running anything')
+    .option('--json', 'with --dry-run: print it as JSON')
     .passThroughOptions()
     .allowUnknownOption()
     .helpOption(false)
-    .action(async (tool: string, args: string[], opts: { dryRun?: boolean }) => setStatus(await runTool(app, tool, args, { dryRun: opts.dryRun })));
+    .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean }) => setStatus(await runTool(app, tool, args, opts)));
+
+  program
+    .command('explain')
+    .description('show what a tool may do: effective config with origins, enforced limits, the runtime command')
+    .argument('<tool>', 'tool name')
+    .option('--json', 'machine-readable output')
+    .action((tool: string, opts: { json?: boolean }) => setStatus(explainCommand(app, tool, opts)));
 
   program
     .command('list')
     .description('list configured tools (tools of a broken file are left out and the file is named)')
-    .action(() => setStatus(listTools(app)));
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => setStatus(listTools(app, opts)));
   program
     .command('up')
     .description('create a link named after each tool in the bin dir, pointing at shim')
@@ -87,6 +98,17 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .option('--all', 'also remove the tool volumes (tools reinstall their locked versions on next use)')
     .action(async (opts: { all?: boolean }) => setStatus(await prune(app, Boolean(opts.all))));
   return program;
+}
+
+/** True when the command line asks shim (not the tool) for JSON: `--json` before the tool name of
+ *  `run`, anywhere for other commands. */
+export function wantsJson(argv: readonly string[]): boolean {
+  if (argv[0] !== 'run') return argv.includes('--json');
+  for (const arg of argv.slice(1)) {
+    if (arg === '--json') return true;
+    if (!arg.startsWith('-')) return false;
+  }
+  return false;
 }
 
 /** Runs the CLI and returns the exit status; commander's own errors become 2 (0 for help/version). */

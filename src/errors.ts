@@ -55,3 +55,18 @@ export class RuntimeError extends ShimError {
     super(message, ExitCode.launcherFailed, hint);
   }
 }
+
+const CODES: [new (...args: never[]) => ShimError, string][] = [
+  [ConfigError, 'config_invalid'],
+  [UsageError, 'usage'],
+  [UnknownToolError, 'unknown_tool'],
+  [RuntimeNotFoundError, 'runtime_not_found'],
+  [RuntimeError, 'runtime_failed'],
+];
+
+/** The `--json` form of an error: a stable code, the first line as message, further lines as issues. */
+export function errorJson(error: ShimError): { error: { code: string; message: string; issues: string[]; hint: string | null; exitCode: number } } {
+  const [message = '', ...issues] = error.message.split('\n');
+  const code = CODES.find(([cls]) => error instanceof cls)?.[1] ?? 'failed';
+  return { error: { code, message: message.replace(/:$/, ''), issues, hint: error.hint ?? null, exitCode: error.exitCode } };
+}

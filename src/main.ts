@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
-import { ExitCode, ShimError } from './errors.js';
+import { ExitCode, ShimError, errorJson } from './errors.js';
 import type { HostEnv } from './host.js';
 import { colorLevel, createReporter } from './report.js';
+import { runCli, wantsJson } from './cli.js';
 
 declare const __SHIM_VERSION__: string | undefined;
 
@@ -45,17 +46,18 @@ async function main(): Promise<number> {
   const host = gatherHost();
   const reporter = createReporter((t) => process.stderr.write(t), colorLevel(host.env, host.stderrIsTTY));
   const app = createApp(host, reporter, (t) => process.stdout.write(t));
+  const tool = linkedToolName(process.argv[1]);
+  const argv = process.argv.slice(2);
   try {
-    const tool = linkedToolName(process.argv[1]);
     if (tool !== undefined) {
       const { runTool } = await import('./commands/run.js');
-      return await runTool(app, tool, process.argv.slice(2));
+      return await runTool(app, tool, argv);
     }
-    const { runCli } = await import('./cli.js');
-    return await runCli(app, process.argv.slice(2));
+    return await runCli(app, argv);
   } catch (e) {
     if (e instanceof ShimError) {
-      reporter.error(e.message, e.hint);
+      if (tool === undefined && wantsJson(argv)) process.stdout.write(`${JSON.stringify(errorJson(e))}\n`);
+      else reporter.error(e.message, e.hint);
       return e.exitCode;
     }
     reporter.error(`internal error: ${(e as Error)?.stack ?? String(e)}`, 'this is a bug in shim; please report it with the command you ran');

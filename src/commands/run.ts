@@ -89,11 +89,13 @@ export function dryRun(app: App, name: string, args: readonly string[]): RunPlan
   return planFor(app, tool, resolveImage(ctx).choice.ref, locked?.binPaths ?? [], args);
 }
 
-export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean } = {}): Promise<number> {
+export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean; json?: boolean } = {}): Promise<number> {
+  if (options.json && !options.dryRun) throw new UsageError('--json needs --dry-run (a real run prints the tool\'s own output)', `shim run --dry-run --json ${name}`);
   if (options.dryRun) {
     const plan = dryRun(app, name, args);
     for (const w of plan.warnings) app.reporter.warn(w);
-    app.stdout(`${plan.display}\n`);
+    const json = { tool: plan.tool, runtime: plan.runtime.name, command: plan.display, argv: plan.displayArgv, policyHash: plan.policyHash, policy: plan.policy, warnings: plan.warnings };
+    app.stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${plan.display}\n`);
     return 0;
   }
   const run = await prepareRun(app, name, args);

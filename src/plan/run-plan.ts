@@ -34,6 +34,8 @@ export interface RunPlan {
   argv: string[];
   /** The same command, shell-quoted, with secret values redacted. */
   display: string;
+  /** The redacted command as an argv array (runtime path first), for --json. */
+  displayArgv: string[];
   containerName: string;
   /** Runs only when shim was signalled, to make sure no container of the run is left. */
   cleanupArgv: string[];
@@ -96,7 +98,8 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     tool.command,
     ...input.args,
   ];
-  const display = shellQuote([runtime.path, ...redactArgv(argv, new Set(fromHost))]);
+  const displayArgv = [runtime.path, ...redactArgv(argv, new Set(fromHost))];
+  const display = shellQuote(displayArgv);
   const policyArgv = argv.slice(0, argv.length - input.args.length).filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && argv[i - 1] !== '--name');
   const policy: RunPolicy = {
     network: network.mode,
@@ -109,6 +112,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     runtime,
     argv,
     display,
+    displayArgv,
     containerName: name,
     cleanupArgv: buildCleanupArgv(name),
     signalArgv: buildSignalArgv(name),
