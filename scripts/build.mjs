@@ -1,11 +1,18 @@
-// Bundles src/ into one ESM file (dist/shim.mjs) so an installed shim needs no dependencies and starts fast.
+// Bundles src/ into ESM (entry dist/shim.mjs) so an installed shim needs no dependencies and starts fast.
+// Code splitting: modules loaded with a dynamic import() (the MCP SDK, for `shim mcp` only) go into
+// their own files under dist/chunks/ and are never parsed by other commands.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
-await build({
-  entryPoints: ['src/main.ts'],
-  outfile: 'dist/shim.mjs',
+const result = await build({
+  entryPoints: { shim: 'src/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -15,7 +22,18 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   define: { __SHIM_VERSION__: JSON.stringify(pkg.version) },
-  // some bundled dependencies are CommonJS and call require() for node built-ins
+  // some bundled dependencies are CommonJS and call require() for node built-ins (in every output file:
+  // each chunk is its own module scope)
   banner: { js: "import { createRequire as __shimRequire } from 'node:module'; const require = __shimRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+
+// chunks of earlier builds (other hashes) would ship in the package: remove them after the build, so
+// dist/ is never missing a file a running shim needs
+const chunks = path.join('dist', 'chunks');
+const current = new Set(Object.keys(result.metafile.outputs).map((f) => path.normalize(f)));
+for (const name of await readdir(chunks)) {
+  const file = path.join(chunks, name);
+  if (!current.has(file)) await rm(file, { force: true });
+}

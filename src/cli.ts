@@ -7,6 +7,8 @@ import { linkDown, linkUp } from './commands/links.js';
 import { installTools, prune, rebuild } from './commands/maintenance.js';
 import { runTool } from './commands/run.js';
 import { explainCommand } from './commands/explain.js';
+import { doctorCommand } from './commands/doctor.js';
+import { logCommand } from './commands/log.js';
 
 const HELP_AFTER = `
 Examples:
@@ -16,6 +18,8 @@ Examples:
   shim run --dry-run eslint .   print the exact runtime command without running it
   shim explain eslint           what eslint may do, where each setting comes from
   shim list                     configured tools, their network mode and installed version
+  shim doctor                   check that this machine sandboxes tools as it should
+  shim log --since 1h           what ran lately (the audit log)
 
 Configuration:
   $XDG_CONFIG_HOME/shim/config.json, then config.d/*.json in lexical order (JSON with comments).
@@ -97,6 +101,27 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .description('remove the download cache volumes (installed tools keep working offline)')
     .option('--all', 'also remove the tool volumes (tools reinstall their locked versions on next use)')
     .action(async (opts: { all?: boolean }) => setStatus(await prune(app, Boolean(opts.all))));
+  program
+    .command('log')
+    .description('show the audit log: one line per run (tool, version, exit, duration, network, cwd)')
+    .option('--tool <tool>', 'only runs of this tool')
+    .option('--since <when>', 'only runs since a duration ago (30m, 1h, 2d) or an ISO date')
+    .option('--json', 'machine-readable output')
+    .action((opts: { tool?: string; since?: string; json?: boolean }) => setStatus(logCommand(app, opts)));
+  program
+    .command('doctor')
+    .description('check the runtime, image, links, PATH order, configs and known runtime CVEs; exit 1 on failure')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => setStatus(await doctorCommand(app, opts)));
+  program
+    .command('mcp')
+    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool)')
+    .option('--root <dir>', 'runs may only use working directories inside this one', '.')
+    .action(async (opts: { root: string }) => {
+      // the SDK is loaded only for this command
+      const { mcpCommand } = await import('./mcp/server.js');
+      setStatus(await mcpCommand(app, { root: opts.root }));
+    });
   return program;
 }
 

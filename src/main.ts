@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   try {
     if (tool !== undefined) {
       const { runTool } = await import('./commands/run.js');
-      return await runTool(app, tool, argv);
+      return await runTool(app, tool, argv, { via: 'link' });
     }
     return await runCli(app, argv);
   } catch (e) {

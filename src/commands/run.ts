@@ -3,7 +3,10 @@
 import { settingsOrThrow, type App } from '../app.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/schema.js';
+import { appendAudit } from '../audit/log.js';
+import { auditRecord } from '../audit/from-run.js';
 import { UsageError } from '../errors.js';
+import os from 'node:os';
 import { envFlag } from '../host.js';
 import { ensureInstalled, type InstallContext } from '../install/ensure.js';
 import { readLockFile } from '../install/lockfile.js';
@@ -12,6 +15,10 @@ import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
 import { runCaptured, runForeground, type Command } from '../runtime/exec.js';
 import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
+
+function signalName(n: number): string | undefined {
+  return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+}
 
 /** Refuses names that could never be a tool (path separators, leading "-", empty…), everywhere. */
 export function checkToolName(name: string): void {
@@ -89,7 +96,7 @@ export function dryRun(app: App, name: string, args: readonly string[]): RunPlan
   return planFor(app, tool, resolveImage(ctx).choice.ref, locked?.binPaths ?? [], args);
 }
 
-export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean; json?: boolean } = {}): Promise<number> {
+export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean; json?: boolean; via?: 'cli' | 'link' } = {}): Promise<number> {
   if (options.json && !options.dryRun) throw new UsageError('--json needs --dry-run (a real run prints the tool\'s own output)', `shim run --dry-run --json ${name}`);
   if (options.dryRun) {
     const plan = dryRun(app, name, args);
@@ -102,7 +109,11 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   for (const w of run.plan.warnings) app.reporter.warn(w);
   if (envFlag(app.host.env, 'SHIM_DEBUG')) app.reporter.info(`run command: ${run.plan.display}`);
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
+  const startedAt = new Date();
   const status = await runForeground(run.command, run.plan, onTerminal);
+  const signal = status > 128 ? (signalName(status - 128) ?? null) : null;
+  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit: [] };
+  appendAudit(app.paths.stateDir, auditRecord(app, run, outcome, options.via ?? 'cli'), (m) => app.reporter.warn(m));
   if (status === 125) await diagnoseLaunchFailure(app, run.ctx, run.image);
   return status;
 }

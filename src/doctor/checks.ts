@@ -407,7 +407,9 @@ export function formatHuman(checks: readonly Check[]): string {
   }
   const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
   const failed = count('fail');
-  lines.push('', failed ? `${failed} of ${checks.length} checks failed${count('warn') ? `, ${count('warn')} warnings` : ''}` : `all checks passed${count('warn') ? ` (${count('warn')} warnings)` : ''}`);
+  const warned = count('warn');
+  const warnings = `${warned} warning${warned === 1 ? '' : 's'}`;
+  lines.push('', failed ? `${failed} of ${checks.length} checks failed${warned ? `, ${warnings}` : ''}` : `no check failed${warned ? ` (${warnings})` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

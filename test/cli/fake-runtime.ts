@@ -3,6 +3,11 @@
 // FAKE_IMAGE_MISSING=1 makes image queries fail, FAKE_INSTALL_FAIL=1 makes the install helper fail;
 // a tool run exits with FAKE_EXIT (default 0) after printing FAKE_STDOUT and, with FAKE_ECHO_STDIN=1,
 // its stdin, or dies of FAKE_SIGNAL. A tool run prints nothing on stdout unless asked to.
+// `version` and `info` answer with the runtime's JSON (podman or docker shaped, by the executable's
+// name): FAKE_RUNTIME_VERSION, FAKE_ROOTLESS=1, FAKE_CGROUP=v1|v2 (default v2), FAKE_CGROUP_CONTROLLERS
+// (comma list), FAKE_OCI_RUNTIME (default runc) and FAKE_RUNC_VERSION (default 1.3.3) shape them;
+// FAKE_INFO_FAIL=1 makes `info` fail like an unreachable daemon, FAKE_NO_RUNC_INFO=1 leaves the OCI
+// runtime's version out. A fake named runc answers `--version` with FAKE_RUNC_VERSION.
 // Never used by the end-to-end tests, which drive real podman and docker.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +26,59 @@ const env = process.env;
 const args = process.argv.slice(2);
 if (env.FAKE_RUNTIME_LOG) fs.appendFileSync(env.FAKE_RUNTIME_LOG, JSON.stringify({ bin: path.basename(process.argv[1]), argv: args }) + '\\n');
 
+const bin = path.basename(process.argv[1]);
+const cgroupV1 = env.FAKE_CGROUP === 'v1';
+const rootless = env.FAKE_ROOTLESS === '1';
+const ociName = env.FAKE_OCI_RUNTIME || 'runc';
+const runcVersion = env.FAKE_RUNC_VERSION || '1.3.3';
+const controllers = env.FAKE_CGROUP_CONTROLLERS !== undefined ? env.FAKE_CGROUP_CONTROLLERS.split(',').filter(Boolean) : cgroupV1 ? ['cpuset', 'cpu', 'cpuacct', 'blkio', 'memory', 'devices', 'freezer', 'pids'] : ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids'];
+
+function versionJson() {
+  if (bin === 'docker') {
+    const components = [{ Name: 'Engine', Version: env.FAKE_RUNTIME_VERSION || '27.0.3' }];
+    if (env.FAKE_NO_RUNC_INFO !== '1' && ociName === 'runc') components.push({ Name: 'runc', Version: runcVersion, Details: { GitCommit: 'v' + runcVersion + '-0-gabcdef0' } });
+    return { Client: { Version: env.FAKE_RUNTIME_VERSION || '27.0.3' }, Server: { Version: env.FAKE_RUNTIME_VERSION || '27.0.3', Components: components } };
+  }
+  return { Client: { APIVersion: env.FAKE_RUNTIME_VERSION || '5.0.0', Version: env.FAKE_RUNTIME_VERSION || '5.0.0', OsArch: 'linux/amd64' } };
+}
+
+function infoJson() {
+  if (bin === 'docker') {
+    const info = {
+      ServerVersion: env.FAKE_RUNTIME_VERSION || '27.0.3',
+      CgroupVersion: cgroupV1 ? '1' : '2',
+      MemoryLimit: true,
+      PidsLimit: true,
+      SecurityOptions: ['name=seccomp,profile=builtin'].concat(rootless ? ['name=rootless'] : []).concat(cgroupV1 ? [] : ['name=cgroupns']),
+      DefaultRuntime: ociName,
+      Runtimes: { [ociName]: { path: ociName } },
+    };
+    if (env.FAKE_NO_RUNC_INFO !== '1' && ociName === 'runc') info.RuncCommit = { ID: 'v' + runcVersion + '-0-gabcdef0', Expected: 'v' + runcVersion + '-0-gabcdef0' };
+    return info;
+  }
+  const ociRuntime = { name: ociName, path: '/usr/bin/' + ociName };
+  if (env.FAKE_NO_RUNC_INFO !== '1') ociRuntime.version = ociName + ' version ' + runcVersion + '\\ncommit: abcdef\\nspec: 1.0.2-dev';
+  else delete ociRuntime.path;
+  return { host: { cgroupVersion: cgroupV1 ? 'v1' : 'v2', cgroupControllers: controllers, cgroupManager: 'systemd', ociRuntime, security: { rootless } }, version: { Version: env.FAKE_RUNTIME_VERSION || '5.0.0' } };
+}
+
 function respond() {
+  if (bin === 'runc') {
+    process.stdout.write('runc version ' + runcVersion + '\\ncommit: v' + runcVersion + '\\nspec: 1.2.0\\n');
+    return 0;
+  }
+  if (args[0] === 'version') {
+    process.stdout.write(JSON.stringify(versionJson()) + '\\n');
+    return 0;
+  }
+  if (args[0] === 'info') {
+    if (env.FAKE_INFO_FAIL === '1') {
+      process.stderr.write('Cannot connect to the runtime: is the daemon running?\\n');
+      return bin === 'docker' ? 1 : 125;
+    }
+    process.stdout.write(JSON.stringify(infoJson()) + '\\n');
+    return 0;
+  }
   if (args[0] === 'image' && (args[1] === 'exists' || args[1] === 'inspect')) return env.FAKE_IMAGE_MISSING === '1' ? 1 : 0;
   if (args[0] !== 'run') return 0; // kill, rm, volume …
   if (args.includes(${JSON.stringify(INSTALL_HELPER)})) {

@@ -144,6 +144,19 @@ export function defineCoreCases(flavour: Flavour): void {
       expect([a.stdout, b.stdout]).toEqual(['a\n', 'b\n']);
     });
 
+    it('records every run in the audit log, with variable names but never values', async () => {
+      const r = await sb.run([BOX, '-c', 'exit 7'], { env: { PASS_ME: 'audit-secret' } });
+      expect(r.exitCode).toBe(7);
+      const log = await sb.run(['shim', 'log', '--json', '--tool', BOX]);
+      expect(log.exitCode).toBe(0);
+      const records = JSON.parse(log.stdout) as { exitCode: number; via: string; env: string[]; network: string; version: string; mounts: { dst: string; mode: string }[] }[];
+      const last = records[records.length - 1]!;
+      expect(last).toMatchObject({ exitCode: 7, via: 'link', network: 'none', version: '1.6.0' });
+      expect(last.env).toContain('PASS_ME');
+      expect(last.mounts).toEqual([expect.objectContaining({ dst: '/workspace', mode: 'rw' })]);
+      expect(log.stdout).not.toContain('audit-secret');
+    });
+
     it('prints the exact command with --dry-run and SHIM_DEBUG, secrets redacted', async () => {
       const dry = await sb.run(['shim', 'run', '--dry-run', BOX, '-c', 'echo hi'], { env: { PASS_ME: 'topsecret' } });
       expect(dry.exitCode).toBe(0);

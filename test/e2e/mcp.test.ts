@@ -1,0 +1,225 @@
+// `shim mcp` against real podman, driven by the official SDK's own client over stdio: the server is
+// `node bin/shim.js mcp --root <project>` (the bundled build, whose SDK lives in its own chunk), the
+// tools are real installs (npm:cowsay) whose commands are cowsay, node (from the image) and sh.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, removeSandbox, REPO, SHIM, type Sandbox } from './harness.js';
+
+// tool names unique to this run: tool volumes are shared by everything running as this user
+const tag = Math.random().toString(36).slice(2, 8);
+const COW = `cowsay-mcp-${tag}`;
+const NODE = `node-mcp-${tag}`;
+const SH = `sh-mcp-${tag}`;
+const MOUNTED = `nodemnt-mcp-${tag}`;
+const TOOLS = {
+  [COW]: { tool: 'npm:cowsay', command: 'cowsay' },
+  [NODE]: { tool: 'npm:cowsay', command: 'node' },
+  [SH]: { tool: 'npm:cowsay', command: 'sh' },
+  [MOUNTED]: { tool: 'npm:cowsay', command: 'node', mounts: [{ src: '.', dst: '/workspace' }] },
+};
+// first calls build nothing (global setup did) but install the tool
+const LONG = { timeout: 280_000 };
+
+interface CallOutcome {
+  isError: boolean;
+  text: string;
+  json: Record<string, any>;
+}
+
+describe('shim mcp on podman (SDK client over stdio)', () => {
+  let sb: Sandbox;
+  let client: Client;
+  let transport: StdioClientTransport;
+  let serverStderr = '';
+  const clientErrors: Error[] = [];
+
+  async function call(name: string, args: Record<string, unknown> = {}): Promise<CallOutcome> {
+    const result = await client.callTool({ name, arguments: args }, undefined, LONG);
+    const content = result.content as { type: string; text: string }[];
+    expect(content).toHaveLength(1);
+    expect(content[0]!.type).toBe('text');
+    const text = content[0]!.text;
+    let json: Record<string, any> = {};
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // error results are plain messages
+    }
+    return { isError: result.isError === true, text, json };
+  }
+
+  beforeAll(async () => {
+    sb = await createSandbox('podman', TOOLS);
+    fs.mkdirSync(path.join(sb.project, 'sub'));
+    fs.writeFileSync(path.join(sb.project, 'sub', 'marker.txt'), 'x');
+    transport = new StdioClientTransport({ command: process.execPath, args: [SHIM, 'mcp', '--root', sb.project], env: sb.env, cwd: sb.project, stderr: 'pipe' });
+    transport.stderr!.on('data', (d: Buffer) => (serverStderr += d.toString()));
+    client = new Client({ name: 'shim-e2e', version: '0.0.0' });
+    client.onerror = (e) => clientErrors.push(e);
+    await client.connect(transport);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    if (sb) for (const t of Object.keys(TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+    removeSandbox(sb);
+  });
+
+  it('offers the four tools, with descriptions and input schemas', async () => {
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'explain_tool', 'list_tools', 'run_tool']);
+    const run = tools.find((t) => t.name === 'run_tool')!;
+    expect(run.description).toContain('inside that root');
+    expect(Object.keys(run.inputSchema.properties ?? {}).sort()).toEqual(['args', 'cwd', 'stdin', 'timeout_s', 'tool']);
+    expect(run.inputSchema.required).toEqual(['tool']);
+    expect(tools.find((t) => t.name === 'execute_code')!.description).toContain('no mounts, network "none"');
+  });
+
+  it('list_tools lists the configured tools with network, mounts and safety', async () => {
+    const r = await call('list_tools');
+    expect(r.isError).toBe(false);
+    expect(r.json.root).toBe(fs.realpathSync(sb.project));
+    const byName = Object.fromEntries((r.json.tools as any[]).map((t) => [t.name, t]));
+    expect(Object.keys(byName).sort()).toEqual(Object.keys(TOOLS).sort());
+    expect(byName[COW]).toMatchObject({ spec: 'npm:cowsay', command: 'cowsay', network: 'none', mounts: [], safe: true, error: null });
+    expect(byName[MOUNTED]).toMatchObject({ command: 'node', mounts: ['. -> /workspace (rw)'], safe: false });
+  });
+
+  it('explain_tool explains a tool; an unknown one is a tool error, not a crash', async () => {
+    const r = await call('explain_tool', { tool: MOUNTED });
+    expect(r.isError).toBe(false);
+    expect(r.json.tool).toBe(MOUNTED);
+    expect(r.json.network.mode).toBe('none');
+    expect(r.json.mounts).toEqual([{ src: fs.realpathSync(sb.project), dst: '/workspace', mode: 'rw', arrow: '<-->' }]);
+    expect(r.json.command).toContain('--network none');
+    const unknown = await call('explain_tool', { tool: 'no-such-tool' });
+    expect(unknown.isError).toBe(true);
+    expect(unknown.text).toContain('unknown tool "no-such-tool"');
+  });
+
+  it('run_tool runs cowsay in its container (installing it first) and returns its output', async () => {
+    const r = await call('run_tool', { tool: COW, args: ['hello', 'mcp'] });
+    expect(r.isError, r.text).toBe(false);
+    expect(r.json).toMatchObject({ exit_code: 0, signal: null, truncated: false, timed_out: false });
+    expect(r.json.stdout).toContain('< hello mcp >');
+    expect(r.json.duration_ms).toBeGreaterThan(0);
+    // the install's messages went to stderr, never into the protocol channel
+    expect(serverStderr).toContain(`installing ${COW}`);
+    const unknown = await call('run_tool', { tool: `nope-${tag}` });
+    expect(unknown.isError).toBe(true);
+    expect(unknown.text).toContain('unknown tool');
+  });
+
+  it('passes stdin to the tool and its exit status through', async () => {
+    const r = await call('run_tool', { tool: SH, args: ['-c', 'cat; echo "[$1]" >&2; exit 3', 'sh', 'a b'], stdin: 'piped text\nline 2\n' });
+    expect(r.isError, r.text).toBe(false);
+    expect(r.json).toMatchObject({ exit_code: 3, stdout: 'piped text\nline 2\n', stderr: '[a b]\n', signal: null });
+    const ok = await call('run_tool', { tool: SH, args: ['-c', 'exit 0'] });
+    expect(ok.json.exit_code).toBe(0);
+  });
+
+  it('refuses a cwd outside the root, and runs in one inside it ("." mounts follow cwd)', async () => {
+    const ls = ['-e', "console.log(require('fs').readdirSync('/workspace').join(','))"];
+    const outside = await call('run_tool', { tool: MOUNTED, args: ls, cwd: sb.root });
+    expect(outside.isError).toBe(true);
+    expect(outside.text).toContain('outside the directory this server was started for');
+    const dotdot = await call('run_tool', { tool: MOUNTED, args: ls, cwd: '..' });
+    expect(dotdot.isError).toBe(true);
+    // positive control: a subdirectory of the root, relative and absolute
+    const inside = await call('run_tool', { tool: MOUNTED, args: ls, cwd: 'sub' });
+    expect(inside.isError, inside.text).toBe(false);
+    expect(inside.json).toMatchObject({ exit_code: 0, stdout: 'marker.txt\n' });
+    const absolute = await call('run_tool', { tool: MOUNTED, args: ls, cwd: path.join(sb.project, 'sub') });
+    expect(absolute.json.stdout).toBe('marker.txt\n');
+  });
+
+  it('stops a run at timeout_s with SIGTERM and leaves no container', async () => {
+    const started = Date.now();
+    const r = await call('run_tool', { tool: SH, args: ['-c', 'echo started; sleep 30'], timeout_s: 2 });
+    const elapsed = Date.now() - started;
+    expect(r.isError, r.text).toBe(false);
+    expect(elapsed).toBeLessThan(15_000);
+    expect(r.json).toMatchObject({ timed_out: true, signal: 'SIGTERM', limits_hit: ['timeout'], stdout: 'started\n' });
+    expect(r.json.exit_code).not.toBe(0);
+    const left = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${SH}`, '--format', '{{.Names}}']);
+    expect(left.exitCode).toBe(0);
+    expect(left.stdout.trim()).toBe('');
+    // control: within its time limit the same kind of run completes
+    const quick = await call('run_tool', { tool: SH, args: ['-c', 'sleep 1; echo done'], timeout_s: 20 });
+    expect(quick.json).toMatchObject({ timed_out: false, signal: null, exit_code: 0, stdout: 'done\n' });
+  });
+
+  it('caps output at 1 MiB per stream and says so', async () => {
+    const r = await call('run_tool', { tool: SH, args: ['-c', 'head -c 3145728 /dev/zero | tr "\\0" x; echo tail >&2'] });
+    expect(r.isError, r.text.slice(0, 500)).toBe(false);
+    expect(r.json.exit_code).toBe(0);
+    expect(r.json.truncated).toBe(true);
+    expect(r.json.limits_hit).toEqual(['output']);
+    expect(r.json.stdout.length).toBe(1024 * 1024);
+    expect(r.json.stdout).toMatch(/^x+$/);
+    expect(r.json.stderr).toBe('tail\n');
+    // control: output under the cap is whole
+    const small = await call('run_tool', { tool: SH, args: ['-c', 'head -c 1000 /dev/zero | tr "\\0" x'] });
+    expect(small.json).toMatchObject({ truncated: false, limits_hit: [] });
+    expect(small.json.stdout.length).toBe(1000);
+  });
+
+  it('execute_code runs a snippet on stdin in a safe language tool', async () => {
+    const js = await call('execute_code', { language: NODE, code: 'console.log(6*7)' });
+    expect(js.isError, js.text).toBe(false);
+    expect(js.json).toMatchObject({ exit_code: 0, stdout: '42\n' });
+    const sh = await call('execute_code', { language: SH, code: 'echo $((6*7)); exit 5' });
+    expect(sh.json).toMatchObject({ exit_code: 5, stdout: '42\n' });
+    // the snippet has no network: only loopback exists
+    const net = await call('execute_code', { language: SH, code: "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '" });
+    expect(net.json.stdout).toBe('lo\n');
+  });
+
+  it('execute_code refuses a tool with a mount (the same code runs in the safe one)', async () => {
+    const refused = await call('execute_code', { language: MOUNTED, code: 'console.log(6*7)' });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain(`"${MOUNTED}" is not a safe tool for execute_code: it has mounts (/workspace)`);
+    // refused before anything ran: no container of it was ever started by execute_code
+    const control = await call('execute_code', { language: NODE, code: 'console.log(6*7)' });
+    expect(control.isError).toBe(false);
+    expect(control.json.stdout).toBe('42\n');
+  });
+
+  it('writes an audit line with via "mcp" for each run', () => {
+    const file = path.join(sb.root, 'state', 'shim', 'audit.jsonl');
+    const records = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const cow = records.find((r) => r.tool === COW);
+    expect(cow).toMatchObject({ via: 'mcp', spec: 'npm:cowsay', exitCode: 0, network: 'none', cwd: fs.realpathSync(sb.project) });
+    const timedOut = records.find((r) => r.tool === SH && r.limitsHit.includes('timeout'));
+    expect(timedOut).toMatchObject({ via: 'mcp', signal: 'SIGTERM' });
+    expect(records.some((r) => r.tool === SH && r.limitsHit.includes('output'))).toBe(true);
+    expect(records.every((r) => r.via === 'mcp')).toBe(true);
+    // a refused execute_code ran nothing, so it is not in the log
+    expect(records.some((r) => r.tool === MOUNTED && r.cwd === fs.realpathSync(sb.project))).toBe(false);
+  });
+
+  it('kept the protocol channel clean (no stray output on stdout)', () => {
+    expect(clientErrors).toEqual([]);
+  });
+
+  it('exits 0 when its stdin closes, and 2 for a --root that does not exist', async () => {
+    const closed = await execa(process.execPath, [SHIM, 'mcp', '--root', sb.project], { env: sb.env, extendEnv: false, cwd: sb.project, input: '', reject: false, timeout: 20_000 });
+    expect(closed.exitCode).toBe(0);
+    expect(closed.stdout).toBe('');
+    const missing = await execa(process.execPath, [SHIM, 'mcp', '--root', path.join(sb.root, 'missing')], { env: sb.env, extendEnv: false, cwd: sb.project, input: '', reject: false, timeout: 20_000 });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('does not exist');
+  });
+
+  it('keeps the SDK out of the entry file (it is a chunk loaded only by shim mcp)', () => {
+    const entry = fs.readFileSync(path.join(REPO, 'dist', 'shim.mjs'), 'utf8');
+    expect(entry).not.toMatch(/McpServer|modelcontextprotocol|jsonrpc/);
+    expect(entry).toMatch(/import\("\.\/chunks\/server-[A-Z0-9]+\.mjs"\)/);
+    const chunks = fs.readdirSync(path.join(REPO, 'dist', 'chunks')).map((f) => fs.readFileSync(path.join(REPO, 'dist', 'chunks', f), 'utf8'));
+    expect(chunks.filter((c) => c.includes('McpServer'))).toHaveLength(1);
+  });
+});
