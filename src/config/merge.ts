@@ -22,6 +22,9 @@ export interface ResolvedTool {
   podman_args: string[];
   /** Unset: the global setting, else shim's default. */
   min_release_age?: string;
+  secrets: string[];
+  git_writable: boolean;
+  unsafe_podman_args: boolean;
   /** Field (or `env.NAME`) → the file that set it; fields left at their default are absent. */
   provenance: Record<string, string>;
 }
@@ -87,6 +90,9 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     ports: merged.ports ?? [],
     podman_args: merged.podman_args ?? [],
     ...(merged.min_release_age !== undefined ? { min_release_age: merged.min_release_age } : {}),
+    secrets: merged.secrets ?? [],
+    git_writable: merged.git_writable ?? false,
+    unsafe_podman_args: merged.unsafe_podman_args ?? false,
     provenance,
   };
 }

@@ -49,10 +49,14 @@ const mountOptions = z
   )
   .refine((s) => !(s.split(',').includes('ro') && s.split(',').includes('rw')), 'must not contain both "ro" and "rw"');
 
+const reason = safeString.min(3, 'must say why (a short reason)');
+
 const mount = z.strictObject({
   src: safeString.min(1, 'must not be empty'),
   dst: containerPath,
   opts: mountOptions.optional(),
+  /** Mounting a protected path (credentials, shell rc files, system trees…) needs a stated reason. */
+  allow_sensitive: reason.optional(),
 });
 
 const envName = z.string().regex(ENV_NAME_RE, 'must be a variable name (letters, digits, "_"; no wildcards)');
@@ -98,6 +102,12 @@ export const ToolLayerSchema = z.strictObject({
   ports: z.array(port).optional(),
   podman_args: z.array(safeString).optional(),
   min_release_age: minReleaseAge.optional(),
+  /** Variable names allowed to carry secrets (in env or env_passthrough); other secret-looking names are refused. */
+  secrets: z.array(envName).optional(),
+  /** Let the project's .git be writable (by default it is mounted read-only over a writable project). */
+  git_writable: z.boolean().optional(),
+  /** Let podman_args through even when they undo the sandbox (warns on every run). */
+  unsafe_podman_args: z.boolean().optional(),
 });
 export type ToolLayer = z.output<typeof ToolLayerSchema>;
 export type MountConfig = z.output<typeof mount>;

@@ -42,6 +42,9 @@ export function makeTool(overrides: Partial<ResolvedTool> = {}): ResolvedTool {
     isolated: false,
     ports: [],
     podman_args: [],
+    secrets: [],
+    git_writable: false,
+    unsafe_podman_args: false,
     provenance: {},
     ...overrides,
   };

@@ -24,6 +24,9 @@ describe('mergeToolLayers', () => {
       isolated: false,
       ports: [],
       podman_args: [],
+      secrets: [],
+      git_writable: false,
+      unsafe_podman_args: false,
       provenance: { tool: 'config.json' },
     });
   });
