@@ -8,6 +8,8 @@ import { readLockFile } from '../install/lockfile.js';
 import { CA_BUNDLE_VARS, RUN_CACHE_ENV } from '../plan/env.js';
 import { resolveImage } from '../runtime/image.js';
 import { dryRun } from './run.js';
+import { DEFAULT_PIDS_LIMIT } from '../plan/container.js';
+import { limitsEnforceable } from '../runtime/detect.js';
 
 export interface ExplainField {
   key: string;
@@ -72,8 +74,14 @@ export function explainTool(app: App, name: string): ExplainReport {
     'only the listed variables enter the container (always NAME=value); the runtime adds no proxy variables',
     'a fresh container per run, removed on exit (--rm); the tool never runs during install',
   ];
+  const pids = limitsEnforceable(runtime)
+    ? `at most ${DEFAULT_PIDS_LIMIT} processes (--pids-limit)`
+    : undefined;
+  if (pids) enforced.push(pids);
+  enforced.push('private IPC; no copy of the output in the runtime\'s logs (--log-driver=none)');
   const notEnforced = [
-    'resource limits (memory, CPU, pids, time, output): not applied by this version of shim',
+    ...(pids ? [] : ['process limit: rootless podman on cgroup v1 cannot enforce limits (needs cgroup v2)']),
+    'memory, CPU, time and output limits: not applied by this version of shim',
     'seccomp: the runtime\'s default profile (it allows user namespaces, mount and keyctl)',
     'secret values are on the runtime\'s command line, readable by your other processes in /proc',
     ...(tool.allowed_hosts.length ? ['allowed_hosts: not enforced yet (the tool is refused unless "network": "bridge")'] : []),

@@ -11,8 +11,11 @@ import { envFlag } from '../host.js';
 import { ensureInstalled, type InstallContext } from '../install/ensure.js';
 import { readLockFile } from '../install/lockfile.js';
 import { inspectMountSources } from '../plan/mount-sources.js';
+import { resolveProtectedPaths } from '../plan/protected-paths.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
 import { runCaptured, runForeground, type Command } from '../runtime/exec.js';
+import { limitsEnforceable } from '../runtime/detect.js';
+import { DEFAULT_PIDS_LIMIT } from '../plan/container.js';
 import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
 
@@ -49,8 +52,10 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
 }
 
 function planFor(app: App, tool: ResolvedTool, image: string, binPaths: readonly string[], args: readonly string[]): RunPlan {
-  const mounts = inspectMountSources(tool, app.host.cwd, app.host.home);
-  return buildRunPlan({ tool, host: app.host, runtime: app.runtime(), image, binPaths, mounts, caBundle: app.caBundle(), args, runId: app.newRunId() });
+  const mounts = inspectMountSources(tool, app.host.cwd, app.host.home, resolveProtectedPaths(app.host.env, app.host.home, app.paths));
+  const runtime = app.runtime();
+  const pidsLimit = limitsEnforceable(runtime) ? DEFAULT_PIDS_LIMIT : undefined;
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, caBundle: app.caBundle(), args, runId: app.newRunId(), pidsLimit });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */

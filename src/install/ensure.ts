@@ -6,6 +6,8 @@ import type { ResolvedTool } from '../config/merge.js';
 import { RuntimeError } from '../errors.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
 import { withLock } from '../lock.js';
+import { DEFAULT_PIDS_LIMIT } from '../plan/container.js';
+import { limitsEnforceable } from '../runtime/detect.js';
 import { buildInstallPlan, parseInstallOutput } from '../plan/install-plan.js';
 import { volumeMountpointArgv } from '../plan/volume-plan.js';
 import { toolVolume } from '../plan/names.js';
@@ -56,6 +58,7 @@ async function install(ctx: InstallContext, tool: ResolvedTool, spec: string, re
   const plan = buildInstallPlan({
     tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
     installSpec: spec, installId, minReleaseAge: minReleaseAge(ctx, tool, resolves),
+    pidsLimit: limitsEnforceable(ctx.runtime) ? DEFAULT_PIDS_LIMIT : undefined,
   });
   if (envFlag(ctx.host.env, 'SHIM_DEBUG')) ctx.reporter.info(`install command: ${plan.display}`);
   ctx.reporter.info(`installing ${tool.name} (${spec}, ${why})…`);

@@ -5,8 +5,12 @@ import { CA_BUNDLE_DST, CONTAINER_HOME } from './env.js';
 import { LABEL_RUN, LABEL_TOOL } from './names.js';
 import { mountSpec } from './quote.js';
 
-/** Returns the common `run` flags for a container of the given name. */
-export function buildContainerBaseArgs(runtime: RuntimeInfo, name: string, tool: string, runId: string): string[] {
+/** Default process limit: far above what a linter or a build needs, far below what hurts the host. */
+export const DEFAULT_PIDS_LIMIT = 4096;
+
+/** Returns the common `run` flags for a container of the given name. `pidsLimit` is left out where
+ *  the host cannot enforce it (rootless podman on cgroup v1 ignores limits and warns on every run). */
+export function buildContainerBaseArgs(runtime: RuntimeInfo, name: string, tool: string, runId: string, pidsLimit?: number): string[] {
   return [
     'run',
     '--rm',
@@ -21,6 +25,10 @@ export function buildContainerBaseArgs(runtime: RuntimeInfo, name: string, tool:
     '--cap-drop=all',
     '--security-opt=no-new-privileges',
     '--read-only',
+    '--ipc=private',
+    // no copy of the tool's output in the runtime's logs (attached stdio is unaffected)
+    '--log-driver=none',
+    ...(pidsLimit ? [`--pids-limit=${pidsLimit}`] : []),
     '--tmpfs',
     '/tmp:rw,nosuid,nodev,exec,size=1g,mode=1777',
     '--tmpfs',

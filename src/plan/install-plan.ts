@@ -36,6 +36,8 @@ export interface InstallInputs {
   installId: string;
   /** mise's minimum release age for this install ("" for none). */
   minReleaseAge: string;
+  /** Process limit, when the host can enforce one. */
+  pidsLimit?: number;
 }
 
 /** Builds the runtime command that installs a tool's mise spec into its volume. */
@@ -43,7 +45,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
   const { tool, runtime, host } = input;
   const name = containerName('install', tool.name, input.runId);
   const argv = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit),
     // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
     ...(runtime.rootless ? [] : ['--user', `${host.uid}:${host.gid}`]),
     '--network',

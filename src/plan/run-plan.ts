@@ -25,6 +25,8 @@ export interface RunInputs {
   caBundle?: string;
   args: readonly string[];
   runId: string;
+  /** Process limit, when the host can enforce one. */
+  pidsLimit?: number;
 }
 
 export interface RunPlan {
@@ -81,7 +83,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
 
   const argv = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit),
     // -i forwards piped stdin; -t only when both ends are terminals, so redirected output stays clean
     interactive ? '-it' : '-i',
     ...buildIdentityArgs(runtime, host.uid, host.gid),

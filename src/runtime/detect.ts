@@ -55,3 +55,9 @@ export function detectRuntime(host: HostEnv, settings: Settings, binDir: string)
     'install podman (recommended, e.g. "apt-get install podman") or docker, then run the command again',
   );
 }
+
+/** True when the host can enforce resource limits for this runtime: rootless podman needs cgroup v2
+ *  (on cgroup v1 it ignores every limit). A cheap file-system check, made once per run. */
+export function limitsEnforceable(runtime: RuntimeInfo, cgroupRoot = '/sys/fs/cgroup'): boolean {
+  return !runtime.rootless || fs.existsSync(`${cgroupRoot}/cgroup.controllers`);
+}
