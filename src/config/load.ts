@@ -64,9 +64,14 @@ export function formatIssues(prefix: PropertyKey[], error: z.ZodError, knownKeys
   });
 }
 
+/** Config files are small; a huge one is a mistake or an attack on the parser, never read whole. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 function readJsonObject(file: string): { value?: Record<string, unknown>; salvaged: string[]; error?: string } {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_CONFIG_BYTES) return { salvaged: [], error: `is ${size} bytes; config files are limited to ${MAX_CONFIG_BYTES} bytes` };
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     return { salvaged: [], error: `cannot read: ${(e as Error).message}` };
