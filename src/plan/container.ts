@@ -1,6 +1,7 @@
 // Flags every shim container gets, run or install: removal on exit, an init process for signals,
 // no image pulls, no capabilities, no privilege gain, a read-only root with private tmpfs for /tmp and HOME.
-import type { RuntimeInfo } from '../host.js';
+import path from 'node:path';
+import type { HostEnv, RuntimeInfo } from '../host.js';
 import { CA_BUNDLE_DST, CONTAINER_HOME } from './env.js';
 import { LABEL_RUN, LABEL_TOOL } from './names.js';
 import { mountSpec } from './quote.js';
@@ -8,9 +9,21 @@ import { mountSpec } from './quote.js';
 /** Default process limit: far above what a linter or a build needs, far below what hurts the host. */
 export const DEFAULT_PIDS_LIMIT = 4096;
 
+/** shim's seccomp profile, shipped in the package (see the comment inside it). */
+export function seccompProfilePath(host: Pick<HostEnv, 'packageRoot'>): string {
+  return path.join(host.packageRoot, 'containerfiles', 'seccomp.json');
+}
+
 /** Returns the common `run` flags for a container of the given name. `pidsLimit` is left out where
  *  the host cannot enforce it (rootless podman on cgroup v1 ignores limits and warns on every run). */
-export function buildContainerBaseArgs(runtime: RuntimeInfo, name: string, tool: string, runId: string, pidsLimit?: number): string[] {
+export function buildContainerBaseArgs(
+  runtime: RuntimeInfo,
+  name: string,
+  tool: string,
+  runId: string,
+  pidsLimit: number | undefined,
+  seccompProfile: string,
+): string[] {
   return [
     'run',
     '--rm',
@@ -24,6 +37,7 @@ export function buildContainerBaseArgs(runtime: RuntimeInfo, name: string, tool:
     `${LABEL_RUN}=${runId}`,
     '--cap-drop=all',
     '--security-opt=no-new-privileges',
+    `--security-opt=seccomp=${seccompProfile}`,
     '--read-only',
     '--ipc=private',
     // no copy of the tool's output in the runtime's logs (attached stdio is unaffected)

@@ -3,7 +3,7 @@
 // The tool's own command never runs here.
 import type { ResolvedTool } from '../config/merge.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
-import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs } from './container.js';
+import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, seccompProfilePath } from './container.js';
 import { baseEnv, buildEnvArgs } from './env.js';
 import { cacheVolume, containerName, toolVolume } from './names.js';
 import { mountSpec, shellQuote } from './quote.js';
@@ -45,7 +45,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
   const { tool, runtime, host } = input;
   const name = containerName('install', tool.name, input.runId);
   const argv = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit, seccompProfilePath(host)),
     // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
     ...(runtime.rootless ? [] : ['--user', `${host.uid}:${host.gid}`]),
     '--network',

@@ -2,8 +2,10 @@
 // Pure: no file system, no clock, no process.*; every flag shim passes is decided here.
 import type { ResolvedTool } from '../config/merge.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
-import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildSignalArgv, type ForwardedSignal } from './container.js';
+import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildSignalArgv, seccompProfilePath, type ForwardedSignal } from './container.js';
 import { RUN_CACHE_ENV, baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
+import { checkEnvPolicy } from './env-policy.js';
+import { checkPodmanArgs } from './podman-args.js';
 import { buildIdentityArgs } from './identity.js';
 import { buildMountArgs, type MountFact } from './mounts.js';
 import { LABEL_RUN, containerName, toolVolume } from './names.js';
@@ -79,11 +81,15 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const name = containerName('run', tool.name, input.runId);
   const network = decideNetwork(tool, envFlag(host.env, 'SHIM_ALLOW_NETWORK'));
   const ports = planPorts(tool, parseExtraPorts(host.env.SHIM_EXTRA_PORTS), network.mode);
+  // refused before anything else is decided: a secret without `secrets`, a host socket, a shim-owned
+  // name, or podman_args that undo the sandbox (unless unsafe_podman_args, which warns)
+  checkEnvPolicy(tool);
+  const argWarnings = checkPodmanArgs(tool);
   const { env, fromHost } = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
 
   const argv = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit, seccompProfilePath(host)),
     // -i forwards piped stdin; -t only when both ends are terminals, so redirected output stays clean
     interactive ? '-it' : '-i',
     ...buildIdentityArgs(runtime, host.uid, host.gid),
@@ -118,7 +124,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     containerName: name,
     cleanupArgv: buildCleanupArgv(name),
     signalArgv: buildSignalArgv(name),
-    warnings: network.warnings,
+    warnings: [...network.warnings, ...argWarnings],
     policyHash: createHash('sha256').update(policyArgv.join('\0')).digest('hex'),
     policy,
   };

@@ -9,15 +9,16 @@ import { docker, rootfulPodman, rootlessPodman } from './fixtures.js';
 describe('container defaults', () => {
   it('private IPC and no log copy on every runtime', () => {
     for (const rt of [rootlessPodman(), rootfulPodman(), docker()]) {
-      const argv = buildContainerBaseArgs(rt, 'n', 't', 'r');
+      const argv = buildContainerBaseArgs(rt, 'n', 't', 'r', undefined, '/pkg/containerfiles/seccomp.json');
       expect(argv).toContain('--ipc=private');
       expect(argv).toContain('--log-driver=none');
+      expect(argv).toContain('--security-opt=seccomp=/pkg/containerfiles/seccomp.json');
     }
   });
 
   it('adds the process limit only when one is given', () => {
-    expect(buildContainerBaseArgs(docker(), 'n', 't', 'r', DEFAULT_PIDS_LIMIT)).toContain(`--pids-limit=${DEFAULT_PIDS_LIMIT}`);
-    expect(buildContainerBaseArgs(docker(), 'n', 't', 'r').some((a) => a.startsWith('--pids-limit'))).toBe(false);
+    expect(buildContainerBaseArgs(docker(), 'n', 't', 'r', DEFAULT_PIDS_LIMIT, '/s.json')).toContain(`--pids-limit=${DEFAULT_PIDS_LIMIT}`);
+    expect(buildContainerBaseArgs(docker(), 'n', 't', 'r', undefined, '/s.json').some((a) => a.startsWith('--pids-limit'))).toBe(false);
   });
 });
 
