@@ -8,8 +8,6 @@ import { readLockFile } from '../install/lockfile.js';
 import { CA_BUNDLE_VARS, RUN_CACHE_ENV } from '../plan/env.js';
 import { resolveImage } from '../runtime/image.js';
 import { dryRun } from './run.js';
-import { DEFAULT_PIDS_LIMIT } from '../plan/container.js';
-import { limitsEnforceable } from '../runtime/detect.js';
 
 export interface ExplainField {
   key: string;
@@ -74,15 +72,20 @@ export function explainTool(app: App, name: string): ExplainReport {
     'only the listed variables enter the container (always NAME=value); the runtime adds no proxy variables',
     'a fresh container per run, removed on exit (--rm); the tool never runs during install',
   ];
-  const pids = limitsEnforceable(runtime)
-    ? `at most ${DEFAULT_PIDS_LIMIT} processes (--pids-limit)`
-    : undefined;
-  if (pids) enforced.push(pids);
+  const limits = plan.limits;
+  const kernel = [
+    ...(limits?.memory ? [`memory ${limits.memory}`] : []),
+    ...(limits?.cpus ? [`cpus ${limits.cpus}`] : []),
+    ...(limits?.pids ? [`at most ${limits.pids} processes`] : []),
+  ];
+  const byShim = [...(limits?.timeout ? [`timeout ${limits.timeout} (then exit 124)`] : []), ...(limits?.output ? [`output ${limits.output} (the rest is cut)`] : [])];
+  const profile = `profile "${limits?.profile ?? 'default'}" [${tool.profile ? fieldOrigin(tool, 'profile') : config.settings.profile ? 'settings.json' : DEFAULT}]`;
+  if (kernel.length && !limits?.unenforced.length) enforced.push(`${profile}: ${[...kernel, ...byShim].join(', ')}`);
+  else if (byShim.length) enforced.push(`${profile}: ${byShim.join(', ')}`);
+  enforced.push('seccomp: shim\'s profile (no user namespaces, mounts, keyrings, ptrace, kernel modules)');
   enforced.push('private IPC; no copy of the output in the runtime\'s logs (--log-driver=none)');
   const notEnforced = [
-    ...(pids ? [] : ['process limit: rootless podman on cgroup v1 cannot enforce limits (needs cgroup v2)']),
-    'memory, CPU, time and output limits: not applied by this version of shim',
-    'seccomp: the runtime\'s default profile (it allows user namespaces, mount and keyctl)',
+    ...(limits?.unenforced.length ? [`${limits.unenforced.join(', ')}: this host cannot enforce them (rootless podman on cgroup v1; limits_best_effort is on)`] : []),
     'secret values are on the runtime\'s command line, readable by your other processes in /proc',
     ...(tool.allowed_hosts.length ? ['allowed_hosts: not enforced yet (the tool is refused unless "network": "bridge")'] : []),
   ];

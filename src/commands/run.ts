@@ -13,14 +13,30 @@ import { readLockFile } from '../install/lockfile.js';
 import { inspectMountSources } from '../plan/mount-sources.js';
 import { resolveProtectedPaths } from '../plan/protected-paths.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
-import { runCaptured, runForeground, type Command } from '../runtime/exec.js';
+import { runCaptured, runForeground, type Command, type ForegroundResult } from '../runtime/exec.js';
 import { limitsEnforceable } from '../runtime/detect.js';
-import { DEFAULT_PIDS_LIMIT } from '../plan/container.js';
+import { resolveLimits, type ResolvedLimits } from '../plan/limits.js';
 import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
 
 function signalName(n: number): string | undefined {
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+}
+
+/** Exit status 124 after a timeout; names the limit when the tool was stopped by one. */
+function judgeOutcome(app: App, name: string, result: ForegroundResult, limits: ResolvedLimits | undefined): { status: number; limitsHit: string[] } {
+  const limitsHit: string[] = [];
+  if (result.outputCut) limitsHit.push('output');
+  if (result.timedOut) {
+    limitsHit.push('timeout');
+    app.reporter.error(`${name} timed out after ${limits?.timeout} and was stopped`, 'raise "limits": {"timeout": …} for this tool, or set it to "0"');
+    return { status: 124, limitsHit };
+  }
+  if (result.status === 137 && limits?.memory && !limits.unenforced.length) {
+    limitsHit.push('oom');
+    app.reporter.error(`${name} was killed: out of memory (limit ${limits.memory})`, 'raise "limits": {"memory": …} for this tool if it really needs more');
+  }
+  return { status: result.status, limitsHit };
 }
 
 /** Refuses names that could never be a tool (path separators, leading "-", empty…), everywhere. */
@@ -54,8 +70,8 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
 function planFor(app: App, tool: ResolvedTool, image: string, binPaths: readonly string[], args: readonly string[]): RunPlan {
   const mounts = inspectMountSources(tool, app.host.cwd, app.host.home, resolveProtectedPaths(app.host.env, app.host.home, app.paths));
   const runtime = app.runtime();
-  const pidsLimit = limitsEnforceable(runtime) ? DEFAULT_PIDS_LIMIT : undefined;
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, caBundle: app.caBundle(), args, runId: app.newRunId(), pidsLimit });
+  const limits = resolveLimits(tool, settingsOrThrow(app), limitsEnforceable(runtime));
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, caBundle: app.caBundle(), args, runId: app.newRunId(), limits });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -114,10 +130,16 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   for (const w of run.plan.warnings) app.reporter.warn(w);
   if (envFlag(app.host.env, 'SHIM_DEBUG')) app.reporter.info(`run command: ${run.plan.display}`);
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
+  const limits = run.plan.limits;
   const startedAt = new Date();
-  const status = await runForeground(run.command, run.plan, onTerminal);
-  const signal = status > 128 ? (signalName(status - 128) ?? null) : null;
-  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit: [] };
+  const result = await runForeground(run.command, run.plan, onTerminal, {
+    timeoutMs: limits?.timeoutMs,
+    outputBytes: limits?.outputBytes,
+    onOutputCut: () => app.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
+  });
+  const { status, limitsHit } = judgeOutcome(app, name, result, limits);
+  const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
+  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit };
   appendAudit(app.paths.stateDir, auditRecord(app, run, outcome, options.via ?? 'cli'), (m) => app.reporter.warn(m));
   if (status === 125) await diagnoseLaunchFailure(app, run.ctx, run.image);
   return status;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConfigError, UnknownToolError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import type { ConfigLayer, FileProblem, LoadedConfig } from './load.js';
-import type { MountConfig, ToolLayer } from './schema.js';
+import type { LimitsConfig, MountConfig, Profile, ToolLayer } from './schema.js';
 
 export interface ResolvedTool {
   name: string;
@@ -25,6 +25,12 @@ export interface ResolvedTool {
   secrets: string[];
   git_writable: boolean;
   unsafe_podman_args: boolean;
+  /** Unset: settings.json "profile", else "default". */
+  profile?: Profile;
+  /** Per-field overrides of the profile's limits (merged by key across files). */
+  limits: LimitsConfig;
+  /** Unset: settings.json "limits_best_effort", else false. */
+  limits_best_effort?: boolean;
   /** Field (or `env.NAME`) → the file that set it; fields left at their default are absent. */
   provenance: Record<string, string>;
 }
@@ -51,6 +57,7 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
   const merged: ToolLayer = {};
   const env: Record<string, string> = {};
   const provenance: Record<string, string> = {};
+  const limits: LimitsConfig = {};
   const files: string[] = [];
   for (const layer of layers) {
     const part = layer.tools.get(name);
@@ -59,6 +66,12 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     files.push(file);
     for (const [key, value] of Object.entries(part) as [keyof ToolLayer, unknown][]) {
       if (value === undefined) continue;
+      if (key === 'limits') {
+        // limits merge by key like env: a later file can tighten one limit without restating the rest
+        Object.assign(limits, value);
+        provenance.limits = file;
+        continue;
+      }
       if (key === 'env') {
         for (const [k, v] of Object.entries(value as Record<string, string>)) {
           env[k] = v;
@@ -93,6 +106,9 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     secrets: merged.secrets ?? [],
     git_writable: merged.git_writable ?? false,
     unsafe_podman_args: merged.unsafe_podman_args ?? false,
+    ...(merged.profile !== undefined ? { profile: merged.profile } : {}),
+    limits,
+    ...(merged.limits_best_effort !== undefined ? { limits_best_effort: merged.limits_best_effort } : {}),
     provenance,
   };
 }

@@ -88,6 +88,24 @@ const minReleaseAge = z
   .string()
   .regex(/^(0|\d+[smhdwy]|\d{4}-\d{2}-\d{2})$/, 'must be "0", a duration such as "3d" or "12h", or a date YYYY-MM-DD');
 
+// Sizes like "512m", "2g" (bytes, k, m, g); durations like "90s", "10m", "1h".
+export const SIZE_RE = /^\d+(\.\d+)?[kmg]?$/;
+export const DURATION_RE = /^\d+(ms|s|m|h)$/;
+const size = z.string().regex(SIZE_RE, 'must be a size such as "512m" or "2g"');
+const duration = z.string().regex(DURATION_RE, 'must be a duration such as "90s", "10m" or "1h"');
+
+export const PROFILES = ['safe', 'default', 'dev'] as const;
+const profile = z.enum(PROFILES, 'must be "safe", "default" or "dev"');
+
+/** Resource limits; any field overrides the profile's value ("0" or 0 turns that limit off). */
+const limits = z.strictObject({
+  memory: z.union([size, z.literal('0')]).optional(),
+  cpus: z.number().min(0).max(1024).optional(),
+  pids: z.number().int().min(0).max(1_000_000).optional(),
+  timeout: z.union([duration, z.literal('0')]).optional(),
+  output: z.union([size, z.literal('0')]).optional(),
+});
+
 /** One tool as written in one file: every field optional (later files override earlier ones). */
 export const ToolLayerSchema = z.strictObject({
   tool: toolSpec.optional(),
@@ -108,9 +126,15 @@ export const ToolLayerSchema = z.strictObject({
   git_writable: z.boolean().optional(),
   /** Let podman_args through even when they undo the sandbox (warns on every run). */
   unsafe_podman_args: z.boolean().optional(),
+  profile: profile.optional(),
+  limits: limits.optional(),
+  /** Run even where the host cannot enforce the limits (rootless podman on cgroup v1), with a warning. */
+  limits_best_effort: z.boolean().optional(),
 });
 export type ToolLayer = z.output<typeof ToolLayerSchema>;
 export type MountConfig = z.output<typeof mount>;
+export type LimitsConfig = z.output<typeof limits>;
+export type Profile = (typeof PROFILES)[number];
 
 /** settings.json: what is not per tool. */
 export const SettingsSchema = z.strictObject({
@@ -120,6 +144,9 @@ export const SettingsSchema = z.strictObject({
   base_image: safeString.min(1).optional(),
   image: safeString.min(1).optional(),
   min_release_age: minReleaseAge.optional(),
+  /** Profile of tools that do not name one (default: "default"). */
+  profile: profile.optional(),
+  limits_best_effort: z.boolean().optional(),
 });
 export type Settings = z.output<typeof SettingsSchema>;
 

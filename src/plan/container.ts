@@ -69,6 +69,20 @@ export function buildSignalArgv(name: string): Record<ForwardedSignal, string[]>
   return { SIGINT: argv('SIGINT'), SIGTERM: argv('SIGTERM'), SIGHUP: argv('SIGHUP') };
 }
 
+/** Returns the argv that kills the container outright (a timeout's last resort). */
+export function buildForceKillArgv(name: string): string[] {
+  return ['kill', '--signal', 'KILL', name];
+}
+
+/**
+ * A watchdog for shim itself: a tiny shell that waits on a pipe from shim. shim writes "done" when the
+ * run is over; if shim dies first (even SIGKILL), the pipe closes without it and the watchdog removes
+ * the container, so no container outlives its shim.
+ */
+export function buildWatchdogArgv(runtimePath: string, name: string): string[] {
+  return ['/bin/sh', '-c', 'read -r state; [ "$state" = done ] || exec "$@" >/dev/null 2>&1', 'shim-watchdog', runtimePath, 'rm', '--force', name];
+}
+
 /** Returns the argv that removes a container left behind (after shim itself was signalled). */
 export function buildCleanupArgv(name: string): string[] {
   return ['rm', '--force', name];

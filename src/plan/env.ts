@@ -11,12 +11,34 @@ export const CA_BUNDLE_VARS = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'REQUESTS
 export const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const CONTAINER_HOME = '/home/shim';
 
-// Names whose values are never printed (SHIM_DEBUG, --dry-run).
-const SECRET_NAME_RE = /TOKEN|SECRET|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|API_?KEY|_KEY$|^AWS_|^AZURE_|AUTH/i;
+/** Secret-looking variable names, with the pattern shown to the user. One table for both uses: values
+ *  of these names are never printed (SHIM_DEBUG, --dry-run), and a tool gets one only when the name is
+ *  listed in its `secrets` (env-policy.ts). `AUTH` skips `AUTHOR` (GIT_AUTHOR_NAME is not a secret) but not `AUTHORI…`. */
+export const SECRET_NAME_PATTERNS: readonly (readonly [RegExp, string])[] = [
+  [/TOKEN/i, '*TOKEN*'],
+  [/SECRET/i, '*SECRET*'],
+  [/PASSW/i, '*PASSWORD*/*PASSWD*'],
+  [/PASSPHRASE/i, '*PASSPHRASE*'],
+  [/_PWD$/i, '*_PWD'],
+  [/CREDENTIAL/i, '*CREDENTIAL*'],
+  [/PRIVATE/i, '*PRIVATE*'],
+  [/API_?KEY/i, '*API_KEY*'],
+  [/_KEYS?$/i, '*_KEY'],
+  [/^AWS_/i, 'AWS_*'],
+  [/^AZURE_/i, 'AZURE_*'],
+  [/AUTH(?!OR(?!I))/i, '*AUTH*'],
+  [/COOKIE/i, '*COOKIE*'],
+  [/_PAT$/i, '*_PAT'],
+];
+
+/** The pattern a secret-looking name matches (e.g. "*TOKEN*"), else undefined. */
+export function secretPattern(name: string): string | undefined {
+  return SECRET_NAME_PATTERNS.find(([re]) => re.test(name))?.[1];
+}
 
 /** True when a variable's value must be redacted in anything shim prints. */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME_RE.test(name);
+  return secretPattern(name) !== undefined;
 }
 
 /** Returns the variables shim sets itself (HOME, PATH, CA bundle). */

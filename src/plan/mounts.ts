@@ -12,6 +12,8 @@ export interface MountFact {
   expanded: string;
   /** Real path on the host (symlinks resolved); this is what gets mounted. */
   real: string;
+  /** The project's .git (real path), mounted read-only at `dst` right after this writable mount. */
+  gitOverlay?: { src: string; dst: string };
 }
 
 /** Expands "." (the current directory), "~" and "~/…" (home); other relative paths are relative to cwd. */
@@ -28,7 +30,8 @@ function parseOptions(opts: string | undefined): Set<string> {
   return new Set((opts ?? '').split(',').filter(Boolean));
 }
 
-/** Returns the --mount arguments for the configured mounts, in order. */
+/** Returns the --mount arguments for the configured mounts, in order, each followed by its read-only
+ *  .git overlay when it has one. */
 export function buildMountArgs(mounts: readonly MountFact[], runtime: RuntimeInfo, toolName: string): string[] {
   const args: string[] = [];
   mounts.forEach((m, i) => {
@@ -43,6 +46,7 @@ export function buildMountArgs(mounts: readonly MountFact[], runtime: RuntimeInf
       fields.push(`relabel=${label}`);
     }
     args.push('--mount', mountSpec(fields));
+    if (m.gitOverlay) args.push('--mount', mountSpec(['type=bind', `src=${m.gitOverlay.src}`, `dst=${m.gitOverlay.dst}`, 'ro']));
   });
   return args;
 }

@@ -2,11 +2,12 @@
 // Pure: no file system, no clock, no process.*; every flag shim passes is decided here.
 import type { ResolvedTool } from '../config/merge.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
-import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildSignalArgv, seccompProfilePath, type ForwardedSignal } from './container.js';
+import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildForceKillArgv, buildSignalArgv, buildWatchdogArgv, seccompProfilePath, type ForwardedSignal } from './container.js';
 import { RUN_CACHE_ENV, baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
 import { checkEnvPolicy } from './env-policy.js';
 import { checkPodmanArgs } from './podman-args.js';
 import { buildIdentityArgs } from './identity.js';
+import type { ResolvedLimits } from './limits.js';
 import { buildMountArgs, type MountFact } from './mounts.js';
 import { LABEL_RUN, containerName, toolVolume } from './names.js';
 import { createHash } from 'node:crypto';
@@ -27,8 +28,8 @@ export interface RunInputs {
   caBundle?: string;
   args: readonly string[];
   runId: string;
-  /** Process limit, when the host can enforce one. */
-  pidsLimit?: number;
+  /** Resource limits of the tool's profile (resolveLimits), or none. */
+  limits?: ResolvedLimits;
 }
 
 export interface RunPlan {
@@ -45,6 +46,12 @@ export interface RunPlan {
   cleanupArgv: string[];
   /** Delivers a forwarded signal to the container (see buildSignalArgv). */
   signalArgv: Record<ForwardedSignal, string[]>;
+  /** Kills the container outright (after a timeout's grace period). */
+  forceKillArgv: string[];
+  /** Removes the container if shim dies without finishing (see buildWatchdogArgv). */
+  watchdogArgv: string[];
+  /** The resolved limits (timeout and output are enforced by shim itself). */
+  limits?: ResolvedLimits;
   warnings: string[];
   /** Identifies the policy (everything but the run's own name, labels and the tool's arguments). */
   policyHash: string;
@@ -89,7 +96,8 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
 
   const argv = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit, seccompProfilePath(host)),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
+    ...(input.limits?.args ?? []),
     // -i forwards piped stdin; -t only when both ends are terminals, so redirected output stays clean
     interactive ? '-it' : '-i',
     ...buildIdentityArgs(runtime, host.uid, host.gid),
@@ -112,7 +120,10 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const policy: RunPolicy = {
     network: network.mode,
     ports,
-    mounts: input.mounts.map((m) => ({ src: m.real, dst: m.config.dst, mode: m.config.opts?.split(',').includes('ro') ? 'ro' : 'rw' })),
+    mounts: input.mounts.flatMap((m) => [
+      { src: m.real, dst: m.config.dst, mode: m.config.opts?.split(',').includes('ro') ? ('ro' as const) : ('rw' as const) },
+      ...(m.gitOverlay ? [{ src: m.gitOverlay.src, dst: m.gitOverlay.dst, mode: 'ro' as const }] : []),
+    ]),
     env: Object.keys(env),
   };
   return {
@@ -124,7 +135,10 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     containerName: name,
     cleanupArgv: buildCleanupArgv(name),
     signalArgv: buildSignalArgv(name),
-    warnings: [...network.warnings, ...argWarnings],
+    forceKillArgv: buildForceKillArgv(name),
+    watchdogArgv: buildWatchdogArgv(runtime.path, name),
+    ...(input.limits ? { limits: input.limits } : {}),
+    warnings: [...network.warnings, ...argWarnings, ...(input.limits?.warnings ?? [])],
     policyHash: createHash('sha256').update(policyArgv.join('\0')).digest('hex'),
     policy,
   };

@@ -91,7 +91,7 @@ function quiet(cmd: Command, argv: readonly string[]): Promise<number> {
   });
 }
 
-export async function runLimited(cmd: Command, signals: SignalPlan & { killArgv?: readonly string[] }, options: LimitedOptions = {}): Promise<LimitedResult> {
+export async function runLimited(cmd: Command, signals: SignalPlan, options: LimitedOptions = {}): Promise<LimitedResult> {
   const cap = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const grace = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const started = Date.now();
@@ -126,7 +126,7 @@ export async function runLimited(cmd: Command, signals: SignalPlan & { killArgv?
     killTimer = setTimeout(() => {
       if (exited) return;
       signal = 'SIGKILL';
-      void quiet(cmd, signals.killArgv ?? killArgvFrom(signals.signalArgv.SIGTERM)).then(() => {
+      void quiet(cmd, signals.forceKillArgv).then(() => {
         if (!exited) child.kill('SIGKILL');
       });
     }, grace);
@@ -178,13 +178,6 @@ export async function runLimited(cmd: Command, signals: SignalPlan & { killArgv?
     if (killTimer) clearTimeout(killTimer);
     options.abort?.removeEventListener('abort', onAbort);
   }
-}
-
-/** `kill --signal KILL <name>` from the plan's `kill --signal TERM <name>`. */
-export function killArgvFrom(termArgv: readonly string[]): string[] {
-  const i = termArgv.indexOf('--signal');
-  if (i < 0) throw new Error(`not a kill command: ${termArgv.join(' ')}`);
-  return [...termArgv.slice(0, i + 1), 'KILL', ...termArgv.slice(i + 2)];
 }
 
 function launchError(cmd: Command, e: NodeJS.ErrnoException): ShimError {

@@ -1,6 +1,7 @@
 // The executor: runs argv the planner built, and decides nothing about the container. Three shapes:
 // the tool in the foreground (stdio inherited, signals forwarded), a build whose output goes to
 // stderr, and a captured call (installs, queries).
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { execa, type Result } from 'execa';
 import { ExitCode, RuntimeError, RuntimeNotFoundError, ShimError } from '../errors.js';
@@ -36,7 +37,56 @@ function statusOf(result: Result): number {
 /** How the runtime is told about signals and cleans up after them (argv from the planner). */
 export interface SignalPlan {
   signalArgv: Record<(typeof FORWARDED)[number], readonly string[]>;
+  forceKillArgv: readonly string[];
   cleanupArgv: readonly string[];
+  /** A host process that removes the container unless told the run finished (argv[0] is the file). */
+  watchdogArgv?: readonly string[];
+}
+
+/** Starts the watchdog detached (its own process group: a terminal's Ctrl-C must not end it). */
+function startWatchdog(argv: readonly string[] | undefined, env: Readonly<Record<string, string>>) {
+  if (!argv?.length) return undefined;
+  const [file, ...args] = argv;
+  const dog = spawn(file!, args, { env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  dog.on('error', () => {}); // no watchdog is no reason to fail the run
+  dog.stdin!.on('error', () => {});
+  dog.unref();
+  return dog;
+}
+
+/** Limits shim enforces itself, decided by the planner. */
+export interface ForegroundLimits {
+  timeoutMs?: number;
+  /** Combined stdout+stderr budget; when set, output is copied through shim instead of inherited. */
+  outputBytes?: number;
+  /** Called once when output goes over the budget (the rest is read and dropped). */
+  onOutputCut?: () => void;
+}
+
+export interface ForegroundResult {
+  status: number;
+  timedOut: boolean;
+  outputCut: boolean;
+}
+
+/** How long a timed-out tool gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 5000;
+
+/** Copies a child's output stream to ours within a shared byte budget, honouring backpressure. */
+function copyWithBudget(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, budget: { left: number; cut: boolean }, onCut: () => void) {
+  from.on('data', (chunk: Buffer) => {
+    if (budget.left <= 0) return;
+    const part = chunk.length <= budget.left ? chunk : chunk.subarray(0, budget.left);
+    budget.left -= part.length;
+    if (!to.write(part)) {
+      from.pause();
+      to.once('drain', () => from.resume());
+    }
+    if (budget.left <= 0 && !budget.cut) {
+      budget.cut = true;
+      onCut();
+    }
+  });
 }
 
 /**
@@ -45,29 +95,61 @@ export interface SignalPlan {
  * when the container does not exist yet). SIGINT is forwarded only when shim has no terminal: on a
  * terminal, Ctrl-C already reaches the runtime (same process group) and a second copy would make the
  * tool see two interrupts. After any signal the cleanup runs, so no container of the run is left.
+ * Stdio is inherited unless an output budget is set.
  */
-export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean): Promise<number> {
-  const child = execa(cmd.file, cmd.argv, { env: cmd.env, extendEnv: false, stdio: 'inherit', reject: false, cleanup: false });
+export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean, limits: ForegroundLimits = {}): Promise<ForegroundResult> {
+  const budget = limits.outputBytes ? { left: limits.outputBytes, cut: false } : undefined;
+  const watchdog = startWatchdog(signals.watchdogArgv, cmd.env);
+  const child = execa(cmd.file, cmd.argv, {
+    env: cmd.env,
+    extendEnv: false,
+    stdin: 'inherit',
+    stdout: budget ? 'pipe' : 'inherit',
+    stderr: budget ? 'pipe' : 'inherit',
+    buffer: false,
+    reject: false,
+    cleanup: false,
+  });
+  if (budget) {
+    const onCut = limits.onOutputCut ?? (() => {});
+    copyWithBudget(child.stdout!, process.stdout, budget, onCut);
+    copyWithBudget(child.stderr!, process.stderr, budget, onCut);
+  }
   const quiet = (argv: readonly string[]) => execa(cmd.file, argv, { env: cmd.env, extendEnv: false, stdio: 'ignore', reject: false });
+  const deliver = (sig: (typeof FORWARDED)[number]) =>
+    void quiet(signals.signalArgv[sig]).then((r) => {
+      if (r.exitCode !== 0) child.kill(sig);
+    });
   let signalled = false;
+  let timedOut = false;
   const handlers = FORWARDED.map((sig) => {
     const handler = () => {
       signalled = true;
       if (sig === 'SIGINT' && onTerminal) return;
-      void quiet(signals.signalArgv[sig]).then((r) => {
-        if (r.exitCode !== 0) child.kill(sig);
-      });
+      deliver(sig);
     };
     process.on(sig, handler);
     return [sig, handler] as const;
   });
+  const timers: NodeJS.Timeout[] = [];
+  if (limits.timeoutMs) {
+    timers.push(
+      setTimeout(() => {
+        timedOut = signalled = true;
+        deliver('SIGTERM');
+        timers.push(setTimeout(() => void quiet(signals.forceKillArgv), KILL_GRACE_MS));
+      }, limits.timeoutMs),
+    );
+  }
   try {
     const result = await child;
     const failure = launchFailure(cmd, result);
     if (failure) throw failure;
     if (signalled) await quiet(signals.cleanupArgv);
-    return statusOf(result);
+    return { status: statusOf(result), timedOut, outputCut: budget?.cut ?? false };
   } finally {
+    watchdog?.stdin?.end('done\n');
+    for (const t of timers) clearTimeout(t);
     for (const [sig, handler] of handlers) process.off(sig, handler);
   }
 }

@@ -65,10 +65,10 @@ describe('config layering', () => {
 
   it('arrays replace: a later empty podman_args list removes the earlier entries', async () => {
     const w = createWorld();
-    w.writeConfig({ eslint: { tool: 'npm:eslint', podman_args: ['--cpus=1'] } });
+    w.writeConfig({ eslint: { tool: 'npm:eslint', podman_args: ['--cpu-shares=512'] } });
     w.writeDropIn('50-args.json', { eslint: { podman_args: [] } });
     expectExit(await w.shim(['run', 'eslint']), 0);
-    expect(beforeImage(w.lastToolRun())).not.toContain('--cpus=1');
+    expect(beforeImage(w.lastToolRun())).not.toContain('--cpu-shares=512');
   });
 
   it('a later file may define a new tool on its own', async () => {

@@ -7,7 +7,7 @@ beforeAll(requireBuilt);
 
 function secretWorld(): World {
   const w = createWorld();
-  w.writeConfig({ eslint: { tool: 'npm:eslint', env: { API_TOKEN: 'tok-123', PLAIN: 'visible' }, env_passthrough: ['HOST_VAL'] } });
+  w.writeConfig({ eslint: { tool: 'npm:eslint', env: { API_TOKEN: 'tok-123', PLAIN: 'visible' }, env_passthrough: ['HOST_VAL'], secrets: ['API_TOKEN'] } });
   return w;
 }
 

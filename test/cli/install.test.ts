@@ -30,7 +30,7 @@ describe('install on first run', () => {
 
   it('never mounts the project or passes host env into the install container', async () => {
     const w = createWorld();
-    w.writeConfig({ eslint: { tool: 'npm:eslint', mounts: [{ src: '.', dst: '/workspace' }], env_passthrough: ['SECRET_X'], env: { FOO: 'bar' } } });
+    w.writeConfig({ eslint: { tool: 'npm:eslint', mounts: [{ src: '.', dst: '/workspace' }], env_passthrough: ['SECRET_X'], secrets: ['SECRET_X'], env: { FOO: 'bar' } } });
     expectExit(await w.shim(['run', 'eslint'], { env: { SECRET_X: 'host-value' } }), 0);
     const argv = w.installs()[0]!.argv;
     expect(argv.join('\n')).not.toContain(w.project);

@@ -7,7 +7,7 @@ beforeAll(requireBuilt);
 describe('shim explain', () => {
   it('shows each field with its origin, the mounts with direction marks and the redacted command', async () => {
     const w = createWorld();
-    w.writeConfig({ eslint: { tool: 'npm:eslint', mounts: [{ src: '.', dst: '/workspace' }], env: { API_TOKEN: 'tok-123' } } });
+    w.writeConfig({ eslint: { tool: 'npm:eslint', mounts: [{ src: '.', dst: '/workspace' }], env: { API_TOKEN: 'tok-123' }, secrets: ['API_TOKEN'] } });
     w.writeDropIn('20-ro.json', { eslint: { mounts: [{ src: '.', dst: '/src', opts: 'ro' }] } });
     const out = await w.shim(['explain', 'eslint']);
     expectExit(out, 0);
@@ -23,7 +23,7 @@ describe('shim explain', () => {
 
   it('--json gives stable keys, a read-write arrow for rw mounts, the env origin and no secret values', async () => {
     const w = createWorld();
-    w.writeConfig({ eslint: { tool: 'npm:eslint', network: 'bridge', mounts: [{ src: '.', dst: '/workspace' }], env: { API_TOKEN: 'tok-123' } } });
+    w.writeConfig({ eslint: { tool: 'npm:eslint', network: 'bridge', mounts: [{ src: '.', dst: '/workspace' }], env: { API_TOKEN: 'tok-123' }, secrets: ['API_TOKEN'] } });
     const out = await w.shim(['explain', '--json', 'eslint']);
     expectExit(out, 0);
     const report = JSON.parse(out.stdout);
@@ -58,7 +58,7 @@ describe('--json elsewhere', () => {
 
   it('run --dry-run --json prints the argv and policy without running anything', async () => {
     const w = createWorld();
-    w.writeConfig({ eslint: { tool: 'npm:eslint', env: { API_TOKEN: 'tok-123' } } });
+    w.writeConfig({ eslint: { tool: 'npm:eslint', env: { API_TOKEN: 'tok-123' }, secrets: ['API_TOKEN'] } });
     const out = await w.shim(['run', '--dry-run', '--json', 'eslint', '--json']);
     expectExit(out, 0);
     const json = JSON.parse(out.stdout);

@@ -100,8 +100,8 @@ describe('run argv', () => {
   });
 
   it('appends podman_args as single entries right before the image', async () => {
-    const { argv } = await runOnce({ podman_args: ['--cpus=1', '--memory 1g'] });
-    expect(beforeImage(argv).slice(-2)).toEqual(['--cpus=1', '--memory 1g']);
+    const { argv } = await runOnce({ podman_args: ['--cpu-shares=512', '--label=note=a b', '--ulimit', 'nofile=64:64'] });
+    expect(beforeImage(argv).slice(-4)).toEqual(['--cpu-shares=512', '--label=note=a b', '--ulimit', 'nofile=64:64']);
     expect(afterImage(argv)).toEqual(['eslint']);
   });
 

@@ -76,6 +76,11 @@ export async function createSandbox(flavour: Flavour, tools: Record<string, unkn
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   fs.mkdirSync(path.join(dirs.config, 'shim'));
   fs.writeFileSync(path.join(dirs.config, 'shim', 'config.json'), JSON.stringify(tools, null, 2));
+  // rootless podman on cgroup v1 (these build machines) cannot enforce memory or process limits, and
+  // shim refuses to pretend: the user accepts unenforced limits explicitly, as the README says
+  if (rootless && !fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    fs.writeFileSync(path.join(dirs.config, 'shim', 'settings.json'), JSON.stringify({ limits_best_effort: true }));
+  }
   if (rootless) await execa('chown', ['-R', `${user.uid}:${user.gid}`, root]);
 
   const env: Record<string, string> = {

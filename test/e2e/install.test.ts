@@ -23,7 +23,7 @@ describe('install phase on podman', () => {
   const baseTools = {
     [CONC]: { tool: 'npm:cowsay', command: 'cowsay' },
     [COW]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace' }] },
-    [SPY]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace' }], env_passthrough: ['SPY_SECRET'] },
+    [SPY]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace' }], env_passthrough: ['SPY_SECRET'], secrets: ['SPY_SECRET'] },
   };
 
   beforeAll(async () => {

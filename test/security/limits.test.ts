@@ -1,11 +1,16 @@
 // Resource defaults on real rootful podman: the process limit holds a fork bomb inside the container
 // while the host keeps working.
+import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const BOMB = `bomb-${tag}`;
 const TIGHT = `tight-${tag}`;
+const SHORT = `short-${tag}`;
+const SMALL = `small-${tag}`;
+const QUIET = `quiet-${tag}`;
 
 // Starts N sleeping children from node (a shell dies on its first failed fork), then prints the limit
 // in force and how many processes exist in the container.
@@ -28,11 +33,14 @@ describe('resource defaults on podman', () => {
   beforeAll(async () => {
     sb = await createSandbox('podman', {
       [BOMB]: { tool: 'npm:cowsay', command: 'node' },
-      [TIGHT]: { tool: 'npm:cowsay', command: 'node', podman_args: ['--pids-limit=64'] },
+      [TIGHT]: { tool: 'npm:cowsay', command: 'node', limits: { pids: 64 } },
+      [SHORT]: { tool: 'npm:cowsay', command: 'sh', limits: { timeout: '2s' } },
+      [SMALL]: { tool: 'npm:cowsay', command: 'node', limits: { memory: '96m' } },
+      [QUIET]: { tool: 'npm:cowsay', command: 'sh', limits: { output: '1m' } },
     });
   });
   afterAll(async () => {
-    for (const t of [BOMB, TIGHT]) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+    for (const t of [BOMB, TIGHT, SHORT, SMALL, QUIET]) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
     removeSandbox(sb);
   });
 
@@ -55,5 +63,42 @@ describe('resource defaults on podman', () => {
     expect(seen).toBeLessThanOrEqual(64);
     const host = await sb.runtime(['ps', '--format', '{{.Names}}']);
     expect(host.exitCode).toBe(0);
+  });
+
+  it('a timeout stops the tool with exit 124 and leaves no container', async () => {
+    // positive control: a run inside the limit finishes normally
+    const quick = await sb.run([SHORT, '-c', 'sleep 0.5; echo done']);
+    expect([quick.exitCode, quick.stdout]).toEqual([0, 'done\n']);
+    const slow = await sb.run([SHORT, '-c', 'echo started; sleep 60; echo never']);
+    expect(slow.exitCode).toBe(124);
+    expect(slow.stdout).toBe('started\n');
+    expect(slow.stderr).toContain(`${SHORT} timed out after 2s and was stopped`);
+    const left = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${SHORT}`, '--format', '{{.Names}}']);
+    expect(left.stdout.trim()).toBe('');
+  });
+
+  it('a memory bomb is killed with 137 and named as out of memory', async () => {
+    const alloc = (mb: number) => `const a = []; for (let i = 0; i < ${mb}; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log('held ${mb}')`;
+    // positive control: an allocation under the limit succeeds
+    const fits = await sb.run([SMALL, '-e', alloc(16)]);
+    expect([fits.exitCode, fits.stdout.trim()]).toEqual([0, 'held 16']);
+    const bomb = await sb.run([SMALL, '-e', alloc(400)]);
+    expect(bomb.exitCode).toBe(137);
+    expect(bomb.stderr).toContain(`${SMALL} was killed: out of memory (limit 96m)`);
+  });
+
+  it('output over the limit is cut with a notice, and shim copies it with flat memory', async () => {
+    // positive control: output under the limit arrives whole
+    const small = await sb.run([QUIET, '-c', 'head -c 524288 /dev/zero | tr "\\0" x']);
+    expect(small.stdout.length).toBe(524288);
+    const flood = await execa('/usr/bin/time', ['-f', 'maxrss=%M', path.join(sb.bin, QUIET), '-c', 'head -c 67108864 /dev/zero | tr "\\0" x; echo end >&2'], {
+      env: sb.env, extendEnv: false, reject: false, stdin: 'ignore', cwd: sb.project, encoding: 'buffer', maxBuffer: 10 * 1024 * 1024,
+    });
+    expect(flood.exitCode).toBe(0);
+    expect(flood.stdout.length).toBe(1024 * 1024);
+    const stderr = Buffer.from(flood.stderr).toString();
+    expect(stderr).toContain(`${QUIET}: output over the limit (1m): the rest is cut`);
+    const rssKb = Number(/maxrss=(\d+)/.exec(stderr)![1]);
+    expect(rssKb).toBeLessThan(150 * 1024);
   });
 });

@@ -45,6 +45,7 @@ export function makeTool(overrides: Partial<ResolvedTool> = {}): ResolvedTool {
     secrets: [],
     git_writable: false,
     unsafe_podman_args: false,
+    limits: {},
     provenance: {},
     ...overrides,
   };

@@ -23,7 +23,7 @@ function fake(name: string, script: string, opts: { termIgnored?: boolean } = {}
         SIGTERM: ['-c', `kill -TERM $(cat ${pidFile(name)})`],
         SIGHUP: ['-c', `kill -HUP $(cat ${pidFile(name)})`],
       },
-      killArgv: ['-c', `kill -KILL $(cat ${pidFile(name)})`],
+      forceKillArgv: ['-c', `kill -KILL $(cat ${pidFile(name)})`],
       cleanupArgv: ['-c', `touch ${marker}`],
     },
     cleaned: () => fs.existsSync(marker),

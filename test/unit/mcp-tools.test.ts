@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { isInside, mountSummary, resolveCallCwd, resolveRoot, safetyProblems, stdinProgramArgs } from '../../src/mcp/tools.js';
-import { killArgvFrom, utf8Boundary } from '../../src/runtime/exec-limited.js';
+import { utf8Boundary } from '../../src/runtime/exec-limited.js';
 import { tempDir } from './tmp.js';
 
 describe('isInside', () => {
@@ -123,9 +123,3 @@ describe('utf8Boundary', () => {
   });
 });
 
-describe('killArgvFrom', () => {
-  it('turns the plan\'s SIGTERM delivery into SIGKILL', () => {
-    expect(killArgvFrom(['kill', '--signal', 'TERM', 'shim-run-x'])).toEqual(['kill', '--signal', 'KILL', 'shim-run-x']);
-    expect(() => killArgvFrom(['rm', '--force', 'x'])).toThrow();
-  });
-});

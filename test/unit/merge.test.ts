@@ -27,6 +27,7 @@ describe('mergeToolLayers', () => {
       secrets: [],
       git_writable: false,
       unsafe_podman_args: false,
+      limits: {},
       provenance: { tool: 'config.json' },
     });
   });

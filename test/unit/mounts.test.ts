@@ -5,6 +5,8 @@ import { afterAll, describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { buildMountArgs, expandMountSource } from '../../src/plan/mounts.js';
 import { inspectMountSources } from '../../src/plan/mount-sources.js';
+import { resolveProtectedPaths } from '../../src/plan/protected-paths.js';
+import { resolveShimPaths } from '../../src/config/paths.js';
 import { docker, makeMount, makeTool, rootlessPodman } from './fixtures.js';
 
 describe('expandMountSource', () => {
@@ -53,6 +55,23 @@ describe('buildMountArgs', () => {
     expect(spec).toBe('type=bind,"src=/tmp/x""y",dst=/w,ro');
   });
 
+  it('puts the read-only .git overlay right after its mount', () => {
+    const project = { ...makeMount('/p', '/workspace'), gitOverlay: { src: '/p/.git', dst: '/workspace/.git' } };
+    expect(buildMountArgs([project, makeMount('/o', '/o', 'ro')], rootlessPodman(), 't')).toEqual([
+      '--mount',
+      'type=bind,src=/p,dst=/workspace',
+      '--mount',
+      'type=bind,src=/p/.git,dst=/workspace/.git,ro',
+      '--mount',
+      'type=bind,src=/o,dst=/o,ro',
+    ]);
+  });
+
+  it('CSV-quotes the overlay source too', () => {
+    const m = { ...makeMount('/a,dst=/etc', '/w'), gitOverlay: { src: '/a,dst=/etc/.git', dst: '/w/.git' } };
+    expect(buildMountArgs([m], docker(), 't')[3]).toBe('type=bind,"src=/a,dst=/etc/.git",dst=/w/.git,ro');
+  });
+
   it('relabels only with podman', () => {
     expect(buildMountArgs([makeMount('/a', '/x', 'Z')], rootlessPodman(), 't')).toEqual(['--mount', 'type=bind,src=/a,dst=/x,relabel=private']);
     expect(() => buildMountArgs([makeMount('/ok', '/o'), makeMount('/a', '/x', 'z')], docker(), 'tool')).toThrow(
@@ -60,6 +79,8 @@ describe('buildMountArgs', () => {
     );
   });
 });
+
+const protect = (home: string, env: Record<string, string> = {}) => resolveProtectedPaths(env, home, resolveShimPaths(env, home));
 
 describe('inspectMountSources', () => {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'shim-mounts-')));
@@ -70,7 +91,7 @@ describe('inspectMountSources', () => {
 
   it('resolves "." to cwd and symlinks to their target', () => {
     const tool = makeTool({ mounts: [{ src: '.', dst: '/workspace' }, { src: '../link', dst: '/l', opts: 'ro' }, { src: '~/file.txt', dst: '/f' }] });
-    const facts = inspectMountSources(tool, path.join(dir, 'proj'), dir);
+    const facts = inspectMountSources(tool, path.join(dir, 'proj'), dir, protect(dir));
     expect(facts.map((f) => f.real)).toEqual([path.join(dir, 'proj'), path.join(dir, 'proj'), path.join(dir, 'file.txt')]);
     expect(facts[1]!.expanded).toBe(path.join(dir, 'link'));
     expect(facts[1]!.config.opts).toBe('ro');
@@ -78,12 +99,86 @@ describe('inspectMountSources', () => {
 
   it('refuses a missing source and never creates it', () => {
     const tool = makeTool({ mounts: [{ src: 'missing', dst: '/m' }] });
-    expect(() => inspectMountSources(tool, dir, dir)).toThrow(/eslint\.mounts\[0\]\.src/);
+    expect(() => inspectMountSources(tool, dir, dir, protect(dir))).toThrow(/eslint\.mounts\[0\]\.src/);
     expect(fs.existsSync(path.join(dir, 'missing'))).toBe(false);
   });
 
   it('refuses a source that is a device', () => {
     const tool = makeTool({ mounts: [{ src: '/dev/null', dst: '/n' }] });
-    expect(() => inspectMountSources(tool, dir, dir)).toThrow(/neither a directory nor a regular file/);
+    expect(() => inspectMountSources(tool, dir, dir, protect(dir))).toThrow(/neither a directory nor a regular file/);
+  });
+});
+
+describe('inspectMountSources with the mount policy (real file system)', () => {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'shim-policy-')));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const home = path.join(root, 'home');
+  const proj = path.join(root, 'proj');
+  const wt = path.join(root, 'worktree');
+  for (const d of [path.join(home, '.ssh'), path.join(root, 'dotfiles', 'aws'), path.join(proj, '.git', 'hooks'), wt, path.join(root, 'linkgit')]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(path.join(home, '.ssh', 'id'), 'k');
+  fs.symlinkSync(path.join(root, 'dotfiles', 'aws'), path.join(home, '.aws'));
+  fs.symlinkSync(path.join(home, '.ssh'), path.join(proj, 'cache'));
+  fs.symlinkSync(path.join(home, '.ssh', 'id'), path.join(proj, 'key'));
+  fs.writeFileSync(path.join(wt, '.git'), 'gitdir: /elsewhere/.git/worktrees/wt\n');
+  fs.symlinkSync(path.join(home, '.ssh'), path.join(root, 'linkgit', '.git'));
+  const inspect = (mounts: ReturnType<typeof makeTool>['mounts'], extra: Partial<ReturnType<typeof makeTool>> = {}, cwd = proj) =>
+    inspectMountSources(makeTool({ mounts, ...extra }), cwd, home, protect(home));
+
+  it.each([
+    ['a project link to ~/.ssh', './cache', path.join(home, '.ssh')],
+    ['a link to a file inside ~/.ssh', './key', path.join(home, '.ssh', 'id')],
+    ['.. reaching $HOME', '../home', home],
+    ['the home directory', '~', home],
+    ['the root', '/', '/'],
+    ['the target of a symlinked ~/.aws', path.join(root, 'dotfiles'), path.join(root, 'dotfiles')],
+    ["an ancestor of the sandbox's home", root, root],
+  ])('refuses %s (exit 125, naming the mount and the real path)', (_, src, real) => {
+    let error: unknown;
+    try {
+      inspect([{ src, dst: '/data', opts: 'ro' }]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(125);
+    expect((error as ConfigError).message).toContain(`eslint.mounts[0].src: ${JSON.stringify(src)} resolves to ${real}, which`);
+    expect((error as ConfigError).hint).toBeTruthy();
+  });
+
+  it('lets a protected source through with allow_sensitive', () => {
+    const [fact] = inspect([{ src: './cache', dst: '/data', opts: 'ro', allow_sensitive: 'the tool signs commits' }]);
+    expect(fact!.real).toBe(path.join(home, '.ssh'));
+  });
+
+  it('refuses "." when the current directory is $HOME, with a hint', () => {
+    expect(() => inspect([{ src: '.', dst: '/workspace' }], {}, home)).toThrow(expect.objectContaining({ hint: expect.stringMatching(/project directory/) }));
+  });
+
+  it('lists every problem in one error', () => {
+    expect(() => inspect([{ src: '~', dst: '/h' }, { src: '.', dst: '/etc' }])).toThrow(/^eslint: 2 mount problems:\neslint\.mounts\[0\]\.src: .*\neslint\.mounts\[1\]\.dst: "\/etc" is inside \/etc/);
+  });
+
+  it('finds the .git directory of a writable project and overlays it read-only', () => {
+    const [fact] = inspect([{ src: '.', dst: '/workspace' }]);
+    expect(fact!.gitOverlay).toEqual({ src: path.join(proj, '.git'), dst: '/workspace/.git' });
+    expect(buildMountArgs([fact!], docker(), 'eslint')).toEqual([
+      '--mount',
+      `type=bind,src=${proj},dst=/workspace`,
+      '--mount',
+      `type=bind,src=${proj}/.git,dst=/workspace/.git,ro`,
+    ]);
+    expect(inspect([{ src: '.', dst: '/workspace' }], { git_writable: true })[0]!.gitOverlay).toBeUndefined();
+    expect(inspect([{ src: '.', dst: '/workspace', opts: 'ro' }])[0]!.gitOverlay).toBeUndefined();
+  });
+
+  it('overlays a worktree .git file read-only', () => {
+    const [fact] = inspect([{ src: wt, dst: '/w' }]);
+    expect(fact!.gitOverlay).toEqual({ src: path.join(wt, '.git'), dst: '/w/.git' });
+  });
+
+  it('refuses a writable mount whose .git is a symbolic link', () => {
+    expect(() => inspect([{ src: path.join(root, 'linkgit'), dst: '/w' }])).toThrow(/\.git is a symbolic link/);
+    expect(inspect([{ src: path.join(root, 'linkgit'), dst: '/w', opts: 'ro' }])).toHaveLength(1);
   });
 });

@@ -311,7 +311,7 @@ describe('buildRunPlan: environment', () => {
   });
 
   it('redacts secret-looking names in display but not in argv', () => {
-    const tool = makeTool({ env: { NPM_TOKEN: 'hunter2', API_KEY: 'k3y', PLAIN: 'visible' } });
+    const tool = makeTool({ env: { NPM_TOKEN: 'hunter2', API_KEY: 'k3y', PLAIN: 'visible' }, secrets: ['NPM_TOKEN', 'API_KEY'] });
     const p = plan({ tool });
     expect(valuesOf(p.argv, '--env')).toEqual(expect.arrayContaining(['NPM_TOKEN=hunter2', 'API_KEY=k3y', 'PLAIN=visible']));
     expect(p.display).not.toContain('hunter2');
@@ -337,8 +337,8 @@ describe('buildRunPlan: environment', () => {
 });
 
 describe('buildRunPlan: podman_args, image, command, args', () => {
-  it('redacts secret-looking env assignments inside podman_args in every spelling, but runs them as given', () => {
-    const tool = makeTool({ podman_args: ['--env=API_TOKEN=s1', '-e', 'GH_TOKEN=s2', '-eNPM_TOKEN=s3', '--env', 'PLAIN=ok'] });
+  it('redacts secret-looking env assignments inside podman_args (let through by unsafe_podman_args) in every spelling, but runs them as given', () => {
+    const tool = makeTool({ podman_args: ['--env=API_TOKEN=s1', '-e', 'GH_TOKEN=s2', '-eNPM_TOKEN=s3', '--env', 'PLAIN=ok'], unsafe_podman_args: true });
     const p = plan({ tool });
     expect(p.display).not.toMatch(/s1|s2|s3/);
     expect(p.display).toContain("'--env=API_TOKEN=***'");
@@ -348,9 +348,9 @@ describe('buildRunPlan: podman_args, image, command, args', () => {
   });
 
   it('appends podman_args as single entries, in order, right before the image', () => {
-    const tool = makeTool({ podman_args: ['--memory=2g', '--label', 'x=a b', '--pids-limit=100'] });
+    const tool = makeTool({ podman_args: ['--cpu-shares=512', '--label', 'x=a b', '--ulimit=nofile=64:64'] });
     const before = beforeImage(plan({ tool }).argv);
-    expect(before.slice(-4)).toEqual(['--memory=2g', '--label', 'x=a b', '--pids-limit=100']);
+    expect(before.slice(-4)).toEqual(['--cpu-shares=512', '--label', 'x=a b', '--ulimit=nofile=64:64']);
   });
 
   it('puts the image, then the command', () => {

@@ -1,0 +1,43 @@
+// SIGKILL of shim itself (no chance to clean up) must not leave the tool's container running.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+
+const tag = Math.random().toString(36).slice(2, 8);
+const LONG = `long-${tag}`;
+
+async function containersOf(sb: Sandbox, tool: string): Promise<string> {
+  const ps = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${tool}`, '--format', '{{.Names}}']);
+  expect(ps.exitCode).toBe(0);
+  return ps.stdout.trim();
+}
+
+describe('shim killed with SIGKILL', () => {
+  let sb: Sandbox;
+  beforeAll(async () => {
+    sb = await createSandbox('podman', { [LONG]: { tool: 'npm:cowsay', command: 'sh' } });
+  });
+  afterAll(async () => {
+    await sb.runtime(['volume', 'rm', '--force', `shim-tool-${LONG}`]);
+    removeSandbox(sb);
+  });
+
+  it('its container is gone within 10 s', async () => {
+    const child = sb.run([LONG, '-c', 'echo ready; exec sleep 120']);
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    // positive control: the container is running while shim lives
+    expect(await containersOf(sb, LONG)).not.toBe('');
+    child.kill('SIGKILL');
+    await child;
+    let left = 'unknown';
+    for (let i = 0; i < 20 && left !== ''; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      left = await containersOf(sb, LONG);
+    }
+    expect(left).toBe('');
+  });
+
+  it('a normal run is not disturbed by its watchdog', async () => {
+    const r = await sb.run([LONG, '-c', 'echo fine']);
+    expect([r.exitCode, r.stdout]).toEqual([0, 'fine\n']);
+  });
+});
