@@ -123,6 +123,14 @@ export function resolveTool(name: string, config: LoadedConfig, configDir: strin
     );
   }
   if (!config.layers.some((l) => l.tools.has(name))) {
+    // a file too broken to tell which tools it defines may define this one: a config error, not "unknown"
+    const unreadable = config.problems.filter((p) => !p.tools.length);
+    if (unreadable.length) {
+      throw new ConfigError(
+        `"${name}" is not defined by any readable config file, and these could not be read:\n${unreadable.map((p) => formatProblem(p, configDir)).join('\n')}`,
+        'fix the file(s) above; tools of other files are not affected',
+      );
+    }
     const known = listToolNames(config.layers);
     const hints = [didYouMean(name, known)];
     if (config.problems.length) {

@@ -146,13 +146,15 @@ describe('resolveTool', () => {
     }
   });
 
-  it('points at unreadable files that may define an unknown tool', () => {
+  it('treats a tool that an unreadable file may define as a config error naming the file, not as unknown', () => {
     const unreadable: FileProblem = { file: `${CONFIG_DIR}/config.json`, messages: ['invalid JSON at line 1, column 1: ValueExpected'], tools: [] };
     try {
       resolveTool('black', config([], [unreadable]), CONFIG_DIR);
       expect.unreachable();
     } catch (e) {
-      expect((e as UnknownToolError).hint).toBe('these files could not be read and may define it: config.json');
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).exitCode).toBe(125);
+      expect((e as ConfigError).message).toContain('config.json: invalid JSON at line 1, column 1: ValueExpected');
     }
   });
 
