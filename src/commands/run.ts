@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import os from 'node:os';
 import { envFlag } from '../host.js';
 import { ensureInstalled, type InstallContext } from '../install/ensure.js';
+import { prepareNamedVolumes } from '../install/named-volumes.js';
 import { readLockFile } from '../install/lockfile.js';
 import { inspectMountSources } from '../plan/mount-sources.js';
 import { resolveProtectedPaths } from '../plan/protected-paths.js';
@@ -104,6 +105,7 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   planFor(app, tool, resolveImage(ctx).choice.ref, [], args);
   const image = await ensureImage(ctx);
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
+  await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
   const plan = planFor(app, tool, image, install.binPaths, args);
   return { tool, plan, command: { file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, image, version, ctx };
 }

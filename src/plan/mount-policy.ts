@@ -15,6 +15,8 @@ export interface MountSourceFacts {
   kind: 'directory' | 'file' | 'other';
   /** What `<real>/.git` is, when the source is a directory holding one. */
   git?: { kind: 'directory' | 'file' | 'symlink' | 'other'; real: string };
+  /** Set for a named volume (a bare name as `src`): no host path is involved. */
+  volume?: string;
 }
 
 export interface MountPolicyInput {
@@ -100,13 +102,15 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
     const shown = `${JSON.stringify(m.config.src)} resolves to ${m.real}`;
     const before = violations.length;
 
+    // a named volume is the tool's own storage, not a host path: only its destination is checked
+    const hostSource = !m.volume;
     // source kind: sockets and devices are never mounted, whatever the reason
-    if (m.kind === 'other') {
+    if (hostSource && m.kind === 'other') {
       violations.push({ field: `${at}.src`, message: `${at}.src: ${shown}, which is neither a directory nor a regular file`, hint: 'sockets and devices cannot be mounted' });
     }
 
     // protected paths
-    if (!m.config.allow_sensitive) {
+    if (hostSource && !m.config.allow_sensitive) {
       const hits = input.protectedPaths.map((p) => ({ p, how: protectedCollision(m.real, p) })).filter((h) => h.how);
       if (hits.length) {
         // the most specific explanation: "is" before "inside" before "ancestor", then the deepest path
@@ -131,7 +135,7 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
     // a writable view of a .git directory (hooks and config are run by the host) needs git_writable
     const opts = new Set((m.config.opts ?? '').split(',').filter(Boolean));
     const writable = !opts.has('ro');
-    if (writable && !input.gitWritable && m.real.split(path.sep).includes('.git')) {
+    if (hostSource && writable && !input.gitWritable && m.real.split(path.sep).includes('.git')) {
       violations.push({
         field: `${at}.src`,
         message: `${at}.src: ${shown}, which is inside a .git directory and would be writable (hooks and config run on the host)`,
@@ -164,7 +168,7 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
       }
     }
     for (const o of ['z', 'Z'] as const) {
-      if (opts.has(o) && m.real !== input.cwd) {
+      if (opts.has(o) && (!hostSource || m.real !== input.cwd)) {
         violations.push({
           field: `${at}.opts`,
           message: `${at}.opts: "${o}" (SELinux relabel) would change the labels of ${m.real} on the host; only the project directory (the current directory, ${input.cwd}) may be relabelled`,
@@ -198,7 +202,9 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
       }
     }
 
-    if (violations.length === before) out.push({ config: m.config, expanded: m.expanded, real: m.real, ...(gitOverlay ? { gitOverlay } : {}) });
+    if (violations.length === before) {
+      out.push({ config: m.config, expanded: m.expanded, real: m.real, ...(gitOverlay ? { gitOverlay } : {}), ...(m.volume ? { volume: m.volume } : {}) });
+    }
   });
 
   // no mount may cover a .git overlay: the runtime mounts deeper destinations last, whatever the order

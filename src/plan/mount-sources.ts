@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
 import { ConfigError } from '../errors.js';
 import { decideMounts, type MountSourceFacts } from './mount-policy.js';
-import { expandMountSource, type MountFact } from './mounts.js';
+import { expandMountSource, isVolumeName, type MountFact } from './mounts.js';
+import { namedVolume } from './names.js';
 import { realpathLoose, type ProtectedPath } from './protected-paths.js';
 
 function kindOf(stat: fs.Stats): 'directory' | 'file' | 'other' {
@@ -29,6 +30,7 @@ function gitFacts(dir: string): MountSourceFacts['git'] {
  *  applies the mount policy against the protected paths (see resolveProtectedPaths). */
 export function inspectMountSources(tool: ResolvedTool, cwd: string, home: string, protectedPaths: readonly ProtectedPath[]): MountFact[] {
   const facts = tool.mounts.map((config, i): MountSourceFacts => {
+    if (isVolumeName(config.src)) return { config, expanded: config.src, real: '', kind: 'directory', volume: namedVolume(tool.name, config.src) };
     const where = `${tool.name}.mounts[${i}].src`;
     const expanded = expandMountSource(config.src, cwd, home);
     let real: string;

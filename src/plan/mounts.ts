@@ -14,6 +14,14 @@ export interface MountFact {
   real: string;
   /** The project's .git (real path), mounted read-only at `dst` right after this writable mount. */
   gitOverlay?: { src: string; dst: string };
+  /** The runtime volume of a named-volume mount (then `real` is empty). */
+  volume?: string;
+}
+
+/** A bare name as a mount source ("claude-state") is a named volume owned by the tool; a relative
+ *  directory is written with a slash ("./sub", "sub/dir"). */
+export function isVolumeName(src: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(src);
 }
 
 /** Expands "." (the current directory), "~" and "~/…" (home); other relative paths are relative to cwd. */
@@ -36,7 +44,7 @@ export function buildMountArgs(mounts: readonly MountFact[], runtime: RuntimeInf
   const args: string[] = [];
   mounts.forEach((m, i) => {
     const opts = parseOptions(m.config.opts);
-    const fields = ['type=bind', `src=${m.real}`, `dst=${m.config.dst}`];
+    const fields = m.volume ? ['type=volume', `src=${m.volume}`, `dst=${m.config.dst}`] : ['type=bind', `src=${m.real}`, `dst=${m.config.dst}`];
     if (opts.has('ro')) fields.push('ro');
     for (const [opt, label] of [['z', 'shared'], ['Z', 'private']] as const) {
       if (!opts.has(opt)) continue;

@@ -13,6 +13,11 @@ export function toolVolume(tool: string): string {
   return `shim-tool-${safeName(tool)}`;
 }
 
+/** A named volume a tool's config declares (`"src": "state"`): owned by that tool alone. */
+export function namedVolume(tool: string, name: string): string {
+  return `shim-vol-${safeName(tool)}-${name}`;
+}
+
 /** The download cache volume used at install time: shared unless the tool is isolated. */
 export function cacheVolume(tool: string, isolated: boolean): string {
   return isolated ? `shim-cache-${safeName(tool)}` : 'shim-cache';

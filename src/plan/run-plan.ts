@@ -121,7 +121,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     network: network.mode,
     ports,
     mounts: input.mounts.flatMap((m) => [
-      { src: m.real, dst: m.config.dst, mode: m.config.opts?.split(',').includes('ro') ? ('ro' as const) : ('rw' as const) },
+      { src: m.volume ? `volume:${m.volume}` : m.real, dst: m.config.dst, mode: m.config.opts?.split(',').includes('ro') ? ('ro' as const) : ('rw' as const) },
       ...(m.gitOverlay ? [{ src: m.gitOverlay.src, dst: m.gitOverlay.dst, mode: 'ro' as const }] : []),
     ]),
     env: Object.keys(env),

@@ -14,11 +14,13 @@ const COW = `cowsay-${tag}`;
 const BOX = `box-${tag}`;
 const NETBOX = `netbox-${tag}`;
 const ROBOX = `robox-${tag}`;
+const STATEFUL = `stateful-${tag}`;
 export const CORE_TOOLS = {
   [COW]: { tool: 'npm:cowsay', command: 'cowsay' },
   [BOX]: { tool: 'npm:cowsay', command: 'sh', mounts: PROJECT, env: { MULTI: 'line1\nline2', GREETING: 'hi there' }, env_passthrough: ['PASS_ME', 'PASS_UNSET'] },
   [NETBOX]: { tool: 'npm:cowsay', command: 'sh', network: 'bridge' },
   [ROBOX]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace', opts: 'ro' }] },
+  [STATEFUL]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: 'state', dst: '/home/shim/state' }] },
 };
 
 /** Interfaces other than loopback listed in /proc/net/dev inside the container. */
@@ -42,6 +44,7 @@ export function defineCoreCases(flavour: Flavour): void {
     });
     afterAll(async () => {
       for (const t of Object.keys(CORE_TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+      await sb.runtime(['volume', 'rm', '--force', `shim-vol-${STATEFUL}-state`]);
       removeSandbox(sb);
     });
 
@@ -142,6 +145,17 @@ export function defineCoreCases(flavour: Flavour): void {
       const [a, b] = await Promise.all([sb.run([BOX, '-c', 'sleep 1; echo a']), sb.run([BOX, '-c', 'sleep 1; echo b'])]);
       expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
       expect([a.stdout, b.stdout]).toEqual(['a\n', 'b\n']);
+    });
+
+    it('keeps a named volume between runs, writable by the tool and invisible to other tools', async () => {
+      const first = await sb.run([STATEFUL, '-c', 'echo remembered > /home/shim/state/note && id -u']);
+      expect(first.exitCode).toBe(0);
+      expect(first.stdout.trim()).toBe(String(sb.uid));
+      const second = await sb.run([STATEFUL, '-c', 'cat /home/shim/state/note']);
+      expect(second.stdout).toBe('remembered\n');
+      // positive control of isolation: another tool has no such state (HOME is a fresh tmpfs)
+      const other = await sb.run([BOX, '-c', 'cat /home/shim/state/note 2>&1 || echo absent']);
+      expect(other.stdout).toContain('absent');
     });
 
     it('records every run in the audit log, with variable names but never values', async () => {

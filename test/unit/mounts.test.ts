@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { buildMountArgs, expandMountSource } from '../../src/plan/mounts.js';
+import { buildMountArgs, expandMountSource, isVolumeName } from '../../src/plan/mounts.js';
 import { inspectMountSources } from '../../src/plan/mount-sources.js';
 import { resolveProtectedPaths } from '../../src/plan/protected-paths.js';
 import { resolveShimPaths } from '../../src/config/paths.js';
-import { docker, makeMount, makeTool, rootlessPodman } from './fixtures.js';
+import { docker, makeMount, makeTool, rootfulPodman, rootlessPodman } from './fixtures.js';
 
 describe('expandMountSource', () => {
   it.each([
@@ -98,7 +98,7 @@ describe('inspectMountSources', () => {
   });
 
   it('refuses a missing source and never creates it', () => {
-    const tool = makeTool({ mounts: [{ src: 'missing', dst: '/m' }] });
+    const tool = makeTool({ mounts: [{ src: './missing', dst: '/m' }] });
     expect(() => inspectMountSources(tool, dir, dir, protect(dir))).toThrow(/eslint\.mounts\[0\]\.src/);
     expect(fs.existsSync(path.join(dir, 'missing'))).toBe(false);
   });
@@ -180,5 +180,32 @@ describe('inspectMountSources with the mount policy (real file system)', () => {
   it('refuses a writable mount whose .git is a symbolic link', () => {
     expect(() => inspect([{ src: path.join(root, 'linkgit'), dst: '/w' }])).toThrow(/\.git is a symbolic link/);
     expect(inspect([{ src: path.join(root, 'linkgit'), dst: '/w', opts: 'ro' }])).toHaveLength(1);
+  });
+});
+
+describe('named volumes', () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'shim-vol-')));
+
+  it('a bare name is the tool\'s own volume; a relative directory needs a slash', () => {
+    expect(isVolumeName('claude-state')).toBe(true);
+    expect(isVolumeName('./sub')).toBe(false);
+    expect(isVolumeName('sub/dir')).toBe(false);
+    expect(isVolumeName('.')).toBe(false);
+    expect(isVolumeName('~')).toBe(false);
+  });
+
+  it('mounts a named volume without touching the host, and checks its destination', () => {
+    const tool = makeTool({ name: 'claude', mounts: [{ src: 'state', dst: '/home/shim/.claude' }] });
+    const facts = inspectMountSources(tool, dir, dir, protect(dir));
+    expect(facts).toEqual([expect.objectContaining({ volume: 'shim-vol-claude-state' })]);
+    expect(buildMountArgs(facts, rootfulPodman(), 'claude')).toEqual(['--mount', 'type=volume,src=shim-vol-claude-state,dst=/home/shim/.claude']);
+    expect(fs.existsSync(path.join(dir, 'state'))).toBe(false);
+    const bad = makeTool({ name: 'claude', mounts: [{ src: 'state', dst: '/etc/x' }] });
+    expect(() => inspectMountSources(bad, dir, dir, protect(dir))).toThrow(/claude\.mounts\[0\]\.dst/);
+  });
+
+  it('keeps ro for a named volume', () => {
+    const tool = makeTool({ name: 'claude', mounts: [{ src: 'state', dst: '/s', opts: 'ro' }] });
+    expect(buildMountArgs(inspectMountSources(tool, dir, dir, protect(dir)), rootfulPodman(), 'claude')).toEqual(['--mount', 'type=volume,src=shim-vol-claude-state,dst=/s,ro']);
   });
 });
