@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { displayFile, formatProblem } from './config/merge.js';
+import { loadProject, projectWarnings } from './config/project.js';
 import { resolveShimPaths, type ShimPaths } from './config/paths.js';
 import { ConfigError } from './errors.js';
 import type { HostEnv, RuntimeInfo } from './host.js';
@@ -36,13 +37,32 @@ export function createApp(host: HostEnv, reporter: Reporter, stdout: (text: stri
     paths,
     reporter,
     stdout,
-    config: () => (config ??= loadConfig(paths)),
+    config: () => (config ??= loadWithProject(host, paths, reporter)),
     runtime: () => (runtime ??= detectRuntime(host, settingsOrThrow(app), paths.binDir)),
     runtimeEnv: () => runtimeEnv(host.env),
     caBundle: () => resolveCaBundle(app),
     newRunId: () => randomBytes(4).toString('hex'),
   };
   return app;
+}
+
+/** The user's config files, then the project's .shim.json on top (whole when trusted, else only what
+ *  narrows); its warnings are printed once, when the config is first loaded. Settings never come
+ *  from a project. */
+export function loadWithProject(host: HostEnv, paths: ShimPaths, reporter: Reporter): LoadedConfig {
+  const config = loadConfig(paths);
+  const project = loadProject(
+    { cwd: host.cwd, home: host.home, uid: host.uid, stateDir: paths.stateDir, settings: config.settingsProblem ? {} : config.settings, configDir: paths.configDir },
+    config.layers,
+  );
+  if (!project) return config;
+  for (const warning of projectWarnings(project.state)) reporter.warn(warning);
+  return {
+    ...config,
+    layers: project.layer ? [...config.layers, project.layer] : config.layers,
+    problems: project.problem ? [...config.problems, project.problem] : config.problems,
+    project: project.state,
+  };
 }
 
 /** Settings are needed by every command that runs something: a broken settings.json stops them. */

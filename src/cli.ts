@@ -9,6 +9,10 @@ import { runTool } from './commands/run.js';
 import { explainCommand } from './commands/explain.js';
 import { doctorCommand } from './commands/doctor.js';
 import { logCommand } from './commands/log.js';
+import { initCommand } from './commands/init.js';
+import { schemaCommand } from './commands/schema.js';
+import { completionCommand } from './commands/completion.js';
+import { trustCommand } from './commands/trust.js';
 
 const HELP_AFTER = `
 Examples:
@@ -113,6 +117,27 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .description('check the runtime, image, links, PATH order, configs and known runtime CVEs; exit 1 on failure')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => setStatus(await doctorCommand(app, opts)));
+  program
+    .command('init')
+    .description('write a starter config (from config.sample.json) unless one exists')
+    .action(async () => setStatus(await initCommand(app)));
+  program
+    .command('schema')
+    .description('print the JSON Schema of the tool config (or of settings.json with --settings)')
+    .option('--settings', 'the schema of settings.json')
+    .action((opts: { settings?: boolean }) => setStatus(schemaCommand(app, opts)));
+  program
+    .command('completion')
+    .description('print a completion script: shim completion bash|zsh|fish')
+    .argument('[shell]', 'bash, zsh or fish')
+    .option('--tools', 'list the configured tool names (used by the scripts)')
+    .action((shell: string | undefined, opts: { tools?: boolean }) => setStatus(completionCommand(app, shell, opts)));
+  program
+    .command('trust')
+    .description("trust this project's .shim.json (records its hash); --revoke forgets it, --show prints its state")
+    .option('--revoke', 'forget the trust of this project file')
+    .option('--show', 'show what the file would grant, change nothing')
+    .action(async (opts: { revoke?: boolean; show?: boolean }) => setStatus(await trustCommand(app, opts)));
   program
     .command('mcp')
     .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool)')

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.js';
 import { ExitCode, ShimError, errorJson } from './errors.js';
 import type { HostEnv } from './host.js';
-import { colorLevel, createReporter } from './report.js';
+import { colorLevel, createReporter, splitNoColor } from './report.js';
 import { runCli, wantsJson } from './cli.js';
 
 declare const __SHIM_VERSION__: string | undefined;
@@ -44,10 +44,11 @@ export function linkedToolName(argv1: string | undefined): string | undefined {
 
 async function main(): Promise<number> {
   const host = gatherHost();
-  const reporter = createReporter((t) => process.stderr.write(t), colorLevel(host.env, host.stderrIsTTY));
-  const app = createApp(host, reporter, (t) => process.stdout.write(t));
   const tool = linkedToolName(process.argv[1]);
-  const argv = process.argv.slice(2);
+  // through a link every argument is the tool's: --no-color is looked for on shim's own command line only
+  const { noColor, argv } = tool === undefined ? splitNoColor(process.argv.slice(2)) : { noColor: false, argv: process.argv.slice(2) };
+  const reporter = createReporter((t) => process.stderr.write(t), colorLevel(host.env, host.stderrIsTTY, noColor));
+  const app = createApp(host, reporter, (t) => process.stdout.write(t));
   try {
     if (tool !== undefined) {
       const { runTool } = await import('./commands/run.js');

@@ -1,5 +1,6 @@
 // Everything shim itself says goes to stderr (stdout belongs to the wrapped tool). Colour follows
-// NO_COLOR, FORCE_COLOR, TERM=dumb and whether stderr is a terminal; chalk alone ignores NO_COLOR.
+// --no-color, NO_COLOR, FORCE_COLOR, TERM=dumb and whether stderr is a terminal; chalk alone ignores
+// NO_COLOR.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Env } from './host.js';
 
@@ -11,9 +12,9 @@ export interface Reporter {
   raw(text: string): void;
 }
 
-/** Decides the colour level: 0 (none) or 1 (basic ANSI). */
-export function colorLevel(env: Env, stderrIsTTY: boolean): 0 | 1 {
-  if (env.NO_COLOR) return 0;
+/** Decides the colour level: 0 (none) or 1 (basic ANSI). `--no-color` (noColorFlag) wins over everything. */
+export function colorLevel(env: Env, stderrIsTTY: boolean, noColorFlag = false): 0 | 1 {
+  if (noColorFlag || env.NO_COLOR) return 0;
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force === '0' || force === 'false' ? 0 : 1;
   if (env.TERM === 'dumb') return 0;
@@ -29,4 +30,36 @@ export function createReporter(write: (text: string) => void, level: 0 | 1): Rep
     error: (m, hint) => write(`${c.red('shim: error:')} ${m}\n${hint ? `${c.dim('shim: hint:')} ${hint}\n` : ''}`),
     raw: (t) => write(t.endsWith('\n') || !t ? t : `${t}\n`),
   };
+}
+
+export const NO_COLOR_FLAG = '--no-color';
+
+/** Splits `--no-color` off shim's own command line (never through a tool link: there every argument
+ *  is the tool's). It counts before the subcommand, anywhere among another subcommand's arguments,
+ *  and for `run` only before the tool name; after `--`, or after `run <tool>`, it is left in place
+ *  for the tool. Pure: main.ts calls it before the reporter exists and commander never sees the flag. */
+export function splitNoColor(argv: readonly string[]): { noColor: boolean; argv: string[] } {
+  const rest: string[] = [];
+  let noColor = false;
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const toolNamed = command === 'run' && !arg.startsWith('-');
+    if (arg === '--' || toolNamed) {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === NO_COLOR_FLAG) {
+      noColor = true;
+      continue;
+    }
+    if (command === undefined && !arg.startsWith('-')) command = arg;
+    rest.push(arg);
+  }
+  return { noColor, argv: rest };
+}
+
+/** True when shim's own command line asks for no colour (see splitNoColor). */
+export function wantsNoColor(argv: readonly string[]): boolean {
+  return splitNoColor(argv).noColor;
 }

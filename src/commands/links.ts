@@ -58,7 +58,9 @@ export function linkUp(app: App): number {
   const broken = new Set(config.problems.flatMap((p) => p.tools));
   fs.mkdirSync(binDir, { recursive: true });
   let status = 0;
-  for (const name of listToolNames(config.layers).filter((n) => !broken.has(n))) {
+  // only the user's own tools get links: a project file must never put a `git` or `ls` on your PATH
+  const userLayers = config.layers.filter((l) => !l.origin?.startsWith('project:'));
+  for (const name of listToolNames(userLayers).filter((n) => !broken.has(n))) {
     if (RESERVED.has(name)) {
       app.reporter.warn(`skip: ${name} (reserved name: a link named ${name} would shadow shim or its runtime)`);
       continue;

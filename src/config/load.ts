@@ -7,12 +7,15 @@ import type { z } from 'zod';
 import { didYouMean } from '../suggest.js';
 import { parseJsonc } from './jsonc.js';
 import type { ShimPaths } from './paths.js';
+import type { ProjectState } from './project.js';
 import { SettingsSchema, TOOL_FIELDS, TOOL_NAME_RE, ToolLayerSchema, type Settings, type ToolLayer } from './schema.js';
 
 /** The valid tools of one file, in the order files are layered. */
 export interface ConfigLayer {
   file: string;
   tools: Map<string, ToolLayer>;
+  /** Origin recorded in provenance for this layer's fields (a project file: "project:<file>"); default: the file. */
+  origin?: string;
 }
 
 /** A file that could not be used, the messages saying why, and the tool names it seems to define. */
@@ -27,6 +30,8 @@ export interface LoadedConfig {
   problems: FileProblem[];
   settings: Settings;
   settingsProblem?: FileProblem;
+  /** The project's .shim.json, when one was found (its layer, if usable, is the last of `layers`). */
+  project?: ProjectState;
 }
 
 /** Lists the tool config files in layering order: config.json, then config.d/*.json sorted by name. */
@@ -76,6 +81,10 @@ function readJsonObject(file: string): { value?: Record<string, unknown>; salvag
   } catch (e) {
     return { salvaged: [], error: `cannot read: ${(e as Error).message}` };
   }
+  return parseJsonObject(text);
+}
+
+function parseJsonObject(text: string): { value?: Record<string, unknown>; salvaged: string[]; error?: string } {
   const { value, error } = parseJsonc(text);
   const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
   const salvaged = isObject ? Object.keys(value) : [];
@@ -84,10 +93,8 @@ function readJsonObject(file: string): { value?: Record<string, unknown>; salvag
   return { value: value as Record<string, unknown>, salvaged };
 }
 
-/** Reads and validates one tool config file. */
-export function loadToolFile(file: string): ConfigLayer | FileProblem {
-  const { value, salvaged, error } = readJsonObject(file);
-  if (!value) return { file, messages: [error!], tools: salvaged.filter((t) => TOOL_NAME_RE.test(t)) };
+/** Validates an already parsed tool config object (one file's content). */
+export function validateToolObject(file: string, value: Record<string, unknown>): ConfigLayer | FileProblem {
   const tools = new Map<string, ToolLayer>();
   const messages: string[] = [];
   for (const [name, raw] of Object.entries(value)) {
@@ -102,6 +109,20 @@ export function loadToolFile(file: string): ConfigLayer | FileProblem {
   }
   const names = Object.keys(value).filter((t) => TOOL_NAME_RE.test(t));
   return messages.length ? { file, messages, tools: names } : { file, tools };
+}
+
+/** Parses and validates the text of one tool config file (already read, e.g. to hash the same bytes). */
+export function parseToolText(file: string, text: string): { result: ConfigLayer | FileProblem; value?: Record<string, unknown> } {
+  const { value, salvaged, error } = parseJsonObject(text);
+  if (!value) return { result: { file, messages: [error!], tools: salvaged.filter((t) => TOOL_NAME_RE.test(t)) } };
+  return { result: validateToolObject(file, value), value };
+}
+
+/** Reads and validates one tool config file. */
+export function loadToolFile(file: string): ConfigLayer | FileProblem {
+  const { value, salvaged, error } = readJsonObject(file);
+  if (!value) return { file, messages: [error!], tools: salvaged.filter((t) => TOOL_NAME_RE.test(t)) };
+  return validateToolObject(file, value);
 }
 
 function loadSettings(file: string): { settings: Settings; problem?: FileProblem } {

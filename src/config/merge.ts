@@ -52,8 +52,23 @@ export function listToolNames(layers: readonly ConfigLayer[]): string[] {
   return [...new Set(layers.flatMap((l) => [...l.tools.keys()]))].sort();
 }
 
-/** Merges the layers of one tool (pure); throws ConfigError when `tool` is never set. */
-export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], configDir: string): ResolvedTool {
+/** The fields one tool's layers set, merged (pure, never throws); unset fields are absent. */
+export interface MergedFields {
+  merged: ToolLayer;
+  env: Record<string, string>;
+  limits: LimitsConfig;
+  provenance: Record<string, string>;
+  /** The files (as shown to the user) that mention the tool, in layering order. */
+  files: string[];
+}
+
+/** The origin recorded for a layer's fields: its own label (a project file), else the file. */
+export function layerOrigin(layer: ConfigLayer, configDir: string): string {
+  return layer.origin ?? displayFile(layer.file, configDir);
+}
+
+/** Merges the fields of one tool across layers without applying defaults or checks. */
+export function mergeToolFields(name: string, layers: readonly ConfigLayer[], configDir: string): MergedFields {
   const merged: ToolLayer = {};
   const env: Record<string, string> = {};
   const provenance: Record<string, string> = {};
@@ -62,7 +77,7 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
   for (const layer of layers) {
     const part = layer.tools.get(name);
     if (!part) continue;
-    const file = displayFile(layer.file, configDir);
+    const file = layerOrigin(layer, configDir);
     files.push(file);
     for (const [key, value] of Object.entries(part) as [keyof ToolLayer, unknown][]) {
       if (value === undefined) continue;
@@ -83,6 +98,12 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
       provenance[key] = file;
     }
   }
+  return { merged, env, limits, provenance, files };
+}
+
+/** Merges the layers of one tool (pure); throws ConfigError when `tool` is never set. */
+export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], configDir: string): ResolvedTool {
+  const { merged, env, limits, provenance, files } = mergeToolFields(name, layers, configDir);
   if (!merged.tool) {
     throw new ConfigError(
       `${name}: missing "tool" (the mise tool spec, e.g. "npm:${name}"), in ${files.join(', ')}`,

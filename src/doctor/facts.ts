@@ -260,7 +260,8 @@ export async function gatherFacts(app: App, options: GatherOptions = {}): Promis
 
   // links and PATH
   const broken = new Set((config?.problems ?? []).flatMap((p) => p.tools));
-  const tools = config ? listToolNames(config.layers).filter((n) => !broken.has(n) && !RESERVED.has(n)) : [];
+  // links are made for the user's own tools only (a project file never gets links)
+  const tools = config ? listToolNames(config.layers.filter((l) => !l.origin?.startsWith('project:'))).filter((n) => !broken.has(n) && !RESERVED.has(n)) : [];
   const links = tools.map((name) => toolLinkFacts(name, binDir, app.host));
 
   const hostCgroup = readCgroupVersion(options.cgroupRoot);

@@ -22,7 +22,7 @@ describe('npm package', () => {
     const packed = await execa('npm', ['pack', '--ignore-scripts', '--silent', '--json', '--pack-destination', scratch], { cwd: REPO });
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     const files = info!.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['bin/shim.js', 'dist/shim.mjs', 'containerfiles/Containerfile', 'config.sample.json', 'README.md', 'LICENSE']));
+    expect(files).toEqual(expect.arrayContaining(['bin/shim.js', 'dist/shim.mjs', 'containerfiles/Containerfile', 'containerfiles/seccomp.json', 'schema/config.schema.json', 'schema/settings.schema.json', 'config.sample.json', 'README.md', 'LICENSE']));
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
 
     const prefix = path.join(scratch, 'prefix');

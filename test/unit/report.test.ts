@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { colorLevel, createReporter } from '../../src/report.js';
+import { colorLevel, createReporter, splitNoColor, wantsNoColor } from '../../src/report.js';
 
 describe('colorLevel', () => {
   it.each([
@@ -17,6 +17,51 @@ describe('colorLevel', () => {
     [{ TERM: 'xterm-256color' }, true, 1],
   ] as const)('%j with stderrIsTTY=%s → %i', (env, tty, level) => {
     expect(colorLevel(env, tty)).toBe(level);
+  });
+
+  it.each([{}, { FORCE_COLOR: '1' }, { TERM: 'xterm-256color' }] as const)('--no-color wins over %j on a terminal', (env) => {
+    expect(colorLevel(env, true, true)).toBe(0);
+    expect(colorLevel(env, true, false)).toBe(1);
+  });
+});
+
+describe('splitNoColor (shim\'s own command line, never a tool link\'s)', () => {
+  it.each([
+    [['--no-color', 'list'], true, ['list']],
+    [['list', '--no-color'], true, ['list']],
+    [['list', '--json', '--no-color'], true, ['list', '--json']],
+    [['--no-color', 'run', 'eslint', '.'], true, ['run', 'eslint', '.']],
+    [['run', '--no-color', 'eslint'], true, ['run', 'eslint']],
+    [['run', '--dry-run', '--no-color', '--json', 'eslint'], true, ['run', '--dry-run', '--json', 'eslint']],
+    [['log', '--tool', 'eslint', '--no-color'], true, ['log', '--tool', 'eslint']],
+    [['--no-color', '--no-color', 'doctor'], true, ['doctor']],
+    [['--no-color'], true, []],
+  ] as const)('%j → noColor=%s, argv %j', (argv, noColor, rest) => {
+    expect(splitNoColor(argv)).toEqual({ noColor, argv: rest });
+    expect(wantsNoColor(argv)).toBe(noColor);
+  });
+
+  it.each([
+    [['run', 'eslint', '--no-color']],
+    [['run', '--dry-run', 'eslint', '--no-color']],
+    [['run', 'eslint', '--', '--no-color']],
+    [['run', '--', 'eslint', '--no-color']],
+    [['list', '--', '--no-color']],
+    [['run', 'eslint', 'run', '--no-color']],
+    [[]],
+    [['list', '--json']],
+    [['run', 'no-color']],
+    [['list', '--no-colour']],
+    [['list', '--no-color=1']],
+  ] as const)('%j is left alone (the flag belongs to the tool, or is not there)', (argv) => {
+    expect(splitNoColor(argv)).toEqual({ noColor: false, argv });
+    expect(wantsNoColor(argv)).toBe(false);
+  });
+
+  it('does not modify its input', () => {
+    const argv = ['--no-color', 'list'];
+    splitNoColor(argv);
+    expect(argv).toEqual(['--no-color', 'list']);
   });
 });
 

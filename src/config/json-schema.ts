@@ -1,0 +1,99 @@
+// JSON Schemas of shim's config files, generated from the zod schemas (the single source of truth), for
+// editors: completion, hover text and early errors through a "$schema" key. shim itself never reads
+// them; its own validation is stricter (line breaks, normalised paths, port ranges, refused network
+// modes… are refinements a JSON Schema cannot express) and always has the last word.
+import { z } from 'zod';
+import { SettingsSchema, TOOL_NAME_RE, ToolLayerSchema, type Settings, type ToolLayer } from './schema.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** Hover text per tool field (README.md's table, shortened); the type makes a new field without one a compile error. */
+export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
+  tool: 'mise tool spec: "npm:eslint", "npm:eslint@9.12.0", "npm:@scope/pkg", "pipx:ruff", "cargo:ripgrep"',
+  command: 'command run in the container (default: the tool name)',
+  mounts:
+    'mounts [{src, dst, opts, allow_sensitive}] (see README.md for what src may be); dst absolute; opts "ro", "rw", and with podman "z"/"Z". Protected sources are refused unless allow_sensitive gives a reason',
+  env: 'variables set in the container (strings, numbers, booleans)',
+  env_passthrough: 'names of host variables copied in when set (names only, no wildcards)',
+  workdir: 'working directory in the container (default: /workspace)',
+  network: '"none" (loopback only, the default) or "bridge" (full outbound network)',
+  allowed_hosts: 'host allow-list; not enforced yet: a tool with allowed_hosts and no "network": "bridge" refuses to run',
+  isolated: 'give the tool its own download cache volume at install time (default: false)',
+  ports: 'published ports ("8080", "8080:80", "127.0.0.1:8080:80", "/udp"), bound to 127.0.0.1 unless an address is given; needs "network": "bridge"',
+  podman_args: 'extra runtime arguments, one argv entry each; only flags shim knows are accepted, flags that undo the sandbox are refused',
+  min_release_age: 'releases younger than this are not picked when the spec is resolved: "0" (off), "3d", "12h", or a date (default: settings, else "3d")',
+  secrets: 'names allowed to carry secrets: a secret-looking name in env or env_passthrough is refused unless listed here',
+  git_writable: "let the tool write the project's .git (by default it is mounted read-only over a writable project)",
+  unsafe_podman_args: 'pass podman_args unchecked, with a warning on every run (default: false)',
+  profile: '"safe", "default" or "dev": the limits and how strict the config must be (default: settings, else "default")',
+  limits: 'memory, cpus, pids, timeout, output; each overrides the profile\'s value, "0"/0 turns one off',
+  limits_best_effort: 'run even where the host cannot enforce memory/CPU/process limits, with a warning (default: settings, else false)',
+};
+
+/** Hover text per settings.json key. */
+export const SETTINGS_DESCRIPTIONS: Record<keyof Settings, string> = {
+  $schema: 'JSON Schema of this file, for editors (shim ignores it)',
+  runtime: '"podman" or "docker" (environment: SHIM_RUNTIME)',
+  ca_bundle: 'host CA bundle (PEM) mounted read-only into every container, for networks that intercept TLS (environment: SHIM_CA_BUNDLE)',
+  base_image: "base of shim's image (environment: SHIM_BASE_IMAGE)",
+  image: "use this image instead of building shim's own; it must derive from shim's image (environment: SHIM_IMAGE)",
+  min_release_age: 'default minimum release age for every tool: "0" (off), "3d", "12h", or a date',
+  profile: 'profile of tools that do not name one: "safe", "default" or "dev"',
+  limits_best_effort: 'accept unenforceable limits for every tool',
+};
+
+// "input": what a user writes (env values may be numbers or booleans; optional fields stay optional).
+function fromZod(schema: z.ZodType): JsonSchema {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-7' }) as JsonSchema;
+  return rest;
+}
+
+function describeProperties(schema: JsonSchema, descriptions: Record<string, string>): JsonSchema {
+  const properties = schema.properties as Record<string, JsonSchema>;
+  for (const [key, description] of Object.entries(descriptions)) {
+    if (properties[key]) properties[key] = { description, ...properties[key] };
+  }
+  return schema;
+}
+
+/** The schema of one tool entry. */
+export function toolJsonSchema(): JsonSchema {
+  return describeProperties(fromZod(ToolLayerSchema), TOOL_FIELD_DESCRIPTIONS);
+}
+
+/** config.json and config.d/*.json: an object keyed by tool name, plus an optional "$schema". */
+export function configJsonSchema(): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'shim tool configuration',
+    description:
+      'shim config.json or config.d/*.json: each key is a tool name (and the name of its link). Editor aid only: shim validates more strictly than this schema can.',
+    type: 'object',
+    properties: {
+      $schema: { type: 'string', description: SETTINGS_DESCRIPTIONS.$schema },
+    },
+    patternProperties: {
+      [TOOL_NAME_RE.source]: toolJsonSchema(),
+    },
+    additionalProperties: false,
+  };
+}
+
+/** settings.json. */
+export function settingsJsonSchema(): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'shim settings',
+    description: 'shim settings.json: what is not per tool. Editor aid only: shim validates more strictly than this schema can.',
+    ...describeProperties(fromZod(SettingsSchema), SETTINGS_DESCRIPTIONS),
+  };
+}
+
+/** The text of a shipped schema file (and of `shim schema`): two-space JSON with a final newline. */
+export function schemaText(which: 'config' | 'settings'): string {
+  return `${JSON.stringify(which === 'config' ? configJsonSchema() : settingsJsonSchema(), null, 2)}\n`;
+}
+
+/** The shipped files, relative to the package root. */
+export const SCHEMA_FILES = { config: 'schema/config.schema.json', settings: 'schema/settings.schema.json' } as const;
+
