@@ -22,7 +22,8 @@ step preflight
 [ "$(uname -m)" = x86_64 ] || die "x86_64 only"
 
 step "apt packages"
-PKGS="podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs mmdebstrap docker.io"
+# time: the security suite measures shim's peak memory with /usr/bin/time
+PKGS="podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs mmdebstrap docker.io time"
 missing=""
 for p in $PKGS; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing="$missing $p"
