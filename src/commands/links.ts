@@ -7,7 +7,7 @@ import { formatProblem, listToolNames } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/schema.js';
 
 // Names a tool link may not take: shim itself, and the runtimes shim calls.
-const RESERVED = new Set(['shim', 'shim.js', 'shim.mjs', 'podman', 'docker']);
+export const RESERVED = new Set(['shim', 'shim.js', 'shim.mjs', 'podman', 'docker']);
 
 type Existing = { kind: 'missing' } | { kind: 'file' } | { kind: 'link'; target: string };
 
@@ -30,14 +30,16 @@ export function pointsAtShim(linkFile: string, target: string, shimEntry: string
   return real === shimEntry || /(^|\/)shim\/bin\/shim\.js$/.test(real) || /(^|\/)shim\/bin\/shim\.js$/.test(absolute);
 }
 
-const realOrSelf = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : p);
+/** The real path, or the path itself when it does not resolve. */
+export const realOrSelf = (p: string) => (fs.existsSync(p) ? fs.realpathSync(p) : p);
 
-function onPath(dir: string, pathVar: string | undefined): boolean {
+/** True when `dir` (compared by real path) is one of PATH's entries. */
+export function onPath(dir: string, pathVar: string | undefined): boolean {
   return (pathVar ?? '').split(path.delimiter).some((d) => d && realOrSelf(d) === realOrSelf(dir));
 }
 
 /** The executable a shell would run for `name` (first match on PATH). */
-function firstOnPath(name: string, pathVar: string | undefined): string | undefined {
+export function firstOnPath(name: string, pathVar: string | undefined): string | undefined {
   for (const dir of (pathVar ?? '').split(path.delimiter)) {
     if (!dir || !path.isAbsolute(dir)) continue;
     const file = path.join(dir, name);

@@ -9,14 +9,13 @@ import { displayFile, listToolNames } from '../config/merge.js';
 import { listConfigFiles } from '../config/load.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
-import { pointsAtShim } from '../commands/links.js';
+import { RESERVED, firstOnPath, onPath, pointsAtShim, realOrSelf } from '../commands/links.js';
 import { detectRuntime, findOnPath } from '../runtime/detect.js';
 import { runCaptured, type Captured } from '../runtime/exec.js';
 import { resolveImage } from '../runtime/image.js';
 import type { CgroupVersion, ConfigProblemFacts, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './checks.js';
 
 // Names a tool link may not take (as in src/commands/links.ts): `shim up` never links them.
-const RESERVED = new Set(['shim', 'shim.js', 'shim.mjs', 'podman', 'docker']);
 
 export interface GatherOptions {
   /** Where the cgroup file system is mounted (tests point it elsewhere). */
@@ -154,29 +153,6 @@ async function imageFacts(app: App, runtime: RuntimeInfo | undefined, usable: bo
   return facts;
 }
 
-const realOrSelf = (p: string) => {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return p;
-  }
-};
-
-/** The executable a shell would run for `name`: the first executable file on PATH. */
-export function firstOnPath(name: string, pathVar: string | undefined): string | undefined {
-  for (const dir of (pathVar ?? '').split(path.delimiter)) {
-    if (!dir || !path.isAbsolute(dir)) continue;
-    const file = path.join(dir, name);
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 /** The state of <bin dir>/<name> and what PATH resolves the name to. */
 export function toolLinkFacts(name: string, binDir: string, host: Pick<HostEnv, 'shimEntry' | 'env'>): ToolLinkFacts {
   const file = path.join(binDir, name);
@@ -204,9 +180,6 @@ export function toolLinkFacts(name: string, binDir: string, host: Pick<HostEnv, 
   return facts;
 }
 
-function binDirOnPath(binDir: string, pathVar: string | undefined): boolean {
-  return (pathVar ?? '').split(path.delimiter).some((d) => d && realOrSelf(d) === realOrSelf(binDir));
-}
 
 /** Links in the bin dir that point at shim but name no configured tool. */
 function strayLinks(binDir: string, configured: ReadonlySet<string>, shimEntry: string): string[] {
@@ -270,7 +243,7 @@ export async function gatherFacts(app: App, options: GatherOptions = {}): Promis
     ...optional('hostCgroup', hostCgroup),
     image,
     binDir,
-    binDirOnPath: binDirOnPath(binDir, app.host.env.PATH),
+    binDirOnPath: onPath(binDir, app.host.env.PATH),
     links,
     strayLinks: strayLinks(binDir, new Set(listToolNames(config?.layers ?? [])), app.host.shimEntry),
     configFiles,
