@@ -14,8 +14,7 @@ import { schemaCommand } from './commands/schema.js';
 import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
 
-const HELP_AFTER = `
-Examples:
+const HELP_EXAMPLES = `Examples:
   shim up                       link every configured tool into ~/.local/bin (or $SHIM_BIN_DIR)
   eslint .                      then run a tool through its link, sandboxed
   shim run prettier --check .   or explicitly; every argument after the tool name is the tool's
@@ -24,7 +23,9 @@ Examples:
   shim list                     configured tools, their network mode and installed version
   shim doctor                   check that this machine sandboxes tools as it should
   shim log --since 1h           what ran lately (the audit log)
+`;
 
+const HELP_AFTER = `
 Configuration:
   $XDG_CONFIG_HOME/shim/config.json, then config.d/*.json in lexical order (JSON with comments).
   Later files override earlier ones field by field; env merges by key; arrays replace.
@@ -55,6 +56,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ writeOut: app.stdout, writeErr: (t) => app.reporter.raw(t) })
+    .addHelpText('before', HELP_EXAMPLES)
     .addHelpText('after', HELP_AFTER);
 
   program
