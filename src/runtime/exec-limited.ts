@@ -5,8 +5,8 @@
 // period, then the plan's cleanup so no container of the run is left. Decides nothing about the container.
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { ExitCode, RuntimeNotFoundError, ShimError } from '../errors.js';
-import type { Command, SignalPlan } from './exec.js';
+import { ExitCode, ShimError } from '../errors.js';
+import { spawnFailure, type Command, type SignalPlan } from './exec.js';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -181,7 +181,5 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
 }
 
 function launchError(cmd: Command, e: NodeJS.ErrnoException): ShimError {
-  if (e.code === 'ENOENT') return new RuntimeNotFoundError(`cannot run ${cmd.file}: not found`, 'install podman or docker, or fix PATH');
-  if (e.code === 'EACCES') return new ShimError(`cannot run ${cmd.file}: permission denied`, ExitCode.cannotInvoke, 'check its permissions');
-  return new ShimError(`cannot run ${cmd.file}: ${e.message}`, ExitCode.launcherFailed);
+  return spawnFailure(cmd.file, e.code) ?? new ShimError(`cannot run ${cmd.file}: ${e.message}`, ExitCode.launcherFailed);
 }

@@ -21,11 +21,15 @@ export interface Captured {
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-function launchFailure(cmd: Command, result: Result): ShimError | undefined {
-  const code = (result as { code?: string }).code;
-  if (code === 'ENOENT') return new RuntimeNotFoundError(`cannot run ${cmd.file}: not found`, 'install podman or docker, or fix PATH');
-  if (code === 'EACCES') return new ShimError(`cannot run ${cmd.file}: permission denied`, ExitCode.cannotInvoke, 'check its permissions');
+/** The launcher error for a spawn that failed with this errno code (127 not found, 126 not runnable). */
+export function spawnFailure(file: string, code: string | undefined): ShimError | undefined {
+  if (code === 'ENOENT') return new RuntimeNotFoundError(`cannot run ${file}: not found`, 'install podman or docker, or fix PATH');
+  if (code === 'EACCES') return new ShimError(`cannot run ${file}: permission denied`, ExitCode.cannotInvoke, 'check its permissions');
   return undefined;
+}
+
+function launchFailure(cmd: Command, result: Result): ShimError | undefined {
+  return spawnFailure(cmd.file, (result as { code?: string }).code);
 }
 
 function statusOf(result: Result): number {
