@@ -6,6 +6,7 @@ import { buildSync } from 'esbuild';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AUDIT_MAX_BYTES, appendAudit, auditLogPath, rotatedAuditLogPath } from '../../src/audit/log.js';
 import type { AuditRecord } from '../../src/audit/record.js';
+import { makeAuditRecord } from './audit-fixtures.js';
 import { tempDir } from './tmp.js';
 
 const root = tempDir('shim-audit-log-');
@@ -13,27 +14,7 @@ let counter = 0;
 /** A fresh state dir (not created yet: appendAudit must create it). */
 const stateDir = () => path.join(root, `s${++counter}`, 'shim');
 
-function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return {
-    time: '2026-11-23T17:00:00.000Z',
-    tool: 'eslint',
-    spec: 'npm:eslint@9.12.0',
-    version: '9.12.0',
-    runtime: 'podman',
-    via: 'cli',
-    policyHash: 'a'.repeat(64),
-    cwd: '/home/user/project',
-    mounts: [{ src: '/home/user/project', dst: '/workspace', mode: 'rw' }],
-    env: ['NODE_ENV'],
-    network: 'none',
-    egress: [],
-    exitCode: 0,
-    signal: null,
-    durationMs: 1234,
-    limitsHit: [],
-    ...overrides,
-  };
-}
+const record = makeAuditRecord;
 
 const lineBytes = (r: AuditRecord) => Buffer.byteLength(`${JSON.stringify(r)}\n`);
 const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);

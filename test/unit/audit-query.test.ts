@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { appendAudit, auditLogPath, rotatedAuditLogPath } from '../../src/audit/log.js';
 import { auditLogFiles, parseAuditLine, parseSince, readAudit } from '../../src/audit/query.js';
 import type { AuditRecord } from '../../src/audit/record.js';
+import { makeAuditRecord } from './audit-fixtures.js';
 import { UsageError } from '../../src/errors.js';
 import { tempDir } from './tmp.js';
 
@@ -16,27 +17,7 @@ const stateDir = () => {
   return dir;
 };
 
-function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return {
-    time: '2026-11-23T17:00:00.000Z',
-    tool: 'eslint',
-    spec: 'npm:eslint@9.12.0',
-    version: '9.12.0',
-    runtime: 'podman',
-    via: 'cli',
-    policyHash: 'a'.repeat(64),
-    cwd: '/home/user/project',
-    mounts: [{ src: '/home/user/project', dst: '/workspace', mode: 'rw' }],
-    env: ['NODE_ENV'],
-    network: 'none',
-    egress: [],
-    exitCode: 0,
-    signal: null,
-    durationMs: 1234,
-    limitsHit: [],
-    ...overrides,
-  };
-}
+const record = makeAuditRecord;
 
 const jsonl = (...records: unknown[]) => records.map((r) => (typeof r === 'string' ? `${r}\n` : `${JSON.stringify(r)}\n`)).join('');
 const noWarn = () => {

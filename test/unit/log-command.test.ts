@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { appendAudit, auditLogPath } from '../../src/audit/log.js';
 import type { AuditRecord } from '../../src/audit/record.js';
+import { makeAuditRecord } from './audit-fixtures.js';
 import { formatDuration, formatRuns, formatTime, logCommand } from '../../src/commands/log.js';
 import { UsageError } from '../../src/errors.js';
 import type { HostEnv } from '../../src/host.js';
@@ -52,27 +53,8 @@ function harness(): Harness {
   return { app, out: () => out, err: () => err, stateDir, write };
 }
 
-function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
-  return {
-    time: '2026-11-23T17:00:00.000Z',
-    tool: 'eslint',
-    spec: 'npm:eslint@9.12.0',
-    version: '9.12.0',
-    runtime: 'podman',
-    via: 'cli',
-    policyHash: 'a'.repeat(64),
-    cwd: '/home/u/proj',
-    mounts: [{ src: '/home/u/proj', dst: '/workspace', mode: 'rw' }],
-    env: ['NODE_ENV'],
-    network: 'none',
-    egress: [],
-    exitCode: 0,
-    signal: null,
-    durationMs: 1234,
-    limitsHit: [],
-    ...overrides,
-  };
-}
+const record = (overrides: Partial<AuditRecord> = {}): AuditRecord =>
+  makeAuditRecord({ cwd: '/home/u/proj', mounts: [{ src: '/home/u/proj', dst: '/workspace', mode: 'rw' }], ...overrides });
 
 /** `time` this many ms before now, as the writer would record it. */
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
