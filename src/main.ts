@@ -8,7 +8,6 @@ import { createApp } from './app.js';
 import { ExitCode, ShimError, errorJson } from './errors.js';
 import type { HostEnv } from './host.js';
 import { colorLevel, createReporter, splitNoColor } from './report.js';
-import { runCli, wantsJson } from './cli.js';
 
 declare const __SHIM_VERSION__: string | undefined;
 
@@ -54,10 +53,13 @@ async function main(): Promise<number> {
       const { runTool } = await import('./commands/run.js');
       return await runTool(app, tool, argv, { via: 'link' });
     }
+    // the CLI parser is loaded only for shim's own commands, never on a tool link
+    const { runCli } = await import('./cli.js');
     return await runCli(app, argv);
   } catch (e) {
     if (e instanceof ShimError) {
-      if (tool === undefined && wantsJson(argv)) process.stdout.write(`${JSON.stringify(errorJson(e))}\n`);
+      const json = tool === undefined && (await import('./cli.js')).wantsJson(argv);
+      if (json) process.stdout.write(`${JSON.stringify(errorJson(e))}\n`);
       else reporter.error(e.message, e.hint);
       return e.exitCode;
     }
