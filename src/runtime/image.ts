@@ -139,8 +139,10 @@ export async function ensureImage(ctx: ImageContext, options: { force?: boolean 
   }
   const stamp = stampFile(ctx);
   if (!options.force && readStampRef(stamp) === choice.ref) return choice.ref;
+  // one lock per user cache, whatever the runtime or state dir: builds share the staged context there,
+  // and two first uses must never stage (or delete) it under each other
   return withLock(
-    path.join(ctx.paths.stateDir, 'locks', `image-${ctx.runtime.name}`),
+    path.join(ctx.paths.cacheDir, 'locks', 'image-build'),
     async () => {
       if (!options.force && readStampRef(stamp) === choice.ref) return choice.ref;
       if (options.force) await buildImage(ctx, choice, hash, 'rebuild requested');

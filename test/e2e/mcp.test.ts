@@ -218,8 +218,14 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
   it('keeps the SDK out of the entry file (it is a chunk loaded only by shim mcp)', () => {
     const entry = fs.readFileSync(path.join(REPO, 'dist', 'shim.mjs'), 'utf8');
     expect(entry).not.toMatch(/McpServer|modelcontextprotocol|jsonrpc/);
-    expect(entry).toMatch(/import\("\.\/chunks\/server-[A-Z0-9]+\.mjs"\)/);
-    const chunks = fs.readdirSync(path.join(REPO, 'dist', 'chunks')).map((f) => fs.readFileSync(path.join(REPO, 'dist', 'chunks', f), 'utf8'));
-    expect(chunks.filter((c) => c.includes('McpServer'))).toHaveLength(1);
+    const dir = path.join(REPO, 'dist', 'chunks');
+    const chunks = new Map(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')] as const));
+    // the SDK lives in exactly one chunk, which only the CLI chunk imports dynamically (for `shim mcp`)
+    const withSdk = [...chunks].filter(([, c]) => c.includes('McpServer')).map(([f]) => f);
+    expect(withSdk).toHaveLength(1);
+    expect(withSdk[0]).toMatch(/^server-[A-Z0-9]+\.mjs$/);
+    const importers = [...chunks].filter(([, c]) => c.includes(`import("./${withSdk[0]}")`)).map(([f]) => f);
+    expect(importers).toEqual([expect.stringMatching(/^cli-[A-Z0-9]+\.mjs$/)]);
+    expect(entry).toMatch(/import\("\.\/chunks\/cli-[A-Z0-9]+\.mjs"\)/);
   });
 });
