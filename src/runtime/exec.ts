@@ -3,7 +3,9 @@
 // stderr, and a captured call (installs, queries).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { execa, type Result } from 'execa';
+// execa is loaded only for captured calls (installs, builds, queries): a tool run on the hot path
+// spawns the runtime with node:child_process and never pays for loading it
+import type { Result } from 'execa';
 import { ExitCode, RuntimeError, RuntimeNotFoundError, ShimError } from '../errors.js';
 
 export interface Command {
@@ -45,6 +47,15 @@ export interface SignalPlan {
   cleanupArgv: readonly string[];
   /** A host process that removes the container unless told the run finished (argv[0] is the file). */
   watchdogArgv?: readonly string[];
+}
+
+/** Runs a runtime command with no output; resolves to its exit code (-1 when it could not start). */
+function spawnQuiet(file: string, argv: readonly string[], env: Readonly<Record<string, string>>): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(file, [...argv], { env, stdio: 'ignore' });
+    child.once('error', () => resolve(-1));
+    child.once('close', (code) => resolve(code ?? -1));
+  });
 }
 
 /** Starts the watchdog detached (its own process group: a terminal's Ctrl-C must not end it). */
@@ -104,25 +115,20 @@ function copyWithBudget(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, 
 export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean, limits: ForegroundLimits = {}): Promise<ForegroundResult> {
   const budget = limits.outputBytes ? { left: limits.outputBytes, cut: false } : undefined;
   const watchdog = startWatchdog(signals.watchdogArgv, cmd.env);
-  const child = execa(cmd.file, cmd.argv, {
-    env: cmd.env,
-    extendEnv: false,
-    stdin: 'inherit',
-    stdout: budget ? 'pipe' : 'inherit',
-    stderr: budget ? 'pipe' : 'inherit',
-    buffer: false,
-    reject: false,
-    cleanup: false,
+  const child = spawn(cmd.file, [...cmd.argv], { env: cmd.env, stdio: ['inherit', budget ? 'pipe' : 'inherit', budget ? 'pipe' : 'inherit'] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   if (budget) {
     const onCut = limits.onOutputCut ?? (() => {});
     copyWithBudget(child.stdout!, process.stdout, budget, onCut);
     copyWithBudget(child.stderr!, process.stderr, budget, onCut);
   }
-  const quiet = (argv: readonly string[]) => execa(cmd.file, argv, { env: cmd.env, extendEnv: false, stdio: 'ignore', reject: false });
+  const quiet = (argv: readonly string[]) => spawnQuiet(cmd.file, argv, cmd.env);
   const deliver = (sig: (typeof FORWARDED)[number]) =>
-    void quiet(signals.signalArgv[sig]).then((r) => {
-      if (r.exitCode !== 0) child.kill(sig);
+    void quiet(signals.signalArgv[sig]).then((code) => {
+      if (code !== 0) child.kill(sig);
     });
   let signalled = false;
   let timedOut = false;
@@ -146,11 +152,11 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     );
   }
   try {
-    const result = await child;
-    const failure = launchFailure(cmd, result);
-    if (failure) throw failure;
+    const result = await exited;
+    if (result.error) throw spawnFailure(cmd.file, result.error.code) ?? new ShimError(`cannot run ${cmd.file}: ${result.error.message}`, ExitCode.launcherFailed);
     if (signalled) await quiet(signals.cleanupArgv);
-    return { status: statusOf(result), timedOut, outputCut: budget?.cut ?? false };
+    const status = result.code ?? (result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : ExitCode.launcherFailed);
+    return { status, timedOut, outputCut: budget?.cut ?? false };
   } finally {
     watchdog?.stdin?.end('done\n');
     for (const t of timers) clearTimeout(t);
@@ -160,6 +166,7 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
 
 /** Runs a command whose stdout and stderr both go to shim's stderr (image builds). */
 export async function runToStderr(cmd: Command): Promise<number> {
+  const { execa } = await import('execa');
   const result = await execa(cmd.file, cmd.argv, { env: cmd.env, extendEnv: false, stdin: 'ignore', stdout: 2, stderr: 2, reject: false });
   const failure = launchFailure(cmd, result);
   if (failure) throw failure;
@@ -168,6 +175,7 @@ export async function runToStderr(cmd: Command): Promise<number> {
 
 /** Runs a command and captures its output (installs, image and volume queries). */
 export async function runCaptured(cmd: Command, cleanup?: readonly string[]): Promise<Captured> {
+  const { execa } = await import('execa');
   const child = execa(cmd.file, cmd.argv, { env: cmd.env, extendEnv: false, stdin: 'ignore', reject: false, stripFinalNewline: false });
   // an interrupted install must not leave its container running
   let signalled: NodeJS.Signals | undefined;
