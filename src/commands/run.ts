@@ -95,14 +95,16 @@ export interface PreparedRun {
   ctx: ImageContext;
 }
 
-/** Resolves, plans (failing fast on bad config), then builds the image and installs the tool when
- *  needed, and plans again with the install's bin dirs. Shared by the CLI, tool links and `shim mcp`. */
+/** Resolves the tool, builds the image and installs the tool when needed (after a fail-fast plan),
+ *  and plans with the install's bin dirs. Shared by the CLI, tool links and `shim mcp`. */
 export async function prepareRun(app: App, name: string, args: readonly string[]): Promise<PreparedRun> {
   checkToolName(name);
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const ctx = imageContext(app);
-  // plan once before building or installing anything, so a bad config fails fast and costs nothing
-  planFor(app, tool, resolveImage(ctx).choice.ref, [], args);
+  // when an image build or an install may come first, plan once before it, so a bad config fails fast
+  // and costs nothing; a tool installed for this spec (the hot path) is planned only once, below
+  const locked = readLockFile(app.paths.stateDir).tools[tool.name];
+  if (locked?.spec !== tool.tool || !locked.installs[ctx.runtime.name]) planFor(app, tool, resolveImage(ctx).choice.ref, [], args);
   const image = await ensureImage(ctx);
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
   await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+import { expectNothingStarted } from './refusal.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 /** Installed once; runs every positive control. */
@@ -41,11 +42,7 @@ describe('env and podman_args policy against real containers (podman)', () => {
     expect(r.exitCode, stderr).toBe(125);
     expect(String(r.stdout)).toBe('');
     for (const f of fragments) expect(stderr).toContain(f);
-    const ps = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${DENY}`, '--format', '{{.Names}}']);
-    expect(ps.exitCode).toBe(0);
-    expect(ps.stdout.trim()).toBe('');
-    const volume = await sb.runtime(['volume', 'exists', `shim-tool-${DENY}`]);
-    expect(volume.exitCode).toBe(1);
+    await expectNothingStarted(sb, DENY);
   }
 
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+import { expectNothingStarted } from './refusal.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 /** Installed once; runs every positive control. */
@@ -39,11 +40,7 @@ describe('mount policy against real containers (podman)', () => {
     expect(String(r.stdout)).toBe('');
     expect(stderr).toContain(`${DENY}.mounts[`);
     for (const f of fragments) expect(stderr).toContain(f);
-    const ps = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${DENY}`, '--format', '{{.Names}}']);
-    expect(ps.exitCode).toBe(0);
-    expect(ps.stdout.trim()).toBe('');
-    const volume = await sb.runtime(['volume', 'exists', `shim-tool-${DENY}`]);
-    expect(volume.exitCode).toBe(1);
+    await expectNothingStarted(sb, DENY);
   }
 
   beforeAll(async () => {
