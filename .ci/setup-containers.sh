@@ -10,6 +10,11 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 CI_USER=${SHIM_CI_USER:-shimci}
 CACHE=${SHIM_CI_CACHE:-/var/tmp/shim-ci}
 BASE_IMG=${SHIM_CI_BASE_IMAGE:-localhost/shim-base:bookworm}
+# what the base holds beyond minbase; socat is the in-container end of the egress proxy. The label on
+# the imported image says which list it was built from, so a changed list re-imports it.
+BASE_INCLUDE=ca-certificates,git,socat
+ROOTFS="$CACHE/rootfs-${BASE_INCLUDE//,/-}.tar"
+BASE_LABEL="io.shim.base-include=$BASE_INCLUDE"
 
 STEP=init; T0=$(date +%s%N)
 trap 'rc=$?; echo "setup-containers: failed in step [$STEP] (exit $rc), line $LINENO: $BASH_COMMAND" >&2; exit $rc' ERR
@@ -70,24 +75,26 @@ mount --make-rshared / 2>/dev/null || true
 
 step "base rootfs (mmdebstrap: no registry pull)"
 install -d -m 755 "$CACHE"
-if [ ! -s "$CACHE/rootfs.tar" ]; then
+if [ ! -s "$ROOTFS" ]; then
   rm -f "$CACHE/rootfs.tmp.tar"
   # --format=tar: mmdebstrap picks the output format from the file name otherwise
-  mmdebstrap --quiet --format=tar --variant=minbase --include=ca-certificates,git \
+  mmdebstrap --quiet --format=tar --variant=minbase --include="$BASE_INCLUDE" \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     bookworm "$CACHE/rootfs.tmp.tar" || die "mmdebstrap failed (is Debian's archive reachable?)"
-  mv "$CACHE/rootfs.tmp.tar" "$CACHE/rootfs.tar"
+  mv "$CACHE/rootfs.tmp.tar" "$ROOTFS"
 fi
-chmod a+rx "$CACHE"; chmod a+r "$CACHE/rootfs.tar"
-podman image exists "$BASE_IMG" || podman import -q "$CACHE/rootfs.tar" "$BASE_IMG" >/dev/null || die "podman import failed"
+chmod a+rx "$CACHE"; chmod a+r "$ROOTFS"
+# true when $1 (podman or docker, run as $2) has the base image imported from the current list
+base_current() { [ "$($1 image inspect --format '{{index .Config.Labels "io.shim.base-include"}}' "$BASE_IMG" 2>/dev/null)" = "$BASE_INCLUDE" ]; }
+base_current podman || podman import -q --change "LABEL $BASE_LABEL" "$ROOTFS" "$BASE_IMG" >/dev/null || die "podman import failed"
 
 step "rootless user $CI_USER"
 chmod 0666 /dev/net/tun /dev/fuse   # no udev: devices come up 0600 and slirp4netns needs tun
 id "$CI_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$CI_USER"
 grep -q "^$CI_USER:" /etc/subuid || usermod --add-subuids 200000-265535 "$CI_USER"
 grep -q "^$CI_USER:" /etc/subgid || usermod --add-subgids 200000-265535 "$CI_USER"
-as_user "podman image exists $BASE_IMG || podman import -q $CACHE/rootfs.tar $BASE_IMG >/dev/null" || die "rootless import failed"
+as_user "$(declare -f base_current); BASE_IMG=$BASE_IMG BASE_INCLUDE=$BASE_INCLUDE; base_current podman || podman import -q --change 'LABEL $BASE_LABEL' $ROOTFS $BASE_IMG >/dev/null" || die "rootless import failed"
 
 step "docker engine"
 install -d /etc/docker
@@ -97,7 +104,7 @@ if ! docker info >/dev/null 2>&1; then
   for _ in $(seq 150); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
   docker info >/dev/null 2>&1 || die "dockerd did not come up; see /var/log/dockerd.log"
 fi
-docker image inspect "$BASE_IMG" >/dev/null 2>&1 || docker import "$CACHE/rootfs.tar" "$BASE_IMG" >/dev/null || die "docker import failed"
+base_current docker || docker import --change "LABEL $BASE_LABEL" "$ROOTFS" "$BASE_IMG" >/dev/null || die "docker import failed"
 
 step "smoke tests"
 podman run --rm --network none "$BASE_IMG" true || die "rootful podman run failed"

@@ -25,7 +25,7 @@ const zodEnglishOnly = {
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const result = await build({
-  entryPoints: { shim: 'src/main.ts' },
+  entryPoints: { shim: 'src/main.ts', proxy: 'src/proxy/main.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   entryNames: '[name]',

@@ -19,6 +19,8 @@ export interface HostEnv {
   /** Root of the installed package (holds containerfiles/). */
   packageRoot: string;
   version: string;
+  /** The Node.js running shim: the egress proxy runs as a child process of the same binary. */
+  node: { path: string; version: string };
 }
 
 export interface RuntimeInfo {

@@ -29,6 +29,7 @@ function gatherHost(): HostEnv {
     shimEntry: fs.existsSync(entry) ? fs.realpathSync(entry) : entry,
     packageRoot,
     version: typeof __SHIM_VERSION__ === 'string' ? __SHIM_VERSION__ : '0.0.0-dev',
+    node: { path: process.execPath, version: process.versions.node },
   };
 }
 

@@ -1,7 +1,7 @@
 // Builds the audit record of a finished run from its plan and outcome.
 import type { App } from '../app.js';
 import type { PreparedRun } from '../commands/run.js';
-import type { AuditRecord } from './record.js';
+import type { AuditEgress, AuditRecord } from './record.js';
 
 export interface RunOutcome {
   startedAt: Date;
@@ -9,6 +9,8 @@ export interface RunOutcome {
   signal: string | null;
   durationMs: number;
   limitsHit: string[];
+  /** What went through the egress proxy (allow-list mode). */
+  egress?: AuditEgress[];
 }
 
 export function auditRecord(app: App, run: PreparedRun, outcome: RunOutcome, via: AuditRecord['via']): AuditRecord {
@@ -24,7 +26,7 @@ export function auditRecord(app: App, run: PreparedRun, outcome: RunOutcome, via
     mounts: run.plan.policy.mounts,
     env: run.plan.policy.env,
     network: run.plan.policy.network,
-    egress: [],
+    egress: outcome.egress ?? [],
     exitCode: outcome.exitCode,
     signal: outcome.signal,
     durationMs: outcome.durationMs,

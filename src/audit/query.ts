@@ -93,7 +93,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     v.mounts.every(isMount) &&
     Array.isArray(v.env) &&
     v.env.every(isString) &&
-    (v.network === 'none' || v.network === 'bridge') &&
+    (v.network === 'none' || v.network === 'bridge' || v.network === 'allowlist') &&
     Array.isArray(v.egress) &&
     v.egress.every(isEgress) &&
     isNumber(v.exitCode) &&
@@ -115,7 +115,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     mounts: r.mounts.map((m) => ({ src: m.src, dst: m.dst, mode: m.mode })),
     env: r.env,
     network: r.network,
-    egress: r.egress.map((e) => ({ host: e.host, port: e.port, action: e.action, bytesUp: e.bytesUp, bytesDown: e.bytesDown })),
+    egress: r.egress.map((e) => ({ host: e.host, port: e.port, action: e.action, ...(typeof e.requests === 'number' ? { requests: e.requests } : {}), bytesUp: e.bytesUp, bytesDown: e.bytesDown })),
     exitCode: r.exitCode,
     signal: r.signal,
     durationMs: r.durationMs,

@@ -7,11 +7,13 @@ export interface AuditMount {
   mode: 'ro' | 'rw';
 }
 
-/** An egress decision of the allow-list proxy (issue 4); empty until egress is enforced. */
+/** One request through the allow-list proxy (empty unless the tool has allowed_hosts). */
 export interface AuditEgress {
   host: string;
   port: number;
   action: 'allow' | 'deny';
+  /** How many requests this entry sums up (one entry per host, port and action). */
+  requests?: number;
   bytesUp: number;
   bytesDown: number;
 }
@@ -32,7 +34,7 @@ export interface AuditRecord {
   mounts: AuditMount[];
   /** Names of the variables set in the container (values are never logged). */
   env: string[];
-  network: 'none' | 'bridge';
+  network: 'none' | 'bridge' | 'allowlist';
   egress: AuditEgress[];
   exitCode: number;
   /** Set when the tool ended by a signal shim forwarded (e.g. "SIGTERM"). */

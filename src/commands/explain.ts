@@ -6,6 +6,10 @@ import { TOOL_FIELDS } from '../config/schema.js';
 import { envFlag } from '../host.js';
 import { readLockFile } from '../install/lockfile.js';
 import { CA_BUNDLE_VARS, RUN_CACHE_ENV } from '../plan/env.js';
+import type { NetworkMode } from '../plan/network.js';
+import { proxyEnv } from '../plan/egress.js';
+
+const PROXY_ENV = proxyEnv();
 import { resolveImage } from '../runtime/image.js';
 import { dryRun } from './run.js';
 
@@ -23,7 +27,7 @@ export interface ExplainReport {
   runtime: { name: string; path: string; rootless: boolean };
   image: { ref: string; source: string };
   fields: ExplainField[];
-  network: { mode: 'none' | 'bridge'; origin: string; ports: string[] };
+  network: { mode: NetworkMode; origin: string; ports: string[]; allowedHosts: string[] };
   mounts: { src: string; dst: string; mode: 'ro' | 'rw'; arrow: '-->' | '<-->' }[];
   env: { name: string; origin: string }[];
   enforced: string[];
@@ -35,11 +39,19 @@ export interface ExplainReport {
 
 const DEFAULT = 'built-in default';
 
+const NETWORK_SUMMARY: Record<NetworkMode, string> = {
+  none: 'no network: loopback only (--network none)',
+  bridge: 'full outbound network (--network bridge): explicit opt-in',
+  allowlist: 'no network of its own (--network none); only the allowed hosts, through shim\'s proxy (HTTPS via CONNECT, plain HTTP), which refuses private and loopback addresses; no resolver inside',
+};
+
 function fieldOrigin(tool: ResolvedTool, key: string): string {
   return tool.provenance[key] ?? DEFAULT;
 }
 
-function envOrigin(tool: ResolvedTool, name: string): string {
+function envOrigin(tool: ResolvedTool, name: string, allowlist: boolean): string {
+  // shim's proxy variables win over configured ones (see run-plan.ts)
+  if (allowlist && name in PROXY_ENV) return 'shim (egress proxy for allowed_hosts)';
   if (name in tool.env) return tool.provenance[`env.${name}`] ?? DEFAULT;
   if (tool.env_passthrough.includes(name)) return `host (env_passthrough, ${fieldOrigin(tool, 'env_passthrough')})`;
   if (CA_BUNDLE_VARS.includes(name)) return 'shim (CA bundle)';
@@ -59,14 +71,14 @@ export function explainTool(app: App, name: string): ExplainReport {
   const valueOf = (key: string) => (key === 'env' ? Object.keys(tool.env) : ((tool as unknown as Record<string, unknown>)[key] ?? null));
   const fields: ExplainField[] = TOOL_FIELDS.map((key) => ({ key, value: valueOf(key), origin: fieldOrigin(tool, key) }));
   const allowNetwork = envFlag(env, 'SHIM_ALLOW_NETWORK') && tool.network === 'none';
-  const networkOrigin = allowNetwork ? 'SHIM_ALLOW_NETWORK (this run only)' : fieldOrigin(tool, 'network');
+  const networkOrigin = allowNetwork ? 'SHIM_ALLOW_NETWORK (this run only)' : fieldOrigin(tool, plan.policy.network === 'allowlist' ? 'allowed_hosts' : 'network');
   const extraPorts = env.SHIM_EXTRA_PORTS ? ` + SHIM_EXTRA_PORTS` : '';
   const { policy } = plan;
   const identity = runtime.rootless ? 'the invoking user (rootless podman, --userns=keep-id)' : `uid:gid ${app.host.uid}:${app.host.gid}`;
   const enforced = [
     'no Linux capabilities (--cap-drop=all) and no privilege gain (no-new-privileges)',
     'read-only root file system; private tmpfs for /tmp and HOME',
-    policy.network === 'none' ? 'no network: loopback only (--network none)' : 'full outbound network (--network bridge): explicit opt-in',
+    NETWORK_SUMMARY[policy.network],
     `the tool's install is read-only (volume shim-tool-${tool.name}); no other tool's install is mounted`,
     `runs as ${identity}; files written to mounts belong to you`,
     'only the listed variables enter the container (always NAME=value); the runtime adds no proxy variables',
@@ -87,7 +99,7 @@ export function explainTool(app: App, name: string): ExplainReport {
   const notEnforced = [
     ...(limits?.unenforced.length ? [`${limits.unenforced.join(', ')}: this host cannot enforce them (rootless podman on cgroup v1; limits_best_effort is on)`] : []),
     'secret values are on the runtime\'s command line, readable by your other processes in /proc',
-    ...(tool.allowed_hosts.length ? ['allowed_hosts: not enforced yet (the tool is refused unless "network": "bridge")'] : []),
+    ...(policy.network === 'allowlist' ? ['inside an allowed host\'s connection (TLS is not intercepted): what is sent there, and domain fronting on shared CDNs'] : []),
   ];
   return {
     tool: tool.name,
@@ -96,9 +108,9 @@ export function explainTool(app: App, name: string): ExplainReport {
     runtime: { name: runtime.name, path: runtime.path, rootless: runtime.rootless },
     image: { ref: choice.ref, source: choice.source },
     fields,
-    network: { mode: policy.network, origin: `${networkOrigin}${extraPorts}`, ports: policy.ports },
+    network: { mode: policy.network, origin: `${networkOrigin}${extraPorts}`, ports: policy.ports, allowedHosts: policy.allowedHosts },
     mounts: policy.mounts.map((m) => ({ ...m, arrow: m.mode === 'ro' ? '-->' : '<-->' })),
-    env: policy.env.map((n) => ({ name: n, origin: envOrigin(tool, n) })),
+    env: policy.env.map((n) => ({ name: n, origin: envOrigin(tool, n, policy.network === 'allowlist') })),
     enforced,
     notEnforced,
     warnings: plan.warnings,
@@ -122,6 +134,8 @@ export function formatExplain(r: ExplainReport): string {
     lines.push(`  ${f.key.padEnd(width)}  ${show(f.value)}  [${f.origin}]`);
   }
   lines.push('', `network: ${r.network.mode} [${r.network.origin}]${r.network.ports.length ? `, ports ${r.network.ports.join(', ')}` : ''}`);
+  // the effective list, exactly: no host is ever added to it behind the user's back
+  if (r.network.mode === 'allowlist') lines.push(...r.network.allowedHosts.map((h) => `  allowed: ${h}`));
   lines.push('', 'mounts (host --> container read-only, <--> read-write):');
   if (!r.mounts.length) lines.push('  none');
   for (const m of r.mounts) lines.push(`  ${m.src} ${m.arrow} ${m.dst}`);

@@ -5,6 +5,7 @@ import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/schema.js';
 import { appendAudit } from '../audit/log.js';
 import { auditRecord } from '../audit/from-run.js';
+import type { AuditEgress } from '../audit/record.js';
 import { UsageError } from '../errors.js';
 import os from 'node:os';
 import { envFlag } from '../host.js';
@@ -19,6 +20,7 @@ import { limitsEnforceable } from '../runtime/detect.js';
 import { resolveLimits, type ResolvedLimits } from '../plan/limits.js';
 import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
+import { startEgressProxy, type EgressSession } from '../runtime/egress-proxy.js';
 
 function signalName(n: number): string | undefined {
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
@@ -121,6 +123,20 @@ export function dryRun(app: App, name: string, args: readonly string[]): RunPlan
   return planFor(app, tool, resolveImage(ctx).choice.ref, locked?.binPaths ?? [], args);
 }
 
+/** Starts the run's egress proxy when the plan has one (allow-list mode); shim reports refusals itself,
+ *  since a tool may turn a 403 into a vague error. */
+export function startEgress(app: App, plan: RunPlan): EgressSession | undefined {
+  if (!plan.proxy) return undefined;
+  const debug = envFlag(app.host.env, 'SHIM_DEBUG');
+  return startEgressProxy(plan.proxy, {
+    onDenied: (message) => app.reporter.warn(message),
+    onFailed: (message) => app.reporter.error(message, 'run again with SHIM_DEBUG=1 to see the proxy\'s decisions'),
+    ...(debug
+      ? { onDecision: (d) => app.reporter.info(`egress ${d.action} ${d.method} ${d.host}:${d.port}${d.address ? ` via ${d.address}` : ''}${d.reason ? ` (${d.reason})` : ''}, ${d.bytesUp} B up, ${d.bytesDown} B down`) }
+      : {}),
+  });
+}
+
 export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean; json?: boolean; via?: 'cli' | 'link' } = {}): Promise<number> {
   if (options.json && !options.dryRun) throw new UsageError('--json needs --dry-run (a real run prints the tool\'s own output)', `shim run --dry-run --json ${name}`);
   if (options.dryRun) {
@@ -136,14 +152,21 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
   const limits = run.plan.limits;
   const startedAt = new Date();
-  const result = await runForeground(run.command, run.plan, onTerminal, {
-    timeoutMs: limits?.timeoutMs,
-    outputBytes: limits?.outputBytes,
-    onOutputCut: () => app.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
-  });
+  const egress = startEgress(app, run.plan);
+  let result: ForegroundResult;
+  let egressLog: AuditEgress[] = [];
+  try {
+    result = await runForeground(run.command, run.plan, onTerminal, {
+      timeoutMs: limits?.timeoutMs,
+      outputBytes: limits?.outputBytes,
+      onOutputCut: () => app.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
+    });
+  } finally {
+    egressLog = (await egress?.stop()) ?? [];
+  }
   const { status, limitsHit } = judgeOutcome(app, name, result, limits);
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
-  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit };
+  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress: egressLog };
   appendAudit(app.paths.stateDir, auditRecord(app, run, outcome, options.via ?? 'cli'), (m) => app.reporter.warn(m));
   if (status === 125) await diagnoseLaunchFailure(app, run.ctx, run.image);
   return status;

@@ -20,32 +20,35 @@ export function parseExtraPorts(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** "allowlist": no network for the container, the hosts of allowed_hosts through shim's proxy. */
+export type NetworkMode = 'none' | 'bridge' | 'allowlist';
+
 export interface NetworkDecision {
-  mode: 'none' | 'bridge';
+  mode: NetworkMode;
   warnings: string[];
 }
 
-/** Decides the network mode, refusing what cannot be enforced yet rather than widening it silently. */
+/** Decides the network mode. SHIM_ALLOW_NETWORK widens a restricted tool to full network for one run. */
 export function decideNetwork(tool: ResolvedTool, allowNetwork: boolean): NetworkDecision {
+  if (tool.allowed_hosts.length && tool.network === 'bridge') {
+    throw new ConfigError(
+      `${tool.name}: "network": "bridge" and allowed_hosts contradict each other (bridge is full network, allowed_hosts limits it to ${tool.allowed_hosts.join(', ')})`,
+      'remove "network": "bridge" to reach only the listed hosts, or remove allowed_hosts for full network',
+    );
+  }
   if (allowNetwork && tool.network === 'none') {
     return { mode: 'bridge', warnings: [`SHIM_ALLOW_NETWORK is set: ${tool.name} gets full network access for this run`] };
   }
-  if (tool.allowed_hosts.length && tool.network !== 'bridge') {
-    throw new ConfigError(
-      `${tool.name}.allowed_hosts: host allow-lists are not enforced by this version of shim, so ${tool.name} is refused rather than given full network`,
-      'remove allowed_hosts (no network), set "network": "bridge" (full network), or run once with SHIM_ALLOW_NETWORK=1',
-    );
-  }
-  return { mode: tool.network, warnings: [] };
+  return { mode: tool.allowed_hosts.length ? 'allowlist' : tool.network, warnings: [] };
 }
 
-/** Returns --network and -p arguments. */
-export function buildNetworkArgs(mode: 'none' | 'bridge', ports: readonly string[]): string[] {
-  return ['--network', mode, ...ports.flatMap((p) => ['--publish', p])];
+/** Returns --network and -p arguments. An allow-list container has no network of its own. */
+export function buildNetworkArgs(mode: NetworkMode, ports: readonly string[]): string[] {
+  return ['--network', mode === 'bridge' ? 'bridge' : 'none', ...ports.flatMap((p) => ['--publish', p])];
 }
 
 /** Collects the port mappings from the config and SHIM_EXTRA_PORTS, refusing them without a network. */
-export function planPorts(tool: ResolvedTool, extraPorts: readonly string[], mode: 'none' | 'bridge'): string[] {
+export function planPorts(tool: ResolvedTool, extraPorts: readonly string[], mode: NetworkMode): string[] {
   const ports = [
     ...tool.ports.map((p, i) => normalizePort(p, `${tool.name}.ports[${i}]`)),
     ...extraPorts.map((p) => normalizePort(p, 'SHIM_EXTRA_PORTS')),
@@ -54,6 +57,12 @@ export function planPorts(tool: ResolvedTool, extraPorts: readonly string[], mod
     throw new ConfigError(
       `${tool.name}: ports are published but the network is "none" (a container without a network cannot publish ports)`,
       `set "network": "bridge" for ${tool.name}, or remove the ports`,
+    );
+  }
+  if (ports.length && mode === 'allowlist') {
+    throw new ConfigError(
+      `${tool.name}: ports are published but the tool has allowed_hosts (an allow-list container has no network interface to publish on)`,
+      `remove the ports, or replace allowed_hosts with "network": "bridge" for ${tool.name}`,
     );
   }
   return ports;

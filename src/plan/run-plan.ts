@@ -11,7 +11,8 @@ import type { ResolvedLimits } from './limits.js';
 import { buildMountArgs, type MountFact } from './mounts.js';
 import { LABEL_RUN, containerName, toolVolume } from './names.js';
 import { createHash } from 'node:crypto';
-import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts } from './network.js';
+import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
+import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, proxyEnv, type ProxyPlan } from './egress.js';
 import { mountSpec, shellQuote } from './quote.js';
 
 /** Where the tool's install volume is mounted (read-only) in the run container. */
@@ -57,10 +58,14 @@ export interface RunPlan {
   policyHash: string;
   /** What the run is allowed, for explain and the audit log. */
   policy: RunPolicy;
+  /** The egress proxy to start before the container (allow-list mode only). */
+  proxy?: ProxyPlan;
 }
 
 export interface RunPolicy {
-  network: 'none' | 'bridge';
+  network: NetworkMode;
+  /** The hosts the proxy lets through (allow-list mode), exactly as configured. */
+  allowedHosts: string[];
   ports: string[];
   mounts: { src: string; dst: string; mode: 'ro' | 'rw' }[];
   /** Names of every variable set in the container. */
@@ -92,7 +97,11 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   // name, or podman_args that undo the sandbox (unless unsafe_podman_args, which warns)
   checkEnvPolicy(tool);
   const argWarnings = checkPodmanArgs(tool);
-  const { env, fromHost } = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
+  const proxy = network.mode === 'allowlist' ? planProxy(host, tool.name, tool.allowed_hosts, input.runId) : undefined;
+  const tooled = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
+  const { fromHost } = tooled;
+  // the proxy variables come last: a configured NO_PROXY or HTTPS_PROXY could only lose the network
+  const env = proxy ? { ...tooled.env, ...proxyEnv() } : tooled.env;
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
 
   const argv = [
@@ -105,20 +114,26 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     '--mount',
     mountSpec(['type=volume', `src=${toolVolume(tool.name)}`, `dst=${INSTALL_DIR}`, 'ro']),
     ...buildCaBundleArgs(input.caBundle),
+    ...(proxy ? ['--mount', mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro'])] : []),
     ...buildMountArgs(input.mounts, runtime, tool.name),
     '--workdir',
     tool.workdir,
     ...buildEnvArgs(env),
     ...tool.podman_args,
     input.image,
+    ...(proxy ? [PROXY_FORWARDER] : []),
     tool.command,
     ...input.args,
   ];
   const displayArgv = [runtime.path, ...redactArgv(argv, new Set(fromHost))];
   const display = shellQuote(displayArgv);
-  const policyArgv = argv.slice(0, argv.length - input.args.length).filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && argv[i - 1] !== '--name');
+  // the proxy's socket directory is named after the run, so it is left out like the run's name
+  const policyArgv = argv
+    .slice(0, argv.length - input.args.length)
+    .filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && argv[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)));
   const policy: RunPolicy = {
     network: network.mode,
+    allowedHosts: proxy?.allowedHosts ?? [],
     ports,
     mounts: input.mounts.flatMap((m) => [
       { src: m.volume ? `volume:${m.volume}` : m.real, dst: m.config.dst, mode: m.config.opts?.split(',').includes('ro') ? ('ro' as const) : ('rw' as const) },
@@ -139,7 +154,8 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     watchdogArgv: buildWatchdogArgv(runtime.path, name),
     ...(input.limits ? { limits: input.limits } : {}),
     warnings: [...network.warnings, ...argWarnings, ...(input.limits?.warnings ?? [])],
-    policyHash: createHash('sha256').update(policyArgv.join('\0')).digest('hex'),
+    policyHash: createHash('sha256').update([...policyArgv, ...(proxy?.allowedHosts ?? [])].join('\0')).digest('hex'),
     policy,
+    ...(proxy ? { proxy } : {}),
   };
 }

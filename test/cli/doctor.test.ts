@@ -42,6 +42,7 @@ async function doctor(w: World, env: Record<string, string | undefined> = {}): P
     shimEntry: SHIM_REAL,
     packageRoot: REPO,
     version: '0.0.0-test',
+    node: { path: process.execPath, version: process.versions.node },
   };
   const run = async (json: boolean) => {
     let out = '';
@@ -261,7 +262,7 @@ describe('shim doctor: bin dir, links and PATH', () => {
     w.writeConfig({ eslint: tool('npm:eslint'), prettier: tool('npm:prettier') });
     const before = await doctor(w);
     expect(before.check('link:eslint')).toMatchObject({ status: 'fail', fix: 'run "shim up"' });
-    const app = createApp({ cwd: w.project, home: w.home, uid: 1000, gid: 1000, env: { ...w.env, PATH: `${w.bin}:${w.fake.dir}:/usr/bin:/bin` }, stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, arch: process.arch, shimEntry: SHIM_REAL, packageRoot: REPO, version: '0' }, createReporter(() => {}, 0), () => {});
+    const app = createApp({ cwd: w.project, home: w.home, uid: 1000, gid: 1000, env: { ...w.env, PATH: `${w.bin}:${w.fake.dir}:/usr/bin:/bin` }, stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, arch: process.arch, shimEntry: SHIM_REAL, packageRoot: REPO, version: '0', node: { path: process.execPath, version: process.versions.node } }, createReporter(() => {}, 0), () => {});
     expect(linkUp(app)).toBe(0);
     const after = await doctor(w);
     expect(after.status).toBe(0);

@@ -45,7 +45,7 @@ describe('--dry-run', () => {
 
   it('still refuses a bad config (exit 125, nothing on stdout)', async () => {
     const w = createWorld();
-    w.writeConfig({ eslint: { tool: 'npm:eslint', allowed_hosts: ['example.org'] } });
+    w.writeConfig({ eslint: { tool: 'npm:eslint', network: 'bridge', allowed_hosts: ['example.org'] } });
     const out = await w.shim(['run', '--dry-run', 'eslint']);
     expectExit(out, 125);
     expect(out.stdout).toBe('');

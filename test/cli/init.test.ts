@@ -53,6 +53,7 @@ function harness(options: { tty?: boolean; fakeRuntime?: boolean } = {}): Harnes
     shimEntry: SHIM,
     packageRoot: REPO,
     version: '9.8.7',
+    node: { path: process.execPath, version: process.versions.node },
   };
   let out = '';
   let err = '';
@@ -153,7 +154,7 @@ describe('shim init', () => {
 });
 
 describe('the config shim init writes', () => {
-  it('plans every tool (dry run), except the agent, refused until allowed_hosts is enforced', async () => {
+  it('plans every tool (dry run), the agent behind the egress proxy', async () => {
     const h = harness({ fakeRuntime: true });
     expect(await initCommand(h.app)).toBe(0);
     // whether this host's cgroups can enforce limits is not what this test is about
@@ -163,12 +164,9 @@ describe('the config shim init writes', () => {
     for (const name of names) {
       const before = h.out().length;
       const run = runCli(h.app, ['run', '--dry-run', name]);
-      if (name === 'claude') {
-        await expect(run).rejects.toThrow(/allowed_hosts/);
-        continue;
-      }
       expect(await run, `${name}: ${h.err()}`).toBe(0);
       expect(h.out().slice(before), name).toMatch(/podman run --rm --init /);
+      if (name === 'claude') expect(h.out().slice(before)).toContain('/usr/local/libexec/shim/with-proxy');
     }
     expect(h.out()).not.toContain('sk-test-not-real');
   });

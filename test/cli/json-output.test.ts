@@ -28,7 +28,7 @@ describe('shim explain', () => {
     expectExit(out, 0);
     const report = JSON.parse(out.stdout);
     expect(Object.keys(report)).toEqual(['tool', 'spec', 'lockedVersion', 'runtime', 'image', 'fields', 'network', 'mounts', 'env', 'enforced', 'notEnforced', 'warnings', 'command', 'argv']);
-    expect(report.network).toEqual({ mode: 'bridge', origin: 'config.json', ports: [] });
+    expect(report.network).toEqual({ mode: 'bridge', origin: 'config.json', ports: [], allowedHosts: [] });
     expect(report.mounts).toEqual([{ src: w.project, dst: '/workspace', mode: 'rw', arrow: '<-->' }]);
     expect(report.fields.find((f: { key: string }) => f.key === 'env')).toEqual({ key: 'env', value: ['API_TOKEN'], origin: 'config.json' });
     expect(report.argv[0]).toBe(w.fake.paths.podman);
@@ -40,6 +40,17 @@ describe('shim explain', () => {
     w.writeConfig({ eslint: { tool: 'npm:eslint' } });
     const out = await w.shim(['explain', '--json', 'eslint'], { env: { SHIM_ALLOW_NETWORK: '1' } });
     expect(JSON.parse(out.stdout).network).toMatchObject({ mode: 'bridge', origin: 'SHIM_ALLOW_NETWORK (this run only)' });
+  });
+
+  it('shows the effective allow-list exactly as configured, and the proxy variables as shim\'s', async () => {
+    const w = createWorld();
+    w.writeConfig({ claude: { tool: 'npm:claude', allowed_hosts: ['api.anthropic.com', '*.example.org:8443'], env: { HTTPS_PROXY: 'http://elsewhere:1' } } });
+    const json = JSON.parse((await w.shim(['explain', '--json', 'claude'])).stdout);
+    expect(json.network).toEqual({ mode: 'allowlist', origin: 'config.json', ports: [], allowedHosts: ['api.anthropic.com', '*.example.org:8443'] });
+    expect(json.env).toContainEqual({ name: 'HTTPS_PROXY', origin: 'shim (egress proxy for allowed_hosts)' });
+    const human = await w.shim(['explain', 'claude']);
+    expectExit(human, 0);
+    expect(human.stdout).toContain('network: allowlist [config.json]\n  allowed: api.anthropic.com\n  allowed: *.example.org:8443\n');
   });
 });
 

@@ -41,14 +41,26 @@ describe('network', () => {
     expect(w.toolRuns()).toEqual([]);
   });
 
-  it('allowed_hosts without bridge exits 125 mentioning allowed_hosts and never runs', async () => {
+  it('allowed_hosts with bridge exits 125 naming both and never runs', async () => {
     const w = createWorld();
-    w.writeConfig({ claude: { tool: 'npm:claude', allowed_hosts: ['api.anthropic.com'] } });
+    w.writeConfig({ claude: { tool: 'npm:claude', network: 'bridge', allowed_hosts: ['api.anthropic.com'] } });
     const out = await w.shim(['run', 'claude']);
     expectExit(out, 125);
     expect(out.stdout).toBe('');
-    expect(out.stderr).toContain('claude.allowed_hosts');
+    expect(out.stderr).toContain('"bridge" and allowed_hosts');
     expect(w.calls().filter((c) => c.argv[0] === 'run')).toEqual([]);
+  });
+
+  it('allowed_hosts runs the tool with --network none behind the in-container forwarder, and the proxy variables', async () => {
+    const w = createWorld();
+    w.writeConfig({ claude: { tool: 'npm:claude', allowed_hosts: ['api.anthropic.com'] } });
+    const out = await w.shim(['run', 'claude', '--version']);
+    expectExit(out, 0);
+    const argv = w.lastToolRun();
+    expect(valuesOf(argv, '--network')).toEqual(['none']);
+    expect(argv.slice(argv.indexOf('/usr/local/libexec/shim/with-proxy'))).toEqual(['/usr/local/libexec/shim/with-proxy', 'claude', '--version']);
+    expect(valuesOf(argv, '--env')).toContain('HTTPS_PROXY=http://127.0.0.1:3128');
+    expect(valuesOf(argv, '--mount').some((m) => /^type=bind,src=\/.*shim-egress-[^,]+,dst=\/run\/shim,ro$/.test(m))).toBe(true);
   });
 
   it('SHIM_ALLOW_NETWORK=1 gives --network bridge and warns on stderr', async () => {

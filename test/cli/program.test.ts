@@ -35,6 +35,7 @@ function harness(version = '9.8.7'): Harness {
     shimEntry: SHIM,
     packageRoot: REPO,
     version,
+    node: { path: process.execPath, version: process.versions.node },
   };
   let out = '';
   let err = '';

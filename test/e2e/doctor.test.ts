@@ -32,6 +32,7 @@ async function doctorJson(sb: Sandbox): Promise<{ status: number; ok: boolean; c
     shimEntry: fs.realpathSync(SHIM),
     packageRoot: REPO,
     version: 'e2e',
+    node: { path: process.execPath, version: process.versions.node },
   };
   let out = '';
   let err = '';

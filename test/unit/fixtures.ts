@@ -20,6 +20,7 @@ export function makeHost(overrides: Partial<HostEnv> = {}, env: Env = {}): HostE
     shimEntry: '/opt/shim/bin/shim.js',
     packageRoot: '/opt/shim',
     version: '0.1.0',
+    node: { path: '/usr/bin/node', version: '20.20.0' },
     ...overrides,
   };
 }

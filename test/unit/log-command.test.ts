@@ -39,6 +39,7 @@ function harness(): Harness {
     shimEntry: path.join(REPO, 'bin', 'shim.js'),
     packageRoot: REPO,
     version: '0.1.0',
+    node: { path: process.execPath, version: process.versions.node },
   };
   let out = '';
   let err = '';

@@ -47,10 +47,14 @@ describe('decideNetwork', () => {
   it('does not warn when the tool already has bridge', () => {
     expect(decideNetwork(makeTool({ network: 'bridge' }), true)).toEqual({ mode: 'bridge', warnings: [] });
   });
-  it('refuses allowed_hosts with network none', () => {
-    expect(() => decideNetwork(makeTool({ allowed_hosts: ['example.com'] }), false)).toThrow(ConfigError);
+  it('gives allowed_hosts the allow-list mode (no network of its own, the proxy)', () => {
+    expect(decideNetwork(makeTool({ allowed_hosts: ['example.com'] }), false)).toEqual({ mode: 'allowlist', warnings: [] });
   });
-  it('lets SHIM_ALLOW_NETWORK override allowed_hosts refusal (full network, warned)', () => {
+  it('refuses allowed_hosts together with bridge, naming both', () => {
+    expect(() => decideNetwork(makeTool({ network: 'bridge', allowed_hosts: ['example.com'] }), false)).toThrow(ConfigError);
+    expect(() => decideNetwork(makeTool({ network: 'bridge', allowed_hosts: ['example.com'] }), false)).toThrow(/"bridge" and allowed_hosts/);
+  });
+  it('lets SHIM_ALLOW_NETWORK lift the allow-list to full network for one run, warned', () => {
     const d = decideNetwork(makeTool({ allowed_hosts: ['example.com'] }), true);
     expect(d.mode).toBe('bridge');
     expect(d.warnings).toHaveLength(1);
@@ -61,6 +65,8 @@ describe('buildNetworkArgs', () => {
   it('emits --network then one --publish per port', () => {
     expect(buildNetworkArgs('bridge', ['127.0.0.1:1:1', '127.0.0.1::2'])).toEqual(['--network', 'bridge', '--publish', '127.0.0.1:1:1', '--publish', '127.0.0.1::2']);
     expect(buildNetworkArgs('none', [])).toEqual(['--network', 'none']);
+    // the allow-list container has no network at all: the proxy is reached through a socket
+    expect(buildNetworkArgs('allowlist', [])).toEqual(['--network', 'none']);
   });
 });
 

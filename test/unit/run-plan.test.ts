@@ -141,15 +141,21 @@ describe('buildRunPlan: network and ports', () => {
     expect(p.warnings).toEqual([]);
   });
 
-  it('refuses allowed_hosts without bridge with a ConfigError', () => {
-    const tool = makeTool({ allowed_hosts: ['registry.npmjs.org'] });
-    expect(() => plan({ tool })).toThrow(ConfigError);
-    expect(() => plan({ tool })).toThrow(/eslint\.allowed_hosts/);
+  it('runs allowed_hosts without a network of its own, with the proxy planned', () => {
+    const p = plan({ tool: makeTool({ allowed_hosts: ['registry.npmjs.org'] }) });
+    expect(valuesOf(p.argv, '--network')).toEqual(['none']);
+    expect(p.proxy?.allowedHosts).toEqual(['registry.npmjs.org']);
+    expect(p.policy.network).toBe('allowlist');
   });
 
-  it('accepts allowed_hosts with bridge (full network)', () => {
+  it('refuses allowed_hosts with bridge (full network would make the list meaningless)', () => {
     const tool = makeTool({ network: 'bridge', allowed_hosts: ['registry.npmjs.org'] });
-    expect(valuesOf(plan({ tool }).argv, '--network')).toEqual(['bridge']);
+    expect(() => plan({ tool })).toThrow(ConfigError);
+  });
+
+  it('refuses ports with allowed_hosts (nothing to publish on)', () => {
+    const tool = makeTool({ allowed_hosts: ['registry.npmjs.org'], ports: ['8080'] });
+    expect(() => plan({ tool })).toThrow(/allow-list container has no network interface/);
   });
 
   it('publishes configured ports on 127.0.0.1 by default', () => {

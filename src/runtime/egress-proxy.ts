@@ -1,0 +1,79 @@
+// Runs the egress proxy process the planner described (plan/egress.ts) for the duration of one run:
+// creates the private socket directory, starts the process, collects its decisions, and stops it and
+// removes the directory when the run ends. Decides nothing about the policy.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import type { AuditEgress } from '../audit/record.js';
+import type { ProxyPlan } from '../plan/egress.js';
+import type { ProxyMessage } from '../proxy/main.js';
+import type { Decision } from '../proxy/server.js';
+import { RuntimeError } from '../errors.js';
+
+export interface EgressHooks {
+  /** Told once per host and port that was refused (shim says so on stderr: the tool may hide a 403). */
+  onDenied: (message: string) => void;
+  /** Every decision, as it happens (SHIM_DEBUG). */
+  onDecision?: (d: Decision) => void;
+  /** The proxy died during the run: the tool has no network from then on. */
+  onFailed: (message: string) => void;
+}
+
+export interface EgressSession {
+  /** Stops the proxy and returns what went through it, one entry per host, port and outcome. */
+  stop(): Promise<AuditEgress[]>;
+}
+
+/** After this, a proxy that did not exit when told to stop is killed. */
+const STOP_KILL_MS = 2000;
+
+/** Creates the socket directory (0700, must not exist) and starts the proxy. The container may start
+ *  at once: the in-container forwarder retries until the proxy listens. */
+export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSession {
+  try {
+    fs.mkdirSync(plan.socketDir, { mode: 0o700 });
+  } catch (e) {
+    throw new RuntimeError(`cannot create the egress proxy's directory ${plan.socketDir}: ${(e as Error).message}`, 'check that its parent exists and is writable (XDG_RUNTIME_DIR or /tmp)');
+  }
+  const [file, ...args] = plan.argv;
+  const child = spawn(file!, args, { env: plan.env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const totals = new Map<string, AuditEgress>();
+  const deniedSeen = new Set<string>();
+  let stopping = false;
+  child.on('message', (m: ProxyMessage) => {
+    if (m.type === 'failed') hooks.onFailed(`the egress proxy failed: ${m.message}`);
+    if (m.type !== 'decision') return;
+    const d = m.decision;
+    hooks.onDecision?.(d);
+    const key = `${d.action} ${d.host}:${d.port}`;
+    if (d.action === 'deny' && !deniedSeen.has(key)) {
+      deniedSeen.add(key);
+      hooks.onDenied(d.reason ?? `${d.host}:${d.port} was refused`);
+    }
+    const total = totals.get(key) ?? { host: d.host, port: d.port, action: d.action, requests: 0, bytesUp: 0, bytesDown: 0 };
+    total.requests = (total.requests ?? 0) + 1;
+    total.bytesUp += d.bytesUp;
+    total.bytesDown += d.bytesDown;
+    totals.set(key, total);
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', (e) => {
+      hooks.onFailed(`cannot start the egress proxy (${file}): ${e.message}`);
+      resolve();
+    });
+    child.once('exit', (code, signal) => {
+      if (!stopping) hooks.onFailed(`the egress proxy stopped during the run (${signal ?? `exit ${code}`}): the tool has no network from now on`);
+      resolve();
+    });
+  });
+  return {
+    async stop() {
+      stopping = true;
+      if (child.connected) child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_KILL_MS);
+      await exited;
+      clearTimeout(timer);
+      fs.rmSync(plan.socketDir, { recursive: true, force: true });
+      return [...totals.values()];
+    },
+  };
+}
