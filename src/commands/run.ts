@@ -65,6 +65,7 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
     image,
     caBundle: app.caBundle(),
     globalMinReleaseAge: ctx.settings.min_release_age,
+    ...(ctx.settings.install_hosts ? { installHosts: ctx.settings.install_hosts } : {}),
     reporter: app.reporter,
     newRunId: app.newRunId,
   };

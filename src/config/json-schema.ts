@@ -38,6 +38,7 @@ export const SETTINGS_DESCRIPTIONS: Record<keyof Settings, string> = {
   base_image: "base of shim's image (environment: SHIM_BASE_IMAGE)",
   image: "use this image instead of building shim's own; it must derive from shim's image (environment: SHIM_IMAGE)",
   min_release_age: 'default minimum release age for every tool: "0" (off), "3d", "12h", or a date',
+  install_hosts: 'the hosts install containers may reach, replacing the built-in list (npm: registry.npmjs.org); same forms as allowed_hosts',
   profile: 'profile of tools that do not name one: "safe", "default" or "dev"',
   limits_best_effort: 'accept unenforceable limits for every tool',
 };

@@ -147,6 +147,8 @@ export const SettingsSchema = z.strictObject({
   /** Profile of tools that do not name one (default: "default"). */
   profile: profile.optional(),
   limits_best_effort: z.boolean().optional(),
+  /** The hosts every install container may reach, replacing the built-in registry of each backend. */
+  install_hosts: z.array(allowedHost).optional(),
 });
 export type Settings = z.output<typeof SettingsSchema>;
 

@@ -1,5 +1,5 @@
-// The install phase: installs a tool into its own volume in a container with registry network and
-// nothing of the user's, once; concurrent first runs wait for that one install. The result is recorded
+// The install phase: installs a tool into its own volume in a container that reaches only its
+// registry (through the egress proxy) and nothing of the user's, once; concurrent first runs wait for that one install. The result is recorded
 // in the volume (manifest.json) and in the lock file.
 import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
@@ -13,6 +13,7 @@ import { volumeMountpointArgv } from '../plan/volume-plan.js';
 import { toolVolume } from '../plan/names.js';
 import type { Reporter } from '../report.js';
 import { runCaptured } from '../runtime/exec.js';
+import { startEgressProxy } from '../runtime/egress-proxy.js';
 import { readLockFile, updateLockFile, type RuntimeInstall } from './lockfile.js';
 import { installState, lockedSpec, type InstallState } from './state.js';
 
@@ -28,6 +29,8 @@ export interface InstallContext {
   image: string;
   caBundle?: string;
   globalMinReleaseAge?: string;
+  /** settings.json "install_hosts" (replaces the backend's registry). */
+  installHosts?: readonly string[];
   reporter: Reporter;
   newRunId: () => string;
 }
@@ -59,10 +62,22 @@ async function install(ctx: InstallContext, tool: ResolvedTool, spec: string, re
     tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
     installSpec: spec, installId, minReleaseAge: minReleaseAge(ctx, tool, resolves),
     pidsLimit: limitsEnforceable(ctx.runtime) ? DEFAULT_PIDS_LIMIT : undefined,
+    ...(ctx.installHosts ? { installHosts: ctx.installHosts } : {}),
   });
-  if (envFlag(ctx.host.env, 'SHIM_DEBUG')) ctx.reporter.info(`install command: ${plan.display}`);
+  const debug = envFlag(ctx.host.env, 'SHIM_DEBUG');
+  if (debug) ctx.reporter.info(`install command: ${plan.display}`);
   ctx.reporter.info(`installing ${tool.name} (${spec}, ${why})…`);
-  const out = await runCaptured({ file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv);
+  const proxy = startEgressProxy(plan.proxy, {
+    onDenied: (message) => ctx.reporter.warn(`${message} (the install reaches only ${plan.proxy.allowedHosts.join(', ')}; settings.json "install_hosts" replaces that list)`),
+    onFailed: (message) => ctx.reporter.error(message, 'run the install again'),
+    ...(debug ? { onDecision: (d) => ctx.reporter.info(`install egress ${d.action} ${d.host}:${d.port}${d.reason ? ` (${d.reason})` : ''}`) } : {}),
+  });
+  let out: Awaited<ReturnType<typeof runCaptured>>;
+  try {
+    out = await runCaptured({ file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv);
+  } finally {
+    await proxy.stop();
+  }
   const parsed = out.exitCode === 0 ? parseInstallOutput(out.stdout) : undefined;
   if (!parsed) {
     ctx.reporter.raw(out.stderr.trim().split('\n').slice(-30).join('\n'));

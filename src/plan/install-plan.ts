@@ -1,5 +1,6 @@
-// Builds the install container for a tool: its own install volume read-write, network to reach
-// package registries, and nothing of the user's: no project mount, no env passthrough, no ports.
+// Builds the install container for a tool: its own install volume read-write, its backend's registry
+// through the egress proxy (no other network), and nothing of the user's: no project mount, no env
+// passthrough, no ports.
 // The tool's own command never runs here.
 import type { ResolvedTool } from '../config/merge.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
@@ -9,6 +10,8 @@ import { cacheVolume, containerName, toolVolume } from './names.js';
 import { mountSpec, shellQuote } from './quote.js';
 import { INSTALL_DIR } from './run-plan.js';
 import { splitToolSpec } from './tool-spec.js';
+import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, proxyEnv, type ProxyPlan } from './egress.js';
+import { installHosts } from './install-hosts.js';
 
 /** The helper script baked into the image (containerfiles/install-tool.sh). */
 export const INSTALL_HELPER = '/usr/local/libexec/shim/install-tool';
@@ -21,6 +24,8 @@ export interface InstallPlan {
   display: string;
   containerName: string;
   cleanupArgv: string[];
+  /** The registry proxy to start before the container: installs reach only their registries. */
+  proxy: ProxyPlan;
 }
 
 export interface InstallInputs {
@@ -38,27 +43,33 @@ export interface InstallInputs {
   minReleaseAge: string;
   /** Process limit, when the host can enforce one. */
   pidsLimit?: number;
+  /** settings.json "install_hosts", which replaces the backend's registry. */
+  installHosts?: readonly string[];
 }
 
 /** Builds the runtime command that installs a tool's mise spec into its volume. */
 export function buildInstallPlan(input: InstallInputs): InstallPlan {
   const { tool, runtime, host } = input;
   const name = containerName('install', tool.name, input.runId);
+  const proxy = planProxy(host, `${tool.name} (install)`, installHosts(tool.name, tool.tool, input.installHosts), input.runId);
   const argv = [
     ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit, seccompProfilePath(host)),
     // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
     ...(runtime.rootless ? [] : ['--user', `${host.uid}:${host.gid}`]),
     '--network',
-    'bridge',
+    'none',
     '--mount',
     mountSpec(['type=volume', `src=${toolVolume(tool.name)}`, `dst=${INSTALL_DIR}`]),
     '--mount',
     mountSpec(['type=volume', `src=${cacheVolume(tool.name, tool.isolated)}`, `dst=${INSTALL_DIR}/cache`]),
     ...buildCaBundleArgs(input.caBundle),
+    '--mount',
+    mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro']),
     '--workdir',
     '/tmp', // never a project directory: mise must not read a project's mise.toml here
-    ...buildEnvArgs(baseEnv([], Boolean(input.caBundle))),
+    ...buildEnvArgs({ ...baseEnv([], Boolean(input.caBundle)), ...proxyEnv() }),
     input.image,
+    PROXY_FORWARDER,
     INSTALL_HELPER,
     input.installSpec,
     splitToolSpec(tool.tool).name,
@@ -73,6 +84,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     display: shellQuote([runtime.path, ...argv]),
     containerName: name,
     cleanupArgv: buildCleanupArgv(name),
+    proxy,
   };
 }
 

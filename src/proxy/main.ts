@@ -1,19 +1,21 @@
-// Entry of the egress proxy process (dist/proxy.mjs), started by shim for one allow-list run under Node's
-// permission model (see plan/egress.ts). Its config is the last argument; it reports "ready" and every
-// decision to shim over the IPC channel, and exits as soon as that channel closes, so it never outlives
-// the run, even when shim is killed.
+// Entry of the egress proxy process (dist/proxy.mjs), started by shim for one allow-list run or install
+// under Node's permission model (see plan/egress.ts). Its config is the last argument. It reports to
+// shim as JSON lines on stdout ("ready", then one "decision" per request) and stops when its stdin
+// closes: shim closes it when the run ends, and the kernel closes it when shim dies, so the proxy
+// never outlives the run.
 import dns from 'node:dns';
 import type { ProxyConfig } from '../plan/egress.js';
 import { compileAllowList } from './allow-list.js';
 import { createEgressProxy, type Decision } from './server.js';
 
-/** Messages from the proxy process to shim. */
+/** Messages from the proxy process to shim, one JSON object per line. */
 export type ProxyMessage = { type: 'ready' } | { type: 'decision'; decision: Decision } | { type: 'failed'; message: string };
 
+/** How long connections still open at the end get to finish and report. */
 const STOP_GRACE_MS = 1000;
 
 function send(message: ProxyMessage): void {
-  if (process.connected) process.send!(message);
+  process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
 function main(): void {
@@ -26,24 +28,23 @@ function main(): void {
   });
   server.on('error', (e) => {
     send({ type: 'failed', message: e.message });
-    process.exit(1);
+    process.exitCode = 1;
+    process.stdin.destroy();
   });
   // the directory is new and private to this run (created by shim), so nothing can be in the way
   server.listen(config.socket, () => send({ type: 'ready' }));
-  // "stop": the run is over; connections still open are closing (the container is gone), so give them
-  // a moment to report their decision, then exit
-  process.on('message', (m: { type?: string }) => {
-    if (m?.type !== 'stop') return;
+  // the run is over: the container is gone, so open connections are closing; let them report, then exit
+  process.stdin.on('end', () => {
     server.close();
     const deadline = Date.now() + STOP_GRACE_MS;
     const poll = () =>
       server.getConnections((_e, count) => {
-        if (!count || Date.now() > deadline) process.exit(0);
-        setTimeout(poll, 20);
+        if (!count || Date.now() > deadline) process.stdout.end(() => process.exit());
+        else setTimeout(poll, 20);
       });
     poll();
   });
-  process.on('disconnect', () => process.exit(0));
+  process.stdin.resume();
 }
 
 main();

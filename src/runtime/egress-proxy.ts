@@ -35,11 +35,13 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
     throw new RuntimeError(`cannot create the egress proxy's directory ${plan.socketDir}: ${(e as Error).message}`, 'check that its parent exists and is writable (XDG_RUNTIME_DIR or /tmp)');
   }
   const [file, ...args] = plan.argv;
-  const child = spawn(file!, args, { env: plan.env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // stdin is the proxy's lifeline (closed: stop), stdout carries its messages, stderr is shim's
+  const child = spawn(file!, args, { env: plan.env, stdio: ['pipe', 'pipe', 'inherit'] });
+  child.stdin!.on('error', () => {});
   const totals = new Map<string, AuditEgress>();
   const deniedSeen = new Set<string>();
   let stopping = false;
-  child.on('message', (m: ProxyMessage) => {
+  const onMessage = (m: ProxyMessage) => {
     if (m.type === 'failed') hooks.onFailed(`the egress proxy failed: ${m.message}`);
     if (m.type !== 'decision') return;
     const d = m.decision;
@@ -54,13 +56,27 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
     total.bytesUp += d.bytesUp;
     total.bytesDown += d.bytesDown;
     totals.set(key, total);
+  };
+  let pending = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      try {
+        onMessage(JSON.parse(line) as ProxyMessage);
+      } catch {
+        // not a message: ignore rather than trust it
+      }
+    }
   });
   const exited = new Promise<void>((resolve) => {
     child.once('error', (e) => {
       hooks.onFailed(`cannot start the egress proxy (${file}): ${e.message}`);
       resolve();
     });
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       if (!stopping) hooks.onFailed(`the egress proxy stopped during the run (${signal ?? `exit ${code}`}): the tool has no network from now on`);
       resolve();
     });
@@ -68,7 +84,7 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
   return {
     async stop() {
       stopping = true;
-      if (child.connected) child.send({ type: 'stop' });
+      child.stdin!.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_KILL_MS);
       await exited;
       clearTimeout(timer);

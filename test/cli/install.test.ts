@@ -1,4 +1,4 @@
-// The install phase through the CLI: the first run installs (registry network, writable volume),
+// The install phase through the CLI: the first run installs (its registry only, writable volume),
 // later runs do not, and only a change of the tool spec triggers a reinstall.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INSTALL_HELPER } from './fake-runtime.js';
@@ -7,7 +7,7 @@ import { MANAGED_IMAGE_RE, createWorld, expectExit, requireBuilt, valuesOf } fro
 beforeAll(requireBuilt);
 
 describe('install on first run', () => {
-  it('installs with the helper, bridge network and a writable tool volume, then runs', async () => {
+  it('installs with the helper behind the egress proxy (no network of its own) and a writable tool volume, then runs', async () => {
     const w = createWorld();
     w.writeConfig({ eslint: { tool: 'npm:eslint@9' } });
     const out = await w.shim(['run', 'eslint']);
@@ -17,12 +17,13 @@ describe('install on first run', () => {
     const installs = w.installs();
     expect(installs).toHaveLength(1);
     const argv = installs[0]!.argv;
-    expect(valuesOf(argv, '--network')).toEqual(['bridge']);
+    expect(valuesOf(argv, '--network')).toEqual(['none']);
+    expect(valuesOf(argv, '--env')).toContain('HTTPS_PROXY=http://127.0.0.1:3128');
     expect(valuesOf(argv, '--mount')).toContain('type=volume,src=shim-tool-eslint,dst=/mise');
     expect(valuesOf(argv, '--mount')).not.toContain('type=volume,src=shim-tool-eslint,dst=/mise,ro');
     const image = argv.findIndex((a) => MANAGED_IMAGE_RE.test(a));
-    // helper, the spec to install, the spec without its version (further arguments are the helper's own)
-    expect(argv.slice(image + 1, image + 4)).toEqual([INSTALL_HELPER, 'npm:eslint@9', 'npm:eslint']);
+    // forwarder, helper, the spec to install, the spec without its version (further arguments are the helper's own)
+    expect(argv.slice(image + 1, image + 5)).toEqual(['/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:eslint@9', 'npm:eslint']);
     // the install comes before the tool run
     const calls = w.calls();
     expect(calls.findIndex((c) => c.argv.includes(INSTALL_HELPER))).toBeLessThan(calls.findIndex((c) => c.argv[0] === 'run' && !c.argv.includes(INSTALL_HELPER)));

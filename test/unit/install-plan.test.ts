@@ -15,10 +15,12 @@ describe('buildInstallPlan', () => {
     expect(p.argv).toContain('--read-only');
   });
 
-  it('mounts the tool volume read-write at /mise and the shared cache', () => {
-    expect(valuesOf(plan().argv, '--mount')).toEqual([
+  it('mounts the tool volume read-write at /mise, the shared cache, and the proxy socket directory read-only', () => {
+    const p = plan({ runId: 'r1' });
+    expect(valuesOf(p.argv, '--mount')).toEqual([
       'type=volume,src=shim-tool-eslint,dst=/mise',
       'type=volume,src=shim-cache,dst=/mise/cache',
+      `type=bind,src=${p.proxy.socketDir},dst=/run/shim,ro`,
     ]);
   });
 
@@ -26,8 +28,19 @@ describe('buildInstallPlan', () => {
     expect(valuesOf(plan({ tool: makeTool({ isolated: true }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-eslint,dst=/mise/cache');
   });
 
-  it('uses the bridge network even for a tool with network none', () => {
-    expect(valuesOf(plan({ tool: makeTool({ network: 'none' }) }).argv, '--network')).toEqual(['bridge']);
+  it('has no network of its own, whatever the tool\'s: only its registry, through the proxy', () => {
+    for (const tool of [makeTool({ network: 'none' }), makeTool({ network: 'bridge' }), makeTool({ allowed_hosts: ['example.org'] })]) {
+      const p = plan({ tool });
+      expect(valuesOf(p.argv, '--network')).toEqual(['none']);
+      expect(p.proxy.allowedHosts).toEqual(['registry.npmjs.org']);
+      expect(valuesOf(p.argv, '--env')).toContain('HTTPS_PROXY=http://127.0.0.1:3128');
+    }
+  });
+
+  it('reaches exactly settings.json install_hosts when set, and refuses a backend it knows no registry for', () => {
+    expect(plan({ installHosts: ['npm.example.com'] }).proxy.allowedHosts).toEqual(['npm.example.com']);
+    expect(() => plan({ tool: makeTool({ tool: 'ubi:owner/repo' }) })).toThrow(/does not know which hosts the install of a "ubi" tool/);
+    expect(plan({ tool: makeTool({ tool: 'ubi:owner/repo' }), installHosts: ['github.com'] }).proxy.allowedHosts).toEqual(['github.com']);
   });
 
   it('has no project mounts, ports, passthrough, configured env or podman_args', () => {
@@ -40,10 +53,11 @@ describe('buildInstallPlan', () => {
       podman_args: ['--memory=1g'],
     });
     const argv = plan({ tool, host: makeHost({}, { TERM: 'xterm' }) }).argv;
-    expect(argv.some((a) => a.includes('type=bind'))).toBe(false);
+    // the only bind mount is the proxy's socket directory
+    expect(argv.filter((a) => a.includes('type=bind'))).toEqual([expect.stringMatching(/^type=bind,src=\/tmp\/shim-egress-[^,]+,dst=\/run\/shim,ro$/)]);
     expect(argv).not.toContain('--publish');
     expect(argv).not.toContain('--memory=1g');
-    expect(valuesOf(argv, '--env')).toEqual(['HOME=/home/shim', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    expect(valuesOf(argv, '--env').filter((e) => !/proxy=/i.test(e) && !e.startsWith('NODE_USE_ENV_PROXY='))).toEqual(['HOME=/home/shim', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
   });
 
   it('works in /tmp, never a project directory', () => {
@@ -58,12 +72,12 @@ describe('buildInstallPlan', () => {
 
   it('invokes the helper with the spec to install, the name, the install id and the minimum age', () => {
     const argv = plan({ tool: makeTool({ tool: 'npm:@scope/pkg@1.2.3' }), installSpec: 'npm:@scope/pkg@1.2.3' }).argv;
-    expect(afterImage(argv)).toEqual([INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
   });
 
   it('installs the locked version when told to, keeping the name of the configured spec', () => {
     const argv = plan({ tool: makeTool({ tool: 'cargo:ripgrep' }), installSpec: 'cargo:ripgrep@14.1.0', minReleaseAge: '' }).argv;
-    expect(afterImage(argv)).toEqual([INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
   });
 
   it('rootless podman runs without --user', () => {
@@ -87,7 +101,7 @@ describe('buildInstallPlan', () => {
     const p = plan();
     expect(p.spec).toBe('npm:eslint@9.12.0');
     expect(p.tool).toBe('eslint');
-    expect(beforeImage(p.argv).at(-1)).toMatch(/^(PATH=|HOME=)/);
+    expect(beforeImage(p.argv).at(-1)).toMatch(/^(PATH=|HOME=|NODE_USE_ENV_PROXY=)/);
     expect(p.argv).toContain(IMAGE);
     expect(p.display.startsWith('/usr/bin/podman run ')).toBe(true);
   });

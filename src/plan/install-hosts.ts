@@ -1,0 +1,31 @@
+// The hosts an install container may reach: the install phase runs behind the same egress proxy as an
+// allow-list run, never with open network. Each mise backend needs its registry; settings.json
+// "install_hosts", when set, is the whole list instead (a mirror, or a backend shim has no entry for).
+import { ConfigError } from '../errors.js';
+
+/** Registries per mise backend. Only npm is exercised by shim's tests; the others are untested. */
+export const BACKEND_HOSTS: Readonly<Record<string, readonly string[]>> = {
+  npm: ['registry.npmjs.org'],
+  pipx: ['pypi.org', 'files.pythonhosted.org'],
+  cargo: ['index.crates.io', 'static.crates.io'],
+};
+
+/** The backend of a mise spec: "npm" for "npm:eslint", "core" for "node@22". */
+export function backendOf(spec: string): string {
+  const colon = spec.indexOf(':');
+  const at = spec.indexOf('@');
+  return colon > 0 && (at === -1 || colon < at) ? spec.slice(0, colon) : 'core';
+}
+
+export function installHosts(tool: string, spec: string, configured: readonly string[] | undefined): string[] {
+  if (configured) return [...configured];
+  const backend = backendOf(spec);
+  const hosts = BACKEND_HOSTS[backend];
+  if (!hosts) {
+    throw new ConfigError(
+      `${tool}: shim does not know which hosts the install of a "${backend}" tool (${spec}) needs, and installs never get open network`,
+      `list them in settings.json, e.g. "install_hosts": ["registry.npmjs.org", "github.com"]`,
+    );
+  }
+  return [...hosts];
+}
