@@ -17,7 +17,7 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   env_passthrough: 'names of host variables copied in when set (names only, no wildcards)',
   workdir: 'working directory in the container (default: /workspace)',
   network: '"none" (loopback only, the default) or "bridge" (full outbound network)',
-  allowed_hosts: 'host allow-list; not enforced yet: a tool with allowed_hosts and no "network": "bridge" refuses to run',
+  allowed_hosts: 'the only hosts the tool may reach, through shim\'s egress proxy (the container itself has no network): "host", "*.domain" (subdomains only), optionally ":port" (else 443 via CONNECT, 80 for plain HTTP); not with "network": "bridge"',
   isolated: 'give the tool its own download cache volume at install time (default: false)',
   ports: 'published ports ("8080", "8080:80", "127.0.0.1:8080:80", "/udp"), bound to 127.0.0.1 unless an address is given; needs "network": "bridge"',
   podman_args: 'extra runtime arguments, one argv entry each; only flags shim knows are accepted, flags that undo the sandbox are refused',

@@ -98,6 +98,8 @@ export interface DoctorFacts {
   configProblems: ConfigProblemFacts[];
   /** Set when the configuration could not be loaded at all. */
   configError?: string;
+  /** The egress proxy's self-test (see egress-self-test.ts). */
+  egress: { ok: boolean; detail: string };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -366,11 +368,13 @@ export function configChecks(facts: Pick<DoctorFacts, 'configFiles' | 'configPro
   }));
 }
 
-export function egressCheck(): Check {
+export function egressCheck(test: DoctorFacts['egress']): Check {
+  if (test.ok) return { id: 'egress', status: 'pass', message: `egress proxy self-test: ${test.detail}` };
   return {
     id: 'egress',
-    status: 'skip',
-    message: 'egress proxy self-test: no egress proxy yet; a tool with allowed_hosts is refused until egress enforcement lands',
+    status: 'fail',
+    message: `egress proxy self-test failed: ${test.detail}`,
+    fix: 'tools with allowed_hosts cannot run until it passes: check that XDG_RUNTIME_DIR (or /tmp) is writable and that this Node.js supports the permission model (Node 20.19 or later)',
   };
 }
 
@@ -386,7 +390,7 @@ export function evaluate(facts: DoctorFacts): Check[] {
   ];
   for (const link of facts.links) checks.push(linkCheck(link), pathCheck(link, facts));
   for (const name of facts.strayLinks) checks.push(strayLinkCheck(name, facts.binDir));
-  checks.push(...configChecks(facts), egressCheck());
+  checks.push(...configChecks(facts), egressCheck(facts.egress));
   return checks;
 }
 

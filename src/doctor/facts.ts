@@ -13,6 +13,7 @@ import { RESERVED, firstOnPath, onPath, pointsAtShim, realOrSelf } from '../comm
 import { detectRuntime, findOnPath } from '../runtime/detect.js';
 import { runCaptured, type Captured } from '../runtime/exec.js';
 import { resolveImage } from '../runtime/image.js';
+import { egressSelfTest } from './egress-self-test.js';
 import type { CgroupVersion, ConfigProblemFacts, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './checks.js';
 
 // Names a tool link may not take (as in src/commands/links.ts): `shim up` never links them.
@@ -238,7 +239,9 @@ export async function gatherFacts(app: App, options: GatherOptions = {}): Promis
   const links = tools.map((name) => toolLinkFacts(name, binDir, app.host));
 
   const hostCgroup = readCgroupVersion(options.cgroupRoot);
+  const egress = await egressSelfTest(app.host, app.newRunId());
   return {
+    egress,
     runtime: rtFacts,
     ...optional('hostCgroup', hostCgroup),
     image,

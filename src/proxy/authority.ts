@@ -27,7 +27,7 @@ export function parseHost(raw: string): Parsed<{ host: string; ip: 0 | 4 | 6 }> 
   if (raw.length === 0) return fail('empty host');
   let host = raw.toLowerCase();
   if (host.endsWith('.')) host = host.slice(0, -1);
-  if (host.length === 0 || host.length > MAX_NAME) return fail(`host name length ${raw.length} (1-${MAX_NAME})`);
+  if (host.length === 0 || host.length > MAX_NAME) return fail(`host name length ${host.length} (1-${MAX_NAME})`);
   if (net.isIPv4(host)) return { ok: true, value: { host, ip: 4 } };
   if (!host.split('.').every((label) => LABEL_RE.test(label))) return fail('not a valid host name');
   // a name ending in a number ("1.2", "0x7f.1", "127.1") is IPv4 in disguise for inet_aton-style
@@ -38,6 +38,8 @@ export function parseHost(raw: string): Parsed<{ host: string; ip: 0 | 4 | 6 }> 
 
 function parsePort(raw: string): Parsed<number> {
   if (!/^[0-9]{1,5}$/.test(raw)) return fail('port is not a number');
+  // "0443" is refused rather than normalised
+  if (raw.length > 1 && raw.startsWith('0')) return fail('port with leading zeros');
   const port = Number(raw);
   return port >= 1 && port <= 65535 ? { ok: true, value: port } : fail('port out of range');
 }

@@ -80,18 +80,18 @@ function linkedWorld(): World {
 const failed = (d: Doctor) => d.checks.filter((c) => c.status === 'fail').map((c) => c.id);
 
 describe('shim doctor: a healthy setup', () => {
-  it('passes every check but the skipped egress one, exits 0, and prints ✓ lines', async () => {
+  it('passes every check, including the real egress proxy self-test, exits 0, and prints ✓ lines', async () => {
     const w = linkedWorld();
     const d = await doctor(w, { FAKE_ROOTLESS: '1' });
     expect(failed(d)).toEqual([]);
     expect(d.status).toBe(0);
     expect(d.checks.map((c) => c.id)).toEqual(['runtime', 'rootless', 'cgroup', 'runc', 'image', 'bin-dir', 'link:eslint', 'path:eslint', 'config', 'egress']);
     expect(d.check('runtime')).toMatchObject({ status: 'pass', message: expect.stringContaining('podman 5.0.0') });
-    expect(d.check('egress')).toMatchObject({ status: 'skip', message: expect.stringContaining('allowed_hosts') });
+    expect(d.check('egress')).toMatchObject({ status: 'pass', message: expect.stringContaining('refused a host not on its list with 403') });
     expect(d.check('image').message).toMatch(/localhost\/shim:[0-9a-f]{12} is present and current/);
     expect(d.stdout).toMatch(/^✓ runtime: podman 5\.0\.0/m);
     expect(d.stdout).toMatch(/^✓ path:eslint: /m);
-    expect(d.stdout).toMatch(/^– egress: /m);
+    expect(d.stdout).toMatch(/^✓ egress: /m);
     expect(d.stdout).not.toContain('✗');
     expect(d.stdout).not.toContain('fix:');
     expect(d.stderr).toBe('');
@@ -322,12 +322,13 @@ describe('shim doctor: configuration', () => {
     expect(d.check('config')).toMatchObject({ status: 'pass', message: '2 config files valid (config.json, config.d/10-more.json)' });
   });
 
-  it('a tool with allowed_hosts does not turn the egress check into a failure', async () => {
+  it('fails the egress check, with a fix, when the proxy cannot start (control: it passes with a usable directory)', async () => {
     const w = createWorld();
-    w.writeConfig({ eslint: tool('npm:eslint', { allowed_hosts: ['registry.npmjs.org'], network: 'bridge' }) });
+    w.writeConfig({ eslint: tool('npm:eslint', { allowed_hosts: ['registry.npmjs.org'] }) });
     fs.symlinkSync(SHIM_REAL, path.join(w.bin, 'eslint'));
-    const d = await doctor(w);
-    expect(d.check('egress').status).toBe('skip');
-    expect(d.status).toBe(0);
+    expect((await doctor(w, { XDG_RUNTIME_DIR: w.root })).check('egress').status).toBe('pass');
+    const d = await doctor(w, { XDG_RUNTIME_DIR: path.join(w.root, 'missing') });
+    expect(d.check('egress')).toMatchObject({ status: 'fail', message: expect.stringContaining('cannot create the egress proxy'), fix: expect.stringContaining('allowed_hosts') });
+    expect(d.status).toBe(1);
   });
 });

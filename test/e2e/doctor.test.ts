@@ -60,7 +60,7 @@ describe('shim doctor on real podman', () => {
       expect(find(d.checks, `path:${name}`)).toMatchObject({ status: 'pass', message: expect.stringContaining(path.join(sandbox.bin, name)) });
     }
     expect(find(d.checks, 'config').status).toBe('pass');
-    expect(find(d.checks, 'egress').status).toBe('skip');
+    expect(find(d.checks, 'egress').status, context).toBe('pass');
     expect(['v1', 'v2'].some((v) => find(d.checks, 'cgroup').message.includes(`cgroup ${v}`))).toBe(true);
     // runc's verdict depends on this host's runc; whatever else failed is a bug
     const runc = find(d.checks, 'runc');

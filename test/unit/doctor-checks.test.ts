@@ -45,6 +45,7 @@ function healthy(extra: Partial<DoctorFacts> = {}): DoctorFacts {
     strayLinks: [],
     configFiles: ['config.json'],
     configProblems: [],
+    egress: { ok: true, detail: 'the proxy started (--permission) and refused a host not on its list with 403 in 60 ms' },
     ...extra,
   };
 }
@@ -219,10 +220,10 @@ describe('image, links, PATH and config checks', () => {
     expect(configChecks({ configFiles: ['config.json'], configProblems: [] })).toEqual([{ id: 'config', status: 'pass', message: '1 config file valid (config.json)' }]);
   });
 
-  it('egress is always a neutral skip that mentions allowed_hosts', () => {
-    const egress = byId(healthy(), 'egress');
-    expect(egress.status).toBe('skip');
-    expect(egress.message).toContain('allowed_hosts');
+  it('egress passes with the self-test\'s detail, and fails with a fix that names allowed_hosts', () => {
+    expect(byId(healthy(), 'egress')).toMatchObject({ status: 'pass', message: expect.stringContaining('refused a host not on its list') });
+    const failed = byId(healthy({ egress: { ok: false, detail: 'no answer on /tmp/x/proxy.sock' } }), 'egress');
+    expect(failed).toMatchObject({ status: 'fail', message: 'egress proxy self-test failed: no answer on /tmp/x/proxy.sock', fix: expect.stringContaining('allowed_hosts') });
   });
 
   it('stray links to shim of unconfigured tools are warnings (exit stays 0)', () => {
@@ -241,7 +242,7 @@ describe('output', () => {
     expect(i).toBeGreaterThanOrEqual(0);
     expect(lines[i + 1]).toMatch(/^ {2}fix: add it before \/usr\/bin/);
     expect(text).toMatch(/^✓ runtime: /m);
-    expect(text).toMatch(/^– egress: /m);
+    expect(text).toMatch(/^✓ egress: /m);
     expect(lines.filter((l) => l.startsWith('  fix:'))).toHaveLength(1);
     expect(text).toContain('1 of');
   });

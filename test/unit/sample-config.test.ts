@@ -65,7 +65,7 @@ describe('config.sample.json', () => {
     expect(claude.network).toBeUndefined();
     expect(claude.mounts).toContainEqual({ src: 'claude-state', dst: '/home/shim/.claude' });
     expect(claude.env?.CLAUDE_CONFIG_DIR).toBe('/home/shim/.claude');
-    expect(commentAbove('claude')).toMatch(/refused until egress enforcement lands/i);
+    expect(commentAbove('claude')).toMatch(/through shim's egress proxy/);
   });
 
   it('marks every entry that is not an npm: tool as untested on the build machines', () => {
