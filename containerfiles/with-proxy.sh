@@ -7,14 +7,23 @@
 set -eu
 socat TCP4-LISTEN:3128,bind=127.0.0.1,reuseaddr,fork \
   UNIX-CONNECT:/run/shim/proxy.sock,retry=300,interval=0.01 &
-# wait until socat listens (127.0.0.1:3128 in state LISTEN), so the tool's first request finds it
+
+# true once 127.0.0.1:3128 (0100007F:0C38) is in state LISTEN (0A); shell built-ins only, no forks
+listening() {
+  while read -r _ local _ state _; do
+    [ "$local" = 0100007F:0C38 ] && [ "$state" = 0A ] && return 0
+  done </proc/net/tcp
+  return 1
+}
+
+# socat listens within a few milliseconds: spin briefly, then back off, then give up
 tries=0
-until grep -q '0100007F:0C38 00000000:0000 0A' /proc/net/tcp; do
+until listening; do
   tries=$((tries + 1))
-  if [ "$tries" -gt 2000 ]; then
+  if [ "$tries" -gt 500 ]; then
     echo "shim: the egress forwarder did not start in the container (socat on 127.0.0.1:3128)" >&2
     exit 125
   fi
-  sleep 0.001
+  [ "$tries" -gt 50 ] && sleep 0.01
 done
 exec "$@"

@@ -14,7 +14,7 @@
 //   B2 a real run of an installed tool (`--version`) vs the bare runtime command shim runs (--dry-run)
 //   B3 warm vs cold: not implemented in shim; the runtimes' own run-vs-exec numbers as a reference
 //   B4 throughput: 1 GiB through `cat` in the container via shim vs the bare runtime; shim's peak RSS
-//   B5 allow-list run vs network none: not implemented in shim (no allow-list proxy yet)
+//   B5 the same `--version` run with allowed_hosts (egress proxy + in-container forwarder) vs network none
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -185,6 +185,8 @@ const TOOLS = {
   'shimbench-cowsay': { tool: 'npm:cowsay', command: 'cowsay' },
   // B4: the same install, but the container's own cat as the command
   'shimbench-cat': { tool: 'npm:cowsay', command: 'cat' },
+  // B5: B2's tool with an allow-list (the proxy starts and stops; the tool never uses it)
+  'shimbench-net': { tool: 'npm:cowsay', command: 'cowsay', allowed_hosts: ['registry.npmjs.org'] },
 };
 
 /** Config, state, cache and link dirs under `root`, and the environment shim gets (as in test/e2e). */
@@ -434,13 +436,31 @@ async function benchB4(setup, root) {
 
 // ---------------------------------------------------------------- B5
 
-function benchB5() {
+function benchB5(setup) {
+  const net = setup.link('shimbench-net');
+  const none = setup.link('shimbench-cowsay');
+  const a = mustRun('shimbench-net --version', net, ['--version'], { env: setup.env, cwd: setup.project }).stdout.trim();
+  const b = mustRun('shimbench-cowsay --version', none, ['--version'], { env: setup.env, cwd: setup.project }).stdout.trim();
+  if (a !== b) throw new Error(`B5: the allow-list run printed ${JSON.stringify(a)}, the network-none run ${JSON.stringify(b)}`);
+  log(`B5: ${opts.rounds} rounds of \`--version\` with allowed_hosts vs network none (${opts.runtime})`);
+  const r = sideBySide(
+    {
+      allowlist: () => timeOnce(net, ['--version'], setup.env, { cwd: setup.project }),
+      none: () => timeOnce(none, ['--version'], setup.env, { cwd: setup.project }),
+    },
+    opts.rounds,
+  );
+  const diff = r.allowlist.median - r.none.median;
   return {
     id: 'B5',
-    title: 'allow-list run vs `network: none` run (proxy start cost)',
-    notImplemented: 'not measurable: feature not implemented (`allowed_hosts` is not enforced yet; no egress proxy exists)',
+    title: `\`cowsay --version\` with \`allowed_hosts\` (proxy process, socket mount, forwarder) vs \`network: none\` (${opts.runtime})`,
+    shim: r.allowlist,
+    baseline: r.none,
+    result: `${diff >= 0 ? '+' : ''}${ms(diff)} ms (${fmtMs(r.allowlist)} vs ${fmtMs(r.none)})`,
+    diffMs: diff,
     target: '≤ +50 ms',
-    met: null,
+    met: diff <= 50,
+    notes: ['the proxy process starts in parallel with the container; the forwarder waits for socat before the tool starts'],
   };
 }
 
@@ -476,7 +496,7 @@ function markdown(res) {
       lines.push(`- **${r.id}** failed: \`${r.error.split('\n').join(' ')}\``);
       continue;
     }
-    if (r.id === 'B1' || r.id === 'B2') {
+    if (r.id === 'B1' || r.id === 'B2' || r.id === 'B5') {
       lines.push(`- **${r.id}** shim ${fmtMs(r.shim)} (${spread(r.shim)}), baseline ${fmtMs(r.baseline)} (${spread(r.baseline)}), n=${r.shim.n}.`);
       for (const n of r.notes) lines.push(`  ${n}.`);
       if (r.extra?.bareCommand) lines.push(`  Bare command (container name changed per run): \`${r.extra.bareCommand}\``);
@@ -532,7 +552,7 @@ async function main() {
   try {
     const b1 = wanted('B1') ? await attempt('B1', 'launcher overhead', '≤ 1.2× node -e 0', () => benchB1(root)) : undefined;
     let setup;
-    if (wanted('B2') || wanted('B4')) {
+    if (wanted('B2') || wanted('B4') || wanted('B5')) {
       setup = makeSetup(path.join(root, 'real'), opts.runtime);
       cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', ...Object.keys(TOOLS).map((t) => `shim-tool-${t}`)], { stdio: 'ignore' }));
       log(`installing ${Object.keys(TOOLS).join(', ')} with shim install (${opts.runtime})…`);
@@ -545,7 +565,7 @@ async function main() {
     }
     if (wanted('B3')) await attempt('B3', 'warm vs cold', 'warm ≤ 0.5 × cold on docker', benchB3);
     if (wanted('B4')) await attempt('B4', 'throughput', '≥ 0.9× and ≤ 80 MiB', () => benchB4(setup, root));
-    if (wanted('B5')) res.benchmarks.push(benchB5());
+    if (wanted('B5')) await attempt('B5', 'allow-list vs network none', '≤ +50 ms', () => benchB5(setup));
   } finally {
     cleanup();
   }

@@ -9,7 +9,7 @@ import { compileAllowList } from './allow-list.js';
 import { createEgressProxy, type Decision } from './server.js';
 
 /** Messages from the proxy process to shim, one JSON object per line. */
-export type ProxyMessage = { type: 'ready' } | { type: 'decision'; decision: Decision } | { type: 'failed'; message: string };
+export type ProxyMessage = { type: 'ready' } | { type: 'connection' } | { type: 'decision'; decision: Decision } | { type: 'failed'; message: string };
 
 /** How long connections still open at the end get to finish and report. */
 const STOP_GRACE_MS = 1000;
@@ -26,6 +26,8 @@ function main(): void {
     lookup: (host) => dns.promises.lookup(host, { all: true, verbatim: true }),
     onDecision: (decision) => send({ type: 'decision', decision }),
   });
+  // told first, so shim knows whether any decision can still be on its way when the run ends
+  server.on('connection', () => send({ type: 'connection' }));
   server.on('error', (e) => {
     send({ type: 'failed', message: e.message });
     process.exitCode = 1;

@@ -41,7 +41,9 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
   const totals = new Map<string, AuditEgress>();
   const deniedSeen = new Set<string>();
   let stopping = false;
+  let connections = 0;
   const onMessage = (m: ProxyMessage) => {
+    if (m.type === 'connection') connections++;
     if (m.type === 'failed') hooks.onFailed(`the egress proxy failed: ${m.message}`);
     if (m.type !== 'decision') return;
     const d = m.decision;
@@ -85,6 +87,12 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
     async stop() {
       stopping = true;
       child.stdin!.end();
+      // nobody ever connected: no decision can be pending, so the run need not wait for the exit
+      if (connections === 0) {
+        child.kill();
+        fs.rmSync(plan.socketDir, { recursive: true, force: true });
+        return [...totals.values()];
+      }
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_KILL_MS);
       await exited;
       clearTimeout(timer);

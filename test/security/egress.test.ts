@@ -65,9 +65,13 @@ describe('allowed_hosts on rootful podman: no route out, only the listed hosts t
     await new Promise<void>((resolve) => canary.listen(0, '127.0.0.1', resolve));
     canaryPort = (canary.address() as net.AddressInfo).port;
     h = await harness('podman');
-    // the first run installs the probe tool (with the install phase's own network)
-    const first = await h.sh({}, 'true');
+    // the first run installs the probe tool: the install container reaches the registry, and only
+    // it, through the same proxy
+    const first = await h.sh({}, 'true', { SHIM_DEBUG: '1' });
     expect(first.exitCode, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/install command: .* --network none .*with-proxy \/usr\/local\/libexec\/shim\/install-tool/);
+    expect(first.stderr).toContain('install egress allow registry.npmjs.org:443');
+    expect(first.stderr).not.toMatch(/install egress allow (?!registry\.npmjs\.org:443)/);
   });
 
   afterAll(async () => {
