@@ -38,6 +38,13 @@ function describeFilter(options: LogOptions): string {
   return parts.join(' ');
 }
 
+/** "allowlist (3 allowed, 1 denied)": the requests through the egress proxy, by outcome. */
+function formatNetwork(r: AuditRecord): string {
+  if (r.network !== 'allowlist') return r.network;
+  const count = (action: 'allow' | 'deny') => r.egress.filter((e) => e.action === action).reduce((n, e) => n + (e.requests ?? 1), 0);
+  return `allowlist (${count('allow')} allowed, ${count('deny')} denied)`;
+}
+
 /** One line per run: time (UTC), tool and version, exit, duration, network, limits hit, cwd. */
 export function formatRuns(records: readonly AuditRecord[]): string {
   const rows = records.map((r) => [
@@ -45,7 +52,7 @@ export function formatRuns(records: readonly AuditRecord[]): string {
     `${r.tool} ${r.version}`,
     r.signal ? `exit ${r.exitCode} (${r.signal})` : `exit ${r.exitCode}`,
     formatDuration(r.durationMs),
-    r.network,
+    formatNetwork(r),
     r.limitsHit.length ? `limits: ${r.limitsHit.join(',')}` : '',
     r.cwd,
   ]);

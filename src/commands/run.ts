@@ -20,7 +20,8 @@ import { limitsEnforceable } from '../runtime/detect.js';
 import { resolveLimits, type ResolvedLimits } from '../plan/limits.js';
 import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
-import { startEgressProxy, type EgressSession } from '../runtime/egress-proxy.js';
+import { startEgressProxy } from '../runtime/egress-proxy.js';
+import type { ProxyPlan } from '../plan/egress.js';
 
 function signalName(n: number): string | undefined {
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
@@ -124,12 +125,23 @@ export function dryRun(app: App, name: string, args: readonly string[]): RunPlan
   return planFor(app, tool, resolveImage(ctx).choice.ref, locked?.binPaths ?? [], args);
 }
 
-/** Starts the run's egress proxy when the plan has one (allow-list mode); shim reports refusals itself,
- *  since a tool may turn a 403 into a vague error. */
-export function startEgress(app: App, plan: RunPlan): EgressSession | undefined {
-  if (!plan.proxy) return undefined;
+/** Runs `body` with the run's egress proxy up when the plan has one (allow-list mode), and returns what
+ *  went through it. shim reports refusals itself, since a tool may turn a 403 into a vague error. */
+export async function withEgress<T>(app: App, plan: RunPlan, body: () => Promise<T>): Promise<{ result: T; egress: AuditEgress[] }> {
+  const session = plan.proxy ? startEgress(app, plan.proxy) : undefined;
+  let result: T;
+  try {
+    result = await body();
+  } catch (e) {
+    await session?.stop();
+    throw e;
+  }
+  return { result, egress: (await session?.stop()) ?? [] };
+}
+
+function startEgress(app: App, proxy: ProxyPlan) {
   const debug = envFlag(app.host.env, 'SHIM_DEBUG');
-  return startEgressProxy(plan.proxy, {
+  return startEgressProxy(proxy, {
     onDenied: (message) => app.reporter.warn(message),
     onFailed: (message) => app.reporter.error(message, 'run again with SHIM_DEBUG=1 to see the proxy\'s decisions'),
     ...(debug
@@ -153,21 +165,16 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
   const limits = run.plan.limits;
   const startedAt = new Date();
-  const egress = startEgress(app, run.plan);
-  let result: ForegroundResult;
-  let egressLog: AuditEgress[] = [];
-  try {
-    result = await runForeground(run.command, run.plan, onTerminal, {
+  const { result, egress } = await withEgress(app, run.plan, () =>
+    runForeground(run.command, run.plan, onTerminal, {
       timeoutMs: limits?.timeoutMs,
       outputBytes: limits?.outputBytes,
       onOutputCut: () => app.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
-    });
-  } finally {
-    egressLog = (await egress?.stop()) ?? [];
-  }
+    }),
+  );
   const { status, limitsHit } = judgeOutcome(app, name, result, limits);
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
-  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress: egressLog };
+  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress };
   appendAudit(app.paths.stateDir, auditRecord(app, run, outcome, options.via ?? 'cli'), (m) => app.reporter.warn(m));
   if (status === 125) await diagnoseLaunchFailure(app, run.ctx, run.image);
   return status;

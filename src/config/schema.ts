@@ -12,8 +12,10 @@ export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NETWORK_REFUSALS: Record<string, string> = {
   host: 'host networking shares the host network namespace (every local service and interface)',
   private: 'use "none" or "bridge"',
-  pasta: 'use "bridge" for outbound network',
-  slirp4netns: 'use "bridge" for outbound network',
+  pasta: 'use "bridge" for outbound network, or allowed_hosts for a few hosts',
+  'pasta:': 'use "bridge" for outbound network, or allowed_hosts for a few hosts',
+  slirp4netns: 'use "bridge" for outbound network, or allowed_hosts for a few hosts',
+  'slirp4netns:': 'use "bridge" for outbound network, or allowed_hosts for a few hosts',
   'container:': "joining another container's network escapes this tool's policy",
   'ns:': "joining a network namespace escapes this tool's policy",
 };

@@ -14,8 +14,7 @@ import { resolveTool } from '../config/merge.js';
 import { ShimError } from '../errors.js';
 import { explainTool } from '../commands/explain.js';
 import { collectTools } from '../commands/list.js';
-import { checkToolName, dryRun, prepareRun, startEgress, type PreparedRun } from '../commands/run.js';
-import type { AuditEgress } from '../audit/record.js';
+import { checkToolName, dryRun, prepareRun, withEgress, type PreparedRun } from '../commands/run.js';
 import { runLimited } from '../runtime/exec-limited.js';
 import {
   DEFAULT_TIMEOUT_S,
@@ -66,20 +65,15 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
   const execute = async (callApp: App, run: PreparedRun, stdin: string | undefined, timeoutS: number | undefined, cancelled: AbortSignal): Promise<CallToolResult> => {
     for (const w of run.plan.warnings) reporter.warn(w);
     const startedAt = new Date();
-    const egressSession = startEgress(callApp, run.plan);
-    let result: Awaited<ReturnType<typeof runLimited>>;
-    let egress: AuditEgress[] = [];
-    try {
-      result = await runLimited(run.command, run.plan, {
+    const { result, egress } = await withEgress(callApp, run.plan, () =>
+      runLimited(run.command, run.plan, {
         stdin,
         timeoutMs: (timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
         maxOutputBytes: MAX_OUTPUT_BYTES,
         // the server shuts down, or the client cancelled the request (e.g. its own request timeout)
         abort: AbortSignal.any([shutdown.signal, cancelled]),
-      });
-    } finally {
-      egress = (await egressSession?.stop()) ?? [];
-    }
+      }),
+    );
     appendAudit(
       app.paths.stateDir,
       auditRecord(callApp, run, { startedAt, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs, limitsHit: result.limitsHit, egress }, 'mcp'),

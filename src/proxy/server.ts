@@ -79,15 +79,15 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
   const connectTimeout = options.connectTimeoutMs ?? 15_000;
   const denied = (host: string, port: number, why: string) => `${options.tool} may not reach ${host}:${port}: ${why}`;
 
-  /** The allow-list, then resolution and vetting: the address to dial, or a Refusal. */
-  async function vet(target: Target, method: Method): Promise<string> {
+  /** The allow-list, then resolution and vetting: the addresses to dial (in the resolver's order), or a Refusal. */
+  async function vet(target: Target, method: Method): Promise<string[]> {
     const { host, port } = target;
     if (!findAllowing(options.allow, target, method)) {
       const why = target.ip ? 'IP addresses are refused unless listed in allowed_hosts' : `not in allowed_hosts of ${options.tool}`;
       throw new Refusal(403, denied(host, port, method === 'connect' && port !== 443 && !target.ip ? `${why} (a port other than 443 must be listed, as "${host}:${port}")` : why));
     }
     // a listed IP literal is dialled as written: it cannot be rebound
-    if (target.ip) return host;
+    if (target.ip) return [host];
     let addresses: ResolvedAddress[];
     try {
       addresses = await withTimeout(options.lookup(host), lookupTimeout, 'lookup');
@@ -100,10 +100,24 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
       const reason = forbiddenAddressReason(a.address);
       if (reason) throw new Refusal(403, denied(host, port, `it resolves to ${a.address} (${reason})`));
     }
-    return addresses[0]!.address;
+    return addresses.map((a) => a.address);
   }
 
-  /** Connects to the vetted address, or fails with 502/504. */
+  /** Connects to the first vetted address that answers (a host without an IPv6 route still reaches
+   *  a name whose first address is IPv6), or fails with the last error. */
+  async function openFirst(addresses: readonly string[], port: number): Promise<{ socket: net.Socket; address: string }> {
+    let failure: unknown;
+    for (const address of addresses) {
+      try {
+        return { socket: await open(address, port), address };
+      } catch (e) {
+        failure = e;
+      }
+    }
+    throw failure;
+  }
+
+  /** Connects to one vetted address, or fails with 502/504. */
   function open(address: string, port: number): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
       const upstream = dial(address, port);
@@ -137,8 +151,8 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
     const { host, port } = parsed.value;
     const decide = (d: Omit<Decision, 'method' | 'host' | 'port'>) => options.onDecision({ method: 'connect', host, port, ...d });
     vet(parsed.value, 'connect')
-      .then(async (address) => {
-        const upstream = await open(address, port);
+      .then(async (addresses) => {
+        const { socket: upstream, address } = await openFirst(addresses, port);
         let done = false;
         const finish = () => {
           if (done) return;
@@ -173,8 +187,8 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
     const { target, path } = parsed.value;
     const decide = (d: Omit<Decision, 'method' | 'host' | 'port'>) => options.onDecision({ method: 'http', host: target.host, port: target.port, ...d });
     vet(target, 'http')
-      .then(async (address) => {
-        const upstreamSocket = await open(address, target.port);
+      .then(async (addresses) => {
+        const { socket: upstreamSocket, address } = await openFirst(addresses, target.port);
         const headers: http.OutgoingHttpHeaders = {};
         const dropped = new Set(String(req.headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()));
         for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && !dropped.has(k) && v !== undefined) headers[k] = v;

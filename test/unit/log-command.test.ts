@@ -200,4 +200,15 @@ describe('formatting', () => {
     expect(text.split('\n')[0]).toContain('exit 0  500ms  none');
     expect(text.split('\n')[1]).toContain('exit 0  2m05s  none');
   });
+
+  it('sums the egress requests of an allow-list run by outcome (entries without a count are one request)', () => {
+    const egress = [
+      { host: 'registry.npmjs.org', port: 443, action: 'allow' as const, requests: 3, bytesUp: 10, bytesDown: 20 },
+      { host: 'example.com', port: 443, action: 'deny' as const, requests: 1, bytesUp: 0, bytesDown: 0 },
+      { host: 'evil.test', port: 80, action: 'deny' as const, bytesUp: 0, bytesDown: 0 },
+    ];
+    const text = formatRuns([record({ network: 'allowlist', egress }), record({ network: 'none' })]);
+    expect(text.split('\n')[0]).toContain('allowlist (3 allowed, 2 denied)');
+    expect(text.split('\n')[1]).toMatch(/ none +\/home\/u\/proj$/);
+  });
 });

@@ -471,3 +471,37 @@ describe('one slow client does not hold up the others', () => {
     slow.destroy();
   });
 });
+
+describe('several vetted addresses', () => {
+  it('falls back to the next vetted address when the first does not answer (control: the first answers when it can)', async () => {
+    const upstream = await startEchoUpstream();
+    const closed = net.createServer();
+    const deadPort = await listen(closed);
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const start = async (firstWorks: boolean) => {
+      const dialled: string[] = [];
+      const decisions: Decision[] = [];
+      const dial = (address: string) => {
+        dialled.push(address);
+        return net.connect({ host: '127.0.0.1', port: address === PUBLIC && !firstWorks ? deadPort : upstream.port });
+      };
+      const lookup = async (): Promise<ResolvedAddress[]> => [PUBLIC, '203.0.113.8'].map((address) => ({ address, family: 4 }));
+      const server = track(createEgressProxy({ tool: TOOL, allow: compileAllowList(['two.test']), lookup, dial, onDecision: (d) => decisions.push(d) }));
+      return { port: await listen(server), dialled, decisions };
+    };
+    const control = await start(true);
+    const c = await connectTo(control.port);
+    c.write(connectRequest('two.test:443'));
+    await new Promise((resolve) => c.once('data', resolve));
+    expect(control.dialled).toEqual([PUBLIC]);
+
+    const fallback = await start(false);
+    const f = await connectTo(fallback.port);
+    f.write(connectRequest('two.test:443'));
+    const reply = String(await new Promise((resolve) => f.once('data', resolve)));
+    expect(reply).toMatch(/^HTTP\/1\.1 200 /);
+    expect(fallback.dialled).toEqual([PUBLIC, '203.0.113.8']);
+    f.destroy();
+    await vi.waitFor(() => expect(fallback.decisions).toContainEqual(expect.objectContaining({ action: 'allow', address: '203.0.113.8' })));
+  });
+});

@@ -83,6 +83,8 @@ describe('tool entry validation', () => {
     ['ns:/proc/1/ns/net', /joining a network namespace/],
     ['pasta', /use "bridge" for outbound network/],
     ['slirp4netns', /use "bridge" for outbound network/],
+    ['pasta:--map-gw', /or allowed_hosts for a few hosts/],
+    ['slirp4netns:allow_host_loopback=true', /or allowed_hosts for a few hosts/],
     ['private', /use "none" or "bridge"/],
   ])('refuses network %j with a reason', (network, reason) => {
     const [msg, ...rest] = problems({ network });
