@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp } from './app.js';
 import { ExitCode, ShimError, errorJson } from './errors.js';
 import type { HostEnv } from './host.js';
 import { colorLevel, createReporter, splitNoColor } from './report.js';
@@ -48,15 +47,15 @@ async function main(): Promise<number> {
   // through a link every argument is the tool's: --no-color is looked for on shim's own command line only
   const { noColor, argv } = tool === undefined ? splitNoColor(process.argv.slice(2)) : { noColor: false, argv: process.argv.slice(2) };
   const reporter = createReporter((t) => process.stderr.write(t), colorLevel(host.env, host.stderrIsTTY, noColor));
-  const app = createApp(host, reporter, (t) => process.stdout.write(t));
+  const stdout = (t: string) => process.stdout.write(t);
   try {
     if (tool !== undefined) {
-      const { runTool } = await import('./commands/run.js');
-      return await runTool(app, tool, argv, { via: 'link' });
+      // a link loads neither the CLI parser nor, with a current config cache, the schema validator
+      const [{ createLinkApp }, { runTool }] = await Promise.all([import('./link-app.js'), import('./commands/run.js')]);
+      return await runTool(await createLinkApp(host, reporter, stdout), tool, argv, { via: 'link' });
     }
-    // the CLI parser is loaded only for shim's own commands, never on a tool link
-    const { runCli } = await import('./cli.js');
-    return await runCli(app, argv);
+    const [{ createApp }, { runCli }] = await Promise.all([import('./app.js'), import('./cli.js')]);
+    return await runCli(createApp(host, reporter, stdout), argv);
   } catch (e) {
     if (e instanceof ShimError) {
       const json = tool === undefined && (await import('./cli.js')).wantsJson(argv);

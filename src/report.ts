@@ -1,7 +1,7 @@
 // Everything shim itself says goes to stderr (stdout belongs to the wrapped tool). Colour follows
-// --no-color, NO_COLOR, FORCE_COLOR, TERM=dumb and whether stderr is a terminal; chalk alone ignores
-// NO_COLOR.
-import { Chalk, type ChalkInstance } from 'chalk';
+// --no-color, NO_COLOR, FORCE_COLOR, TERM=dumb and whether stderr is a terminal. shim only ever uses
+// three basic ANSI styles on its own prefixes, so it writes them itself rather than loading a colour
+// library on every tool call.
 import type { Env } from './host.js';
 
 export interface Reporter {
@@ -22,8 +22,14 @@ export function colorLevel(env: Env, stderrIsTTY: boolean, noColorFlag = false):
 }
 
 /** Creates a reporter that writes through `write` (process.stderr in main, a buffer in tests). */
+/** Wraps text in an ANSI style (open/close codes) at level 1; returns it unchanged at level 0. */
+function styler(level: 0 | 1) {
+  const style = (open: number, close: number) => (text: string) => (level ? `\x1b[${open}m${text}\x1b[${close}m` : text);
+  return { dim: style(2, 22), yellow: style(33, 39), red: style(31, 39) };
+}
+
 export function createReporter(write: (text: string) => void, level: 0 | 1): Reporter {
-  const c: ChalkInstance = new Chalk({ level });
+  const c = styler(level);
   return {
     info: (m) => write(`${c.dim('shim:')} ${m}\n`),
     warn: (m) => write(`${c.yellow('shim: warning:')} ${m}\n`),

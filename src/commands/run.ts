@@ -1,8 +1,8 @@
 // `shim run <tool> [args…]` and every tool link: resolve the tool, make sure its image and install
 // exist, build the run plan, and run it in the foreground. The tool's exit status is returned as-is.
-import { settingsOrThrow, type App } from '../app.js';
+import { settingsOrThrow, type App } from '../app-core.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
-import { TOOL_NAME_RE } from '../config/schema.js';
+import { TOOL_NAME_RE } from '../config/names.js';
 import { appendAudit } from '../audit/log.js';
 import { auditRecord } from '../audit/from-run.js';
 import type { AuditEgress } from '../audit/record.js';

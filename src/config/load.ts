@@ -6,9 +6,12 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { didYouMean } from '../suggest.js';
 import { parseJsonc } from './jsonc.js';
+import { listConfigFiles } from './files.js';
 import type { ShimPaths } from './paths.js';
 import type { ProjectState } from './project.js';
 import { SettingsSchema, TOOL_FIELDS, TOOL_NAME_RE, ToolLayerSchema, type Settings, type ToolLayer } from './schema.js';
+
+export { listConfigFiles };
 
 /** The valid tools of one file, in the order files are layered. */
 export interface ConfigLayer {
@@ -32,22 +35,6 @@ export interface LoadedConfig {
   settingsProblem?: FileProblem;
   /** The project's .shim.json, when one was found (its layer, if usable, is the last of `layers`). */
   project?: ProjectState;
-}
-
-/** Lists the tool config files in layering order: config.json, then config.d/*.json sorted by name. */
-export function listConfigFiles(paths: ShimPaths): string[] {
-  const files = fs.existsSync(paths.configFile) ? [paths.configFile] : [];
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(paths.configDropInDir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
-    const file = path.join(paths.configDropInDir, name);
-    if (fs.statSync(file, { throwIfNoEntry: false })?.isFile()) files.push(file);
-  }
-  return files;
 }
 
 function formatPath(keys: readonly PropertyKey[]): string {

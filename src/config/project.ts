@@ -17,7 +17,9 @@ import { mergeToolFields, type MergedFields } from './merge.js';
 import { PROFILES, type LimitsConfig, type MountConfig, type Settings, type ToolLayer } from './schema.js';
 import { sha256, trustedEntry, type TrustEntry } from './trust.js';
 
-export const PROJECT_FILE = '.shim.json';
+import { PROJECT_FILE, findProjectFile } from './project-file.js';
+
+export { PROJECT_FILE, findProjectFile };
 
 /** One field of one tool that gives more than the layers below it did. */
 export interface Widening {
@@ -60,23 +62,6 @@ export interface ProjectContext {
 
 // ---------------------------------------------------------------------------------------------------
 // discovery and reading
-
-/** The nearest .shim.json from `cwd` upward: up to and including $HOME when cwd is inside it, else up
- *  to /. Any directory entry of that name counts (a refused one is reported, never skipped past). */
-export function findProjectFile(cwd: string, home: string): string | undefined {
-  const realCwd = realpathLoose(cwd);
-  const realHome = realpathLoose(home);
-  const stopAtHome = isWithin(realCwd, realHome);
-  let dir = realCwd;
-  for (;;) {
-    const file = path.join(dir, PROJECT_FILE);
-    if (fs.lstatSync(file, { throwIfNoEntry: false })) return file;
-    if (stopAtHome && dir === realHome) return undefined;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
 
 /** Reads the project file through one descriptor (no symlink followed), checking owner and mode on
  *  that same file, so the bytes hashed are the bytes checked and parsed. */

@@ -4,10 +4,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parsePortSpec } from './ports.js';
 
-/** Tool names: usable as a file name, a link name and (almost) a container name. */
-export const TOOL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/;
-/** Environment variable names shim accepts (no wildcards, no `=`, nothing podman would expand). */
-export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { ENV_NAME_RE, TOOL_NAME_RE } from './names.js';
+
+export { ENV_NAME_RE, TOOL_NAME_RE };
 
 const NETWORK_REFUSALS: Record<string, string> = {
   host: 'host networking shares the host network namespace (every local service and interface)',

@@ -8,7 +8,7 @@
 //  - names shim sets itself (HOME, PATH, the CA and cache variables) cannot be configured.
 // A name in `secrets` that the tool never passes is allowed silently: it grants nothing by itself.
 import type { ResolvedTool } from '../config/merge.js';
-import { ENV_NAME_RE } from '../config/schema.js';
+import { ENV_NAME_RE } from '../config/names.js';
 import { ConfigError } from '../errors.js';
 import { CA_BUNDLE_VARS, RUN_CACHE_ENV, secretPattern } from './env.js';
 
