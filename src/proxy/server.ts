@@ -127,7 +127,9 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
       }, connectTimeout);
       upstream.once('connect', () => {
         clearTimeout(timer);
+        // from here the caller's handlers decide; an error no handler sees must not end the proxy
         upstream.removeAllListeners('error');
+        upstream.on('error', () => {});
         resolve(upstream);
       });
       upstream.once('error', (e) => {

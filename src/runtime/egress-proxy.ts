@@ -35,8 +35,10 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
     throw new RuntimeError(`cannot create the egress proxy's directory ${plan.socketDir}: ${(e as Error).message}`, 'check that its parent exists and is writable (XDG_RUNTIME_DIR or /tmp)');
   }
   const [file, ...args] = plan.argv;
-  // stdin is the proxy's lifeline (closed: stop), stdout carries its messages, stderr is shim's
-  const child = spawn(file!, args, { env: plan.env, stdio: ['pipe', 'pipe', 'inherit'] });
+  // stdin is the proxy's lifeline (closed: stop), stdout carries its messages, stderr is shim's. Its
+  // own process group: a Ctrl-C on the terminal is for the tool (an agent interrupting its current
+  // step), and must not take the tool's network away
+  const child = spawn(file!, args, { env: plan.env, stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   child.stdin!.on('error', () => {});
   const totals = new Map<string, AuditEgress>();
   const deniedSeen = new Set<string>();

@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Flavour, type Sandbox } from '../e2e/harness.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawn } from 'node:child_process';
+import { SHIM, createSandbox, removeSandbox, type Flavour, type Sandbox } from '../e2e/harness.js';
 import { PROBE_SCRIPT, probeResult, type ProbeResult } from './egress-probe.js';
 
 const REGISTRY = 'registry.npmjs.org';
@@ -179,6 +180,23 @@ describe('allowed_hosts on rootful podman: no route out, only the listed hosts t
       }
     });
     expect(procs.some((c) => c.includes('proxy.mjs') && c.includes(dir!))).toBe(false);
+  });
+
+  it('keeps the proxy through a Ctrl-C sent to shim\'s whole process group (the tool may carry on)', async () => {
+    fs.writeFileSync(path.join(h.sb.root, 'config', 'shim', 'config.json'), JSON.stringify({ [h.tool]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: './', dst: '/workspace', opts: 'ro' }], ...allow(REGISTRY) } }));
+    // the tool ignores SIGINT, as an agent does when it interrupts its current step, then uses the network
+    const script = "trap '' INT; echo started; sleep 2; node /workspace/probe.cjs connect registry.npmjs.org:443 tls";
+    const child = spawn(SHIM, ['run', h.tool, '-c', script], { cwd: h.sb.project, env: h.sb.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    await vi.waitFor(() => expect(stdout).toContain('started'), { timeout: 15_000 });
+    process.kill(-child.pid!, 'SIGINT'); // what a terminal's Ctrl-C does: the whole foreground group
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(probeResult(stdout, stderr), stderr).toMatchObject({ status: 200 });
+    expect(stderr).not.toContain('egress proxy stopped');
+    expect(code).toBe(0);
   });
 
   it('SHIM_ALLOW_NETWORK=1 lifts the allow-list for one run, with a warning', async () => {
