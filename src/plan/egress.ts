@@ -53,7 +53,16 @@ export function planProxy(host: Pick<HostEnv, 'env' | 'uid' | 'packageRoot' | 'n
   return {
     socketDir,
     socketPath,
-    argv: [host.node.path, permissionFlag(host.node.version), `--allow-fs-read=${dist}`, '--no-warnings', path.join(dist, 'proxy.mjs'), JSON.stringify(config)],
+    argv: [
+      host.node.path,
+      permissionFlag(host.node.version),
+      `--allow-fs-read=${dist}`,
+      // from Node 25 the permission model also closes the network, which is the proxy's whole job
+      ...(Number(host.node.version.split('.')[0]) >= 25 ? ['--allow-net'] : []),
+      '--no-warnings',
+      path.join(dist, 'proxy.mjs'),
+      JSON.stringify(config),
+    ],
     // lookups run on libuv's thread pool: a larger pool keeps one slow name from delaying the others
     env: { UV_THREADPOOL_SIZE: '16' },
     allowedHosts: [...allowedHosts],

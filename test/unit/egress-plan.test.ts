@@ -68,6 +68,15 @@ describe('planProxy', () => {
     expect(argv.slice(0, -1)).toEqual(['/usr/local/bin/node', '--permission', '--allow-fs-read=/opt/shim/dist', '--no-warnings', '/opt/shim/dist/proxy.mjs']);
   });
 
+  it('allows the network explicitly where the permission model closes it (Node 25 and later), and only there', () => {
+    const argvOn = (version: string) => planProxy(makeHost({ packageRoot: '/opt/shim', node: { path: '/n', version } }), 'claude', HOSTS, 'r9').argv;
+    expect(argvOn('25.0.0')).toContain('--allow-net');
+    expect(argvOn('26.1.0')).toContain('--allow-net');
+    // older versions do not know the flag and would refuse to start
+    expect(argvOn('24.9.0')).not.toContain('--allow-net');
+    expect(argvOn('20.20.0')).not.toContain('--allow-net');
+  });
+
   it('uses the experimental flag on an older Node', () => {
     const old = makeHost({ node: { path: '/usr/bin/node', version: '20.20.0' } });
     expect(planProxy(old, 'claude', HOSTS, 'r9').argv[1]).toBe('--experimental-permission');
