@@ -77,10 +77,13 @@ export function buildForceKillArgv(name: string): string[] {
 /**
  * A watchdog for shim itself: a tiny shell that waits on a pipe from shim. shim writes "done" when the
  * run is over; if shim dies first (even SIGKILL), the pipe closes without it and the watchdog removes
- * the container, so no container outlives its shim.
+ * the container, so no container outlives its shim, and then the egress proxy's socket directory
+ * when the run has one (the proxy itself exits when shim's end of its stdin closes).
  */
-export function buildWatchdogArgv(runtimePath: string, name: string): string[] {
-  return ['/bin/sh', '-c', 'read -r state; [ "$state" = done ] || exec "$@" >/dev/null 2>&1', 'shim-watchdog', runtimePath, 'rm', '--force', name];
+export function buildWatchdogArgv(runtimePath: string, name: string, proxyDir?: string): string[] {
+  if (!proxyDir) return ['/bin/sh', '-c', 'read -r state; [ "$state" = done ] || exec "$@" >/dev/null 2>&1', 'shim-watchdog', runtimePath, 'rm', '--force', name];
+  const script = 'read -r state; [ "$state" = done ] && exit 0; dir=$1; shift; "$@" >/dev/null 2>&1; rm -rf -- "$dir"';
+  return ['/bin/sh', '-c', script, 'shim-watchdog', proxyDir, runtimePath, 'rm', '--force', name];
 }
 
 /** Returns the argv that removes a container left behind (after shim itself was signalled). */

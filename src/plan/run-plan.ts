@@ -151,7 +151,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     cleanupArgv: buildCleanupArgv(name),
     signalArgv: buildSignalArgv(name),
     forceKillArgv: buildForceKillArgv(name),
-    watchdogArgv: buildWatchdogArgv(runtime.path, name),
+    watchdogArgv: buildWatchdogArgv(runtime.path, name, proxy?.socketDir),
     ...(input.limits ? { limits: input.limits } : {}),
     warnings: [...network.warnings, ...argWarnings, ...(input.limits?.warnings ?? [])],
     policyHash: createHash('sha256').update([...policyArgv, ...(proxy?.allowedHosts ?? [])].join('\0')).digest('hex'),

@@ -1,9 +1,12 @@
-// SIGKILL of shim itself (no chance to clean up) must not leave the tool's container running.
+// SIGKILL of shim itself (no chance to clean up) must not leave the tool's container running, nor, for
+// an allow-list tool, the egress proxy or its socket directory.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const LONG = `long-${tag}`;
+const NET = `longnet-${tag}`;
 
 async function containersOf(sb: Sandbox, tool: string): Promise<string> {
   const ps = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${tool}`, '--format', '{{.Names}}']);
@@ -14,10 +17,10 @@ async function containersOf(sb: Sandbox, tool: string): Promise<string> {
 describe('shim killed with SIGKILL', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await createSandbox('podman', { [LONG]: { tool: 'npm:cowsay', command: 'sh' } });
+    sb = await createSandbox('podman', { [LONG]: { tool: 'npm:cowsay', command: 'sh' }, [NET]: { tool: 'npm:cowsay', command: 'sh', allowed_hosts: ['registry.npmjs.org'] } });
   });
   afterAll(async () => {
-    await sb.runtime(['volume', 'rm', '--force', `shim-tool-${LONG}`]);
+    await sb.runtime(['volume', 'rm', '--force', `shim-tool-${LONG}`, `shim-tool-${NET}`]);
     removeSandbox(sb);
   });
 
@@ -34,6 +37,36 @@ describe('shim killed with SIGKILL', () => {
       left = await containersOf(sb, LONG);
     }
     expect(left).toBe('');
+  });
+
+  it('an allow-list run leaves neither its proxy nor the proxy\'s socket directory', async () => {
+    const child = sb.run([NET, '-c', 'echo ready; exec sleep 120'], { env: { SHIM_DEBUG: '1' } });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    // the run's own directory (a first run also prints the install's, which is gone by now)
+    const dir = /run command: .*?src=(\/[^,]*shim-egress-[^,]+),dst=\/run\/shim/.exec(stderr)?.[1];
+    expect(dir, stderr).toBeTruthy();
+    const proxies = () =>
+      fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+        try {
+          const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+          return cmd.includes('proxy.mjs') && cmd.includes(dir!);
+        } catch {
+          return false;
+        }
+      });
+    // positive control: while shim lives, its proxy runs and its directory exists
+    expect(fs.existsSync(dir!)).toBe(true);
+    expect(proxies()).not.toEqual([]);
+    child.kill('SIGKILL');
+    await child;
+    let done = false;
+    for (let i = 0; i < 20 && !done; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      done = !fs.existsSync(dir!) && proxies().length === 0 && (await containersOf(sb, NET)) === '';
+    }
+    expect({ dir: fs.existsSync(dir!), proxies: proxies(), containers: await containersOf(sb, NET) }).toEqual({ dir: false, proxies: [], containers: '' });
   });
 
   it('a normal run is not disturbed by its watchdog', async () => {

@@ -3,6 +3,7 @@
 // proxy variables that a tool's own config cannot undo).
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
+import { buildWatchdogArgv } from '../../src/plan/container.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, PROXY_URL, permissionFlag, planProxy, proxyEnv, proxySocketDir } from '../../src/plan/egress.js';
 import { buildRunPlan } from '../../src/plan/run-plan.js';
 import { afterImage, beforeImage, makeHost, makeTool, runInputs, valuesOf } from './fixtures.js';
@@ -223,5 +224,15 @@ describe('buildRunPlan refuses contradictions', () => {
 
   it('refuses SHIM_EXTRA_PORTS with allowed_hosts', () => {
     expect(() => plan({ tool: allowlistTool(), host: makeHost({}, { SHIM_EXTRA_PORTS: '9229' }) })).toThrow(/allowed_hosts/);
+  });
+});
+
+describe('the watchdog of an allow-list run', () => {
+  it('also removes the proxy directory, passed as its own argument after the container', () => {
+    const plain = buildWatchdogArgv('/usr/bin/podman', 'shim-x-1');
+    expect(plain.slice(3)).toEqual(['shim-watchdog', '/usr/bin/podman', 'rm', '--force', 'shim-x-1']);
+    const withDir = buildWatchdogArgv('/usr/bin/podman', 'shim-x-1', '/tmp/shim-egress-0-1');
+    expect(withDir.slice(3)).toEqual(['shim-watchdog', '/tmp/shim-egress-0-1', '/usr/bin/podman', 'rm', '--force', 'shim-x-1']);
+    expect(withDir[2]).toContain('rm -rf -- "$dir"');
   });
 });
