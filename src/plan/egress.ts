@@ -31,10 +31,15 @@ export interface ProxyConfig {
   allow: string[];
 }
 
+function majorMinor(nodeVersion: string): [number, number] {
+  const [major = 0, minor = 0] = nodeVersion.split('.').map(Number);
+  return [major, minor];
+}
+
 /** Node's permission model (no file reads beyond shim's own code, no child processes, no workers)
  *  confines the proxy, whose parser faces the tool's requests. The flag lost "experimental" in 22.13/23.5. */
 export function permissionFlag(nodeVersion: string): string {
-  const [major = 0, minor = 0] = nodeVersion.split('.').map(Number);
+  const [major, minor] = majorMinor(nodeVersion);
   return major > 23 || (major === 23 && minor >= 5) || (major === 22 && minor >= 13) ? '--permission' : '--experimental-permission';
 }
 
@@ -58,7 +63,7 @@ export function planProxy(host: Pick<HostEnv, 'env' | 'uid' | 'packageRoot' | 'n
       permissionFlag(host.node.version),
       `--allow-fs-read=${dist}`,
       // from Node 25 the permission model also closes the network, which is the proxy's whole job
-      ...(Number(host.node.version.split('.')[0]) >= 25 ? ['--allow-net'] : []),
+      ...(majorMinor(host.node.version)[0] >= 25 ? ['--allow-net'] : []),
       '--no-warnings',
       path.join(dist, 'proxy.mjs'),
       JSON.stringify(config),

@@ -2,6 +2,7 @@
 // allow-list run, never with open network. Each mise backend needs its registry; settings.json
 // "install_hosts", when set, is the whole list instead (a mirror, or a backend shim has no entry for).
 import { ConfigError } from '../errors.js';
+import { splitToolSpec } from './tool-spec.js';
 
 /** Registries per mise backend. Only npm is exercised by shim's tests; the others are untested. */
 export const BACKEND_HOSTS: Readonly<Record<string, readonly string[]>> = {
@@ -12,9 +13,9 @@ export const BACKEND_HOSTS: Readonly<Record<string, readonly string[]>> = {
 
 /** The backend of a mise spec: "npm" for "npm:eslint", "core" for "node@22". */
 export function backendOf(spec: string): string {
-  const colon = spec.indexOf(':');
-  const at = spec.indexOf('@');
-  return colon > 0 && (at === -1 || colon < at) ? spec.slice(0, colon) : 'core';
+  const { name } = splitToolSpec(spec);
+  const colon = name.indexOf(':');
+  return colon > 0 ? name.slice(0, colon) : 'core';
 }
 
 export function installHosts(tool: string, spec: string, configured: readonly string[] | undefined): string[] {

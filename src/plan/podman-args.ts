@@ -40,6 +40,8 @@ const REMOVE = 'remove it';
 const MOUNTS: Refusal = { why: 'adds a mount: mounts go through "mounts", where sources are checked against the deny list', instead: 'use "mounts": [{ "src": "...", "dst": "...", "opts": "ro" }]' };
 const ENV: Refusal = { why: 'sets variables: they go through "env" and "env_passthrough", where secret-looking names are checked', instead: 'use "env" or "env_passthrough" (and "secrets" for a secret)' };
 const NAMESPACE: Refusal = { why: 'changes a namespace shim decides (joining the host\'s lets the tool see or signal host processes and IPC)', instead: REMOVE };
+const NETWORK: Refusal = { why: 'changes the network, which shim decides', instead: 'use "network": "none" or "bridge", or allowed_hosts' };
+const NETWORK_PART: Refusal = { why: 'belongs to the network, which shim decides', instead: REMOVE };
 const USERNS: Refusal = { why: 'changes the user namespace shim decides (keep-id rootless, --user rootful)', instead: REMOVE };
 const USER: Refusal = { why: 'changes the user and groups shim decides (your uid and gid, no extra groups)', instead: 'remove it: the tool runs as you, and files it writes are yours' };
 const LIFETIME: Refusal = { why: 'changes the container\'s name or lifetime, which shim decides (removed on exit, never detached, signals forwarded)', instead: REMOVE };
@@ -118,12 +120,12 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   privileged: boolean('true', 'turns off every protection (capabilities, seccomp, device isolation, /proc masking)', 'nothing: shim runs tools unprivileged'),
   'cap-add': refused({ why: 'gives the tool capabilities shim dropped', instead: UNSAFE }),
   'seccomp-policy': refused({ why: 'can take the seccomp profile from the image', instead: REMOVE }),
-  network: refused({ why: 'changes the network, which shim decides', instead: 'use "network": "none" or "bridge"' }),
-  net: refused({ why: 'changes the network, which shim decides', instead: 'use "network": "none" or "bridge"' }),
-  'network-alias': refused({ why: 'belongs to the network, which shim decides', instead: REMOVE }),
-  ip: refused({ why: 'belongs to the network, which shim decides', instead: REMOVE }),
-  ip6: refused({ why: 'belongs to the network, which shim decides', instead: REMOVE }),
-  'mac-address': refused({ why: 'belongs to the network, which shim decides', instead: REMOVE }),
+  network: refused(NETWORK),
+  net: refused(NETWORK),
+  'network-alias': refused(NETWORK_PART),
+  ip: refused(NETWORK_PART),
+  ip6: refused(NETWORK_PART),
+  'mac-address': refused(NETWORK_PART),
   pid: refused(NAMESPACE),
   ipc: refused(NAMESPACE),
   uts: refused(NAMESPACE),

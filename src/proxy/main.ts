@@ -1,6 +1,6 @@
 // Entry of the egress proxy process (dist/proxy.mjs), started by shim for one allow-list run or install
 // under Node's permission model (see plan/egress.ts). Its config is the last argument. It reports to
-// shim as JSON lines on stdout ("ready", then one "decision" per request) and stops when its stdin
+// shim as JSON lines on stdout (each connection, then one "decision" per request) and stops when its stdin
 // closes: shim closes it when the run ends, and the kernel closes it when shim dies, so the proxy
 // never outlives the run.
 import dns from 'node:dns';
@@ -9,7 +9,7 @@ import { compileAllowList } from './allow-list.js';
 import { createEgressProxy, type Decision } from './server.js';
 
 /** Messages from the proxy process to shim, one JSON object per line. */
-export type ProxyMessage = { type: 'ready' } | { type: 'connection' } | { type: 'decision'; decision: Decision } | { type: 'failed'; message: string };
+export type ProxyMessage = { type: 'connection' } | { type: 'decision'; decision: Decision } | { type: 'failed'; message: string };
 
 /** How long connections still open at the end get to finish and report. */
 const STOP_GRACE_MS = 1000;
@@ -34,7 +34,7 @@ function main(): void {
     process.stdin.destroy();
   });
   // the directory is new and private to this run (created by shim), so nothing can be in the way
-  server.listen(config.socket, () => send({ type: 'ready' }));
+  server.listen(config.socket);
   // the run is over: the container is gone, so open connections are closing; let them report, then exit
   process.stdin.on('end', () => {
     server.close();

@@ -73,6 +73,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
+type Decide = (d: Omit<Decision, 'method' | 'host' | 'port'>) => void;
+
+/** Ends a request that was refused (403: a deny) or could not be completed (allowed, then 502/504). */
+function fail(e: unknown, decide: Decide, reply: (status: number, text: string) => void): void {
+  const r = e instanceof Refusal ? e : new Refusal(502, (e as Error).message);
+  decide({ action: r.status === 403 ? 'deny' : 'allow', reason: r.message, bytesUp: 0, bytesDown: 0 });
+  reply(r.status, r.message);
+}
+
 export function createEgressProxy(options: ProxyOptions): http.Server {
   const dial = options.dial ?? ((address: string, port: number) => net.connect({ host: address, port }));
   const lookupTimeout = options.lookupTimeoutMs ?? 10_000;
@@ -151,7 +160,7 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
       return reply(400, `bad CONNECT target: ${parsed.reason}`);
     }
     const { host, port } = parsed.value;
-    const decide = (d: Omit<Decision, 'method' | 'host' | 'port'>) => options.onDecision({ method: 'connect', host, port, ...d });
+    const decide: Decide = (d) => options.onDecision({ method: 'connect', host, port, ...d });
     vet(parsed.value, 'connect')
       .then(async (addresses) => {
         const { socket: upstream, address } = await openFirst(addresses, port);
@@ -170,11 +179,7 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
         client.pipe(upstream);
         upstream.pipe(client);
       })
-      .catch((e: unknown) => {
-        const r = e instanceof Refusal ? e : new Refusal(502, (e as Error).message);
-        decide({ action: r.status === 403 ? 'deny' : 'allow', reason: r.message, bytesUp: 0, bytesDown: 0 });
-        reply(r.status, r.message);
-      });
+      .catch((e: unknown) => fail(e, decide, reply));
   }
 
   function handleRequest(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -187,7 +192,7 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
       return reply(400, `bad proxy request: ${parsed.reason}`);
     }
     const { target, path } = parsed.value;
-    const decide = (d: Omit<Decision, 'method' | 'host' | 'port'>) => options.onDecision({ method: 'http', host: target.host, port: target.port, ...d });
+    const decide: Decide = (d) => options.onDecision({ method: 'http', host: target.host, port: target.port, ...d });
     vet(target, 'http')
       .then(async (addresses) => {
         const { socket: upstreamSocket, address } = await openFirst(addresses, target.port);
@@ -216,11 +221,7 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
         upstreamSocket.destroy();
         decide({ action: 'allow', address, bytesUp: upstreamSocket.bytesWritten, bytesDown: upstreamSocket.bytesRead });
       })
-      .catch((e: unknown) => {
-        const r = e instanceof Refusal ? e : new Refusal(502, (e as Error).message);
-        decide({ action: r.status === 403 ? 'deny' : 'allow', reason: r.message, bytesUp: 0, bytesDown: 0 });
-        reply(r.status, r.message);
-      });
+      .catch((e: unknown) => fail(e, decide, reply));
   }
 
   const server = http.createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: 0, keepAlive: false });

@@ -89,15 +89,15 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
     async stop() {
       stopping = true;
       child.stdin!.end();
-      // nobody ever connected: no decision can be pending, so the run need not wait for the exit
-      if (connections === 0) {
+      if (connections > 0) {
+        // decisions of connections still closing may be on their way: wait for the proxy to exit
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_KILL_MS);
+        await exited;
+        clearTimeout(timer);
+      } else {
+        // nobody ever connected: nothing can be pending, so the run does not wait
         child.kill();
-        fs.rmSync(plan.socketDir, { recursive: true, force: true });
-        return [...totals.values()];
       }
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_KILL_MS);
-      await exited;
-      clearTimeout(timer);
       fs.rmSync(plan.socketDir, { recursive: true, force: true });
       return [...totals.values()];
     },

@@ -7,8 +7,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { createProgram, runCli } from '../../src/cli.js';
 import { UnknownToolError, UsageError } from '../../src/errors.js';
-import type { HostEnv } from '../../src/host.js';
 import { createReporter } from '../../src/report.js';
+import { makeHost } from '../unit/fixtures.js';
 import { REPO, SHIM } from './helpers.js';
 
 interface Harness {
@@ -21,22 +21,11 @@ interface Harness {
 function harness(version = '9.8.7'): Harness {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'shim-cli-inproc-')));
   onTestFinished(() => fs.rmSync(root, { recursive: true, force: true }));
-  const host: HostEnv = {
-    cwd: root,
-    home: root,
-    uid: 1000,
-    gid: 1000,
+  const host = makeHost(
+    { cwd: root, home: root, arch: process.arch, shimEntry: SHIM, packageRoot: REPO, version, node: { path: process.execPath, version: process.versions.node } },
     // an empty PATH: nothing here may ever reach a runtime
-    env: { PATH: path.join(root, 'nothing'), XDG_CONFIG_HOME: path.join(root, 'config'), XDG_STATE_HOME: path.join(root, 'state'), XDG_CACHE_HOME: path.join(root, 'cache'), SHIM_BIN_DIR: path.join(root, 'bin') },
-    stdinIsTTY: false,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    arch: process.arch,
-    shimEntry: SHIM,
-    packageRoot: REPO,
-    version,
-    node: { path: process.execPath, version: process.versions.node },
-  };
+    { PATH: path.join(root, 'nothing'), XDG_CONFIG_HOME: path.join(root, 'config'), XDG_STATE_HOME: path.join(root, 'state'), XDG_CACHE_HOME: path.join(root, 'cache'), SHIM_BIN_DIR: path.join(root, 'bin') },
+  );
   let out = '';
   let err = '';
   const app = createApp(host, createReporter((t) => (err += t), 0), (t) => (out += t));

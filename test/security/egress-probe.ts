@@ -1,6 +1,8 @@
 // The network probe the egress tests run inside containers (written into the project as probe.cjs and
 // run with the image's node). Each probe prints one JSON line, so a probe that could not even run
-// (no JSON) fails the test instead of looking like a refusal.
+// (no JSON) fails the test instead of looking like a refusal. Also: finding a run's proxy from the host.
+import fs from 'node:fs';
+
 export const PROBE_SCRIPT = String.raw`
 const net = require('node:net');
 const dgram = require('node:dgram');
@@ -69,4 +71,23 @@ export function probeResult(stdout: unknown, stderr: unknown): ProbeResult {
   const line = String(stdout).trim().split('\n').filter((l) => l.startsWith('{')).pop();
   if (!line) throw new Error(`the probe printed nothing.\nstdout: ${String(stdout)}\nstderr: ${String(stderr)}`);
   return JSON.parse(line) as ProbeResult;
+}
+
+/** The run's egress socket directory, from the "run command:" line SHIM_DEBUG prints (a first run
+ *  also prints the install's, which is gone by the time the tool runs). */
+export function runProxyDir(stderr: string): string | undefined {
+  return /run command: .*?src=(\/[^,]*shim-egress-[^,]+),dst=\/run\/shim/.exec(stderr)?.[1];
+}
+
+/** PIDs of proxy processes serving that directory. */
+export function proxyProcesses(dir: string): string[] {
+  return fs.readdirSync('/proc').filter((p) => {
+    if (!/^\d+$/.test(p)) return false;
+    try {
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      return cmd.includes('proxy.mjs') && cmd.includes(dir);
+    } catch {
+      return false; // the process ended while we looked
+    }
+  });
 }

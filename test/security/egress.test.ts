@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import { SHIM, createSandbox, removeSandbox, type Flavour, type Sandbox } from '../e2e/harness.js';
-import { PROBE_SCRIPT, probeResult, type ProbeResult } from './egress-probe.js';
+import { PROBE_SCRIPT, probeResult, proxyProcesses, runProxyDir, type ProbeResult } from './egress-probe.js';
 
 const REGISTRY = 'registry.npmjs.org';
 /** What the registry's name resolves to on the build machines; any public address works as well. */
@@ -23,6 +23,8 @@ interface Harness {
   /** Rewrites the probe tool's config (same spec: no reinstall), runs one probe, returns its result. */
   probe(cfg: Record<string, unknown>, ...args: string[]): Promise<ProbeResult & { stderr: string }>;
   sh(cfg: Record<string, unknown>, script: string, env?: Record<string, string>): Promise<{ exitCode?: number; stdout: string; stderr: string }>;
+  /** Rewrites the probe tool's config (same spec: no reinstall). */
+  configure(cfg: Record<string, unknown>): void;
   audit(): Promise<{ network: string; egress: { host: string; port: number; action: string; bytesUp: number; bytesDown: number }[] }[]>;
 }
 
@@ -42,6 +44,7 @@ async function harness(flavour: Flavour): Promise<Harness> {
     sb,
     tool,
     sh,
+    configure,
     async probe(cfg, ...args) {
       const r = await sh(cfg, `node /workspace/probe.cjs ${args.join(' ')}`);
       return { ...probeResult(r.stdout, r.stderr), stderr: r.stderr };
@@ -54,6 +57,17 @@ async function harness(flavour: Flavour): Promise<Harness> {
 }
 
 const allow = (...hosts: string[]) => ({ allowed_hosts: hosts });
+
+/** Starts `shim run <tool> -c script` in its own process group (as a terminal would), piped stdin. */
+function spawnShim(h: Harness, script: string, env: Record<string, string> = {}) {
+  const child = spawn(SHIM, ['run', h.tool, '-c', script], { cwd: h.sb.project, env: { ...h.sb.env, ...env }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
 const BRIDGE = { network: 'bridge' };
 
 describe('allowed_hosts on rootful podman: no route out, only the listed hosts through the proxy', () => {
@@ -166,36 +180,30 @@ describe('allowed_hosts on rootful podman: no route out, only the listed hosts t
     expect((await h.probe(allow(REGISTRY), 'ifaces')).ifaces).toEqual(['lo']);
   });
 
-  it('stops the proxy and removes its socket directory when the run ends', async () => {
-    const r = await h.sh(allow(REGISTRY), 'node /workspace/probe.cjs connect registry.npmjs.org:443 tls', { SHIM_DEBUG: '1' });
-    expect(probeResult(r.stdout, r.stderr).status).toBe(200);
-    const dir = /src=(\/[^,]*shim-egress-[^,]+),dst=\/run\/shim/.exec(r.stderr)?.[1];
-    expect(dir, r.stderr).toBeTruthy();
+  it('stops the proxy and removes its socket directory when the run ends (control: both exist during it)', async () => {
+    h.configure(allow(REGISTRY));
+    const run = spawnShim(h, "node /workspace/probe.cjs connect registry.npmjs.org:443 tls; echo during; read -r _", { SHIM_DEBUG: '1' });
+    await vi.waitFor(() => expect(run.stdout()).toContain('during'), { timeout: 15_000 });
+    const dir = runProxyDir(run.stderr());
+    expect(dir, run.stderr()).toBeTruthy();
+    expect(fs.existsSync(dir!)).toBe(true);
+    expect(proxyProcesses(dir!)).not.toEqual([]);
+    run.child.stdin!.end('go\n'); // the tool's `read` returns: the run ends
+    expect(await run.exited).toBe(0);
+    expect(probeResult(run.stdout(), run.stderr()).status).toBe(200);
     expect(fs.existsSync(dir!)).toBe(false);
-    const procs = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      } catch {
-        return '';
-      }
-    });
-    expect(procs.some((c) => c.includes('proxy.mjs') && c.includes(dir!))).toBe(false);
+    expect(proxyProcesses(dir!)).toEqual([]);
   });
 
   it('keeps the proxy through a Ctrl-C sent to shim\'s whole process group (the tool may carry on)', async () => {
-    fs.writeFileSync(path.join(h.sb.root, 'config', 'shim', 'config.json'), JSON.stringify({ [h.tool]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: './', dst: '/workspace', opts: 'ro' }], ...allow(REGISTRY) } }));
+    h.configure(allow(REGISTRY));
     // the tool ignores SIGINT, as an agent does when it interrupts its current step, then uses the network
-    const script = "trap '' INT; echo started; sleep 2; node /workspace/probe.cjs connect registry.npmjs.org:443 tls";
-    const child = spawn(SHIM, ['run', h.tool, '-c', script], { cwd: h.sb.project, env: h.sb.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    await vi.waitFor(() => expect(stdout).toContain('started'), { timeout: 15_000 });
-    process.kill(-child.pid!, 'SIGINT'); // what a terminal's Ctrl-C does: the whole foreground group
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(probeResult(stdout, stderr), stderr).toMatchObject({ status: 200 });
-    expect(stderr).not.toContain('egress proxy stopped');
+    const run = spawnShim(h, "trap '' INT; echo started; sleep 2; node /workspace/probe.cjs connect registry.npmjs.org:443 tls");
+    await vi.waitFor(() => expect(run.stdout()).toContain('started'), { timeout: 15_000 });
+    process.kill(-run.child.pid!, 'SIGINT'); // what a terminal's Ctrl-C does: the whole foreground group
+    const code = await run.exited;
+    expect(probeResult(run.stdout(), run.stderr()), run.stderr()).toMatchObject({ status: 200 });
+    expect(run.stderr()).not.toContain('egress proxy stopped');
     expect(code).toBe(0);
   });
 

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+import { proxyProcesses, runProxyDir } from './egress-probe.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const LONG = `long-${tag}`;
@@ -44,18 +45,9 @@ describe('shim killed with SIGKILL', () => {
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
-    // the run's own directory (a first run also prints the install's, which is gone by now)
-    const dir = /run command: .*?src=(\/[^,]*shim-egress-[^,]+),dst=\/run\/shim/.exec(stderr)?.[1];
+    const dir = runProxyDir(stderr);
     expect(dir, stderr).toBeTruthy();
-    const proxies = () =>
-      fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-        try {
-          const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-          return cmd.includes('proxy.mjs') && cmd.includes(dir!);
-        } catch {
-          return false;
-        }
-      });
+    const proxies = () => proxyProcesses(dir!);
     // positive control: while shim lives, its proxy runs and its directory exists
     expect(fs.existsSync(dir!)).toBe(true);
     expect(proxies()).not.toEqual([]);

@@ -9,8 +9,8 @@ import type { AuditRecord } from '../../src/audit/record.js';
 import { makeAuditRecord } from './audit-fixtures.js';
 import { formatDuration, formatRuns, formatTime, logCommand } from '../../src/commands/log.js';
 import { UsageError } from '../../src/errors.js';
-import type { HostEnv } from '../../src/host.js';
 import { createReporter } from '../../src/report.js';
+import { makeHost } from './fixtures.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -25,22 +25,11 @@ interface Harness {
 function harness(): Harness {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'shim-log-cmd-')));
   onTestFinished(() => fs.rmSync(root, { recursive: true, force: true }));
-  const host: HostEnv = {
-    cwd: root,
-    home: root,
-    uid: 1000,
-    gid: 1000,
+  const host = makeHost(
+    { cwd: root, home: root, arch: process.arch, shimEntry: path.join(REPO, 'bin', 'shim.js'), packageRoot: REPO, node: { path: process.execPath, version: process.versions.node } },
     // an empty PATH: nothing here may ever reach a runtime
-    env: { PATH: path.join(root, 'nothing'), XDG_CONFIG_HOME: path.join(root, 'config'), XDG_STATE_HOME: path.join(root, 'state'), XDG_CACHE_HOME: path.join(root, 'cache') },
-    stdinIsTTY: false,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    arch: process.arch,
-    shimEntry: path.join(REPO, 'bin', 'shim.js'),
-    packageRoot: REPO,
-    version: '0.1.0',
-    node: { path: process.execPath, version: process.versions.node },
-  };
+    { PATH: path.join(root, 'nothing'), XDG_CONFIG_HOME: path.join(root, 'config'), XDG_STATE_HOME: path.join(root, 'state'), XDG_CACHE_HOME: path.join(root, 'cache') },
+  );
   let out = '';
   let err = '';
   const app = createApp(host, createReporter((t) => (err += t), 0), (t) => (out += t));
