@@ -13,6 +13,7 @@ import { initCommand } from './commands/init.js';
 import { schemaCommand } from './commands/schema.js';
 import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
+import { psCommand, stopCommand } from './commands/warm.js';
 
 const HELP_EXAMPLES = `Examples:
   shim up                       link every configured tool into ~/.local/bin (or $SHIM_BIN_DIR)
@@ -91,6 +92,16 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .command('down')
     .description('remove every link in the bin dir that points at shim')
     .action(() => setStatus(linkDown(app)));
+  program
+    .command('ps')
+    .description('list the warm containers that are up (tools with "warm": true)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => setStatus(await psCommand(app, opts)));
+  program
+    .command('stop')
+    .description('stop warm containers now (all, or those of the named tools); a call running in one is killed')
+    .argument('[tools...]', 'tool names')
+    .action(async (tools: string[]) => setStatus(await stopCommand(app, tools)));
   program
     .command('install')
     .description('install tools into their volumes now (all tools when none is named)')

@@ -31,5 +31,6 @@ export function auditRecord(app: App, run: PreparedRun, outcome: RunOutcome, via
     signal: outcome.signal,
     durationMs: outcome.durationMs,
     limitsHit: outcome.limitsHit,
+    ...(run.warm ? { warm: run.warm } : {}),
   };
 }

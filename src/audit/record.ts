@@ -42,4 +42,6 @@ export interface AuditRecord {
   durationMs: number;
   /** Limits the run hit: "timeout", "oom", "output". */
   limitsHit: string[];
+  /** Present when the call ran in a warm container: its name, and whether this call started it. */
+  warm?: { container: string; started: boolean };
 }

@@ -35,6 +35,8 @@ export interface ExplainReport {
   warnings: string[];
   command: string;
   argv: string[];
+  /** A warm tool: the command that starts its container and the exec of a call (null: a cold run). */
+  warm: { idleSeconds: number; start: string; call: string } | null;
 }
 
 const DEFAULT = 'built-in default';
@@ -82,7 +84,9 @@ export function explainTool(app: App, name: string): ExplainReport {
     `the tool's install is read-only (volume shim-tool-${tool.name}); no other tool's install is mounted`,
     `runs as ${identity}; files written to mounts belong to you`,
     'only the listed variables enter the container (always NAME=value); the runtime adds no proxy variables',
-    'a fresh container per run, removed on exit (--rm); the tool never runs during install',
+    plan.warm
+      ? `a warm container per policy, reused by calls through exec and stopped after ${plan.warm.idleSeconds} s without one; each call starts with no leftover processes and empty tmpfs dirs when no other call is running; the tool never runs during install`
+      : `a fresh container per run, removed on exit (--rm)${plan.coldReason ? ` (warm is on, but this runs cold: ${plan.coldReason})` : ''}; the tool never runs during install`,
   ];
   const limits = plan.limits;
   const kernel = [
@@ -99,6 +103,7 @@ export function explainTool(app: App, name: string): ExplainReport {
   const notEnforced = [
     ...(limits?.unenforced.length ? [`${limits.unenforced.join(', ')}: this host cannot enforce them (rootless podman on cgroup v1; limits_best_effort is on)`] : []),
     'secret values are on the runtime\'s command line, readable by your other processes in /proc',
+    ...(plan.warm ? ['calls that overlap share the warm container: they see each other\'s processes and /tmp, and the limits apply to them together'] : []),
     ...(policy.network === 'allowlist' ? ['inside an allowed host\'s connection (TLS is not intercepted): what is sent there, and domain fronting on shared CDNs'] : []),
   ];
   return {
@@ -116,6 +121,7 @@ export function explainTool(app: App, name: string): ExplainReport {
     warnings: plan.warnings,
     command: plan.display,
     argv: plan.displayArgv,
+    warm: plan.warm ? { idleSeconds: plan.warm.idleSeconds, start: plan.warm.startDisplay, call: plan.warm.callDisplay } : null,
   };
 }
 
@@ -144,7 +150,8 @@ export function formatExplain(r: ExplainReport): string {
   lines.push('', 'enforced:', ...r.enforced.map((e) => `  ✓ ${e}`));
   lines.push('', 'not enforced:', ...r.notEnforced.map((e) => `  ✗ ${e}`));
   if (r.warnings.length) lines.push('', 'warnings:', ...r.warnings.map((w) => `  ! ${w}`));
-  lines.push('', 'runtime command (secrets redacted):', `  ${r.command}`);
+  if (r.warm) lines.push('', 'warm container, started when none of this policy is up (secrets redacted):', `  ${r.warm.start}`, 'each call:', `  ${r.warm.call}`);
+  else lines.push('', 'runtime command (secrets redacted):', `  ${r.command}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -15,13 +15,18 @@ import { readLockFile } from '../install/lockfile.js';
 import { inspectMountSources } from '../plan/mount-sources.js';
 import { resolveProtectedPaths } from '../plan/protected-paths.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
-import { runCaptured, runForeground, type Command, type ForegroundResult } from '../runtime/exec.js';
+import { runCaptured, runForeground, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
+import { resolveWarm } from '../plan/warm.js';
+import { shellQuote } from '../plan/quote.js';
+import { prepareWarmCall } from '../runtime/warm.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { resolveLimits, type ResolvedLimits } from '../plan/limits.js';
 import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
+
+const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
 
 function signalName(n: number): string | undefined {
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
@@ -75,8 +80,10 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
 function planFor(app: App, tool: ResolvedTool, image: string, binPaths: readonly string[], args: readonly string[]): RunPlan {
   const mounts = inspectMountSources(tool, app.host.cwd, app.host.home, resolveProtectedPaths(app.host.env, app.host.home, app.paths));
   const runtime = app.runtime();
-  const limits = resolveLimits(tool, settingsOrThrow(app), limitsEnforceable(runtime));
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, caBundle: app.caBundle(), args, runId: app.newRunId(), limits });
+  const settings = settingsOrThrow(app);
+  const limits = resolveLimits(tool, settings, limitsEnforceable(runtime));
+  const warm = resolveWarm(tool, settings);
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}) });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -91,8 +98,12 @@ async function diagnoseLaunchFailure(app: App, ctx: ImageContext, image: string)
 export interface PreparedRun {
   tool: ResolvedTool;
   plan: RunPlan;
-  /** The runtime command (file, argv, environment) to execute. */
+  /** The runtime command (file, argv, environment) to execute: the cold run, or the warm call's exec. */
   command: Command;
+  /** How the command is signalled and cleaned up after. */
+  signals: SignalPlan;
+  /** The warm container the call runs in, and whether this call started it. */
+  warm?: { container: string; started: boolean };
   image: string;
   /** The locked version of the tool that will run. */
   version: string;
@@ -113,7 +124,18 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
   await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
   const plan = planFor(app, tool, image, install.binPaths, args);
-  return { tool, plan, command: { file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, image, version, ctx };
+  const base = { tool, plan, image, version, ctx };
+  if (plan.warm) {
+    const call = await prepareWarmCall(plan.warm, {
+      runtimePath: ctx.runtime.path,
+      runtimeEnv: ctx.runtimeEnv,
+      stateDir: app.paths.stateDir,
+      now: Date.now,
+      ...(debug(app) ? { onStart: (name: string) => app.reporter.info(`${tool.name}: started warm container ${name} (it stops after ${plan.warm!.idleSeconds} s without a call)`) } : {}),
+    });
+    return { ...base, command: call.command, signals: call.signals, warm: { container: call.container, started: call.started } };
+  }
+  return { ...base, command: { file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, signals: plan };
 }
 
 /** Prints the runtime command a run would use, without building, installing or running anything. */
@@ -155,18 +177,24 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   if (options.dryRun) {
     const plan = dryRun(app, name, args);
     for (const w of plan.warnings) app.reporter.warn(w);
-    const json = { tool: plan.tool, runtime: plan.runtime.name, command: plan.display, argv: plan.displayArgv, policyHash: plan.policyHash, policy: plan.policy, warnings: plan.warnings };
-    app.stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${plan.display}\n`);
+    const warm = plan.warm ? { key: plan.warm.key, idleSeconds: plan.warm.idleSeconds, start: plan.warm.startDisplay, call: plan.warm.callDisplay } : undefined;
+    const json = { tool: plan.tool, runtime: plan.runtime.name, command: plan.display, argv: plan.displayArgv, policyHash: plan.policyHash, policy: plan.policy, warm: warm ?? null, warnings: plan.warnings };
+    // a warm tool: the container it starts when none is live, then the exec of each call
+    const text = warm ? `# warm: started once (when no container of this policy is live)\n${warm.start}\n# each call\n${warm.call}\n` : `${plan.display}\n`;
+    app.stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : text);
     return 0;
   }
   const run = await prepareRun(app, name, args);
   for (const w of run.plan.warnings) app.reporter.warn(w);
-  if (envFlag(app.host.env, 'SHIM_DEBUG')) app.reporter.info(`run command: ${run.plan.display}`);
+  if (debug(app)) {
+    if (run.warm) app.reporter.info(`warm call in ${run.warm.container}${run.warm.started ? ' (started by this call)' : ''}: ${shellQuote(run.command.argv)}`);
+    else app.reporter.info(`run command: ${run.plan.display}${run.plan.coldReason ? ` (runs cold: ${run.plan.coldReason})` : ''}`);
+  }
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
   const limits = run.plan.limits;
   const startedAt = new Date();
   const { result, egress } = await withEgress(app, run.plan, () =>
-    runForeground(run.command, run.plan, onTerminal, {
+    runForeground(run.command, run.signals, onTerminal, {
       timeoutMs: limits?.timeoutMs,
       outputBytes: limits?.outputBytes,
       onOutputCut: () => app.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),

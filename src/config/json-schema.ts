@@ -28,6 +28,8 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   profile: '"safe", "default" or "dev": the limits and how strict the config must be (default: settings, else "default")',
   limits: 'memory, cpus, pids, timeout, output; each overrides the profile\'s value, "0"/0 turns one off',
   limits_best_effort: 'run even where the host cannot enforce memory/CPU/process limits, with a warning (default: settings, else false)',
+  warm: 'keep one container running per policy and run each call in it with exec (faster on docker); each call still starts with no leftover processes and empty tmpfs dirs; not with allowed_hosts (default: settings, else false)',
+  warm_idle: 'how long a warm container waits for the next call before it stops by itself, at least "3s" (default: settings, else "10m")',
 };
 
 /** Hover text per settings.json key. */
@@ -41,6 +43,8 @@ export const SETTINGS_DESCRIPTIONS: Record<keyof Settings, string> = {
   install_hosts: 'the hosts install containers may reach, replacing the built-in list (npm: registry.npmjs.org); same forms as allowed_hosts',
   profile: 'profile of tools that do not name one: "safe", "default" or "dev"',
   limits_best_effort: 'accept unenforceable limits for every tool',
+  warm: 'default of "warm" for every tool (tools with allowed_hosts run cold)',
+  warm_idle: 'default of "warm_idle" for every tool',
 };
 
 // "input": what a user writes (env values may be numbers or booleans; optional fields stay optional).

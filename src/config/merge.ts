@@ -31,6 +31,10 @@ export interface ResolvedTool {
   limits: LimitsConfig;
   /** Unset: settings.json "limits_best_effort", else false. */
   limits_best_effort?: boolean;
+  /** Unset: settings.json "warm", else false. */
+  warm?: boolean;
+  /** Unset: settings.json "warm_idle", else "10m". */
+  warm_idle?: string;
   /** Field (or `env.NAME`) → the file that set it; fields left at their default are absent. */
   provenance: Record<string, string>;
 }
@@ -130,6 +134,8 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     ...(merged.profile !== undefined ? { profile: merged.profile } : {}),
     limits,
     ...(merged.limits_best_effort !== undefined ? { limits_best_effort: merged.limits_best_effort } : {}),
+    ...(merged.warm !== undefined ? { warm: merged.warm } : {}),
+    ...(merged.warm_idle !== undefined ? { warm_idle: merged.warm_idle } : {}),
     provenance,
   };
 }

@@ -11,6 +11,7 @@ import { DEFAULT_MIN_RELEASE_AGE } from '../install/ensure.js';
 import { isWithin } from '../plan/mount-policy.js';
 import { expandMountSource, isVolumeName } from '../plan/mounts.js';
 import { PROFILE_LIMITS, durationMs, sizeBytes } from '../plan/limits.js';
+import { DEFAULT_WARM_IDLE } from '../plan/warm.js';
 import { realpathLoose } from '../plan/protected-paths.js';
 import { MAX_CONFIG_BYTES, parseToolText, validateToolObject, type ConfigLayer, type FileProblem } from './load.js';
 import { mergeToolFields, type MergedFields } from './merge.js';
@@ -267,6 +268,15 @@ export function findWidenings(name: string, part: ToolLayer, base: Base, setting
       case 'mounts': {
         const why = mountsWidening(v as MountConfig[], base, mountCtx);
         if (why) add(key, why);
+        break;
+      }
+      case 'warm':
+        // not access, but a container (and whatever a call leaves in memory) that outlives the call
+        if (v === true && !(b.warm ?? settings.warm)) add(key, 'true (keeps a container running between calls)');
+        break;
+      case 'warm_idle': {
+        const baseIdle = b.warm_idle ?? settings.warm_idle ?? DEFAULT_WARM_IDLE;
+        if (durationMs(v as string) > durationMs(baseIdle)) add(key, `${show(v)} (keeps a warm container longer; ${yours}: ${show(baseIdle)})`);
         break;
       }
       case 'workdir':

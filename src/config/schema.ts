@@ -2,6 +2,7 @@
 // Every object is strict, so a typo such as "netwrok" is an error and never silently changes a policy.
 import path from 'node:path';
 import { z } from 'zod';
+import { durationMs } from '../plan/limits.js';
 import { parsePortSpec } from './ports.js';
 
 import { ENV_NAME_RE, TOOL_NAME_RE } from './names.js';
@@ -95,6 +96,9 @@ export const DURATION_RE = /^\d+(ms|s|m|h)$/;
 const size = z.string().regex(SIZE_RE, 'must be a size such as "512m" or "2g"');
 const duration = z.string().regex(DURATION_RE, 'must be a duration such as "90s", "10m" or "1h"');
 
+// at least a few seconds: the keeper counts idle time in whole seconds
+const warmIdle = duration.refine((s) => durationMs(s) >= 3000, 'must be at least "3s"');
+
 export const PROFILES = ['safe', 'default', 'dev'] as const;
 const profile = z.enum(PROFILES, 'must be "safe", "default" or "dev"');
 
@@ -131,6 +135,10 @@ export const ToolLayerSchema = z.strictObject({
   limits: limits.optional(),
   /** Run even where the host cannot enforce the limits (rootless podman on cgroup v1), with a warning. */
   limits_best_effort: z.boolean().optional(),
+  /** Keep one container running per policy and run each call in it (see the README on warm containers). */
+  warm: z.boolean().optional(),
+  /** How long a warm container waits for the next call before it stops (default "10m"). */
+  warm_idle: warmIdle.optional(),
 });
 export type ToolLayer = z.output<typeof ToolLayerSchema>;
 export type MountConfig = z.output<typeof mount>;
@@ -150,6 +158,10 @@ export const SettingsSchema = z.strictObject({
   limits_best_effort: z.boolean().optional(),
   /** The hosts every install container may reach, replacing the built-in registry of each backend. */
   install_hosts: z.array(allowedHost).optional(),
+  /** Default of "warm" for tools that do not set it. */
+  warm: z.boolean().optional(),
+  /** Default of "warm_idle" for tools that do not set it. */
+  warm_idle: warmIdle.optional(),
 });
 export type Settings = z.output<typeof SettingsSchema>;
 

@@ -66,7 +66,7 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
     for (const w of run.plan.warnings) reporter.warn(w);
     const startedAt = new Date();
     const { result, egress } = await withEgress(callApp, run.plan, () =>
-      runLimited(run.command, run.plan, {
+      runLimited(run.command, run.signals, {
         stdin,
         timeoutMs: (timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
         maxOutputBytes: MAX_OUTPUT_BYTES,

@@ -81,9 +81,14 @@ export function buildForceKillArgv(name: string): string[] {
  * when the run has one (the proxy itself exits when shim's end of its stdin closes).
  */
 export function buildWatchdogArgv(runtimePath: string, name: string, proxyDir?: string): string[] {
-  if (!proxyDir) return ['/bin/sh', '-c', 'read -r state; [ "$state" = done ] || exec "$@" >/dev/null 2>&1', 'shim-watchdog', runtimePath, 'rm', '--force', name];
+  if (!proxyDir) return buildWatchdogArgvFor([runtimePath, 'rm', '--force', name]);
   const script = 'read -r state; [ "$state" = done ] && exit 0; dir=$1; shift; "$@" >/dev/null 2>&1; rm -rf -- "$dir"';
   return ['/bin/sh', '-c', script, 'shim-watchdog', proxyDir, runtimePath, 'rm', '--force', name];
+}
+
+/** A watchdog that runs `argv` unless shim wrote "done" first (see buildWatchdogArgv). */
+export function buildWatchdogArgvFor(argv: readonly string[]): string[] {
+  return ['/bin/sh', '-c', 'read -r state; [ "$state" = done ] || exec "$@" >/dev/null 2>&1', 'shim-watchdog', ...argv];
 }
 
 /** Returns the argv that removes a container left behind (after shim itself was signalled). */

@@ -23,9 +23,10 @@ export function cacheVolume(tool: string, isolated: boolean): string {
   return isolated ? `shim-cache-${safeName(tool)}` : 'shim-cache';
 }
 
-/** A unique container name for one run or install of a tool. */
-export function containerName(kind: 'run' | 'install', tool: string, runId: string): string {
-  return kind === 'run' ? `shim-${safeName(tool)}-${runId}` : `shim-install-${safeName(tool)}-${runId}`;
+/** A unique container name for one run or install of a tool, or a warm container (named after the run
+ *  that started it). */
+export function containerName(kind: 'run' | 'install' | 'warm', tool: string, runId: string): string {
+  return kind === 'run' ? `shim-${safeName(tool)}-${runId}` : `shim-${kind}-${safeName(tool)}-${runId}`;
 }
 
 /** Labels put on every container shim starts. */

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, proxyEnv, type ProxyPlan } from './egress.js';
 import { mountSpec, shellQuote } from './quote.js';
+import { buildWarmCall, buildWarmStart, dirsToClean, warmExecArgv, warmObstacle, type WarmPlan, type WarmRequest } from './warm.js';
 
 /** Where the tool's install volume is mounted (read-only) in the run container. */
 export const INSTALL_DIR = '/mise';
@@ -31,6 +32,8 @@ export interface RunInputs {
   runId: string;
   /** Resource limits of the tool's profile (resolveLimits), or none. */
   limits?: ResolvedLimits;
+  /** The tool asked to run warm (resolveWarm), or not. */
+  warm?: WarmRequest;
 }
 
 export interface RunPlan {
@@ -60,6 +63,10 @@ export interface RunPlan {
   policy: RunPolicy;
   /** The egress proxy to start before the container (allow-list mode only). */
   proxy?: ProxyPlan;
+  /** This call runs in a warm container (argv is then the cold equivalent, for display). */
+  warm?: WarmPlan;
+  /** Why a tool that is warm runs cold this time. */
+  coldReason?: string;
 }
 
 export interface RunPolicy {
@@ -104,11 +111,12 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const env = proxy ? { ...tooled.env, ...proxyEnv() } : tooled.env;
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
 
-  const argv = [
+  // the container's own flags, before and after the call's stdin/terminal flag (a warm container has none)
+  const [run, ...head] = [
     ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
     ...(input.limits?.args ?? []),
-    // -i forwards piped stdin; -t only when both ends are terminals, so redirected output stays clean
-    interactive ? '-it' : '-i',
+  ];
+  const tail = [
     ...buildIdentityArgs(runtime, host.uid, host.gid),
     ...buildNetworkArgs(network.mode, ports),
     '--mount',
@@ -120,6 +128,13 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     tool.workdir,
     ...buildEnvArgs(env),
     ...tool.podman_args,
+  ];
+  const argv = [
+    run!,
+    ...head,
+    // -i forwards piped stdin; -t only when both ends are terminals, so redirected output stays clean
+    interactive ? '-it' : '-i',
+    ...tail,
     input.image,
     ...(proxy ? [PROXY_FORWARDER] : []),
     tool.command,
@@ -128,9 +143,12 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const displayArgv = [runtime.path, ...redactArgv(argv, new Set(fromHost))];
   const display = shellQuote(displayArgv);
   // the proxy's socket directory is named after the run, so it is left out like the run's name
-  const policyArgv = argv
-    .slice(0, argv.length - input.args.length)
-    .filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && argv[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)));
+  // the run's own name and label are left out of a policy, and so is the proxy's socket directory,
+  // which is named after the run
+  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)));
+  const policyArgv = ownOnly(argv.slice(0, argv.length - input.args.length));
+  const coldReason = input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
+  const warm = input.warm && !coldReason ? planWarm(input, [run!, ...head, ...tail], ownOnly, interactive, (a) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))])) : undefined;
   const policy: RunPolicy = {
     network: network.mode,
     allowedHosts: proxy?.allowedHosts ?? [],
@@ -157,5 +175,32 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     policyHash: createHash('sha256').update([...policyArgv, ...(proxy?.allowedHosts ?? [])].join('\0')).digest('hex'),
     policy,
     ...(proxy ? { proxy } : {}),
+    ...(warm ? { warm } : {}),
+    ...(coldReason ? { coldReason } : {}),
+  };
+}
+
+/** The warm container of this policy and this call's exec into it. */
+function planWarm(input: RunInputs, containerArgs: string[], ownOnly: (a: readonly string[]) => string[], interactive: boolean, display: (argv: readonly string[]) => string): WarmPlan {
+  const { tool } = input;
+  const idleSeconds = input.warm!.idleSeconds;
+  // the key covers the runtime and every flag of the container, image and idle time included
+  const identity = [input.runtime.name, ...ownOnly(containerArgs), input.image, String(idleSeconds)];
+  const key = createHash('sha256').update(identity.join('\0')).digest('hex').slice(0, 16);
+  const name = containerName('warm', tool.name, input.runId);
+  const startArgv = buildWarmStart(containerArgs.map((a) => (a === containerName('run', tool.name, input.runId) ? name : a)), input.image, key, idleSeconds);
+  const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.config.dst, ...(m.gitOverlay ? [m.gitOverlay.dst] : [])])];
+  const call = buildWarmCall(interactive, input.runId, dirsToClean(mountDsts, tool.podman_args), tool.command, input.args);
+  return {
+    key,
+    idleSeconds,
+    name,
+    startArgv,
+    startDisplay: display(startArgv),
+    callDisplay: display(warmExecArgv(call, name)),
+    pidArgv: ['inspect', '--format', '{{.State.Pid}}', name],
+    ...call,
+    callId: input.runId,
+    clientOwnGroup: !interactive,
   };
 }

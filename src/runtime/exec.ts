@@ -47,6 +47,9 @@ export interface SignalPlan {
   cleanupArgv: readonly string[];
   /** A host process that removes the container unless told the run finished (argv[0] is the file). */
   watchdogArgv?: readonly string[];
+  /** The runtime client gets a process group of its own and every signal, SIGINT included, goes through
+   *  signalArgv: an `exec` client does not pass signals on, and a Ctrl-C would end it alone. */
+  clientOwnGroup?: boolean;
 }
 
 /** Runs a runtime command with no output; resolves to its exit code (-1 when it could not start). */
@@ -115,7 +118,11 @@ function copyWithBudget(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, 
 export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean, limits: ForegroundLimits = {}): Promise<ForegroundResult> {
   const budget = limits.outputBytes ? { left: limits.outputBytes, cut: false } : undefined;
   const watchdog = startWatchdog(signals.watchdogArgv, cmd.env);
-  const child = spawn(cmd.file, [...cmd.argv], { env: cmd.env, stdio: ['inherit', budget ? 'pipe' : 'inherit', budget ? 'pipe' : 'inherit'] });
+  const child = spawn(cmd.file, [...cmd.argv], {
+    env: cmd.env,
+    stdio: ['inherit', budget ? 'pipe' : 'inherit', budget ? 'pipe' : 'inherit'],
+    detached: signals.clientOwnGroup ?? false,
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
@@ -135,7 +142,7 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
   const handlers = FORWARDED.map((sig) => {
     const handler = () => {
       signalled = true;
-      if (sig === 'SIGINT' && onTerminal) return;
+      if (sig === 'SIGINT' && onTerminal && !signals.clientOwnGroup) return;
       deliver(sig);
     };
     process.on(sig, handler);

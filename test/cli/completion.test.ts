@@ -17,7 +17,7 @@ import { createWorld, expectExit, requireBuilt, SHIM, type World } from './helpe
 
 beforeAll(requireBuilt);
 
-const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'install', 'rebuild', 'prune', 'explain', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
+const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'install', 'rebuild', 'prune', 'explain', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
 
 function which(cmd: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });

@@ -138,6 +138,8 @@ describe('a new tool from an untrusted project', () => {
     ['profile', { profile: 'dev' }, (t) => t.profile, 'dev'],
     ['limits', { limits: { memory: '16g' } }, (t) => t.limits, { memory: '16g' }],
     ['min_release_age', { min_release_age: '0' }, (t) => t.min_release_age, '0'],
+    ['warm', { warm: true }, (t) => t.warm, true],
+    ['warm_idle', { warm_idle: '2h' }, (t) => t.warm_idle, '2h'],
   ];
   it.each(cases)('%s is ignored until trusted', async (field, extra, get, trusted) => {
     const w = setup({ x: { tool: 'npm:x', ...extra } });

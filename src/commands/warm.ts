@@ -1,0 +1,83 @@
+// `shim ps` and `shim stop [tool…]`: the warm containers that are up, and stopping them before their idle
+// time is over (a running call in one is killed with it).
+import type { App } from '../app.js';
+import { warmInspectArgv, warmListArgv, warmRemoveArgv } from '../plan/warm.js';
+import { expectSuccess, runCaptured } from '../runtime/exec.js';
+import { forgetWarm, readWarmState, warmStateFile } from '../runtime/warm.js';
+import { checkToolName } from './run.js';
+
+export interface WarmContainer {
+  name: string;
+  tool: string;
+  key: string;
+  startedAt: string;
+  /** From shim's own record: when a call last started in it, and its idle time (null when unknown). */
+  lastUse: string | null;
+  idleSeconds: number | null;
+}
+
+async function listWarm(app: App, tool?: string): Promise<WarmContainer[]> {
+  const runtime = app.runtime();
+  const run = (argv: string[]) => runCaptured({ file: runtime.path, argv, env: app.runtimeEnv() });
+  const ids = expectSuccess('listing warm containers', await run(warmListArgv(tool)), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
+  if (!ids.length) return [];
+  // a container may stop between the two calls: what inspect still finds is listed
+  const out = await run(warmInspectArgv(ids));
+  return out.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [name = '', toolName = '', key = '', startedAt = ''] = line.split('\t');
+      const state = readWarmState(warmStateFile(app.paths.stateDir, key));
+      const own = state?.name === name.replace(/^\//, '');
+      return {
+        name: name.replace(/^\//, ''),
+        tool: toolName,
+        key,
+        startedAt,
+        lastUse: own ? new Date(state.lastUse).toISOString() : null,
+        idleSeconds: own ? state.idleSeconds : null,
+      };
+    });
+}
+
+function ago(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}
+
+export async function psCommand(app: App, options: { json?: boolean } = {}): Promise<number> {
+  const containers = await listWarm(app);
+  if (options.json) {
+    app.stdout(`${JSON.stringify({ runtime: app.runtime().name, containers }, null, 2)}\n`);
+    return 0;
+  }
+  if (!containers.length) {
+    app.reporter.info(`no warm containers (${app.runtime().name})`);
+    return 0;
+  }
+  const now = Date.now();
+  const rows = [
+    ['TOOL', 'CONTAINER', 'STARTED', 'LAST CALL', 'IDLE STOP'],
+    ...containers.map((c) => [c.tool, c.name, ago(c.startedAt, now), c.lastUse ? ago(c.lastUse, now) : '-', c.idleSeconds ? `after ${c.idleSeconds}s idle` : '-']),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) app.stdout(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  return 0;
+}
+
+/** Stops the warm containers of the named tools (all when none is named). */
+export async function stopCommand(app: App, tools: readonly string[]): Promise<number> {
+  tools.forEach(checkToolName);
+  const found = tools.length ? (await Promise.all(tools.map((t) => listWarm(app, t)))).flat() : await listWarm(app);
+  if (!found.length) {
+    app.reporter.info(tools.length ? `no warm containers of ${tools.join(', ')}` : 'no warm containers');
+    return 0;
+  }
+  const runtime = app.runtime();
+  const out = await runCaptured({ file: runtime.path, argv: warmRemoveArgv(found.map((c) => c.name)), env: app.runtimeEnv() });
+  expectSuccess('stopping warm containers', out, 'see `shim ps`; the runtime\'s own `rm --force` works too');
+  forgetWarm(app.paths.stateDir, found.map((c) => c.key));
+  for (const c of found) app.reporter.info(`stopped: ${c.name} (${c.tool})`);
+  return 0;
+}

@@ -1,0 +1,104 @@
+// Keeps track of warm containers (the planner, plan/warm.ts, decides every flag): finds the live
+// container of a policy from a small state file, or starts one, and returns the call's exec command
+// and how to signal it. Whether a recorded container still runs is read from /proc (its init's pid and
+// start time), so a call into a warm container costs no extra runtime command.
+import fs from 'node:fs';
+import path from 'node:path';
+import { withLock, writeFileAtomic } from '../lock.js';
+import { warmExecArgv, warmReusable, warmSignals, type WarmPlan, type WarmState } from '../plan/warm.js';
+import { expectSuccess, runCaptured, type Command, type SignalPlan } from './exec.js';
+
+export interface WarmContext {
+  runtimePath: string;
+  runtimeEnv: Readonly<Record<string, string>>;
+  stateDir: string;
+  now: () => number;
+  /** Reported once when a container is started (it is then reused by later calls). */
+  onStart?: (name: string) => void;
+}
+
+export interface WarmCall {
+  command: Command;
+  signals: SignalPlan;
+  /** The container the call runs in, and whether this call started it. */
+  container: string;
+  started: boolean;
+}
+
+export function warmStateFile(stateDir: string, key: string): string {
+  return path.join(stateDir, 'warm', `${key}.json`);
+}
+
+export function readWarmState(file: string): WarmState | undefined {
+  try {
+    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as WarmState;
+    return typeof s.name === 'string' && Number.isInteger(s.pid) && typeof s.pidStart === 'string' && typeof s.lastUse === 'number' && typeof s.idleSeconds === 'number' ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The start time (field 22 of /proc/PID/stat, in clock ticks since boot) of a host process, if it runs. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command name, which may hold spaces or parentheses itself
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+const alive = (s: WarmState | undefined) => s !== undefined && processStart(s.pid) === s.pidStart;
+
+/** Starts the policy's container and records it. Its init's pid must be visible here: with a runtime
+ *  on another host (or in another pid namespace) shim could not tell whether it still runs. */
+async function start(warm: WarmPlan, ctx: WarmContext, file: string): Promise<WarmState> {
+  const run = (argv: string[]) => runCaptured({ file: ctx.runtimePath, argv, env: ctx.runtimeEnv });
+  expectSuccess('starting the warm container', await run(warm.startArgv), 'run again with SHIM_DEBUG=1, or set "warm": false for this tool');
+  const pidOut = await run(warm.pidArgv);
+  const pid = Number(pidOut.stdout.trim());
+  const pidStart = Number.isInteger(pid) && pid > 0 ? processStart(pid) : undefined;
+  if (pidStart === undefined) {
+    await run(['rm', '--force', warm.name]);
+    expectSuccess('finding the warm container\'s process', { ...pidOut, exitCode: pidOut.exitCode || 1, stderr: pidOut.stderr || `pid ${pidOut.stdout.trim() || '?'} is not visible on this host` }, 'warm containers need the runtime on this host: set "warm": false for this tool');
+  }
+  const state: WarmState = { name: warm.name, pid, pidStart: pidStart!, lastUse: ctx.now(), idleSeconds: warm.idleSeconds };
+  writeFileAtomic(file, JSON.stringify(state));
+  ctx.onStart?.(warm.name);
+  return state;
+}
+
+/** Finds the live container of the plan's policy (starting one when none is), records this call's use,
+ *  and returns the call's exec command and signals. */
+export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise<WarmCall> {
+  const file = warmStateFile(ctx.stateDir, warm.key);
+  let state = readWarmState(file);
+  let started = false;
+  if (warmReusable(state, ctx.now(), alive(state))) {
+    writeFileAtomic(file, JSON.stringify({ ...state, lastUse: ctx.now() }));
+  } else {
+    // one start per policy however many calls arrive at once; the others reuse it
+    state = await withLock(`${file}.lock`, async () => {
+      const again = readWarmState(file);
+      if (warmReusable(again, ctx.now(), alive(again))) {
+        writeFileAtomic(file, JSON.stringify({ ...again, lastUse: ctx.now() }));
+        return again;
+      }
+      started = true;
+      return start(warm, ctx, file);
+    });
+  }
+  const name = state!.name;
+  return {
+    command: { file: ctx.runtimePath, argv: warmExecArgv(warm, name), env: ctx.runtimeEnv },
+    signals: warmSignals(warm, name, ctx.runtimePath),
+    container: name,
+    started,
+  };
+}
+
+/** Forgets the recorded containers of the given keys (after `shim stop`). */
+export function forgetWarm(stateDir: string, keys: readonly string[]): void {
+  for (const key of keys) fs.rmSync(warmStateFile(stateDir, key), { force: true });
+}
