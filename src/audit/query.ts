@@ -120,6 +120,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     signal: r.signal,
     durationMs: r.durationMs,
     limitsHit: r.limitsHit,
+    ...(isObject(r.warm) && isString(r.warm.container) && typeof r.warm.started === 'boolean' ? { warm: { container: r.warm.container, started: r.warm.started } } : {}),
   };
 }
 

@@ -52,7 +52,7 @@ export function formatRuns(records: readonly AuditRecord[]): string {
     `${r.tool} ${r.version}`,
     r.signal ? `exit ${r.exitCode} (${r.signal})` : `exit ${r.exitCode}`,
     formatDuration(r.durationMs),
-    formatNetwork(r),
+    r.warm ? `${formatNetwork(r)}, warm` : formatNetwork(r),
     r.limitsHit.length ? `limits: ${r.limitsHit.join(',')}` : '',
     r.cwd,
   ]);

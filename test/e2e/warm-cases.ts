@@ -1,0 +1,156 @@
+// Warm containers on a real runtime: calls reuse one container per policy, each call starts like a fresh
+// container, signals and timeouts reach the call and not the container, a killed shim takes its call
+// along, and the container stops by itself when idle or at `shim stop`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, removeSandbox, type Flavour, type Sandbox } from './harness.js';
+
+const tag = Math.random().toString(36).slice(2, 8);
+const WARM = `warmbox-${tag}`;
+const QUICK = `quickwarm-${tag}`;
+const TOOLS = {
+  [WARM]: { tool: 'npm:cowsay', command: 'sh', warm: true, mounts: [{ src: '.', dst: '/workspace' }] },
+  [QUICK]: { tool: 'npm:cowsay', command: 'sh', warm: true, warm_idle: '3s', limits: { timeout: '3s' } },
+};
+
+/** Command lines of every process in the container but PID 1 (shell built-ins only). */
+const PROCESSES = 'for d in /proc/[0-9]*; do [ "${d#/proc/}" = 1 ] && continue; tr "\\0" " " < $d/cmdline 2>/dev/null; echo; done';
+
+interface PsEntry {
+  name: string;
+  tool: string;
+}
+
+async function waitForOutput(child: { stdout: NodeJS.ReadableStream | null }, text: string): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let seen = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(text)) resolve();
+    });
+  });
+}
+
+export function defineWarmCases(flavour: Flavour): void {
+  describe(`warm containers on ${flavour}`, () => {
+    let sb: Sandbox;
+    const ps = async (tool: string): Promise<PsEntry[]> => {
+      const r = await sb.run(['shim', 'ps', '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { containers: PsEntry[] }).containers.filter((c) => c.tool === tool);
+    };
+    const inContainer = async (name: string, script: string) => sb.runtime(['exec', name, 'sh', '-c', script]);
+
+    beforeAll(async () => {
+      sb = await createSandbox(flavour, TOOLS);
+    });
+    afterAll(async () => {
+      await sb.run(['shim', 'stop']);
+      for (const t of Object.keys(TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+      removeSandbox(sb);
+    });
+
+    it('runs calls of one policy in one container, each starting with no leftover process and empty tmpfs dirs', async () => {
+      // the first call leaves a background process and files behind, and sees them itself (the control)
+      const first = await sb.run([WARM, '-c', `touch /tmp/left "$HOME/left"; (exec sleep 321 >/dev/null 2>&1 &); sleep 0.2; ls -A /tmp "$HOME"; ${PROCESSES}`]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/^left$/m);
+      expect(first.stdout).toContain('sleep 321');
+      const [container] = await ps(WARM);
+      expect(container).toBeDefined();
+
+      const second = await sb.run([WARM, '-c', `echo "tmp:$(ls -A /tmp)" "home:$(ls -A "$HOME")"; ${PROCESSES}`]);
+      expect(second.exitCode, second.stderr).toBe(0);
+      expect(second.stdout).toContain('tmp: home:');
+      expect(second.stdout).not.toContain('sleep 321');
+      // the same container served both calls
+      expect((await ps(WARM)).map((c) => c.name)).toEqual([container!.name]);
+      const log = await sb.run(['shim', 'log', '--tool', WARM, '--json']);
+      const records = (JSON.parse(log.stdout) as { warm?: { container: string; started: boolean } }[]).slice(-2);
+      expect(records.map((r) => r.warm)).toEqual([
+        { container: container!.name, started: true },
+        { container: container!.name, started: false },
+      ]);
+    });
+
+    it('writes to the project as the invoking user, passes stdin and exit statuses through', async () => {
+      const r = await sb.run([WARM, '-c', 'cat > from-warm.txt; exit 42'], { input: 'piped\n' });
+      expect(r.exitCode).toBe(42);
+      const check = await sb.run([WARM, '-c', 'cat from-warm.txt; stat -c %u from-warm.txt']);
+      expect(check.stdout).toBe(`piped\n${sb.uid}\n`);
+    });
+
+    it('lets calls that overlap run side by side (a clean start never touches a running call)', async () => {
+      const slow = sb.run([WARM, '-c', 'echo start > /tmp/mine; sleep 2; cat /tmp/mine']);
+      await new Promise((r) => setTimeout(r, 500));
+      const quick = await sb.run([WARM, '-c', 'echo quick']);
+      expect(quick.stdout).toBe('quick\n');
+      const r = await slow;
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe('start\n');
+    });
+
+    it.each([
+      ['SIGTERM', 'TERM', 7],
+      ['SIGINT', 'INT', 8],
+      ['SIGHUP', 'HUP', 9],
+    ] as const)('delivers %s to the call, not to the container', async (signal, trap, status) => {
+      const child = sb.run([WARM, '-c', `trap 'echo got-${trap}; exit ${status}' ${trap}; echo ready; while :; do sleep 0.1; done`]);
+      await waitForOutput(child, 'ready');
+      const before = await ps(WARM);
+      child.kill(signal);
+      const r = await child;
+      expect(r.exitCode).toBe(status);
+      expect(r.stdout).toContain(`got-${trap}`);
+      expect((await ps(WARM)).map((c) => c.name)).toEqual(before.map((c) => c.name));
+    });
+
+    it('kills the call when shim itself is killed (its watchdog), and keeps the container', async () => {
+      const child = sb.run([WARM, '-c', 'echo ready; exec sleep 654']);
+      await waitForOutput(child, 'ready');
+      const [container] = await ps(WARM);
+      // the control: the call is running in the container
+      expect((await inContainer(container!.name, PROCESSES)).stdout).toContain('sleep 654');
+      child.kill('SIGKILL');
+      await child;
+      let left = 'sleep 654';
+      for (let i = 0; i < 50 && left.includes('sleep 654'); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        left = (await inContainer(container!.name, PROCESSES)).stdout;
+      }
+      expect(left).not.toContain('sleep 654');
+      expect((await ps(WARM)).map((c) => c.name)).toEqual([container!.name]);
+    });
+
+    it('stops a call at its timeout without stopping the container, which then stops by itself when idle', async () => {
+      const r = await sb.run([QUICK, '-c', 'sleep 30']);
+      expect(r.exitCode).toBe(124);
+      expect(r.stderr).toContain('timed out after 3s');
+      // the control: the container outlived the call
+      const [container] = await ps(QUICK);
+      expect(container).toBeDefined();
+      let gone = false;
+      for (let i = 0; i < 60 && !gone; i++) {
+        await new Promise((res) => setTimeout(res, 500));
+        const listed = await sb.runtime(['ps', '-a', '--filter', `name=${container!.name}`, '--format', '{{.Names}}']);
+        gone = listed.exitCode === 0 && listed.stdout.trim() === '';
+      }
+      expect(gone).toBe(true);
+      // and the next call starts a new one
+      const next = await sb.run([QUICK, '-c', 'echo again']);
+      expect(next.stdout).toBe('again\n');
+      expect((await ps(QUICK)).map((c) => c.name)).not.toEqual([container!.name]);
+    });
+
+    it('stops warm containers at `shim stop`, and the next call starts a fresh one', async () => {
+      await sb.run([WARM, '-c', 'true']);
+      const [container] = await ps(WARM);
+      const stop = await sb.run(['shim', 'stop', WARM]);
+      expect(stop.exitCode, stop.stderr).toBe(0);
+      expect(stop.stderr).toContain(`stopped: ${container!.name}`);
+      expect(await ps(WARM)).toEqual([]);
+      const next = await sb.run([WARM, '-c', 'echo fresh']);
+      expect(next.stdout).toBe('fresh\n');
+      expect((await ps(WARM))[0]!.name).not.toBe(container!.name);
+    });
+  });
+}
