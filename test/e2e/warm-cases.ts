@@ -58,9 +58,9 @@ export function defineWarmCases(flavour: Flavour): void {
       const [container] = await ps(WARM);
       expect(container).toBeDefined();
 
-      const second = await sb.run([WARM, '-c', `echo "tmp:$(ls -A /tmp)" "home:$(ls -A "$HOME")"; ${PROCESSES}`]);
+      const second = await sb.run([WARM, '-c', `ls -A /tmp "$HOME"; ${PROCESSES}`]);
       expect(second.exitCode, second.stderr).toBe(0);
-      expect(second.stdout).toContain('tmp: home:');
+      expect(second.stdout).not.toMatch(/^left$/m);
       expect(second.stdout).not.toContain('sleep 321');
       // the same container served both calls
       expect((await ps(WARM)).map((c) => c.name)).toEqual([container!.name]);
