@@ -63,7 +63,9 @@ function envOrigin(tool: ResolvedTool, name: string, allowlist: boolean): string
 
 /** Builds the explanation without building, installing or running anything. */
 export function explainTool(app: App, name: string): ExplainReport {
-  const plan = dryRun(app, name, []);
+  // a call as an editor or agent makes it (no terminal on stdin): how explain itself is piped says
+  // nothing about the tool's calls (and would make a warm tool look cold under `shim explain x | less`)
+  const plan = dryRun({ ...app, host: { ...app.host, stdinIsTTY: false } }, name, []);
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const runtime = app.runtime();
   const config = app.config();

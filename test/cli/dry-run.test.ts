@@ -84,3 +84,36 @@ describe('SHIM_DEBUG', () => {
     expect(out.stderr).not.toContain('run command:');
   });
 });
+
+describe('--dry-run and explain of a warm tool', () => {
+  it('print the command that starts the container and the exec of the call, with secrets redacted', async () => {
+    const w = createWorld();
+    w.writeConfig({ eslint: { tool: 'npm:eslint', warm: true, warm_idle: '90s', env: { API_TOKEN: 'tok-123' }, secrets: ['API_TOKEN'] } });
+    const out = await w.shim(['run', '--dry-run', 'eslint', '.']);
+    expectExit(out, 0);
+    const lines = out.stdout.trimEnd().split('\n');
+    expect(lines[1]).toMatch(new RegExp(`^${w.fake.paths.podman} run --detach --rm --init .* /usr/local/libexec/shim/warm keep 90$`));
+    expect(lines[3]).toMatch(new RegExp(`^${w.fake.paths.podman} exec -i shim-warm-eslint-\\w+ /usr/local/libexec/shim/warm call \\w+ /tmp:/home/shim:/var/tmp:/dev/shm eslint \\.$`));
+    expect(out.stdout).toContain("--env 'API_TOKEN=***'");
+    expect(out.stdout).not.toContain('tok-123');
+    expect(w.calls().filter((c) => c.argv[0] === 'run' || c.argv[0] === 'exec')).toEqual([]);
+
+    const json = JSON.parse((await w.shim(['run', '--dry-run', '--json', 'eslint'])).stdout);
+    expect(json.warm).toMatchObject({ idleSeconds: 90, key: expect.stringMatching(/^[0-9a-f]{16}$/) });
+
+    const explained = await w.shim(['explain', 'eslint']);
+    expectExit(explained, 0);
+    expect(explained.stdout).toContain('a warm container per policy, reused by calls through exec and stopped after 90 s without one');
+    expect(explained.stdout).toContain('each call:');
+    expect(explained.stdout).toMatch(/warm\s+true\s+\[config\.json\]/);
+  });
+
+  it('refuses warm together with allowed_hosts, saying what to do', async () => {
+    const w = createWorld();
+    w.writeConfig({ eslint: { tool: 'npm:eslint', warm: true, allowed_hosts: ['registry.npmjs.org'] } });
+    const out = await w.shim(['run', '--dry-run', 'eslint']);
+    expectExit(out, 125);
+    expect(out.stderr).toContain('"warm" and allowed_hosts do not go together');
+    expect(out.stderr).toContain('remove "warm" from eslint');
+  });
+});

@@ -27,7 +27,8 @@ describe('shim explain', () => {
     const out = await w.shim(['explain', '--json', 'eslint']);
     expectExit(out, 0);
     const report = JSON.parse(out.stdout);
-    expect(Object.keys(report)).toEqual(['tool', 'spec', 'lockedVersion', 'runtime', 'image', 'fields', 'network', 'mounts', 'env', 'enforced', 'notEnforced', 'warnings', 'command', 'argv']);
+    expect(Object.keys(report)).toEqual(['tool', 'spec', 'lockedVersion', 'runtime', 'image', 'fields', 'network', 'mounts', 'env', 'enforced', 'notEnforced', 'warnings', 'command', 'argv', 'warm']);
+    expect(report.warm).toBeNull();
     expect(report.network).toEqual({ mode: 'bridge', origin: 'config.json', ports: [], allowedHosts: [] });
     expect(report.mounts).toEqual([{ src: w.project, dst: '/workspace', mode: 'rw', arrow: '<-->' }]);
     expect(report.fields.find((f: { key: string }) => f.key === 'env')).toEqual({ key: 'env', value: ['API_TOKEN'], origin: 'config.json' });

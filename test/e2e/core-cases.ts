@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Flavour, type Sandbox } from './harness.js';
+import { createSandbox, removeSandbox, waitForOutput, type Flavour, type Sandbox } from './harness.js';
 
 const PROJECT = [{ src: '.', dst: '/workspace' }];
 // Tool names unique to this run: tool volumes are per runtime user, so sandboxes of other test files
@@ -25,16 +25,6 @@ export const CORE_TOOLS = {
 
 /** Interfaces other than loopback listed in /proc/net/dev inside the container. */
 const NON_LO_INTERFACES = `tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | grep -v '^lo$' || true`;
-
-async function waitForOutput(child: { stdout: NodeJS.ReadableStream | null }, text: string): Promise<void> {
-  await new Promise<void>((resolve) => {
-    let seen = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      seen += d.toString();
-      if (seen.includes(text)) resolve();
-    });
-  });
-}
 
 export function defineCoreCases(flavour: Flavour): void {
   describe(`core behaviour on ${flavour}`, () => {

@@ -127,3 +127,14 @@ export async function createSandbox(flavour: Flavour, tools: Record<string, unkn
 export function removeSandbox(sandbox: Sandbox | undefined): void {
   if (sandbox) fs.rmSync(sandbox.root, { recursive: true, force: true });
 }
+
+/** Resolves once the child's stdout has printed `text` (a tool telling the test it is ready). */
+export async function waitForOutput(child: { stdout: NodeJS.ReadableStream | null }, text: string): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let seen = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(text)) resolve();
+    });
+  });
+}

@@ -2,7 +2,7 @@
 // container, signals and timeouts reach the call and not the container, a killed shim takes its call
 // along, and the container stops by itself when idle or at `shim stop`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Flavour, type Sandbox } from './harness.js';
+import { createSandbox, removeSandbox, waitForOutput, type Flavour, type Sandbox } from './harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const WARM = `warmbox-${tag}`;
@@ -18,16 +18,6 @@ const PROCESSES = 'for d in /proc/[0-9]*; do [ "${d#/proc/}" = 1 ] && continue; 
 interface PsEntry {
   name: string;
   tool: string;
-}
-
-async function waitForOutput(child: { stdout: NodeJS.ReadableStream | null }, text: string): Promise<void> {
-  await new Promise<void>((resolve) => {
-    let seen = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      seen += d.toString();
-      if (seen.includes(text)) resolve();
-    });
-  });
 }
 
 export function defineWarmCases(flavour: Flavour): void {

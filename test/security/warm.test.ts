@@ -1,0 +1,91 @@
+// Warm containers under attack, on docker (where warm pays off) and rootless podman: a call that tries to
+// outlive itself, a call that kills the keeper, two projects of one tool, and the hardening of the
+// container itself. Every "cannot" has a control that shows the probe sees what it looks for.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CI_USER, createSandbox, removeSandbox, userIds, type Flavour, type Sandbox } from '../e2e/harness.js';
+
+const tag = Math.random().toString(36).slice(2, 8);
+const WARM = `warmprobe-${tag}`;
+/** Command lines of every process in the container but PID 1 (shell built-ins only). */
+const PROCESSES = 'for d in /proc/[0-9]*; do [ "${d#/proc/}" = 1 ] && continue; tr "\\0" " " < $d/cmdline 2>/dev/null; echo; done';
+// a process that keeps replacing itself: every generation starts the next and exits at once
+const HOPPER = `hop='sleep 0.02; sh -c "$0" "$0" & exit 0'; (setsid sh -c "$hop" "$hop" >/dev/null 2>&1 &)`;
+
+async function containers(sb: Sandbox): Promise<string[]> {
+  const r = await sb.run(['shim', 'ps', '--json']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { containers: { name: string; tool: string }[] }).containers.filter((c) => c.tool === WARM).map((c) => c.name);
+}
+
+for (const flavour of ['docker', 'rootless'] as Flavour[]) {
+  describe(`warm containers under attack on ${flavour}`, () => {
+    let sb: Sandbox;
+    beforeAll(async () => {
+      sb = await createSandbox(flavour, { [WARM]: { tool: 'npm:cowsay', command: 'sh', warm: true, mounts: [{ src: '.', dst: '/workspace' }] } });
+    });
+    afterAll(async () => {
+      await sb.run(['shim', 'stop']);
+      await sb.runtime(['volume', 'rm', '--force', `shim-tool-${WARM}`]);
+      removeSandbox(sb);
+    });
+
+    it('has the hardening of a cold run: no capabilities, no privilege gain, seccomp, read-only root', async () => {
+      const r = await sb.run([WARM, '-c', 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; touch /usr/x 2>&1 || true']);
+      expect(r.stdout).toMatch(/^CapEff:\s+0+$/m);
+      expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+      expect(r.stdout).toMatch(/^Seccomp:\s+2$/m);
+      expect(r.stdout).toContain('Read-only file system');
+      expect(await containers(sb)).toHaveLength(1);
+    });
+
+    it('kills a call\'s background processes, a self-replacing one included, before the next call', async () => {
+      const first = await sb.run([WARM, '-c', `(setsid sleep 777 >/dev/null 2>&1 &); ${HOPPER}; sleep 0.3; ${PROCESSES}`]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      // the controls: both were running when the call ended
+      expect(first.stdout).toContain('sleep 777');
+      expect(first.stdout).toContain('sleep 0.02');
+      // the keeper kills leftovers within a second or so of the last call; the next call also starts clean
+      await new Promise((r) => setTimeout(r, 2500));
+      const [name] = await containers(sb);
+      const between = await sb.runtime(['exec', name!, 'sh', '-c', PROCESSES]);
+      expect(between.stdout).not.toContain('sleep 777');
+      expect(between.stdout).not.toContain('sleep 0.02');
+      const second = await sb.run([WARM, '-c', PROCESSES]);
+      expect(second.stdout).not.toContain('sleep 777');
+      expect(second.stdout).not.toContain('sleep 0.02');
+    });
+
+    it('survives a call that kills the keeper: the container goes, the next call gets a new one', async () => {
+      const [before] = await containers(sb);
+      expect(before).toBeDefined();
+      // the keeper is the container's main process, the child of PID 1
+      await sb.run([WARM, '-c', 'kill -9 "$(cat /run/shim-warm/keeper)"; sleep 5']);
+      const next = await sb.run([WARM, '-c', 'echo still-works']);
+      expect(next.exitCode, next.stderr).toBe(0);
+      expect(next.stdout).toBe('still-works\n');
+      const after = await containers(sb);
+      expect(after).toHaveLength(1);
+      expect(after[0]).not.toBe(before);
+    });
+
+    it('gives each project its own container: a call never sees another project\'s files', async () => {
+      const other = path.join(sb.root, 'other-project');
+      fs.mkdirSync(other);
+      fs.writeFileSync(path.join(other, 'secret-b.txt'), 'b');
+      if (flavour === 'rootless') {
+        const user = userIds(CI_USER);
+        for (const p of [other, path.join(other, 'secret-b.txt')]) fs.chownSync(p, user.uid, user.gid);
+      }
+      const a = await sb.run([WARM, '-c', 'echo a > mine-a.txt; ls /workspace']);
+      const b = await sb.run([WARM, '-c', 'ls /workspace'], { cwd: other });
+      // the controls: each sees its own files
+      expect(a.stdout).toContain('mine-a.txt');
+      expect(b.stdout).toContain('secret-b.txt');
+      expect(a.stdout).not.toContain('secret-b.txt');
+      expect(b.stdout).not.toContain('mine-a.txt');
+      expect(await containers(sb)).toHaveLength(2);
+    });
+  });
+}
