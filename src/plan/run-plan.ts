@@ -142,13 +142,13 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   ];
   const displayArgv = [runtime.path, ...redactArgv(argv, new Set(fromHost))];
   const display = shellQuote(displayArgv);
-  // the proxy's socket directory is named after the run, so it is left out like the run's name
   // the run's own name and label are left out of a policy, and so is the proxy's socket directory,
   // which is named after the run
   const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)));
   const policyArgv = ownOnly(argv.slice(0, argv.length - input.args.length));
   const coldReason = input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
-  const warm = input.warm && !coldReason ? planWarm(input, [run!, ...head, ...tail], ownOnly, interactive, (a) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))])) : undefined;
+  const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);
+  const warm = input.warm && !coldReason ? planWarm(input, [run!, ...head, ...tail], { coldName: name, ownOnly, interactive, display: displayOf }) : undefined;
   const policy: RunPolicy = {
     network: network.mode,
     allowedHosts: proxy?.allowedHosts ?? [],
@@ -181,14 +181,19 @@ export function buildRunPlan(input: RunInputs): RunPlan {
 }
 
 /** The warm container of this policy and this call's exec into it. */
-function planWarm(input: RunInputs, containerArgs: string[], ownOnly: (a: readonly string[]) => string[], interactive: boolean, display: (argv: readonly string[]) => string): WarmPlan {
+function planWarm(
+  input: RunInputs,
+  containerArgs: string[],
+  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; interactive: boolean; display: (argv: readonly string[]) => string },
+): WarmPlan {
   const { tool } = input;
+  const { ownOnly, interactive, display } = how;
   const idleSeconds = input.warm!.idleSeconds;
   // the key covers the runtime and every flag of the container, image and idle time included
   const identity = [input.runtime.name, ...ownOnly(containerArgs), input.image, String(idleSeconds)];
   const key = createHash('sha256').update(identity.join('\0')).digest('hex').slice(0, 16);
   const name = containerName('warm', tool.name, input.runId);
-  const startArgv = buildWarmStart(containerArgs.map((a) => (a === containerName('run', tool.name, input.runId) ? name : a)), input.image, key, idleSeconds);
+  const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds);
   const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.config.dst, ...(m.gitOverlay ? [m.gitOverlay.dst] : [])])];
   const call = buildWarmCall(interactive, input.runId, dirsToClean(mountDsts, tool.podman_args), tool.command, input.args);
   return {

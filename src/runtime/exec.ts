@@ -112,7 +112,8 @@ function copyWithBudget(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, 
  * A forwarded signal is delivered through the runtime's `kill` (falling back to signalling the client
  * when the container does not exist yet). SIGINT is forwarded only when shim has no terminal: on a
  * terminal, Ctrl-C already reaches the runtime (same process group) and a second copy would make the
- * tool see two interrupts. After any signal the cleanup runs, so no container of the run is left.
+ * tool see two interrupts; a client in a group of its own (clientOwnGroup) gets every signal through
+ * shim. After any signal the cleanup runs, so nothing of the run is left.
  * Stdio is inherited unless an output budget is set.
  */
 export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean, limits: ForegroundLimits = {}): Promise<ForegroundResult> {
