@@ -15,11 +15,13 @@ const COW = `cowsay-mcp-${tag}`;
 const NODE = `node-mcp-${tag}`;
 const SH = `sh-mcp-${tag}`;
 const MOUNTED = `nodemnt-mcp-${tag}`;
+const WARM = `warm-mcp-${tag}`;
 const TOOLS = {
   [COW]: { tool: 'npm:cowsay', command: 'cowsay' },
   [NODE]: { tool: 'npm:cowsay', command: 'node' },
   [SH]: { tool: 'npm:cowsay', command: 'sh' },
   [MOUNTED]: { tool: 'npm:cowsay', command: 'node', mounts: [{ src: '.', dst: '/workspace' }] },
+  [WARM]: { tool: 'npm:cowsay', command: 'sh', warm: true },
 };
 // first calls build nothing (global setup did) but install the tool
 const LONG = { timeout: 280_000 };
@@ -65,6 +67,7 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
 
   afterAll(async () => {
     await client?.close();
+    if (sb) await sb.run(['shim', 'stop']);
     if (sb) for (const t of Object.keys(TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
     removeSandbox(sb);
   });
@@ -151,6 +154,24 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     // control: within its time limit the same kind of run completes
     const quick = await call('run_tool', { tool: SH, args: ['-c', 'sleep 1; echo done'], timeout_s: 20 });
     expect(quick.json).toMatchObject({ timed_out: false, signal: null, exit_code: 0, stdout: 'done\n' });
+  });
+
+  it('runs a warm tool\'s calls in its one container, stdin and timeouts included', async () => {
+    const warmContainers = async () => {
+      const ps = await sb.run(['shim', 'ps', '--json']);
+      return (JSON.parse(ps.stdout) as { containers: { name: string; tool: string }[] }).containers.filter((c) => c.tool === WARM).map((c) => c.name);
+    };
+    const first = await call('run_tool', { tool: WARM, args: ['-c', 'cat; exit 5'], stdin: 'in\n' });
+    expect(first.json).toMatchObject({ exit_code: 5, stdout: 'in\n' });
+    const [container] = await warmContainers();
+    expect(container).toBeDefined();
+    const stopped = await call('run_tool', { tool: WARM, args: ['-c', 'echo started; sleep 30'], timeout_s: 2 });
+    expect(stopped.json).toMatchObject({ timed_out: true, signal: 'SIGTERM', stdout: 'started\n' });
+    // the call was stopped, not the container
+    expect(await warmContainers()).toEqual([container]);
+    const again = await call('run_tool', { tool: WARM, args: ['-c', 'echo again'] });
+    expect(again.json).toMatchObject({ exit_code: 0, stdout: 'again\n' });
+    expect(await warmContainers()).toEqual([container]);
   });
 
   it('caps output at 1 MiB per stream and says so', async () => {
