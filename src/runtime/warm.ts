@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { withLock, writeFileAtomic } from '../lock.js';
-import { warmExecArgv, warmReusable, warmSignals, type WarmPlan, type WarmState } from '../plan/warm.js';
+import { RuntimeError } from '../errors.js';
+import { warmExecArgv, warmRemoveArgv, warmReusable, warmSignals, type WarmPlan, type WarmState } from '../plan/warm.js';
 import { expectSuccess, runCaptured, type Command, type SignalPlan } from './exec.js';
 
 export interface WarmContext {
@@ -60,8 +61,11 @@ async function start(warm: WarmPlan, ctx: WarmContext, file: string): Promise<Wa
   const pid = Number(pidOut.stdout.trim());
   const pidStart = Number.isInteger(pid) && pid > 0 ? processStart(pid) : undefined;
   if (pidStart === undefined) {
-    await run(['rm', '--force', warm.name]);
-    expectSuccess('finding the warm container\'s process', { ...pidOut, exitCode: pidOut.exitCode || 1, stderr: pidOut.stderr || `pid ${pidOut.stdout.trim() || '?'} is not visible on this host` }, 'warm containers need the runtime on this host: set "warm": false for this tool');
+    await run(warmRemoveArgv([warm.name]));
+    throw new RuntimeError(
+      `the warm container's process (pid ${pidOut.stdout.trim() || '?'}) is not visible on this host, so shim could not tell later whether it still runs`,
+      'warm containers need the runtime on this host (not a remote daemon): set "warm": false for this tool',
+    );
   }
   const state: WarmState = { name: warm.name, pid, pidStart: pidStart!, lastUse: ctx.now(), idleSeconds: warm.idleSeconds };
   writeFileAtomic(file, JSON.stringify(state));

@@ -1,0 +1,63 @@
+// The executor's record of warm containers: a live, recent container is reused without any runtime
+// command; a dead or recycled pid, or a container near its idle stop, means a new one is started.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildRunPlan } from '../../src/plan/run-plan.js';
+import type { WarmState } from '../../src/plan/warm.js';
+import { prepareWarmCall, processStart, readWarmState, warmStateFile } from '../../src/runtime/warm.js';
+import { docker, runInputs } from './fixtures.js';
+import { tempDir } from './tmp.js';
+
+const warm = buildRunPlan(runInputs({ runtime: docker(), warm: { idleSeconds: 600, from: 'tool' }, args: ['--fix'] })).warm!;
+// a runtime that cannot run: a call that tried to start a container would fail
+const ctx = (stateDir: string, now: number) => ({ runtimePath: '/nonexistent/docker', runtimeEnv: {}, stateDir, now: () => now });
+
+function record(stateDir: string, state: WarmState): string {
+  const file = warmStateFile(stateDir, warm.key);
+  fs.mkdirSync(`${stateDir}/warm`, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(state));
+  return file;
+}
+
+describe('processStart', () => {
+  it('reads a running process\'s start time, and nothing for a pid that does not exist', () => {
+    expect(processStart(process.pid)).toMatch(/^\d+$/);
+    expect(processStart(2 ** 30)).toBeUndefined();
+  });
+});
+
+describe('prepareWarmCall', () => {
+  const live = (now: number): WarmState => ({ name: 'shim-warm-eslint-live', pid: process.pid, pidStart: processStart(process.pid)!, lastUse: now - 1000, idleSeconds: 600 });
+
+  it('reuses the recorded container while it runs and is not near its idle stop, recording the use', async () => {
+    const dir = tempDir();
+    const now = 1_800_000_000_000;
+    const file = record(dir, live(now));
+    const call = await prepareWarmCall(warm, ctx(dir, now));
+    expect(call.started).toBe(false);
+    expect(call.container).toBe('shim-warm-eslint-live');
+    expect(call.command.argv).toEqual(['exec', '-i', 'shim-warm-eslint-live', ...warm.callArgs]);
+    expect(call.signals.signalArgv.SIGTERM).toContain('shim-warm-eslint-live');
+    expect(readWarmState(file)!.lastUse).toBe(now);
+  });
+
+  it.each([
+    ['the pid now belongs to another process', (s: WarmState) => ({ ...s, pidStart: '1' })],
+    ['the process is gone', (s: WarmState) => ({ ...s, pid: 2 ** 30 })],
+    ['the idle stop is near', (s: WarmState) => ({ ...s, lastUse: s.lastUse - 580_000 })],
+  ])('starts a new container when %s', async (_why, change) => {
+    const dir = tempDir();
+    const now = 1_800_000_000_000;
+    record(dir, change(live(now)));
+    // the control is the test above: the same record, unchanged, is reused without the runtime
+    await expect(prepareWarmCall(warm, ctx(dir, now))).rejects.toThrow(/cannot run \/nonexistent\/docker/);
+  });
+
+  it('ignores a record that is not one (and starts a new container)', async () => {
+    const dir = tempDir();
+    fs.mkdirSync(`${dir}/warm`, { recursive: true });
+    fs.writeFileSync(warmStateFile(dir, warm.key), '{"name": 1}');
+    expect(readWarmState(warmStateFile(dir, warm.key))).toBeUndefined();
+    await expect(prepareWarmCall(warm, ctx(dir, Date.now()))).rejects.toThrow(/cannot run/);
+  });
+});
