@@ -1,66 +1,108 @@
 #!/bin/sh
 # The in-container half of shim's warm containers (see src/plan/warm.ts). One script, three roles:
 #
-#   warm keep IDLE               the container's main process. It exits, and so stops the container,
-#                                after IDLE seconds in which no call ran; while no call runs, it kills
-#                                whatever a finished call left running.
-#   warm call ID DIRS CMD ARGS…  how every call starts (through the runtime's exec). When no other call
-#                                is running it starts from a clean slate: leftover processes are killed
-#                                and DIRS (colon-separated tmpfs dirs, chosen by shim) are emptied. Then
-#                                it records its pid as call ID and becomes the tool.
-#   warm signal ID SIG           delivers SIG to call ID; KILL goes to the call's whole process group.
+#   warm keep IDLE               the container's PID 1 (a warm container has no --init). It exits, and
+#                                so stops the container, after IDLE seconds in which no call ran; while
+#                                no call runs, it kills whatever a finished call left running. As the
+#                                PID 1 of its namespace it cannot be killed or stopped from inside: the
+#                                kernel drops SIGKILL and SIGSTOP sent to it by the tool.
+#   warm call ID DIRS CMD ARGS…  how every call starts (through the runtime's exec): it records its pid
+#                                as call ID, and when no other call is running it starts from a clean
+#                                slate: leftover processes are killed and DIRS (colon-separated tmpfs
+#                                dirs, chosen by shim) are emptied. Then it becomes the tool.
+#   warm signal ID SIG           delivers SIG to call ID; KILL goes to the call and all it started.
 #
 # A call is a process whose parent is outside the container (ppid 0): that is how exec starts one,
-# and nothing inside the container can make one. Every other process but PID 1 and the keeper belongs
-# to a call while one runs, and is a leftover once none does. Everything here runs as the tool's own
-# user, so none of it is a barrier against the tool: it gives each call what a fresh container would.
+# and nothing inside the container can make one. Every other process but PID 1 belongs to a call while
+# one runs, and is a leftover once none does.
 set -u
 STATE=/run/shim-warm
 CALLS=$STATE/calls
 LOCK=$STATE/lock
 
-# Sets ppid to the parent of process $1; fails when it is gone. Built-ins only (no fork per process).
-ppid_of() {
-  read -r line 2>/dev/null <"/proc/$1/stat" || return 1
-  rest=${line##*) }   # after the command name, which may itself hold spaces or parentheses
-  rest=${rest#* }     # past the state letter
+# Sets state and ppid of process $1 from /proc/$1/stat; fails when it is gone. The command name may
+# hold spaces, parentheses or line breaks: the fields are taken after the last ") ", which the kernel
+# writes right after the name. Built-ins only (no fork per process).
+stat_of() {
+  all=
+  while IFS= read -r l; do all="$all$l "; done 2>/dev/null <"/proc/$1/stat" || return 1
+  rest=${all##*) }
+  state=${rest%% *}
+  rest=${rest#* }
   ppid=${rest%% *}
+  [ -n "$ppid" ]
 }
 
-# Sets others to the number of calls running besides this process, and strays to the processes that
-# belong to no call (when others is 0), leaving out PID 1, the keeper, this process and its children.
+# Sets others to the number of calls running besides this process, and strays to every other process
+# but PID 1 and this one (zombies left out: they are gone, PID 1 collects them).
 survey() {
   others=0 strays=
-  read -r keeper 2>/dev/null <"$STATE/keeper" || keeper=
   for dir in /proc/[0-9]*; do
     pid=${dir#/proc/}
-    case $pid in 1 | "$$" | "$keeper") continue ;; esac
-    ppid_of "$pid" || continue
-    case $ppid in
-      0) others=$((others + 1)) ;;
-      "$$" | "$keeper") ;;
-      *) strays="$strays $pid" ;;
-    esac
+    case $pid in 1 | "$$") continue ;; esac
+    stat_of "$pid" || continue
+    [ "$state" = Z ] && continue
+    if [ "$ppid" = 0 ]; then others=$((others + 1)); else strays="$strays $pid"; fi
   done
 }
 
-# Kills leftovers until none is left (a forking leftover may have made new ones meanwhile).
+# Kills leftovers until none is left (a forking leftover may have made new ones meanwhile), unless a
+# call is running.
 reap() {
   rounds=0
   while survey && [ "$others" = 0 ] && [ -n "$strays" ] && [ "$rounds" -lt 50 ]; do
     # shellcheck disable=SC2086
-    kill -KILL $strays 2>/dev/null
+    kill -s KILL $strays 2>/dev/null
     rounds=$((rounds + 1))
   done
 }
 
+# A lock directory naming its holder. It is held for milliseconds; one whose holder is gone is taken
+# over at once, and any other after 5 s (so a lock the tool made itself cannot stop the keeper or
+# later calls; a clean start is never run next to a running call either way, see survey).
 lock() {
   waited=0
   until mkdir "$LOCK" 2>/dev/null; do
-    # the lock is held for milliseconds; one left by a killed call is broken after ~5 s
     waited=$((waited + 1))
-    [ "$waited" -gt 500 ] && rm -rf "$LOCK"
+    holder=
+    for f in "$LOCK"/*; do [ -e "$f" ] && holder=${f##*/}; done
+    if [ "$waited" -gt 500 ] || { [ -n "$holder" ] && [ ! -d "/proc/$holder" ]; }; then rm -rf "$LOCK"; fi
     sleep 0.01
+  done
+  : >"$LOCK/$$"
+}
+unlock() { rm -rf "$LOCK"; }
+
+# True when a call started since the last look (it leaves its id in $CALLS, even if it already ended);
+# forgets the calls that ended. A file still empty at the second look belongs to a call killed while
+# it was being written.
+new_calls() {
+  seen=1
+  for f in "$CALLS"/*; do
+    [ -e "$f" ] || continue
+    seen=0
+    if read -r pid 2>/dev/null <"$f"; then
+      [ -d "/proc/$pid" ] || rm -f "$f"
+    else
+      case " $empty " in *" $f "*) rm -f "$f" ;; *) empty_now="$empty_now $f" ;; esac
+    fi
+  done
+  return $seen
+}
+
+# Sets members to process $1 and all its descendants (ppid chains inside the container). Like every
+# function here it uses the script's global variables (pid, ppid…): callers keep their own elsewhere.
+family() {
+  members=" $1 "
+  grew=1
+  while [ "$grew" = 1 ]; do
+    grew=0
+    for dir in /proc/[0-9]*; do
+      pid=${dir#/proc/}
+      case $members in *" $pid "*) continue ;; esac
+      stat_of "$pid" || continue
+      case $members in *" $ppid "*) members="$members$pid " grew=1 ;; esac
+    done
   done
 }
 
@@ -68,25 +110,22 @@ case ${1-} in
   keep)
     idle=$2
     mkdir -p "$CALLS"
-    echo $$ >"$STATE/keeper"
-    quiet=0
+    quiet=0 empty=
     while :; do
       sleep 1
       survey
-      busy=$others
-      for f in "$CALLS"/*; do
-        [ -e "$f" ] || continue
-        busy=1 # a call that started and ended between two looks still counts
-        read -r pid 2>/dev/null <"$f" && [ -d "/proc/$pid" ] || rm -f "$f"
-      done
-      if [ "$busy" != 0 ]; then quiet=0; continue; fi
-      [ -n "$strays" ] && lock && { reap; rmdir "$LOCK"; }
-      quiet=$((quiet + 1))
+      # leftovers go as soon as no call runs (reap looks again under the lock)
+      [ "$others" = 0 ] && [ -n "$strays" ] && lock && { reap; unlock; }
+      empty_now=
+      if new_calls || [ "$others" != 0 ]; then quiet=0; else quiet=$((quiet + 1)); fi
+      empty=$empty_now
       if [ "$quiet" -ge "$idle" ]; then
         lock
         survey
-        [ "$others" = 0 ] && exit 0
-        rmdir "$LOCK"
+        empty_now=
+        # no call arrived meanwhile: stop (the container ends with PID 1, the lock with it)
+        new_calls || [ "$others" != 0 ] || exit 0
+        unlock
         quiet=0
       fi
     done
@@ -94,11 +133,14 @@ case ${1-} in
   call)
     id=$2 dirs=$3
     shift 3
+    # registered first, so a signal for this call finds it from the start
+    [ -d "$CALLS" ] || mkdir -p "$CALLS"
+    echo $$ >"$CALLS/$id"
     lock
     survey
     if [ "$others" = 0 ]; then
       reap
-      # -xdev: never into anything mounted below these dirs (shim leaves out dirs with mounts inside)
+      # -xdev: never into anything mounted below these dirs (shim leaves out dirs with mounts on them)
       old_ifs=$IFS IFS=:
       for d in $dirs; do
         IFS=$old_ifs
@@ -111,13 +153,21 @@ case ${1-} in
       done
       IFS=$old_ifs
     fi
-    echo $$ >"$CALLS/$id"
-    rmdir "$LOCK"
+    unlock
     exec "$@"
     ;;
   signal)
-    read -r pid 2>/dev/null <"$CALLS/$2" || exit 1
-    if [ "$3" = KILL ]; then kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; else kill -s "$3" "$pid"; fi
+    read -r call 2>/dev/null <"$CALLS/$2" || exit 1
+    [ -d "/proc/$call" ] || exit 1
+    if [ "$3" = KILL ]; then
+      # the call's descendants, found before any of them is orphaned, and its process group
+      family "$call"
+      # shellcheck disable=SC2086
+      kill -s KILL $members 2>/dev/null
+      kill -s KILL -- "-$call" 2>/dev/null
+      exit 0
+    fi
+    kill -s "$3" "$call"
     ;;
   *)
     echo "usage: warm keep IDLE | warm call ID DIRS CMD [ARGS…] | warm signal ID SIG" >&2

@@ -18,7 +18,7 @@ import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
 import { runCaptured, runForeground, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
 import { resolveWarm } from '../plan/warm.js';
 import { shellQuote } from '../plan/quote.js';
-import { prepareWarmCall } from '../runtime/warm.js';
+import { noteWarmCallEnded, prepareWarmCall } from '../runtime/warm.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { resolveLimits, type ResolvedLimits } from '../plan/limits.js';
 import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
@@ -138,6 +138,11 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   return { ...base, command: { file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, signals: plan };
 }
 
+/** After a call in a warm container: its end counts as the container's last use. */
+export async function warmCallEnded(app: App, run: PreparedRun): Promise<void> {
+  if (run.warm && run.plan.warm) await noteWarmCallEnded(app.paths.stateDir, run.plan.warm.key, run.warm.container, Date.now());
+}
+
 /** Prints the runtime command a run would use, without building, installing or running anything. */
 export function dryRun(app: App, name: string, args: readonly string[]): RunPlan {
   checkToolName(name);
@@ -200,6 +205,7 @@ export async function runTool(app: App, name: string, args: readonly string[], o
       onOutputCut: () => app.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
     }),
   );
+  await warmCallEnded(app, run);
   const { status, limitsHit } = judgeOutcome(app, name, result, limits);
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
   const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress };

@@ -29,7 +29,7 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   limits: 'memory, cpus, pids, timeout, output; each overrides the profile\'s value, "0"/0 turns one off',
   limits_best_effort: 'run even where the host cannot enforce memory/CPU/process limits, with a warning (default: settings, else false)',
   warm: 'keep one container running per policy and run each call in it with exec (faster on docker); each call still starts with no leftover processes and empty tmpfs dirs; not with allowed_hosts (default: settings, else false)',
-  warm_idle: 'how long a warm container waits for the next call before it stops by itself, at least "3s" (default: settings, else "10m")',
+  warm_idle: 'how long a warm container waits for the next call before it stops by itself, at least "10s" (default: settings, else "10m")',
 };
 
 /** Hover text per settings.json key. */

@@ -96,8 +96,8 @@ export const DURATION_RE = /^\d+(ms|s|m|h)$/;
 const size = z.string().regex(SIZE_RE, 'must be a size such as "512m" or "2g"');
 const duration = z.string().regex(DURATION_RE, 'must be a duration such as "90s", "10m" or "1h"');
 
-// at least a few seconds: the keeper counts idle time in whole seconds
-const warmIdle = duration.refine((s) => durationMs(s) >= 3000, 'must be at least "3s"');
+// at least 10 s: shim stops reusing a container 5 to 30 s before its idle stop (see plan/warm.ts)
+const warmIdle = duration.refine((s) => durationMs(s) >= 10_000, 'must be at least "10s"');
 
 export const PROFILES = ['safe', 'default', 'dev'] as const;
 const profile = z.enum(PROFILES, 'must be "safe", "default" or "dev"');

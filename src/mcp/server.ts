@@ -14,7 +14,7 @@ import { resolveTool } from '../config/merge.js';
 import { ShimError } from '../errors.js';
 import { explainTool } from '../commands/explain.js';
 import { collectTools } from '../commands/list.js';
-import { checkToolName, dryRun, prepareRun, withEgress, type PreparedRun } from '../commands/run.js';
+import { checkToolName, dryRun, prepareRun, warmCallEnded, withEgress, type PreparedRun } from '../commands/run.js';
 import { runLimited } from '../runtime/exec-limited.js';
 import {
   DEFAULT_TIMEOUT_S,
@@ -74,6 +74,7 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
         abort: AbortSignal.any([shutdown.signal, cancelled]),
       }),
     );
+    await warmCallEnded(callApp, run);
     appendAudit(
       app.paths.stateDir,
       auditRecord(callApp, run, { startedAt, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs, limitsHit: result.limitsHit, egress }, 'mcp'),

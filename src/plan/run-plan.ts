@@ -195,7 +195,7 @@ function planWarm(
   const name = containerName('warm', tool.name, input.runId);
   const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds);
   const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.config.dst, ...(m.gitOverlay ? [m.gitOverlay.dst] : [])])];
-  const call = buildWarmCall(interactive, input.runId, dirsToClean(mountDsts, tool.podman_args), tool.command, input.args);
+  const call = buildWarmCall(interactive, input.runId, dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args), tool.command, input.args);
   return {
     key,
     idleSeconds,

@@ -1,10 +1,11 @@
 // Warm containers (pure): instead of a fresh `run --rm` per call, one long-lived container per tool and
-// policy, and each call an `exec` into it. The container's main process is the keeper of
+// policy, and each call an `exec` into it. The container's PID 1 is the keeper of
 // containerfiles/warm.sh, which stops it after the idle time, so no shim daemon is needed. Each call
 // starts from what a fresh container gives (no leftover processes, empty tmpfs dirs) unless another call
 // of the same tool and policy is running at that moment; everything else (mounts, env, network, limits,
 // user, seccomp) is the container's, fixed when it starts. This file decides every flag; the executor
 // (runtime/warm.ts) only keeps track of which container is live.
+import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
 import type { Settings } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
@@ -25,7 +26,7 @@ export const DEFAULT_WARM_IDLE = '10m';
 // (not /run: podman's holds .containerenv, which a fresh container has too)
 const CLEAN_DIRS = ['/tmp', CONTAINER_HOME, '/var/tmp', '/dev/shm'];
 /** podman_args that can mount something, which shim cannot see into: no directory is emptied then. */
-const MOUNTING_ARG_RE = /^(-v|--volume|--mount|--tmpfs)(=|$)|^-v./;
+const MOUNTING_ARG_RE = /^(-v|--volume|--mount|--tmpfs|--volumes-from|--image-volume)(=|$)|^-v./;
 
 export interface WarmRequest {
   idleSeconds: number;
@@ -45,8 +46,9 @@ export function resolveWarm(tool: ResolvedTool, settings: Pick<Settings, 'warm' 
  * Why this call runs cold although the tool is warm, or undefined. An allow-list tool is refused
  * outright when it asked itself (its proxy lives for one call, so its container cannot outlive it);
  * with only the global setting it quietly runs cold. A call whose stdin is a terminal but whose output
- * is not runs cold too: its runtime client must stay in the terminal's foreground to read stdin, where
- * a Ctrl-C would kill the client and leave the call running (runtimes do not forward signals on exec).
+ * is not runs cold too: without -t its exec client runs in a session of its own (runtimes do not
+ * forward signals on exec, so shim does), and reading the terminal from there is a case shim does not
+ * take on.
  */
 export function warmObstacle(tool: ResolvedTool, request: WarmRequest, allowlist: boolean, stdin: { isTTY: boolean; interactive: boolean }): string | undefined {
   if (allowlist) {
@@ -58,16 +60,18 @@ export function warmObstacle(tool: ResolvedTool, request: WarmRequest, allowlist
     }
     return 'allowed_hosts: the egress proxy lives for one call';
   }
-  if (stdin.isTTY && !stdin.interactive) return 'stdin is a terminal but the output is not';
+  if (stdin.isTTY && !stdin.interactive) return 'stdin is a terminal but the output is not (a warm call would read the terminal from outside its job control)';
   return undefined;
 }
 
 /** The tmpfs dirs each call may empty: none that a mount lies on or above (emptying it would reach the
- *  mount), and none at all when podman_args may mount things shim cannot see. */
-export function dirsToClean(mountDsts: readonly string[], podmanArgs: readonly string[]): string[] {
-  if (podmanArgs.some((a) => MOUNTING_ARG_RE.test(a))) return [];
-  const covers = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}/`);
-  return CLEAN_DIRS.filter((dir) => !mountDsts.some((dst) => covers(dst, dir)));
+ *  mount), and none at all when podman_args may mount things shim cannot see (or go unchecked). */
+export function dirsToClean(mountDsts: readonly string[], podmanArgs: readonly string[], unsafePodmanArgs = false): string[] {
+  if (unsafePodmanArgs || podmanArgs.some((a) => MOUNTING_ARG_RE.test(a))) return [];
+  // "/var/tmp/" and "/var//tmp" are the same mount point as "/var/tmp"
+  const dsts = mountDsts.map((d) => path.posix.normalize(d).replace(/(.)\/+$/, '$1'));
+  const covers = (outer: string, inner: string) => outer === '/' || inner === outer || inner.startsWith(`${outer}/`);
+  return CLEAN_DIRS.filter((dir) => !dsts.some((dst) => covers(dst, dir)));
 }
 
 export interface WarmPlan {
@@ -99,7 +103,7 @@ export function warmSignals(warm: Pick<WarmPlan, 'callId' | 'clientOwnGroup'>, n
   return {
     signalArgv: Object.fromEntries(FORWARDED_SIGNALS.map((sig) => [sig, warmSignalArgv(name, warm.callId, sig)])) as Record<ForwardedSignal, string[]>,
     forceKillArgv: kill,
-    // after a signal the exec client may end before the call: the call's process group goes too
+    // after a signal the exec client may end before the call: the call and what it started go too
     cleanupArgv: kill,
     // a killed shim takes its call along (the container stays for the next call)
     watchdogArgv: buildWatchdogArgvFor([runtimePath, ...kill]),
@@ -107,14 +111,15 @@ export function warmSignals(warm: Pick<WarmPlan, 'callId' | 'clientOwnGroup'>, n
   };
 }
 
-/** Adds what a warm container needs to the cold run's container flags (a detached run, its label, the
- *  keeper's tmpfs and the keeper as command). `containerArgs` has no `-i`/`-t` and no command. */
+/** Turns the cold run's container flags into a warm container's: detached, without `--init` (the keeper
+ *  is PID 1, which a tool cannot kill or stop from inside), with its label, the keeper's tmpfs and the
+ *  keeper as command. `containerArgs` has no `-i`/`-t` and no command. */
 export function buildWarmStart(containerArgs: readonly string[], image: string, key: string, idleSeconds: number): string[] {
   const [run, ...rest] = containerArgs;
   return [
     run!,
     '--detach',
-    ...rest,
+    ...rest.filter((a) => a !== '--init'),
     '--label',
     `${LABEL_WARM}=${key}`,
     '--tmpfs',
@@ -138,7 +143,7 @@ export function buildWarmCall(interactive: boolean, callId: string, cleanDirs: r
   };
 }
 
-/** Delivers a signal to one call (KILL: to its whole process group). */
+/** Delivers a signal to one call (KILL: to the call, its descendants and its process group). */
 export function warmSignalArgv(name: string, callId: string, sig: ForwardedSignal | 'SIGKILL'): string[] {
   return ['exec', name, WARM_HELPER, 'signal', callId, sig.replace(/^SIG/, '')];
 }
@@ -150,7 +155,7 @@ export function warmListArgv(tool?: string): string[] {
 
 /** Tab-separated facts about containers, the same on podman and docker. */
 export function warmInspectArgv(ids: readonly string[]): string[] {
-  return ['inspect', '--format', `{{.Name}}\t{{index .Config.Labels "${LABEL_TOOL}"}}\t{{index .Config.Labels "${LABEL_WARM}"}}\t{{.State.StartedAt}}\t{{.State.Pid}}`, ...ids];
+  return ['inspect', '--format', `{{.Name}}\t{{index .Config.Labels "${LABEL_TOOL}"}}\t{{index .Config.Labels "${LABEL_WARM}"}}\t{{.State.StartedAt}}`, ...ids];
 }
 
 export function warmRemoveArgv(ids: readonly string[]): string[] {
@@ -170,13 +175,19 @@ export interface WarmState {
 
 /**
  * Whether a call may exec into the recorded container. The keeper stops the container no sooner than
- * idle seconds after the last call it saw, and it sees every call, so a container last used by a call
- * that started before `lastUse` is up until at least lastUse + idle. The margin leaves time for the exec
- * to arrive; after that, a new container is started (the old one stops by itself, never under a call).
+ * idle seconds after the last call it saw, and it sees every call (a call leaves a mark even when it
+ * ends between two looks), so a container whose last call started (or ended, less a second) at
+ * `lastUse` is up until at least lastUse + idle. The margin, 5 to 30 s, leaves time for the exec to
+ * arrive on a loaded machine; after that a new container is started (the old one stops by itself, never
+ * under a call).
  */
-export function warmReusable(state: WarmState | undefined, now: number, alive: boolean): state is WarmState {
+export function warmReusable(state: WarmState | undefined, now: number, alive: boolean): boolean {
   if (!state || !alive) return false;
   const idleMs = state.idleSeconds * 1000;
-  const margin = Math.min(30_000, idleMs / 3);
+  const margin = Math.min(30_000, Math.max(5_000, idleMs / 3));
   return now >= state.lastUse && now < state.lastUse + idleMs - margin;
 }
+
+/** How long after its end a call still counts as the container's last use: the keeper may have seen it
+ *  running last up to one look (a second) before it ended. */
+export const CALL_END_SLACK_MS = 1_000;

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { withLock, writeFileAtomic } from '../lock.js';
 import { RuntimeError } from '../errors.js';
-import { warmExecArgv, warmRemoveArgv, warmReusable, warmSignals, type WarmPlan, type WarmState } from '../plan/warm.js';
+import { CALL_END_SLACK_MS, warmExecArgv, warmRemoveArgv, warmReusable, warmSignals, type WarmPlan, type WarmState } from '../plan/warm.js';
 import { expectSuccess, runCaptured, type Command, type SignalPlan } from './exec.js';
 
 export interface WarmContext {
@@ -74,32 +74,42 @@ async function start(warm: WarmPlan, ctx: WarmContext, file: string): Promise<Wa
 }
 
 /** Finds the live container of the plan's policy (starting one when none is), records this call's use,
- *  and returns the call's exec command and signals. */
+ *  and returns the call's exec command and signals. The record is read and written under its lock, so
+ *  a call never puts back a container another one has just replaced. */
 export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise<WarmCall> {
   const file = warmStateFile(ctx.stateDir, warm.key);
-  let state = readWarmState(file);
   let started = false;
-  if (warmReusable(state, ctx.now(), alive(state))) {
-    writeFileAtomic(file, JSON.stringify({ ...state, lastUse: ctx.now() }));
-  } else {
-    // one start per policy however many calls arrive at once; the others reuse it
-    state = await withLock(`${file}.lock`, async () => {
-      const again = readWarmState(file);
-      if (warmReusable(again, ctx.now(), alive(again))) {
-        writeFileAtomic(file, JSON.stringify({ ...again, lastUse: ctx.now() }));
-        return again;
-      }
-      started = true;
-      return start(warm, ctx, file);
-    });
-  }
-  const name = state!.name;
+  // one start per policy however many calls arrive at once; the others wait, then reuse it
+  const state = await withLock(`${file}.lock`, async () => {
+    const recorded = readWarmState(file);
+    if (recorded && warmReusable(recorded, ctx.now(), alive(recorded))) {
+      writeFileAtomic(file, JSON.stringify({ ...recorded, lastUse: ctx.now() }));
+      return recorded;
+    }
+    started = true;
+    return start(warm, ctx, file);
+  });
   return {
-    command: { file: ctx.runtimePath, argv: warmExecArgv(warm, name), env: ctx.runtimeEnv },
-    signals: warmSignals(warm, name, ctx.runtimePath),
-    container: name,
+    command: { file: ctx.runtimePath, argv: warmExecArgv(warm, state.name), env: ctx.runtimeEnv },
+    signals: warmSignals(warm, state.name, ctx.runtimePath),
+    container: state.name,
     started,
   };
+}
+
+/** Records the end of a call as a use of its container (less a second, see CALL_END_SLACK_MS), so a
+ *  long call does not make the next one start a second container. Never fails the run. */
+export async function noteWarmCallEnded(stateDir: string, key: string, container: string, now: number): Promise<void> {
+  const file = warmStateFile(stateDir, key);
+  try {
+    await withLock(`${file}.lock`, async () => {
+      const recorded = readWarmState(file);
+      if (recorded?.name !== container) return;
+      writeFileAtomic(file, JSON.stringify({ ...recorded, lastUse: Math.max(recorded.lastUse, now - CALL_END_SLACK_MS) }));
+    });
+  } catch {
+    // a record that cannot be written only means the next call may start a new container
+  }
 }
 
 /** Forgets the recorded containers of the given keys (after `shim stop`). */

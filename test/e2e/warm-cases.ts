@@ -9,7 +9,7 @@ const WARM = `warmbox-${tag}`;
 const QUICK = `quickwarm-${tag}`;
 const TOOLS = {
   [WARM]: { tool: 'npm:cowsay', command: 'sh', warm: true, mounts: [{ src: '.', dst: '/workspace' }] },
-  [QUICK]: { tool: 'npm:cowsay', command: 'sh', warm: true, warm_idle: '3s', limits: { timeout: '3s' } },
+  [QUICK]: { tool: 'npm:cowsay', command: 'sh', warm: true, warm_idle: '10s', limits: { timeout: '3s' } },
 };
 
 /** Command lines of every process in the container but PID 1 (shell built-ins only). */
@@ -94,21 +94,30 @@ export function defineWarmCases(flavour: Flavour): void {
       expect((await ps(WARM)).map((c) => c.name)).toEqual(before.map((c) => c.name));
     });
 
-    it('kills the call when shim itself is killed (its watchdog), and keeps the container', async () => {
-      const child = sb.run([WARM, '-c', 'echo ready; exec sleep 654']);
+    it('kills the call and what it started when shim itself is killed (its watchdog), and keeps the container', async () => {
+      // a second call keeps running throughout, so the keeper's own clean-up of leftovers cannot be
+      // what removes the killed call's processes
+      const holder = sb.run([WARM, '-c', 'echo holding; sleep 30']);
+      await waitForOutput(holder, 'holding');
+      const child = sb.run([WARM, '-c', 'sleep 654 & sleep 655 & echo ready; wait']);
       await waitForOutput(child, 'ready');
       const [container] = await ps(WARM);
-      // the control: the call is running in the container
-      expect((await inContainer(container!.name, PROCESSES)).stdout).toContain('sleep 654');
+      // the control: the call's processes are running in the container
+      const before = (await inContainer(container!.name, PROCESSES)).stdout;
+      expect(before).toContain('sleep 654');
+      expect(before).toContain('sleep 655');
       child.kill('SIGKILL');
       await child;
-      let left = 'sleep 654';
-      for (let i = 0; i < 50 && left.includes('sleep 654'); i++) {
+      let left = before;
+      for (let i = 0; i < 50 && /sleep 65[45]/.test(left); i++) {
         await new Promise((r) => setTimeout(r, 200));
         left = (await inContainer(container!.name, PROCESSES)).stdout;
       }
-      expect(left).not.toContain('sleep 654');
+      expect(left).not.toMatch(/sleep 65[45]/);
+      expect(left).toContain('sleep 30');
       expect((await ps(WARM)).map((c) => c.name)).toEqual([container!.name]);
+      holder.kill('SIGTERM');
+      expect((await holder).exitCode).toBe(143);
     });
 
     it('stops a call at its timeout without stopping the container, which then stops by itself when idle', async () => {
@@ -119,7 +128,7 @@ export function defineWarmCases(flavour: Flavour): void {
       const [container] = await ps(QUICK);
       expect(container).toBeDefined();
       let gone = false;
-      for (let i = 0; i < 60 && !gone; i++) {
+      for (let i = 0; i < 80 && !gone; i++) {
         await new Promise((res) => setTimeout(res, 500));
         const listed = await sb.runtime(['ps', '-a', '--filter', `name=${container!.name}`, '--format', '{{.Names}}']);
         gone = listed.exitCode === 0 && listed.stdout.trim() === '';

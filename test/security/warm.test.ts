@@ -1,5 +1,5 @@
 // Warm containers under attack, on docker (where warm pays off) and rootless podman: a call that tries to
-// outlive itself, a call that kills the keeper, two projects of one tool, and the hardening of the
+// outlive itself, a call that goes for the keeper, two projects of one tool, and the hardening of the
 // container itself. Every "cannot" has a control that shows the probe sees what it looks for.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,17 +57,27 @@ for (const flavour of ['docker', 'rootless'] as Flavour[]) {
       expect(second.stdout).not.toContain('sleep 0.02');
     });
 
-    it('survives a call that kills the keeper: the container goes, the next call gets a new one', async () => {
+    it('cannot kill or stop the keeper, which is the container\'s PID 1', async () => {
       const [before] = await containers(sb);
-      expect(before).toBeDefined();
-      // the keeper is the container's main process, the child of PID 1
-      await sb.run([WARM, '-c', 'kill -9 "$(cat /run/shim-warm/keeper)"; sleep 5']);
+      // the control: the same signals work on a process of the call's own
+      const r = await sb.run([WARM, '-c', 'sleep 50 & kill -9 $!; wait $!; echo "own:$?"; kill -9 1; kill -STOP 1; sleep 0.3; read -r s < /proc/1/stat; echo "pid1:${s#*) }" | cut -c1-7']);
+      expect(r.stdout).toContain('own:137');
+      expect(r.stdout).toContain('pid1:S');
       const next = await sb.run([WARM, '-c', 'echo still-works']);
-      expect(next.exitCode, next.stderr).toBe(0);
       expect(next.stdout).toBe('still-works\n');
-      const after = await containers(sb);
-      expect(after).toHaveLength(1);
-      expect(after[0]).not.toBe(before);
+      expect(await containers(sb)).toEqual([before]);
+    });
+
+    it('keeps no leftover alive with a lock or call marks of its own making', async () => {
+      const r = await sb.run([WARM, '-c', 'mkdir /run/shim-warm/lock; : > /run/shim-warm/lock/1; echo 99999 > /run/shim-warm/calls/fake; (setsid sleep 778 >/dev/null 2>&1 &); sleep 0.2; ' + PROCESSES]);
+      expect(r.stdout).toContain('sleep 778');
+      const [name] = await containers(sb);
+      let left = r.stdout;
+      for (let i = 0; i < 60 && left.includes('sleep 778'); i++) {
+        await new Promise((res) => setTimeout(res, 250));
+        left = (await sb.runtime(['exec', name!, 'sh', '-c', PROCESSES])).stdout;
+      }
+      expect(left).not.toContain('sleep 778');
     });
 
     it('gives each project its own container: a call never sees another project\'s files', async () => {

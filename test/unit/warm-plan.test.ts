@@ -30,13 +30,15 @@ describe('buildRunPlan with warm', () => {
     expect(w.startArgv).toContain('/run/shim-warm:rw,nosuid,nodev,noexec,size=1m,mode=1777');
     expect(w.startArgv).not.toContain('-i');
     expect(w.startArgv).not.toContain('-it');
+    // the keeper is PID 1: the kernel drops SIGKILL and SIGSTOP the tool sends it
+    expect(w.startArgv).not.toContain('--init');
     expect(w.name).toBe('shim-warm-eslint-r1a2b3');
     expect(w.startArgv[w.startArgv.indexOf('--name') + 1]).toBe(w.name);
   });
 
-  it('keeps every flag of the cold run (the same isolation)', () => {
+  it('keeps every flag of the cold run but --init (the same isolation)', () => {
     const p = plan({ mounts: [makeMount('/home/user/project', '/workspace')], limits: { profile: 'default', args: ['--memory=4g'], unenforced: [], warnings: [] } });
-    const cold = p.argv.slice(0, p.argv.indexOf(IMAGE)).filter((a) => a !== '-i' && a !== p.containerName);
+    const cold = p.argv.slice(0, p.argv.indexOf(IMAGE)).filter((a) => a !== '-i' && a !== p.containerName && a !== '--init');
     const start = p.warm!.startArgv;
     for (const flag of cold) expect(start).toContain(flag);
   });
@@ -99,9 +101,16 @@ describe('dirsToClean', () => {
     expect(dirsToClean(['/tmpfoo'], [])).toContain('/tmp');
   });
 
-  it('empties nothing when podman_args may mount something', () => {
-    for (const arg of ['-v', '--volume', '--volume=/a:/tmp', '--mount', '--tmpfs=/run', '-v/a:/b']) expect(dirsToClean([], [arg])).toEqual([]);
+  it('sees a mount point however it is spelled ("/var/tmp/", "/var//tmp", "/var/")', () => {
+    for (const dst of ['/var/tmp/', '/var//tmp', '/var/', '/var/./tmp']) expect(dirsToClean([dst], [])).not.toContain('/var/tmp');
+    expect(dirsToClean(['/home/'], [])).not.toContain('/home/shim');
+    expect(dirsToClean(['/'], [])).toEqual([]);
+  });
+
+  it('empties nothing when podman_args may mount something, or are not checked at all', () => {
+    for (const arg of ['-v', '--volume', '--volume=/a:/tmp', '--mount', '--tmpfs=/run', '-v/a:/b', '--volumes-from', '--image-volume=bind']) expect(dirsToClean([], [arg])).toEqual([]);
     expect(dirsToClean([], ['--ulimit', 'nofile=1024'])).toHaveLength(4);
+    expect(dirsToClean([], ['--ulimit', 'nofile=1024'], true)).toEqual([]);
   });
 });
 
@@ -114,10 +123,13 @@ describe('warmReusable', () => {
     expect(warmReusable(state, 1_000_000 + 570_000, true)).toBe(false);
   });
 
-  it('keeps a third of a short idle time as the margin', () => {
-    const short = { ...state, idleSeconds: 6 };
-    expect(warmReusable(short, 1_000_000 + 3_999, true)).toBe(true);
-    expect(warmReusable(short, 1_000_000 + 4_000, true)).toBe(false);
+  it('keeps a third of a shorter idle time as the margin, and never less than 5 s', () => {
+    const mid = { ...state, idleSeconds: 60 };
+    expect(warmReusable(mid, 1_000_000 + 39_999, true)).toBe(true);
+    expect(warmReusable(mid, 1_000_000 + 40_000, true)).toBe(false);
+    const short = { ...state, idleSeconds: 10 };
+    expect(warmReusable(short, 1_000_000 + 4_999, true)).toBe(true);
+    expect(warmReusable(short, 1_000_000 + 5_000, true)).toBe(false);
   });
 
   it('never reuses a dead container, a missing record, or one from the future (clock moved back)', () => {
@@ -133,6 +145,7 @@ describe('warmSignals', () => {
     expect(s.signalArgv.SIGTERM).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'TERM']);
     expect(s.signalArgv.SIGINT).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'INT']);
     expect(s.forceKillArgv).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'KILL']);
+    expect(s.signalArgv.SIGHUP).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'HUP']);
     expect(s.cleanupArgv).toEqual(s.forceKillArgv);
     expect(s.watchdogArgv.slice(-7)).toEqual(['/usr/bin/docker', 'exec', 'C', WARM_HELPER, 'signal', 'r1', 'KILL']);
     expect(s.clientOwnGroup).toBe(true);
