@@ -92,7 +92,7 @@ describe('--dry-run and explain of a warm tool', () => {
     const out = await w.shim(['run', '--dry-run', 'eslint', '.']);
     expectExit(out, 0);
     const lines = out.stdout.trimEnd().split('\n');
-    expect(lines[1]).toMatch(new RegExp(`^${w.fake.paths.podman} run --detach --rm --init .* /usr/local/libexec/shim/warm keep 90$`));
+    expect(lines[1]).toMatch(new RegExp(`^${w.fake.paths.podman} run --detach --rm --pull=never .* /usr/local/libexec/shim/warm keep 90$`));
     expect(lines[3]).toMatch(new RegExp(`^${w.fake.paths.podman} exec -i shim-warm-eslint-\\w+ /usr/local/libexec/shim/warm call \\w+ /tmp:/home/shim:/var/tmp:/dev/shm eslint \\.$`));
     expect(out.stdout).toContain("--env 'API_TOKEN=***'");
     expect(out.stdout).not.toContain('tok-123');
