@@ -22,8 +22,8 @@ export const WARM_STATE_DIR = '/run/shim-warm';
 export const LABEL_WARM = 'io.shim.warm';
 export const DEFAULT_WARM_IDLE = '10m';
 
-/** Directories a fresh container starts with empty (shim's own tmpfs and the runtimes' ones). */
-// (not /run: podman's holds .containerenv, which a fresh container has too)
+/** Directories a fresh container starts with empty (shim's own tmpfs and the runtimes' ones); not
+ *  /run, whose podman tmpfs holds .containerenv, which a fresh container has too. */
 const CLEAN_DIRS = ['/tmp', CONTAINER_HOME, '/var/tmp', '/dev/shm'];
 /** podman_args that can mount something, which shim cannot see into: no directory is emptied then. */
 const MOUNTING_ARG_RE = /^(-v|--volume|--mount|--tmpfs|--volumes-from|--image-volume)(=|$)|^-v./;
