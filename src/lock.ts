@@ -54,9 +54,14 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>, onWait?: ()
 }
 
 /** Writes a file atomically (temp file + rename), so readers never see half a file. */
-export function writeFileAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+export function writeFileAtomic(file: string, text: string, modes: { file?: number; dir?: number } = {}): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, ...(modes.dir ? { mode: modes.dir } : {}) });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text, modes.file ? { mode: modes.file } : {});
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }

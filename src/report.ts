@@ -21,13 +21,13 @@ export function colorLevel(env: Env, stderrIsTTY: boolean, noColorFlag = false):
   return stderrIsTTY ? 1 : 0;
 }
 
-/** Creates a reporter that writes through `write` (process.stderr in main, a buffer in tests). */
 /** Wraps text in an ANSI style (open/close codes) at level 1; returns it unchanged at level 0. */
 function styler(level: 0 | 1) {
   const style = (open: number, close: number) => (text: string) => (level ? `\x1b[${open}m${text}\x1b[${close}m` : text);
   return { dim: style(2, 22), yellow: style(33, 39), red: style(31, 39) };
 }
 
+/** Creates a reporter that writes through `write` (process.stderr in main, a buffer in tests). */
 export function createReporter(write: (text: string) => void, level: 0 | 1): Reporter {
   const c = styler(level);
   return {

@@ -8,10 +8,10 @@ import { readLockFile } from '../install/lockfile.js';
 import { CA_BUNDLE_VARS, RUN_CACHE_ENV } from '../plan/env.js';
 import type { NetworkMode } from '../plan/network.js';
 import { proxyEnv } from '../plan/egress.js';
-
-const PROXY_ENV = proxyEnv();
 import { resolveImage } from '../runtime/image.js';
 import { dryRun } from './run.js';
+
+const PROXY_ENV = proxyEnv();
 
 export interface ExplainField {
   key: string;

@@ -5,6 +5,7 @@
 // own cache directory (as trusted as the config directory it mirrors).
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../lock.js';
 import { listConfigFiles } from './files.js';
 import type { ConfigLayer, LoadedConfig } from './load.js';
 import type { ShimPaths } from './paths.js';
@@ -50,14 +51,9 @@ export function readCachedConfig(paths: ShimPaths, version: string, cwd: string,
 export function writeCachedConfig(paths: ShimPaths, stamp: string, config: LoadedConfig): void {
   if (config.project) return;
   const data: CacheFile = { stamp, config: { ...config, layers: config.layers.map((l) => ({ ...l, tools: [...l.tools] })) } };
-  const file = cacheFile(paths);
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(paths.cacheDir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeFileAtomic(cacheFile(paths), JSON.stringify(data), { file: 0o600, dir: 0o700 });
   } catch {
     // a cache that cannot be written only costs the next link its fast path
-    fs.rmSync(tmp, { force: true });
   }
 }

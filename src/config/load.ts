@@ -11,8 +11,6 @@ import type { ShimPaths } from './paths.js';
 import type { ProjectState } from './project.js';
 import { SettingsSchema, TOOL_FIELDS, TOOL_NAME_RE, ToolLayerSchema, type Settings, type ToolLayer } from './schema.js';
 
-export { listConfigFiles };
-
 /** The valid tools of one file, in the order files are layered. */
 export interface ConfigLayer {
   file: string;

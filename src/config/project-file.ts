@@ -23,4 +23,3 @@ export function findProjectFile(cwd: string, home: string): string | undefined {
     dir = parent;
   }
 }
-

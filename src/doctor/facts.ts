@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app.js';
 import { displayFile, listToolNames } from '../config/merge.js';
-import { listConfigFiles } from '../config/load.js';
+import { listConfigFiles } from '../config/files.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
 import { RESERVED, firstOnPath, onPath, pointsAtShim, realOrSelf } from '../commands/links.js';

@@ -1,6 +1,6 @@
 // The install phase: installs a tool into its own volume in a container that reaches only its
-// registry (through the egress proxy) and nothing of the user's, once; concurrent first runs wait for that one install. The result is recorded
-// in the volume (manifest.json) and in the lock file.
+// registry (through the egress proxy) and nothing of the user's, once; concurrent first runs wait for
+// that one install. The result is recorded in the volume (manifest.json) and in the lock file.
 import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
 import { RuntimeError } from '../errors.js';

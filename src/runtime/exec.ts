@@ -47,8 +47,9 @@ export interface SignalPlan {
   cleanupArgv: readonly string[];
   /** A host process that removes the container unless told the run finished (argv[0] is the file). */
   watchdogArgv?: readonly string[];
-  /** The runtime client gets a process group of its own and every signal, SIGINT included, goes through
-   *  signalArgv: an `exec` client does not pass signals on, and a Ctrl-C would end it alone. */
+  /** The runtime client gets a session (and process group) of its own and every signal, SIGINT
+   *  included, goes through signalArgv: an `exec` client does not pass signals on, and a Ctrl-C would
+   *  end it alone. */
   clientOwnGroup?: boolean;
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { listConfigFiles, loadConfig, loadToolFile, type ConfigLayer, type FileProblem } from '../../src/config/load.js';
+import { listConfigFiles } from '../../src/config/files.js';
+import { loadConfig, loadToolFile, type ConfigLayer, type FileProblem } from '../../src/config/load.js';
 import { parseJsonc } from '../../src/config/jsonc.js';
 import { resolveShimPaths } from '../../src/config/paths.js';
 import { tempDir, writeTemp } from './tmp.js';
