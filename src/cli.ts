@@ -1,7 +1,7 @@
 // The `shim` command line (commander). Tool links never come here: main.ts dispatches them first, so
 // through a link shim takes no options at all.
 import { Command, CommanderError } from 'commander';
-import type { App } from './app.js';
+import type { App } from './app/with-config-files.js';
 import { listTools } from './commands/list.js';
 import { linkDown, linkUp } from './commands/links.js';
 import { installTools, prune, rebuild } from './commands/maintenance.js';

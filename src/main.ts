@@ -51,10 +51,10 @@ async function main(): Promise<number> {
   try {
     if (tool !== undefined) {
       // a link loads neither the CLI parser nor, with a current config cache, the schema validator
-      const [{ createLinkApp }, { runTool }] = await Promise.all([import('./link-app.js'), import('./commands/run.js')]);
+      const [{ createLinkApp }, { runTool }] = await Promise.all([import('./app/with-config-cache.js'), import('./commands/run.js')]);
       return await runTool(await createLinkApp(host, reporter, stdout), tool, argv, { via: 'link' });
     }
-    const [{ createApp }, { runCli }] = await Promise.all([import('./app.js'), import('./cli.js')]);
+    const [{ createApp }, { runCli }] = await Promise.all([import('./app/with-config-files.js'), import('./cli.js')]);
     return await runCli(createApp(host, reporter, stdout), argv);
   } catch (e) {
     if (e instanceof ShimError) {

@@ -1,6 +1,6 @@
 // Builds the audit record of a finished run from its plan and outcome.
-import type { App } from '../app.js';
-import type { PreparedRun } from '../commands/run.js';
+import type { App } from '../app/with-config-files.js';
+import type { PreparedRun } from '../runtime/prepared-run.js';
 import type { AuditEgress, AuditRecord } from './record.js';
 
 export interface RunOutcome {

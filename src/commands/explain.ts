@@ -1,6 +1,6 @@
 // `shim explain <tool> [--json]`: the effective config with the origin of every field, what is
 // enforced and what is not, and the exact runtime command (paste-ready, secrets redacted).
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { TOOL_FIELDS } from '../config/schema.js';
 import { envFlag } from '../host.js';
@@ -8,7 +8,8 @@ import { readLockFile } from '../install/lockfile.js';
 import { CA_BUNDLE_VARS, RUN_CACHE_ENV } from '../plan/env.js';
 import type { NetworkMode } from '../plan/network.js';
 import { proxyEnv } from '../plan/egress.js';
-import { resolveImage } from '../runtime/image.js';
+import { describeProjectRoot } from '../facts/project-root.js';
+import { loadImageChoice } from '../runtime/image.js';
 import { dryRun } from './run.js';
 
 const PROXY_ENV = proxyEnv();
@@ -28,6 +29,9 @@ export interface ExplainReport {
   image: { ref: string; source: string };
   fields: ExplainField[];
   network: { mode: NetworkMode; origin: string; ports: string[]; allowedHosts: string[] };
+  /** What "." means for this run (the project root) and why, and where the tool starts. */
+  project: { root: string; why: string } | null;
+  workdir: string;
   mounts: { src: string; dst: string; mode: 'ro' | 'rw'; arrow: '-->' | '<-->' }[];
   env: { name: string; origin: string }[];
   enforced: string[];
@@ -69,10 +73,10 @@ export function explainTool(app: App, name: string): ExplainReport {
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const runtime = app.runtime();
   const config = app.config();
-  const { choice } = resolveImage({ host: app.host, settings: config.settings });
+  const { choice } = loadImageChoice({ host: app.host, settings: config.settings });
   const env = app.host.env;
   // env values may be secrets: the report names variables, never their values
-  const valueOf = (key: string) => (key === 'env' ? Object.keys(tool.env) : ((tool as unknown as Record<string, unknown>)[key] ?? null));
+  const valueOf = (key: string) => (key === 'env' ? Object.keys(tool.env) : key === 'workdir' ? plan.workdir : ((tool as unknown as Record<string, unknown>)[key] ?? null));
   const fields: ExplainField[] = TOOL_FIELDS.map((key) => ({ key, value: valueOf(key), origin: fieldOrigin(tool, key) }));
   const allowNetwork = envFlag(env, 'SHIM_ALLOW_NETWORK') && tool.network === 'none';
   const networkOrigin = allowNetwork ? 'SHIM_ALLOW_NETWORK (this run only)' : fieldOrigin(tool, plan.policy.network === 'allowlist' ? 'allowed_hosts' : 'network');
@@ -116,6 +120,8 @@ export function explainTool(app: App, name: string): ExplainReport {
     image: { ref: choice.ref, source: choice.source },
     fields,
     network: { mode: policy.network, origin: `${networkOrigin}${extraPorts}`, ports: policy.ports, allowedHosts: policy.allowedHosts },
+    project: plan.project ? { root: plan.project.path, why: describeProjectRoot(plan.project) } : null,
+    workdir: plan.workdir,
     mounts: policy.mounts.map((m) => ({ ...m, arrow: m.mode === 'ro' ? '-->' : '<-->' })),
     env: policy.env.map((n) => ({ name: n, origin: envOrigin(tool, n, policy.network === 'allowlist') })),
     enforced,
@@ -144,6 +150,7 @@ export function formatExplain(r: ExplainReport): string {
   lines.push('', `network: ${r.network.mode} [${r.network.origin}]${r.network.ports.length ? `, ports ${r.network.ports.join(', ')}` : ''}`);
   // the effective list, exactly: no host is ever added to it behind the user's back
   if (r.network.mode === 'allowlist') lines.push(...r.network.allowedHosts.map((h) => `  allowed: ${h}`));
+  if (r.project) lines.push('', `project root ("." in mounts): ${r.project.root}, ${r.project.why}`, `working directory: ${r.workdir}`);
   lines.push('', 'mounts (host --> container read-only, <--> read-write):');
   if (!r.mounts.length) lines.push('  none');
   for (const m of r.mounts) lines.push(`  ${m.src} ${m.arrow} ${m.dst}`);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
 import { applyEdits, modify } from 'jsonc-parser';
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import { SCHEMA_FILES } from '../config/json-schema.js';
 import { loadToolFile } from '../config/load.js';
 import { ShimError, ExitCode } from '../errors.js';

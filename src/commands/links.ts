@@ -2,7 +2,7 @@
 // regular file or a link that points elsewhere; removes only links that point at shim.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import { formatProblem, listToolNames } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/schema.js';
 

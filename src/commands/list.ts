@@ -1,12 +1,12 @@
 // `shim list [--json]`: every usable tool with its spec, network mode, locked version and whether it
 // is installed; broken files are named (stderr, or "problems" in JSON) and the tools they define are
 // left out, while the rest stay listed.
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import { displayFile, formatProblem, listToolNames, mergeToolLayers } from '../config/merge.js';
 import { ShimError } from '../errors.js';
 import { readLockFile } from '../install/lockfile.js';
 import { installState } from '../install/state.js';
-import { resolveImage } from '../runtime/image.js';
+import { loadImageChoice } from '../runtime/image.js';
 
 export interface ListedTool {
   name: string;
@@ -33,7 +33,7 @@ export function collectTools(app: App): ListedTool[] {
   const broken = new Set(config.problems.flatMap((p) => p.tools));
   const lock = readLockFile(app.paths.stateDir);
   // a broken settings.json is reported by commands that run tools; the list still shows them
-  const image = resolveImage({ host: app.host, settings: config.settingsProblem ? {} : config.settings }).choice.ref;
+  const image = loadImageChoice({ host: app.host, settings: config.settingsProblem ? {} : config.settings }).choice.ref;
   const runtime = runtimeName(app);
   return listToolNames(config.layers)
     .filter((n) => !broken.has(n))

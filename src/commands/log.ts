@@ -1,6 +1,6 @@
 // `shim log [--tool T] [--since 1h] [--json]`: past runs from the audit log, oldest first. Human output
 // is one aligned line per run; --json prints the records themselves as a JSON array.
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import { auditLogPath } from '../audit/log.js';
 import { parseSince, readAudit } from '../audit/query.js';
 import type { AuditRecord } from '../audit/record.js';

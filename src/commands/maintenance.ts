@@ -1,7 +1,7 @@
 // `shim rebuild`, `shim install` and `shim prune`: image and install upkeep.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import { updateLockFile } from '../install/lockfile.js';
 import { toolVolume } from '../plan/names.js';
 import { volumeListArgv, volumeMountpointArgv, volumeRemoveArgv, volumesToPrune } from '../plan/volume-plan.js';

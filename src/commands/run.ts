@@ -1,10 +1,11 @@
 // `shim run <tool> [args…]` and every tool link: resolve the tool, make sure its image and install
 // exist, build the run plan, and run it in the foreground. The tool's exit status is returned as-is.
-import { settingsOrThrow, type App } from '../app-core.js';
+import { settingsOrThrow, type App } from '../app/app.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/names.js';
 import { appendAudit } from '../audit/log.js';
 import { auditRecord } from '../audit/from-run.js';
+import type { PreparedRun } from '../runtime/prepared-run.js';
 import type { AuditEgress } from '../audit/record.js';
 import { UsageError } from '../errors.js';
 import os from 'node:os';
@@ -12,8 +13,8 @@ import { envFlag } from '../host.js';
 import { ensureInstalled, type InstallContext } from '../install/ensure.js';
 import { prepareNamedVolumes } from '../install/named-volumes.js';
 import { readLockFile } from '../install/lockfile.js';
-import { inspectMountSources } from '../plan/mount-sources.js';
-import { resolveProtectedPaths } from '../plan/protected-paths.js';
+import { gatherRunFacts, type RunFacts } from '../facts/run-facts.js';
+import { planMounts } from '../plan/mount-policy.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
 import { runCaptured, runForeground, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
 import { resolveWarm } from '../plan/warm.js';
@@ -21,7 +22,7 @@ import { shellQuote } from '../plan/quote.js';
 import { noteWarmCallEnded, prepareWarmCall } from '../runtime/warm.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { resolveLimits, type ResolvedLimits } from '../plan/limits.js';
-import { ensureImage, forgetImage, resolveImage, type ImageContext } from '../runtime/image.js';
+import { ensureImage, forgetImage, loadImageChoice, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
@@ -77,13 +78,13 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
   };
 }
 
-function planFor(app: App, tool: ResolvedTool, image: string, binPaths: readonly string[], args: readonly string[]): RunPlan {
-  const mounts = inspectMountSources(tool, app.host.cwd, app.host.home, resolveProtectedPaths(app.host.env, app.host.home, app.paths));
+function planFor(app: App, tool: ResolvedTool, image: string, binPaths: readonly string[], args: readonly string[], facts: RunFacts = gatherRunFacts(tool, app.host, app.paths)): RunPlan {
+  const mounts = planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts: facts.mountSources, protectedPaths: facts.protectedPaths, root: facts.root.path, home: facts.home });
   const runtime = app.runtime();
   const settings = settingsOrThrow(app);
   const limits = resolveLimits(tool, settings, limitsEnforceable(runtime));
   const warm = resolveWarm(tool, settings);
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}) });
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, cwd: facts.cwd, project: facts.root, caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}) });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -92,22 +93,6 @@ async function diagnoseLaunchFailure(app: App, ctx: ImageContext, image: string)
   if (exists.exitCode === 0) return;
   forgetImage(ctx);
   app.reporter.error(`the image ${image} is gone (removed outside shim)`, 'run the command again: shim rebuilds it (installed tools are kept)');
-}
-
-/** A run that is ready to start: image built, tool installed, plan made. */
-export interface PreparedRun {
-  tool: ResolvedTool;
-  plan: RunPlan;
-  /** The runtime command (file, argv, environment) to execute: the cold run, or the warm call's exec. */
-  command: Command;
-  /** How the command is signalled and cleaned up after. */
-  signals: SignalPlan;
-  /** The warm container the call runs in, and whether this call started it. */
-  warm?: { container: string; started: boolean };
-  image: string;
-  /** The locked version of the tool that will run. */
-  version: string;
-  ctx: ImageContext;
 }
 
 /** Resolves the tool, builds the image and installs the tool when needed (after a fail-fast plan),
@@ -119,7 +104,7 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   // when an image build or an install may come first, plan once before it, so a bad config fails fast
   // and costs nothing; a tool installed for this spec (the hot path) is planned only once, below
   const locked = readLockFile(app.paths.stateDir).tools[tool.name];
-  if (locked?.spec !== tool.tool || !locked.installs[ctx.runtime.name]) planFor(app, tool, resolveImage(ctx).choice.ref, [], args);
+  if (locked?.spec !== tool.tool || !locked.installs[ctx.runtime.name]) planFor(app, tool, loadImageChoice(ctx).choice.ref, [], args);
   const image = await ensureImage(ctx);
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
   await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
@@ -149,7 +134,7 @@ export function dryRun(app: App, name: string, args: readonly string[]): RunPlan
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const ctx = imageContext(app);
   const locked = readLockFile(app.paths.stateDir).tools[tool.name]?.installs[ctx.runtime.name];
-  return planFor(app, tool, resolveImage(ctx).choice.ref, locked?.binPaths ?? [], args);
+  return planFor(app, tool, loadImageChoice(ctx).choice.ref, locked?.binPaths ?? [], args);
 }
 
 /** Runs `body` with the run's egress proxy up when the plan has one (allow-list mode), and returns what

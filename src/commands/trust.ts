@@ -1,11 +1,14 @@
 // `shim trust [--revoke] [--show]`: trusts the current project's .shim.json (records the sha256 of the
 // exact bytes read, and their content for later diffs) and prints what that trust grants beyond your
 // own config; --revoke forgets it; --show prints the state without changing anything.
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import path from 'node:path';
 import { loadConfig, parseToolText, type ConfigLayer } from '../config/load.js';
 import { formatProblem } from '../config/merge.js';
-import { analyzeProjectTools, anchorMounts, findProjectFile, formatWidening, loadProjectFile, readProjectFile, type ProjectContext } from '../config/project.js';
+import { anchorMounts, loadProjectFile, readProjectFile } from '../config/project.js';
+import { findProjectFile } from '../config/project-file.js';
+import { formatWidening, type ProjectContext } from '../config/project-state.js';
+import { analyzeProjectTools } from '../config/project-widening.js';
 import { trustedEntry, trustStoreFile, updateTrustStore } from '../config/trust.js';
 import { ConfigError, UsageError } from '../errors.js';
 

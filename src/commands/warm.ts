@@ -1,6 +1,6 @@
 // `shim ps` and `shim stop [tool…]`: the warm containers that are up, and stopping them before their idle
 // time is over (a running call in one is killed with it).
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import { warmInspectArgv, warmListArgv, warmRemoveArgv } from '../plan/warm.js';
 import { expectSuccess, runCaptured } from '../runtime/exec.js';
 import { forgetWarm, readWarmState, warmStateFile } from '../runtime/warm.js';

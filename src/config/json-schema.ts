@@ -12,10 +12,10 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   tool: 'mise tool spec: "npm:eslint", "npm:eslint@9.12.0", "npm:@scope/pkg", "pipx:ruff", "cargo:ripgrep"',
   command: 'command run in the container (default: the tool name)',
   mounts:
-    'mounts [{src, dst, opts, allow_sensitive}] (see README.md for what src may be); dst absolute; opts "ro", "rw", and with podman "z"/"Z". Protected sources are refused unless allow_sensitive gives a reason',
+    'mounts [{src, dst, opts, allow_sensitive}] (see README.md for what src may be); dst absolute (omitted: the same path as on the host); opts "ro", "rw", and with podman "z"/"Z". Protected sources are refused unless allow_sensitive gives a reason',
   env: 'variables set in the container (strings, numbers, booleans)',
   env_passthrough: 'names of host variables copied in when set (names only, no wildcards)',
-  workdir: 'working directory in the container (default: /workspace)',
+  workdir: 'working directory in the container (default: the current directory at its path in the container)',
   network: '"none" (loopback only, the default) or "bridge" (full outbound network)',
   allowed_hosts: 'the only hosts the tool may reach, through shim\'s egress proxy (the container itself has no network): "host", "*.domain" (subdomains only), optionally ":port" (else 443 via CONNECT, 80 for plain HTTP); not with "network": "bridge"',
   isolated: 'give the tool its own download cache volume at install time (default: false)',

@@ -8,7 +8,7 @@ import { didYouMean } from '../suggest.js';
 import { parseJsonc } from './jsonc.js';
 import { listConfigFiles } from './files.js';
 import type { ShimPaths } from './paths.js';
-import type { ProjectState } from './project.js';
+import type { ProjectState } from './project-state.js';
 import { SettingsSchema, TOOL_FIELDS, TOOL_NAME_RE, ToolLayerSchema, type Settings, type ToolLayer } from './schema.js';
 
 /** The valid tools of one file, in the order files are layered. */

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { ConfigError, UnknownToolError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import type { ConfigLayer, FileProblem, LoadedConfig } from './load.js';
-import type { LimitsConfig, MountConfig, Profile, ToolLayer } from './schema.js';
+import type { Profile } from '../defaults.js';
+import type { LimitsConfig, MountConfig, ToolLayer } from './schema.js';
 
 export interface ResolvedTool {
   name: string;
@@ -14,7 +15,8 @@ export interface ResolvedTool {
   mounts: MountConfig[];
   env: Record<string, string>;
   env_passthrough: string[];
-  workdir: string;
+  /** Unset: the current directory, at its path in the container (see plan/workdir.ts). */
+  workdir?: string;
   network: 'none' | 'bridge';
   allowed_hosts: string[];
   isolated: boolean;
@@ -121,7 +123,7 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     mounts: merged.mounts ?? [],
     env,
     env_passthrough: merged.env_passthrough ?? [],
-    workdir: merged.workdir ?? '/workspace',
+    ...(merged.workdir !== undefined ? { workdir: merged.workdir } : {}),
     network: (merged.network as 'none' | 'bridge' | undefined) ?? 'none',
     allowed_hosts: merged.allowed_hosts ?? [],
     isolated: merged.isolated ?? false,

@@ -2,8 +2,8 @@
 // cheaply whether a project file applies (then it takes the full path).
 import fs from 'node:fs';
 import path from 'node:path';
-import { isWithin } from '../plan/mount-policy.js';
-import { realpathLoose } from '../plan/protected-paths.js';
+import { isWithin } from '../path-helpers.js';
+import { realpathLoose } from '../facts/realpath.js';
 
 export const PROJECT_FILE = '.shim.json';
 

@@ -2,7 +2,7 @@
 // Every object is strict, so a typo such as "netwrok" is an error and never silently changes a policy.
 import path from 'node:path';
 import { z } from 'zod';
-import { durationMs } from '../plan/limits.js';
+import { DURATION_RE, MIN_WARM_IDLE_MS, PROFILES, RELEASE_AGE_RE, SIZE_RE, durationMs } from '../defaults.js';
 import { parsePortSpec } from './ports.js';
 
 import { ENV_NAME_RE, TOOL_NAME_RE } from './names.js';
@@ -55,7 +55,8 @@ const reason = safeString.min(3, 'must say why (a short reason)');
 
 const mount = z.strictObject({
   src: safeString.min(1, 'must not be empty'),
-  dst: containerPath,
+  /** Where it appears in the container; omitted: at its own host path. */
+  dst: containerPath.optional(),
   opts: mountOptions.optional(),
   /** Mounting a protected path (credentials, shell rc files, system trees…) needs a stated reason. */
   allow_sensitive: reason.optional(),
@@ -88,18 +89,14 @@ const port = z.string().refine((s) => parsePortSpec(s) !== undefined, 'must look
 // mise's minimum release age: "0" (off), a duration such as "3d" or "12h", or a date (YYYY-MM-DD).
 const minReleaseAge = z
   .string()
-  .regex(/^(0|\d+[smhdwy]|\d{4}-\d{2}-\d{2})$/, 'must be "0", a duration such as "3d" or "12h", or a date YYYY-MM-DD');
+  .regex(RELEASE_AGE_RE, 'must be "0", a duration such as "3d" or "12h", or a date YYYY-MM-DD');
 
-// Sizes like "512m", "2g" (bytes, k, m, g); durations like "90s", "10m", "1h".
-export const SIZE_RE = /^\d+(\.\d+)?[kmg]?$/;
-export const DURATION_RE = /^\d+(ms|s|m|h)$/;
 const size = z.string().regex(SIZE_RE, 'must be a size such as "512m" or "2g"');
 const duration = z.string().regex(DURATION_RE, 'must be a duration such as "90s", "10m" or "1h"');
 
 // at least 10 s: shim stops reusing a container 5 to 30 s before its idle stop (see plan/warm.ts)
-const warmIdle = duration.refine((s) => durationMs(s) >= 10_000, 'must be at least "10s"');
+const warmIdle = duration.refine((s) => durationMs(s) >= MIN_WARM_IDLE_MS, 'must be at least "10s"');
 
-export const PROFILES = ['safe', 'default', 'dev'] as const;
 const profile = z.enum(PROFILES, 'must be "safe", "default" or "dev"');
 
 /** Resource limits; any field overrides the profile's value ("0" or 0 turns that limit off). */
@@ -143,7 +140,6 @@ export const ToolLayerSchema = z.strictObject({
 export type ToolLayer = z.output<typeof ToolLayerSchema>;
 export type MountConfig = z.output<typeof mount>;
 export type LimitsConfig = z.output<typeof limits>;
-export type Profile = (typeof PROFILES)[number];
 
 /** settings.json: what is not per tool. */
 export const SettingsSchema = z.strictObject({

@@ -1,173 +1,11 @@
 // `shim doctor`, the decisions: from facts gathered elsewhere (src/doctor/facts.ts) to one check per
 // line, each pass, fail, warn or skip with a fix for what is wrong. Pure: no file system, no processes.
-
-export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
-
-export interface Check {
-  id: string;
-  status: CheckStatus;
-  message: string;
-  fix?: string;
-}
-
-export type CgroupVersion = 'v1' | 'v2';
-
-/** The OCI runtime the container runtime uses (runc, crun…), as far as it could be found out. */
-export interface OciRuntimeFacts {
-  /** "runc", "crun"… (unknown when only a version text was found). */
-  name?: string;
-  /** Raw version text, e.g. "runc version 1.1.5+ds1\ncommit: …" or "v1.1.12-0-g51d5e94". */
-  version?: string;
-  /** Where the facts came from, for the message ("podman info", "docker version", "runc --version"). */
-  source: string;
-  /** The binary, when the runtime named it (used to ask it for its version). */
-  path?: string;
-}
-
-export type RuntimeFacts =
-  | { found: false; reason: string; hint?: string }
-  | {
-      found: true;
-      name: 'podman' | 'docker';
-      path: string;
-      /** Server version when there is one (docker, podman remote), else the client's. */
-      version?: string;
-      /** Set when `<runtime> info` failed: nothing else about the runtime is known then. */
-      infoError?: string;
-      rootless?: boolean;
-      cgroupVersion?: CgroupVersion;
-      /** Controllers available to the runtime (podman reports the delegated ones when rootless). */
-      cgroupControllers?: string[];
-      /** docker info: MemoryLimit && PidsLimit. */
-      limitsSupported?: boolean;
-      oci?: OciRuntimeFacts;
-    };
-
-export interface ImageFacts {
-  ref: string;
-  /** shim's own image (tag = recipe hash, so present means current) or a user image. */
-  managed: boolean;
-  source: string;
-  /** Undefined when it could not be asked (no usable runtime). */
-  present?: boolean;
-  /** The image could not even be chosen (unreadable recipe…). */
-  error?: string;
-}
-
-export type LinkKind = 'missing' | 'link' | 'file' | 'other';
-
-export interface ToolLinkFacts {
-  name: string;
-  /** <bin dir>/<name> */
-  file: string;
-  kind: LinkKind;
-  /** The link's target as written (kind "link"). */
-  target?: string;
-  /** The link's target exists (kind "link"). */
-  targetExists?: boolean;
-  /** The link resolves to the running shim (bin/shim.js of this installation). */
-  isThisShim?: boolean;
-  /** The link points at some copy of shim (possibly another installation, possibly removed). */
-  pointsAtShim?: boolean;
-  /** What a shell runs for the name: the first executable file on PATH. */
-  firstOnPath?: string;
-  /** That first executable resolves to shim. */
-  firstIsShim?: boolean;
-}
-
-export interface ConfigProblemFacts {
-  /** Shown relative to the config directory when it lives there. */
-  file: string;
-  messages: string[];
-  /** Tools it seems to define (they cannot run until it is fixed). */
-  tools: string[];
-  settings: boolean;
-}
-
-export interface DoctorFacts {
-  runtime: RuntimeFacts;
-  /** From /sys/fs/cgroup (undefined when it could not be read). */
-  hostCgroup?: CgroupVersion;
-  image?: ImageFacts;
-  binDir: string;
-  binDirOnPath: boolean;
-  links: ToolLinkFacts[];
-  /** Links in the bin dir that point at shim but name no configured tool. */
-  strayLinks: string[];
-  configFiles: string[];
-  configProblems: ConfigProblemFacts[];
-  /** Set when the configuration could not be loaded at all. */
-  configError?: string;
-  /** The egress proxy's self-test (see egress-self-test.ts). */
-  egress: { ok: boolean; detail: string };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Versions and the runc advisories
-
-export interface Version {
-  major: number;
-  minor: number;
-  patch: number;
-  /** Release candidate number: 1.4.0-rc.2 → 2 (a release candidate sorts before its release). */
-  rc?: number;
-}
-
-/** Finds the first x.y.z (optionally -rc.N / -rcN) in a version text; undefined when there is none. */
-export function parseVersion(text: string | undefined): Version | undefined {
-  if (!text) return undefined;
-  const m = /(\d+)\.(\d+)\.(\d+)(?:-rc\.?(\d+))?/.exec(text);
-  if (!m) return undefined;
-  const v: Version = { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
-  if (m[4] !== undefined) v.rc = Number(m[4]);
-  return v;
-}
-
-export function formatVersion(v: Version): string {
-  return `${v.major}.${v.minor}.${v.patch}${v.rc !== undefined ? `-rc.${v.rc}` : ''}`;
-}
-
-/** Negative when a < b, 0 when equal, positive when a > b. */
-export function compareVersions(a: Version, b: Version): number {
-  const d = a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-  if (d) return d;
-  if (a.rc === b.rc) return 0;
-  if (a.rc === undefined) return 1;
-  if (b.rc === undefined) return -1;
-  return a.rc - b.rc;
-}
-
-export interface RuncAdvisory {
-  cves: string[];
-  /** First fixed version of each release line (major.minor); a line below every listed one has no fix. */
-  fixedIn: string[];
-}
-
-export const RUNC_ADVISORIES: readonly RuncAdvisory[] = [
-  { cves: ['CVE-2024-21626'], fixedIn: ['1.1.12'] },
-  { cves: ['CVE-2025-31133', 'CVE-2025-52565', 'CVE-2025-52881'], fixedIn: ['1.2.8', '1.3.3', '1.4.0-rc.2'] },
-];
-
-/** True when `v` is affected: below the fix of its own line, or on a line older than every fixed one.
- *  Lines newer than every fixed one are not affected. */
-export function isAffected(v: Version, fixedIn: readonly string[]): boolean {
-  const fixes = fixedIn.map((f) => parseVersion(f)!).sort(compareVersions);
-  const sameLine = fixes.find((f) => f.major === v.major && f.minor === v.minor);
-  if (sameLine) return compareVersions(v, sameLine) < 0;
-  const lowest = fixes[0]!;
-  return compareVersions(v, { major: lowest.major, minor: lowest.minor, patch: 0, rc: 0 }) < 0;
-}
-
-/** The CVEs a runc version is affected by (empty when none). */
-export function runcCves(v: Version): string[] {
-  return RUNC_ADVISORIES.filter((a) => isAffected(v, a.fixedIn)).flatMap((a) => a.cves);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The checks
+import type { CgroupVersion, Check, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './model.js';
+import { RUNC_ADVISORIES, parseVersion, runcCves } from './versions.js';
 
 const INSTALL_RUNTIME = 'install podman (recommended, e.g. "apt-get install podman") or docker, and make sure it is on PATH';
 
+/** "runtime": a container runtime was found and answers `info`. */
 export function runtimeCheck(rt: RuntimeFacts): Check {
   if (!rt.found) return { id: 'runtime', status: 'fail', message: rt.reason, fix: rt.hint ?? INSTALL_RUNTIME };
   const what = `${rt.name} ${rt.version ?? '(version unknown)'} at ${rt.path}`;
@@ -188,6 +26,7 @@ function usable(rt: RuntimeFacts) {
 
 const NO_RUNTIME = 'no usable container runtime (see "runtime")';
 
+/** "rootless": whether the runtime runs rootless (rootful is a warning). */
 export function rootlessCheck(rt: RuntimeFacts): Check {
   const u = usable(rt);
   if (!u) return { id: 'rootless', status: 'skip', message: NO_RUNTIME };
@@ -203,6 +42,7 @@ export function rootlessCheck(rt: RuntimeFacts): Check {
 
 const LIMIT_CONTROLLERS = ['cpu', 'memory', 'pids'];
 
+/** "cgroup": whether the runtime can enforce resource limits on this host. */
 export function cgroupCheck(rt: RuntimeFacts, hostCgroup: CgroupVersion | undefined): Check {
   const u = usable(rt);
   const version = u?.cgroupVersion ?? hostCgroup;
@@ -238,6 +78,7 @@ function ociName(oci: OciRuntimeFacts): string | undefined {
   return m?.[1]?.toLowerCase();
 }
 
+/** "runc": whether the OCI runtime is a runc affected by a known container-escape CVE. */
 export function runcCheck(rt: RuntimeFacts): Check {
   const u = usable(rt);
   if (!u) return { id: 'runc', status: 'skip', message: NO_RUNTIME };
@@ -272,6 +113,7 @@ function formatVersionText(text: string): string {
   return firstLine(text).replace(/^\s*[a-z][a-z0-9-]* version\s+/i, '').trim();
 }
 
+/** "image": shim's image (or the user's) exists in the runtime. */
 export function imageCheck(image: ImageFacts | undefined, rt: RuntimeFacts): Check {
   if (!image) return { id: 'image', status: 'skip', message: 'no image could be chosen' };
   if (image.error !== undefined) return { id: 'image', status: 'fail', message: `cannot choose the image: ${image.error}`, fix: 'reinstall shim (its image recipe, containerfiles/, is unreadable), or set SHIM_IMAGE' };
@@ -285,6 +127,7 @@ export function imageCheck(image: ImageFacts | undefined, rt: RuntimeFacts): Che
   return { id: 'image', status: 'fail', message: `${image.ref} (from ${image.source}) does not exist in ${runtime}`, fix: `build or pull ${image.ref}, or unset ${image.source} to use shim's own image` };
 }
 
+/** "bin-dir": the directory of the tool links is on PATH. */
 export function binDirCheck(facts: Pick<DoctorFacts, 'binDir' | 'binDirOnPath'>): Check {
   if (facts.binDirOnPath) return { id: 'bin-dir', status: 'pass', message: `${facts.binDir} is on PATH` };
   return {
@@ -295,6 +138,7 @@ export function binDirCheck(facts: Pick<DoctorFacts, 'binDir' | 'binDirOnPath'>)
   };
 }
 
+/** "link:<tool>": the tool's link in the bin dir points at this shim. */
 export function linkCheck(link: ToolLinkFacts): Check {
   const id = `link:${link.name}`;
   const up = 'run "shim up"';
@@ -324,6 +168,7 @@ export function linkCheck(link: ToolLinkFacts): Check {
   }
 }
 
+/** "path:<tool>": typing the tool's name runs shim, not the tool unsandboxed. */
 export function pathCheck(link: ToolLinkFacts, facts: Pick<DoctorFacts, 'binDir' | 'binDirOnPath'>): Check {
   const id = `path:${link.name}`;
   if (link.firstOnPath && link.firstIsShim) return { id, status: 'pass', message: `"${link.name}" resolves to shim (${link.firstOnPath})` };
@@ -343,6 +188,7 @@ function dirnameOf(file: string): string {
   return i > 0 ? file.slice(0, i) : '/';
 }
 
+/** "link:<name>": a warning for a link to shim that names no configured tool. */
 export function strayLinkCheck(name: string, binDir: string): Check {
   return {
     id: `link:${name}`,
@@ -352,6 +198,7 @@ export function strayLinkCheck(name: string, binDir: string): Check {
   };
 }
 
+/** "config" (or one "config:<file>" per broken file): the configuration is valid. */
 export function configChecks(facts: Pick<DoctorFacts, 'configFiles' | 'configProblems' | 'configError'>): Check[] {
   if (facts.configError !== undefined) return [{ id: 'config', status: 'fail', message: `cannot read the configuration: ${facts.configError}`, fix: 'check the permissions of the config directory' }];
   if (!facts.configProblems.length) {
@@ -368,6 +215,7 @@ export function configChecks(facts: Pick<DoctorFacts, 'configFiles' | 'configPro
   }));
 }
 
+/** "egress": the egress proxy's self-test passed. */
 export function egressCheck(test: DoctorFacts['egress']): Check {
   if (test.ok) return { id: 'egress', status: 'pass', message: `egress proxy self-test: ${test.detail}` };
   return {
@@ -394,31 +242,9 @@ export function evaluate(facts: DoctorFacts): Check[] {
   return checks;
 }
 
+/** True when no check failed (doctor exits 0). */
 export function doctorOk(checks: readonly Check[]): boolean {
   return !checks.some((c) => c.status === 'fail');
-}
-
-const MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', warn: '!', skip: '–' };
-
-/** ✓/✗/!/– lines, continuation lines indented, a "fix:" line under each failure and warning. */
-export function formatHuman(checks: readonly Check[]): string {
-  const lines: string[] = [];
-  for (const c of checks) {
-    const [first, ...rest] = c.message.split('\n');
-    lines.push(`${MARK[c.status]} ${c.id}: ${first}`);
-    for (const r of rest) lines.push(`    ${r}`);
-    if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`  fix: ${c.fix}`);
-  }
-  const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
-  const failed = count('fail');
-  const warned = count('warn');
-  const warnings = `${warned} warning${warned === 1 ? '' : 's'}`;
-  lines.push('', failed ? `${failed} of ${checks.length} checks failed${warned ? `, ${warnings}` : ''}` : `no check failed${warned ? ` (${warnings})` : ''}`);
-  return `${lines.join('\n')}\n`;
-}
-
-export function formatJson(checks: readonly Check[]): string {
-  return `${JSON.stringify({ ok: doctorOk(checks), checks }, null, 2)}\n`;
 }
 
 function firstLine(text: string): string {

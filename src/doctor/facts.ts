@@ -4,7 +4,7 @@
 // Every decision is made in src/doctor/checks.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { App } from '../app.js';
+import type { App } from '../app/with-config-files.js';
 import { displayFile, listToolNames } from '../config/merge.js';
 import { listConfigFiles } from '../config/files.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
@@ -12,9 +12,9 @@ import { imageExistsArgv } from '../plan/image-plan.js';
 import { RESERVED, firstOnPath, onPath, pointsAtShim, realOrSelf } from '../commands/links.js';
 import { detectRuntime, findOnPath } from '../runtime/detect.js';
 import { runCaptured, type Captured } from '../runtime/exec.js';
-import { resolveImage } from '../runtime/image.js';
+import { loadImageChoice } from '../runtime/image.js';
 import { egressSelfTest } from './egress-self-test.js';
-import type { CgroupVersion, ConfigProblemFacts, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './checks.js';
+import type { CgroupVersion, ConfigProblemFacts, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './model.js';
 
 // Names a tool link may not take (as in src/commands/links.ts): `shim up` never links them.
 
@@ -143,7 +143,7 @@ async function runtimeFacts(app: App, runtime: RuntimeInfo, run: Run, runtimeHos
 async function imageFacts(app: App, runtime: RuntimeInfo | undefined, usable: boolean, run: Run, settings: ReturnType<App['config']>['settings']): Promise<ImageFacts> {
   let choice;
   try {
-    choice = resolveImage({ host: app.host, settings }).choice;
+    choice = loadImageChoice({ host: app.host, settings }).choice;
   } catch (e) {
     return { ref: '', managed: true, source: 'recipe', error: (e as Error).message };
   }

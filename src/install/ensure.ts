@@ -6,7 +6,7 @@ import type { ResolvedTool } from '../config/merge.js';
 import { RuntimeError } from '../errors.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
 import { withLock } from '../lock.js';
-import { DEFAULT_PIDS_LIMIT } from '../plan/container.js';
+import { DEFAULT_MIN_RELEASE_AGE, DEFAULT_PIDS_LIMIT } from '../defaults.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { buildInstallPlan, parseInstallOutput } from '../plan/install-plan.js';
 import { volumeMountpointArgv } from '../plan/volume-plan.js';
@@ -19,7 +19,6 @@ import { installState, lockedSpec, type InstallState } from './state.js';
 
 /** mise's minimum release age when neither the tool nor settings.json set one: a new release must
  *  have been public this long before shim picks it (most malicious releases are pulled sooner). */
-export const DEFAULT_MIN_RELEASE_AGE = '3d';
 
 export interface InstallContext {
   host: HostEnv;

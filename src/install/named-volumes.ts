@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { writeFileAtomic } from '../lock.js';
-import { isVolumeName } from '../plan/mounts.js';
+import { isVolumeName } from '../path-helpers.js';
 import { namedVolume } from '../plan/names.js';
 import { volumeChownArgv, volumeCreateArgv, volumeMountpointArgv } from '../plan/volume-plan.js';
 import { expectSuccess, runCaptured } from '../runtime/exec.js';

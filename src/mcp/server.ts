@@ -7,22 +7,23 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { createApp, type App } from '../app.js';
+import { createApp, type App } from '../app/with-config-files.js';
 import { appendAudit } from '../audit/log.js';
 import { auditRecord } from '../audit/from-run.js';
 import { resolveTool } from '../config/merge.js';
 import { ShimError } from '../errors.js';
 import { explainTool } from '../commands/explain.js';
 import { collectTools } from '../commands/list.js';
-import { checkToolName, dryRun, prepareRun, warmCallEnded, withEgress, type PreparedRun } from '../commands/run.js';
-import { runLimited } from '../runtime/exec-limited.js';
+import { checkToolName, dryRun, prepareRun, warmCallEnded, withEgress } from '../commands/run.js';
+import type { PreparedRun } from '../runtime/prepared-run.js';
+import { runLimited } from '../runtime/exec-for-mcp.js';
 import {
   DEFAULT_TIMEOUT_S,
   MAX_OUTPUT_BYTES,
   MAX_TIMEOUT_S,
   mountSummary,
-  resolveCallCwd,
-  resolveRoot,
+  loadCallCwd,
+  loadServerRoot,
   runResultJson,
   safetyProblems,
   stdinProgramArgs,
@@ -45,7 +46,7 @@ function text(value: unknown, isError = false): CallToolResult {
 }
 
 export async function mcpCommand(app: App, options: { root?: string }): Promise<number> {
-  const root = resolveRoot(app.host.cwd, options.root);
+  const root = loadServerRoot(app.host.cwd, options.root);
   const reporter = app.reporter;
   /** An App for one call, in `cwd`, never on a terminal; anything it would print goes to stderr. */
   const appIn = (cwd: string): App =>
@@ -151,7 +152,7 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
     },
     guarded(async ({ tool, args, stdin, cwd, timeout_s }, cancelled) => {
       checkToolName(tool);
-      const callApp = appIn(resolveCallCwd(root, cwd));
+      const callApp = appIn(loadCallCwd(root, cwd));
       const run = await prepareSerially(callApp, tool, args ?? []);
       return execute(callApp, run, stdin, timeout_s, cancelled);
     }),

@@ -3,7 +3,7 @@
 // interpreter is told to read the program from stdin, and the shape of a run's result.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LimitedResult } from '../runtime/exec-limited.js';
+import type { LimitedResult } from '../runtime/exec-for-mcp.js';
 import { UsageError } from '../errors.js';
 
 /** Default and largest timeout_s of run_tool and execute_code. The default stays below the 60 s request
@@ -21,7 +21,7 @@ export function isInside(root: string, target: string): boolean {
 }
 
 /** The real path of the server's root directory (`--root`, relative to the current directory). */
-export function resolveRoot(cwd: string, root: string | undefined): string {
+export function loadServerRoot(cwd: string, root: string | undefined): string {
   const wanted = path.resolve(cwd, root ?? '.');
   let real: string;
   try {
@@ -35,7 +35,7 @@ export function resolveRoot(cwd: string, root: string | undefined): string {
 
 /** The real working directory of a call: `cwd` (absolute, or relative to the root), default the root.
  *  Refused unless it is an existing directory inside the root after resolving symbolic links. */
-export function resolveCallCwd(root: string, cwd: string | undefined): string {
+export function loadCallCwd(root: string, cwd: string | undefined): string {
   if (cwd === undefined || cwd === '') return root;
   const wanted = path.resolve(root, cwd);
   let real: string;
@@ -75,10 +75,10 @@ export function stdinProgramArgs(command: string): string[] {
  *  network, no published ports, no extra runtime arguments (they could add mounts or devices). */
 export function safetyProblems(
   tool: { podman_args: readonly string[] },
-  policy: { network: string; mounts: readonly { dst: string }[]; ports: readonly string[] },
+  policy: { network: string; mounts: readonly { src?: string; dst?: string | undefined }[]; ports: readonly string[] },
 ): string[] {
   const problems: string[] = [];
-  if (policy.mounts.length) problems.push(`it has mounts (${policy.mounts.map((m) => m.dst).join(', ')})`);
+  if (policy.mounts.length) problems.push(`it has mounts (${policy.mounts.map((m) => m.dst ?? m.src).join(', ')})`);
   if (policy.network !== 'none') problems.push(`its network is "${policy.network}"`);
   if (policy.ports.length) problems.push('it publishes ports');
   if (tool.podman_args.length) problems.push('it has podman_args');
@@ -112,8 +112,9 @@ export function runResultJson(result: LimitedResult, warnings: readonly string[]
   };
 }
 
-/** A mount as list_tools shows it: "src -> dst (ro|rw)" as configured (src before expansion). */
-export function mountSummary(mount: { src: string; dst: string; opts?: string | undefined }): string {
+/** A mount as list_tools shows it: "src -> dst (ro|rw)" as configured (src before expansion; no dst:
+ *  the same path as on the host). */
+export function mountSummary(mount: { src: string; dst?: string | undefined; opts?: string | undefined }): string {
   const mode = mount.opts?.split(',').includes('ro') ? 'ro' : 'rw';
-  return `${mount.src} -> ${mount.dst} (${mode})`;
+  return `${mount.src} -> ${mount.dst ?? '(same path)'} (${mode})`;
 }

@@ -6,9 +6,6 @@ import { CA_BUNDLE_DST, CONTAINER_HOME } from './env.js';
 import { LABEL_RUN, LABEL_TOOL } from './names.js';
 import { mountSpec } from './quote.js';
 
-/** Default process limit: far above what a linter or a build needs, far below what hurts the host. */
-export const DEFAULT_PIDS_LIMIT = 4096;
-
 /** shim's seccomp profile, shipped in the package (see the comment inside it). */
 export function seccompProfilePath(host: Pick<HostEnv, 'packageRoot'>): string {
   return path.join(host.packageRoot, 'containerfiles', 'seccomp.json');

@@ -1,18 +1,9 @@
 // Resource limits and profiles (pure). A profile picks the limits and how strict the tool's config
 // must be; explicit `limits` override single values. Limits the host cannot enforce fail closed.
 import type { ResolvedTool } from '../config/merge.js';
-import type { LimitsConfig, Profile, Settings } from '../config/schema.js';
+import type { LimitsConfig, Settings } from '../config/schema.js';
+import { PROFILE_LIMITS, durationMs, sizeBytes, type Profile } from '../defaults.js';
 import { ConfigError } from '../errors.js';
-
-/** Each profile's numbers (documented in the README). */
-export const PROFILE_LIMITS: Readonly<Record<Profile, LimitsConfig>> = {
-  // untrusted snippets and agents: small, short-lived, quiet
-  safe: { memory: '1g', cpus: 1, pids: 256, timeout: '10m', output: '16m' },
-  // linters, formatters, compilers: room to work, no runaway process counts or memory
-  default: { memory: '4g', pids: 4096 },
-  // anything goes that the tool's own config allows; limits only if set explicitly
-  dev: {},
-};
 
 export interface ResolvedLimits {
   profile: Profile;
@@ -28,18 +19,6 @@ export interface ResolvedLimits {
   /** Limits requested but not enforced on this host (best effort). */
   unenforced: string[];
   warnings: string[];
-}
-
-const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-export function sizeBytes(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kmg]?)$/.exec(size)!;
-  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
-}
-
-export function durationMs(duration: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(duration)!;
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
 }
 
 const off = (v: string | number | undefined) => v === undefined || v === '0' || v === 0;

@@ -2,6 +2,8 @@
 // (real paths, file kinds, .git presence, the resolved protected paths). Pure: no file system here.
 import path from 'node:path';
 import type { MountConfig } from '../config/schema.js';
+import { ConfigError } from '../errors.js';
+import { isWithin } from '../path-helpers.js';
 import type { MountFact } from './mounts.js';
 import type { ProtectedPath } from './protected-paths.js';
 
@@ -24,8 +26,8 @@ export interface MountPolicyInput {
   gitWritable: boolean;
   mounts: readonly MountSourceFacts[];
   protectedPaths: readonly ProtectedPath[];
-  /** Real path of the current directory (the project). */
-  cwd: string;
+  /** Real path of the project root (what "." means; see facts/project-root.ts). */
+  root: string;
   /** Real path of $HOME. */
   home: string;
 }
@@ -45,13 +47,6 @@ export const FORBIDDEN_DESTINATIONS = ['/proc', '/sys', '/dev', '/etc', '/usr', 
 const LIB_DIR_RE = /^\/lib(32|64|x32)?(\/|$)/;
 
 export const ALLOWED_OPTIONS = ['ro', 'rw', 'z', 'Z'] as const;
-
-/** True when `child` is `parent` or lies inside it (both absolute and normalised). */
-export function isWithin(child: string, parent: string): boolean {
-  if (child === parent) return true;
-  const rel = path.relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel);
-}
 
 const CATEGORY_TEXT: Record<ProtectedPath['category'], string> = {
   root: 'the root of the file system',
@@ -90,6 +85,12 @@ function normalDst(dst: string): string {
   return n.length > 1 ? n.replace(/\/$/, '') : n;
 }
 
+/** Where a mount appears in the container: its `dst`, else (a host path) the path it has on the host. */
+function destinationOf(m: MountSourceFacts): string | undefined {
+  if (m.config.dst !== undefined) return destinationProblem(m.config.dst) ? m.config.dst : normalDst(m.config.dst);
+  return m.volume ? undefined : m.expanded;
+}
+
 /** Decides on every mount; collects all violations so one run shows everything to fix. */
 export function decideMounts(input: MountPolicyInput): MountDecision {
   const violations: MountViolation[] = [];
@@ -121,7 +122,7 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
         const what = `${p.label}: ${CATEGORY_TEXT[p.category]}`;
         const why =
           how === 'is' ? `which is protected (${what})` : how === 'inside' ? `which is inside ${p.path} (${what})` : `which contains ${p.path} (${what})`;
-        const fromHome = m.real === input.cwd && isWithin(input.home, input.cwd);
+        const fromHome = m.real === input.root && isWithin(input.home, input.root);
         violations.push({
           field: `${at}.src`,
           message: `${at}.src: ${shown}, ${why}`,
@@ -143,12 +144,16 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
       });
     }
 
-    // destination
-    const dstProblem = destinationProblem(m.config.dst);
+    // destination: as written, else the source's own host path (so paths read the same inside and out)
+    const dst = destinationOf(m);
+    const dstProblem = dst === undefined ? 'must be given for a named volume (it has no host path)' : destinationProblem(dst);
     if (dstProblem) {
-      violations.push({ field: `${at}.dst`, message: `${at}.dst: ${JSON.stringify(m.config.dst)} ${dstProblem}`, hint: 'mount somewhere else, e.g. under /workspace' });
-    } else {
-      const dst = normalDst(m.config.dst);
+      violations.push({
+        field: `${at}.dst`,
+        message: `${at}.dst: ${dst === undefined ? '(omitted)' : JSON.stringify(dst)} ${dstProblem}`,
+        hint: m.config.dst === undefined && dst !== undefined ? 'give this mount a "dst" inside the container, e.g. "/workspace"' : 'mount somewhere else, e.g. under /workspace',
+      });
+    } else if (dst !== undefined) {
       const first = seenDst.get(dst);
       if (first !== undefined) {
         violations.push({
@@ -168,10 +173,10 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
       }
     }
     for (const o of ['z', 'Z'] as const) {
-      if (opts.has(o) && (!hostSource || m.real !== input.cwd)) {
+      if (opts.has(o) && (!hostSource || m.real !== input.root)) {
         violations.push({
           field: `${at}.opts`,
-          message: `${at}.opts: "${o}" (SELinux relabel) would change the labels of ${m.real} on the host; only the project directory (the current directory, ${input.cwd}) may be relabelled`,
+          message: `${at}.opts: "${o}" (SELinux relabel) would change the labels of ${m.real} on the host; only the project directory (${input.root}) may be relabelled`,
           hint: `remove "${o}" from this mount`,
         });
       }
@@ -180,7 +185,7 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
     // the .git overlay: read-only over a writable mount
     let gitOverlay: MountFact['gitOverlay'];
     if (writable && !input.gitWritable && m.git && !dstProblem) {
-      const dst = path.posix.join(normalDst(m.config.dst), '.git');
+      const gitDst = path.posix.join(dst!, '.git');
       if (m.git.kind === 'directory' || m.git.kind === 'file') {
         const hit = input.protectedPaths.find((p) => protectedCollision(m.git!.real, p));
         if (hit) {
@@ -190,8 +195,8 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
             hint: 'remove or fix that .git (it was not made by git), or mount the directory read-only',
           });
         } else {
-          gitOverlay = { src: m.git.real, dst };
-          overlays.push({ dst, index: i });
+          gitOverlay = { src: m.git.real, dst: gitDst };
+          overlays.push({ dst: gitDst, index: i });
         }
       } else {
         violations.push({
@@ -203,14 +208,14 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
     }
 
     if (violations.length === before) {
-      out.push({ config: m.config, expanded: m.expanded, real: m.real, ...(gitOverlay ? { gitOverlay } : {}), ...(m.volume ? { volume: m.volume } : {}) });
+      out.push({ config: m.config, expanded: m.expanded, real: m.real, dst: dst!, ...(gitOverlay ? { gitOverlay } : {}), ...(m.volume ? { volume: m.volume } : {}) });
     }
   });
 
   // no mount may cover a .git overlay: the runtime mounts deeper destinations last, whatever the order
   input.mounts.forEach((m, i) => {
-    if (destinationProblem(m.config.dst)) return;
-    const dst = normalDst(m.config.dst);
+    const dst = destinationOf(m);
+    if (dst === undefined || destinationProblem(dst)) return;
     const hidden = overlays.find((o) => o.index !== i && isWithin(dst, o.dst));
     if (hidden) {
       const at = `${input.tool}.mounts[${i}]`;
@@ -222,4 +227,14 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
     }
   });
   return violations.length ? { ok: false, violations } : { ok: true, mounts: out };
+}
+
+/** The mounts of a run, or a ConfigError naming every problem (one run shows everything to fix). */
+export function planMounts(input: MountPolicyInput): MountFact[] {
+  const decision = decideMounts(input);
+  if (decision.ok) return decision.mounts;
+  const [first, ...more] = decision.violations;
+  if (!more.length) throw new ConfigError(first!.message, first!.hint);
+  const hints = [...new Set(decision.violations.map((v) => v.hint))];
+  throw new ConfigError(`${input.tool}: ${decision.violations.length} mount problems:\n${decision.violations.map((v) => v.message).join('\n')}`, hints.join('; '));
 }

@@ -1,8 +1,7 @@
 // The host paths no mount may expose without a stated reason: the root, system trees, the home
 // directory itself, credentials, places whose contents the host executes later (persistence points),
 // shim's own files, the container runtimes' storage and the agent sockets. Listing them is pure
-// (protectedPathSpecs); resolving them through symlinks is the only I/O (resolveProtectedPaths).
-import fs from 'node:fs';
+// (protectedPathSpecs); resolving them through symlinks is facts/protected-paths.ts (loadProtectedPaths).
 import path from 'node:path';
 import type { ShimPaths } from '../config/paths.js';
 import type { Env } from '../host.js';
@@ -118,40 +117,4 @@ export function protectedPathSpecs(env: Env, home: string, paths: ShimPaths): Pr
     specs.push({ path: env.XDG_RUNTIME_DIR, label: '$XDG_RUNTIME_DIR (agent, bus and runtime sockets)', category: 'socket', scope: 'tree' });
   }
   return specs.map((s) => ({ ...s, path: path.resolve(s.path) }));
-}
-
-/** The real path of `p`: its longest existing prefix resolved through symlinks, plus the rest as written
- *  (so ~/.config/gcloud is found under the target of a symlinked ~/.config even when gcloud is absent). */
-export function realpathLoose(p: string, realpath: (p: string) => string = fs.realpathSync): string {
-  const rest: string[] = [];
-  let cur = path.resolve(p);
-  for (;;) {
-    try {
-      return path.join(realpath(cur), ...rest.reverse());
-    } catch {
-      const parent = path.dirname(cur);
-      if (parent === cur) return path.resolve(p);
-      rest.push(path.basename(cur));
-      cur = parent;
-    }
-  }
-}
-
-/** The protected paths of this host, each both as written and resolved through symlinks (a symlinked
- *  ~/.ssh protects its target too). Missing paths are compared by their lexical path. */
-export function resolveProtectedPaths(env: Env, home: string, paths: ShimPaths, realpath: (p: string) => string = fs.realpathSync): ProtectedPath[] {
-  const out: ProtectedPath[] = [];
-  const seen = new Set<string>();
-  const add = (p: ProtectedPath) => {
-    const key = `${p.path}\0${p.scope}\0${p.label}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(p);
-    }
-  };
-  for (const spec of protectedPathSpecs(env, home, paths)) {
-    add(spec);
-    add({ ...spec, path: realpathLoose(spec.path, realpath) });
-  }
-  return out;
 }

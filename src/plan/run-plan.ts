@@ -1,6 +1,7 @@
 // The seam between deciding and doing: builds the complete runtime command for one tool run.
 // Pure: no file system, no clock, no process.*; every flag shim passes is decided here.
 import type { ResolvedTool } from '../config/merge.js';
+import type { ProjectRoot } from '../facts/project-root.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
 import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildForceKillArgv, buildSignalArgv, buildWatchdogArgv, seccompProfilePath, type ForwardedSignal } from './container.js';
 import { RUN_CACHE_ENV, baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
@@ -14,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, proxyEnv, type ProxyPlan } from './egress.js';
 import { mountSpec, shellQuote } from './quote.js';
+import { planWorkdir } from './workdir.js';
 import { buildWarmCall, buildWarmStart, dirsToClean, warmExecArgv, warmObstacle, type WarmPlan, type WarmRequest } from './warm.js';
 
 /** Where the tool's install volume is mounted (read-only) in the run container. */
@@ -27,6 +29,10 @@ export interface RunInputs {
   /** Bin directories of the installed tool, recorded at install time. */
   binPaths: readonly string[];
   mounts: readonly MountFact[];
+  /** Real path of the current directory (the working directory follows it into the mounts). */
+  cwd: string;
+  /** The project root "." stood for, and why (facts/project-root.ts), for explain and the audit log. */
+  project?: ProjectRoot;
   caBundle?: string;
   args: readonly string[];
   runId: string;
@@ -67,6 +73,9 @@ export interface RunPlan {
   warm?: WarmPlan;
   /** Why a tool that is warm runs cold this time. */
   coldReason?: string;
+  /** The working directory in the container (the current directory's place there, or `workdir`). */
+  workdir: string;
+  project?: ProjectRoot;
 }
 
 export interface RunPolicy {
@@ -116,7 +125,8 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
     ...(input.limits?.args ?? []),
   ];
-  const tail = [
+  const workdir = planWorkdir(tool.workdir, input.mounts, input.cwd);
+  const mountTail = [
     ...buildIdentityArgs(runtime, host.uid, host.gid),
     ...buildNetworkArgs(network.mode, ports),
     '--mount',
@@ -124,11 +134,9 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...buildCaBundleArgs(input.caBundle),
     ...(proxy ? ['--mount', mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro'])] : []),
     ...buildMountArgs(input.mounts, runtime, tool.name),
-    '--workdir',
-    tool.workdir,
-    ...buildEnvArgs(env),
-    ...tool.podman_args,
   ];
+  const envTail = [...buildEnvArgs(env), ...tool.podman_args];
+  const tail = [...mountTail, '--workdir', workdir, ...envTail];
   const argv = [
     run!,
     ...head,
@@ -148,13 +156,14 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const policyArgv = ownOnly(argv.slice(0, argv.length - input.args.length));
   const coldReason = input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
   const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);
-  const warm = input.warm && !coldReason ? planWarm(input, [run!, ...head, ...tail], { coldName: name, ownOnly, interactive, display: displayOf }) : undefined;
+  // a warm container serves every directory of the project: each call sets its own working directory
+  const warm = input.warm && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, interactive, display: displayOf, workdir }) : undefined;
   const policy: RunPolicy = {
     network: network.mode,
     allowedHosts: proxy?.allowedHosts ?? [],
     ports,
     mounts: input.mounts.flatMap((m) => [
-      { src: m.volume ? `volume:${m.volume}` : m.real, dst: m.config.dst, mode: m.config.opts?.split(',').includes('ro') ? ('ro' as const) : ('rw' as const) },
+      { src: m.volume ? `volume:${m.volume}` : m.real, dst: m.dst, mode: m.config.opts?.split(',').includes('ro') ? ('ro' as const) : ('rw' as const) },
       ...(m.gitOverlay ? [{ src: m.gitOverlay.src, dst: m.gitOverlay.dst, mode: 'ro' as const }] : []),
     ]),
     env: Object.keys(env),
@@ -177,6 +186,8 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...(proxy ? { proxy } : {}),
     ...(warm ? { warm } : {}),
     ...(coldReason ? { coldReason } : {}),
+    workdir,
+    ...(input.project ? { project: input.project } : {}),
   };
 }
 
@@ -184,7 +195,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
 function planWarm(
   input: RunInputs,
   containerArgs: string[],
-  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; interactive: boolean; display: (argv: readonly string[]) => string },
+  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; interactive: boolean; display: (argv: readonly string[]) => string; workdir: string },
 ): WarmPlan {
   const { tool } = input;
   const { ownOnly, interactive, display } = how;
@@ -194,8 +205,8 @@ function planWarm(
   const key = createHash('sha256').update(identity.join('\0')).digest('hex').slice(0, 16);
   const name = containerName('warm', tool.name, input.runId);
   const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds);
-  const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.config.dst, ...(m.gitOverlay ? [m.gitOverlay.dst] : [])])];
-  const call = buildWarmCall(interactive, input.runId, dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args), tool.command, input.args);
+  const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.dst, ...(m.gitOverlay ? [m.gitOverlay.dst] : [])])];
+  const call = buildWarmCall(interactive, how.workdir, input.runId, dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args), tool.command, input.args);
   return {
     key,
     idleSeconds,

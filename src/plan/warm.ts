@@ -8,10 +8,10 @@
 import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
 import type { Settings } from '../config/schema.js';
+import { DEFAULT_WARM_IDLE, durationMs } from '../defaults.js';
 import { ConfigError } from '../errors.js';
 import { FORWARDED_SIGNALS, buildWatchdogArgvFor, type ForwardedSignal } from './container.js';
 import { CONTAINER_HOME } from './env.js';
-import { durationMs } from './limits.js';
 import { LABEL_TOOL } from './names.js';
 
 /** The script baked into the image (containerfiles/warm.sh). */
@@ -20,7 +20,6 @@ export const WARM_HELPER = '/usr/local/libexec/shim/warm';
 export const WARM_STATE_DIR = '/run/shim-warm';
 /** Marks a warm container; the value is its key (runtime and policy). */
 export const LABEL_WARM = 'io.shim.warm';
-export const DEFAULT_WARM_IDLE = '10m';
 
 /** Directories a fresh container starts with empty (shim's own tmpfs and the runtimes' ones); not
  *  /run, whose podman tmpfs holds .containerenv, which a fresh container has too. */
@@ -136,9 +135,9 @@ export function warmExecArgv(warm: Pick<WarmPlan, 'execFlags' | 'callArgs'>, nam
   return [...warm.execFlags, name, ...warm.callArgs];
 }
 
-export function buildWarmCall(interactive: boolean, callId: string, cleanDirs: readonly string[], command: string, args: readonly string[]): Pick<WarmPlan, 'execFlags' | 'callArgs'> {
+export function buildWarmCall(interactive: boolean, workdir: string, callId: string, cleanDirs: readonly string[], command: string, args: readonly string[]): Pick<WarmPlan, 'execFlags' | 'callArgs'> {
   return {
-    execFlags: ['exec', interactive ? '-it' : '-i'],
+    execFlags: ['exec', interactive ? '-it' : '-i', '--workdir', workdir],
     callArgs: [WARM_HELPER, 'call', callId, cleanDirs.join(':'), command, ...args],
   };
 }

@@ -43,7 +43,7 @@ export function recipeHash(host: HostEnv, base: string): string {
 }
 
 /** Returns the image choice for this host (no build, no runtime call). */
-export function resolveImage(ctx: Pick<ImageContext, 'host' | 'settings'>): { choice: ImageChoice; hash: string } {
+export function loadImageChoice(ctx: Pick<ImageContext, 'host' | 'settings'>): { choice: ImageChoice; hash: string } {
   const base = ctx.host.env.SHIM_BASE_IMAGE || ctx.settings.base_image;
   const hash = recipeHash(ctx.host, base ?? chooseImage({}, {}, '').base);
   return { choice: chooseImage(ctx.host.env, ctx.settings, hash), hash };
@@ -132,7 +132,7 @@ export function forgetImage(ctx: ImageContext): void {
 
 /** Returns the image reference to run, building shim's own image on first use or after a recipe change. */
 export async function ensureImage(ctx: ImageContext, options: { force?: boolean } = {}): Promise<string> {
-  const { choice, hash } = resolveImage(ctx);
+  const { choice, hash } = loadImageChoice(ctx);
   if (!choice.managed) {
     if (options.force) throw new ConfigError(`${choice.source} is set (${choice.ref}): shim does not build user images`, `unset ${choice.source === 'SHIM_IMAGE' ? 'SHIM_IMAGE' : 'settings.json "image"'} to rebuild shim's own image`);
     return choice.ref;

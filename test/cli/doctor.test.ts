@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/app/with-config-files.js';
 import { doctorCommand } from '../../src/commands/doctor.js';
 import { linkUp } from '../../src/commands/links.js';
-import type { Check } from '../../src/doctor/checks.js';
+import type { Check } from '../../src/doctor/model.js';
 import type { HostEnv } from '../../src/host.js';
 import { createReporter } from '../../src/report.js';
 import { createFakeRuntime } from './fake-runtime.js';

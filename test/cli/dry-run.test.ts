@@ -93,7 +93,7 @@ describe('--dry-run and explain of a warm tool', () => {
     expectExit(out, 0);
     const lines = out.stdout.trimEnd().split('\n');
     expect(lines[1]).toMatch(new RegExp(`^${w.fake.paths.podman} run --detach --rm --pull=never .* /usr/local/libexec/shim/warm keep 90$`));
-    expect(lines[3]).toMatch(new RegExp(`^${w.fake.paths.podman} exec -i shim-warm-eslint-\\w+ /usr/local/libexec/shim/warm call \\w+ /tmp:/home/shim:/var/tmp:/dev/shm eslint \\.$`));
+    expect(lines[3]).toMatch(new RegExp(`^${w.fake.paths.podman} exec -i --workdir /workspace shim-warm-eslint-\\w+ /usr/local/libexec/shim/warm call \\w+ /tmp:/home/shim:/var/tmp:/dev/shm eslint \\.$`));
     expect(out.stdout).toContain("--env 'API_TOKEN=***'");
     expect(out.stdout).not.toContain('tok-123');
     expect(w.calls().filter((c) => c.argv[0] === 'run' || c.argv[0] === 'exec')).toEqual([]);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app/with-config-files.js';
 import { runCli } from '../../src/cli.js';
 import { initCommand, samplePath, schemaUrl } from '../../src/commands/init.js';
 import { parseJsonc } from '../../src/config/jsonc.js';

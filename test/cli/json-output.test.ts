@@ -13,7 +13,9 @@ describe('shim explain', () => {
     expectExit(out, 0);
     expect(out.stdout).toMatch(/tool +npm:eslint +\[config\.json\]/);
     expect(out.stdout).toMatch(/mounts .*\[config\.d\/20-ro\.json\]/);
-    expect(out.stdout).toMatch(/workdir +\/workspace +\[built-in default\]/);
+    // the current directory (the project) mounted at /src read-only: the tool starts there
+    expect(out.stdout).toMatch(/workdir +\/src +\[built-in default\]/);
+    expect(out.stdout).toMatch(/project root \("\." in mounts\): \S+\/project, the current directory/);
     expect(out.stdout).toContain(`${w.project} --> /src`);
     expect(out.stdout).toContain('API_TOKEN  [config.json]');
     expect(out.stdout).toContain('no network: loopback only');
@@ -27,7 +29,7 @@ describe('shim explain', () => {
     const out = await w.shim(['explain', '--json', 'eslint']);
     expectExit(out, 0);
     const report = JSON.parse(out.stdout);
-    expect(Object.keys(report)).toEqual(['tool', 'spec', 'lockedVersion', 'runtime', 'image', 'fields', 'network', 'mounts', 'env', 'enforced', 'notEnforced', 'warnings', 'command', 'argv', 'warm']);
+    expect(Object.keys(report)).toEqual(['tool', 'spec', 'lockedVersion', 'runtime', 'image', 'fields', 'network', 'project', 'workdir', 'mounts', 'env', 'enforced', 'notEnforced', 'warnings', 'command', 'argv', 'warm']);
     expect(report.warm).toBeNull();
     expect(report.network).toEqual({ mode: 'bridge', origin: 'config.json', ports: [], allowedHosts: [] });
     expect(report.mounts).toEqual([{ src: w.project, dst: '/workspace', mode: 'rw', arrow: '<-->' }]);

@@ -98,7 +98,7 @@ describe('what a tool link loads', () => {
     };
     const entry = path.join(dist, 'shim.mjs');
     walk(entry);
-    const dynamic = [...fs.readFileSync(entry, 'utf8').matchAll(/import\("(\.\/chunks\/(?:link-app|run)-[A-Z0-9]+\.mjs)"\)/g)].map((m) => m[1]!);
+    const dynamic = [...fs.readFileSync(entry, 'utf8').matchAll(/import\("(\.\/chunks\/(?:with-config-cache|run)-[A-Z0-9]+\.mjs)"\)/g)].map((m) => m[1]!);
     expect(dynamic).toHaveLength(2);
     for (const d of dynamic) walk(path.join(dist, d));
     const loaded = [...seen].map((f) => fs.readFileSync(f, 'utf8'));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app/with-config-files.js';
 import { createProgram, runCli } from '../../src/cli.js';
 import { UnknownToolError, UsageError } from '../../src/errors.js';
 import { createReporter } from '../../src/report.js';

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PIDS_LIMIT, buildContainerBaseArgs } from '../../src/plan/container.js';
+import { DEFAULT_PIDS_LIMIT } from '../../src/defaults.js';
+import { buildContainerBaseArgs } from '../../src/plan/container.js';
 import { limitsEnforceable } from '../../src/runtime/detect.js';
 import { docker, rootfulPodman, rootlessPodman } from './fixtures.js';
 

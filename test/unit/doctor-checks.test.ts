@@ -4,27 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import {
-  binDirCheck,
-  cgroupCheck,
-  compareVersions,
-  configChecks,
-  doctorOk,
-  evaluate,
-  formatHuman,
-  formatJson,
-  imageCheck,
-  linkCheck,
-  parseVersion,
-  pathCheck,
-  rootlessCheck,
-  runcCheck,
-  runcCves,
-  runtimeCheck,
-  type DoctorFacts,
-  type RuntimeFacts,
-  type ToolLinkFacts,
-} from '../../src/doctor/checks.js';
+import { binDirCheck, cgroupCheck, configChecks, doctorOk, evaluate, imageCheck, linkCheck, pathCheck, rootlessCheck, runcCheck, runtimeCheck } from '../../src/doctor/checks.js';
+import { formatHuman, formatJson } from '../../src/doctor/format.js';
+import type { DoctorFacts, RuntimeFacts, ToolLinkFacts } from '../../src/doctor/model.js';
+import { compareVersions, parseVersion, runcCves } from '../../src/doctor/versions.js';
 import { dockerFacts, podmanFacts, readCgroupVersion } from '../../src/doctor/facts.js';
 
 const OLD_CVE = 'CVE-2024-21626';

@@ -37,7 +37,6 @@ export function makeTool(overrides: Partial<ResolvedTool> = {}): ResolvedTool {
     mounts: [],
     env: {},
     env_passthrough: [],
-    workdir: '/workspace',
     network: 'none',
     allowed_hosts: [],
     isolated: false,
@@ -54,7 +53,7 @@ export function makeTool(overrides: Partial<ResolvedTool> = {}): ResolvedTool {
 
 export function makeMount(real: string, dst: string, opts?: string): MountFact {
   const config: MountConfig = opts === undefined ? { src: real, dst } : { src: real, dst, opts };
-  return { config, expanded: real, real };
+  return { config, expanded: real, real, dst };
 }
 
 export const IMAGE = 'localhost/shim:0123456789ab';
@@ -67,6 +66,7 @@ export function runInputs(overrides: Partial<RunInputs> = {}): RunInputs {
     image: IMAGE,
     binPaths: ['/mise/installs/npm-eslint/9.12.0/bin'],
     mounts: [],
+    cwd: '/home/u/proj',
     args: [],
     runId: 'r1a2b3',
     ...overrides,

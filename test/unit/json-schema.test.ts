@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/app/with-config-files.js';
 import { schemaCommand } from '../../src/commands/schema.js';
 import { SCHEMA_FILES, configJsonSchema, schemaText, settingsJsonSchema } from '../../src/config/json-schema.js';
 import { SettingsSchema, TOOL_FIELDS, TOOL_NAME_RE } from '../../src/config/schema.js';
@@ -48,7 +48,7 @@ describe('config schema', () => {
     for (const [key, prop] of Object.entries(tool.properties as Schema)) expect(prop.description, key).toMatch(/\w{3}/);
     expect(tool.required).toBeUndefined();
     expect(tool.additionalProperties).toBe(false);
-    expect(tool.properties.mounts.items.required).toEqual(['src', 'dst']);
+    expect(tool.properties.mounts.items.required).toEqual(['src']);
     expect(tool.properties.mounts.items.additionalProperties).toBe(false);
     expect(tool.properties.limits.additionalProperties).toBe(false);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { PROFILE_LIMITS, durationMs, resolveLimits, sizeBytes } from '../../src/plan/limits.js';
+import { PROFILE_LIMITS, durationMs, sizeBytes } from '../../src/defaults.js';
+import { resolveLimits } from '../../src/plan/limits.js';
 import { makeTool } from './fixtures.js';
 
 describe('resolveLimits', () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app/with-config-files.js';
 import { appendAudit, auditLogPath } from '../../src/audit/log.js';
 import type { AuditRecord } from '../../src/audit/record.js';
 import { makeAuditRecord } from './audit-fixtures.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RuntimeNotFoundError } from '../../src/errors.js';
-import { runLimited } from '../../src/runtime/exec-limited.js';
+import { runLimited } from '../../src/runtime/exec-for-mcp.js';
 import { tempDir } from './tmp.js';
 
 const dir = tempDir('shim-limited-');

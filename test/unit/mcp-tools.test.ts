@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { isInside, mountSummary, resolveCallCwd, resolveRoot, safetyProblems, stdinProgramArgs } from '../../src/mcp/tools.js';
-import { utf8Boundary } from '../../src/runtime/exec-limited.js';
+import { isInside, mountSummary, loadCallCwd, loadServerRoot, safetyProblems, stdinProgramArgs } from '../../src/mcp/tools.js';
+import { utf8Boundary } from '../../src/runtime/exec-for-mcp.js';
 import { tempDir } from './tmp.js';
 
 describe('isInside', () => {
@@ -24,7 +24,7 @@ describe('isInside', () => {
   });
 });
 
-describe('resolveCallCwd', () => {
+describe('loadCallCwd', () => {
   const base = tempDir('shim-mcp-');
   const root = path.join(base, 'root');
   const outside = path.join(base, 'outside');
@@ -35,38 +35,38 @@ describe('resolveCallCwd', () => {
   fs.writeFileSync(path.join(root, 'file.txt'), 'x');
 
   it('defaults to the root', () => {
-    expect(resolveCallCwd(root, undefined)).toBe(root);
-    expect(resolveCallCwd(root, '')).toBe(root);
+    expect(loadCallCwd(root, undefined)).toBe(root);
+    expect(loadCallCwd(root, '')).toBe(root);
   });
 
   it('accepts directories inside the root, absolute or relative to it', () => {
-    expect(resolveCallCwd(root, 'sub/deep')).toBe(path.join(root, 'sub', 'deep'));
-    expect(resolveCallCwd(root, path.join(root, 'sub'))).toBe(path.join(root, 'sub'));
-    expect(resolveCallCwd(root, 'sub/../sub')).toBe(path.join(root, 'sub'));
+    expect(loadCallCwd(root, 'sub/deep')).toBe(path.join(root, 'sub', 'deep'));
+    expect(loadCallCwd(root, path.join(root, 'sub'))).toBe(path.join(root, 'sub'));
+    expect(loadCallCwd(root, 'sub/../sub')).toBe(path.join(root, 'sub'));
   });
 
   it('accepts a link from outside that resolves inside the root', () => {
-    expect(resolveCallCwd(root, path.join(base, 'into-root'))).toBe(path.join(root, 'sub'));
+    expect(loadCallCwd(root, path.join(base, 'into-root'))).toBe(path.join(root, 'sub'));
   });
 
   it('refuses directories outside the root, by path, by .. and through a link', () => {
     for (const cwd of [outside, '..', '../outside', 'escape', '/']) {
-      expect(() => resolveCallCwd(root, cwd)).toThrow(/outside the directory this server was started for/);
+      expect(() => loadCallCwd(root, cwd)).toThrow(/outside the directory this server was started for/);
     }
   });
 
   it('refuses what does not exist and what is not a directory', () => {
-    expect(() => resolveCallCwd(root, 'missing')).toThrow(/does not exist/);
-    expect(() => resolveCallCwd(root, 'file.txt')).toThrow(/not a directory/);
-    expect(() => resolveCallCwd(root, 'missing')).toThrow(UsageError);
+    expect(() => loadCallCwd(root, 'missing')).toThrow(/does not exist/);
+    expect(() => loadCallCwd(root, 'file.txt')).toThrow(/not a directory/);
+    expect(() => loadCallCwd(root, 'missing')).toThrow(UsageError);
   });
 
   it('resolves --root against the current directory and refuses a missing one', () => {
-    expect(resolveRoot(base, 'root')).toBe(root);
-    expect(resolveRoot(root, undefined)).toBe(root);
-    expect(resolveRoot(base, 'into-root')).toBe(path.join(root, 'sub'));
-    expect(() => resolveRoot(base, 'nope')).toThrow(UsageError);
-    expect(() => resolveRoot(root, 'file.txt')).toThrow(/not a directory/);
+    expect(loadServerRoot(base, 'root')).toBe(root);
+    expect(loadServerRoot(root, undefined)).toBe(root);
+    expect(loadServerRoot(base, 'into-root')).toBe(path.join(root, 'sub'));
+    expect(() => loadServerRoot(base, 'nope')).toThrow(UsageError);
+    expect(() => loadServerRoot(root, 'file.txt')).toThrow(/not a directory/);
   });
 });
 

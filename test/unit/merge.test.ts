@@ -18,7 +18,6 @@ describe('mergeToolLayers', () => {
       mounts: [],
       env: {},
       env_passthrough: [],
-      workdir: '/workspace',
       network: 'none',
       allowed_hosts: [],
       isolated: false,

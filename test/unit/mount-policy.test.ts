@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveShimPaths } from '../../src/config/paths.js';
 import type { MountConfig } from '../../src/config/schema.js';
-import { decideMounts, destinationProblem, isWithin, protectedCollision, type MountPolicyInput, type MountSourceFacts } from '../../src/plan/mount-policy.js';
+import { isWithin } from '../../src/path-helpers.js';
+import { decideMounts, destinationProblem, protectedCollision, type MountPolicyInput, type MountSourceFacts } from '../../src/plan/mount-policy.js';
 import { protectedPathSpecs } from '../../src/plan/protected-paths.js';
 
 const HOME = '/home/u';
@@ -13,7 +14,7 @@ function src(real: string, config: Partial<MountConfig> = {}, extra: Partial<Mou
 }
 
 function decide(mounts: MountSourceFacts[], overrides: Partial<MountPolicyInput> = {}) {
-  return decideMounts({ tool: 't', gitWritable: false, mounts, protectedPaths: PROTECTED, cwd: CWD, home: HOME, ...overrides });
+  return decideMounts({ tool: 't', gitWritable: false, mounts, protectedPaths: PROTECTED, root: CWD, home: HOME, ...overrides });
 }
 
 function violations(mounts: MountSourceFacts[], overrides: Partial<MountPolicyInput> = {}) {
@@ -116,7 +117,7 @@ describe('protected sources', () => {
 
   it('lets a protected source through with an allow_sensitive reason, and says so nowhere else', () => {
     const d = decide([src('/home/u/.aws', { dst: '/aws', opts: 'ro', allow_sensitive: 'deploys read the profile' })]);
-    expect(d).toEqual({ ok: true, mounts: [{ config: { src: '/home/u/.aws', dst: '/aws', opts: 'ro', allow_sensitive: 'deploys read the profile' }, expanded: '/home/u/.aws', real: '/home/u/.aws' }] });
+    expect(d).toEqual({ ok: true, mounts: [{ config: { src: '/home/u/.aws', dst: '/aws', opts: 'ro', allow_sensitive: 'deploys read the profile' }, expanded: '/home/u/.aws', real: '/home/u/.aws', dst: '/aws' }] });
   });
 
   it('never lets a socket or device through, even with allow_sensitive', () => {
@@ -125,11 +126,11 @@ describe('protected sources', () => {
   });
 
   it('tells the user to run from the project directory when "." is $HOME', () => {
-    const v = violations([src(HOME, { src: '.' })], { cwd: HOME });
+    const v = violations([src(HOME, { src: '.' })], { root: HOME });
     expect(v[0]!.message).toBe('t.mounts[0].src: "." resolves to /home/u, which is protected ($HOME: your home directory)');
     expect(v[0]!.hint).toMatch(/run the tool from the project directory/);
     // the same hint for "." above $HOME
-    expect(violations([src('/home', { src: '.' })], { cwd: '/home' })[0]!.hint).toMatch(/project directory/);
+    expect(violations([src('/home', { src: '.' })], { root: '/home' })[0]!.hint).toMatch(/project directory/);
   });
 
   it('reports every problem of every mount at once', () => {

@@ -3,9 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { buildMountArgs, expandMountSource, isVolumeName } from '../../src/plan/mounts.js';
-import { inspectMountSources } from '../../src/plan/mount-sources.js';
-import { resolveProtectedPaths } from '../../src/plan/protected-paths.js';
+import { buildMountArgs } from '../../src/plan/mounts.js';
+import { expandMountSource, isVolumeName } from '../../src/path-helpers.js';
+import { inspectMountSources as gatherSources } from '../../src/facts/mount-sources.js';
+import { loadProtectedPaths } from '../../src/facts/protected-paths.js';
+import { realpathLoose } from '../../src/facts/realpath.js';
+import { planMounts } from '../../src/plan/mount-policy.js';
+import type { ProtectedPath } from '../../src/plan/protected-paths.js';
 import { resolveShimPaths } from '../../src/config/paths.js';
 import { docker, makeMount, makeTool, rootfulPodman, rootlessPodman } from './fixtures.js';
 
@@ -41,7 +45,7 @@ describe('buildMountArgs', () => {
   });
 
   it('mounts the real path, not the path as written', () => {
-    const fact = { config: { src: '~/link', dst: '/x' }, expanded: '/h/link', real: '/h/target' };
+    const fact = { config: { src: '~/link', dst: '/x' }, expanded: '/h/link', real: '/h/target', dst: '/x' };
     expect(buildMountArgs([fact], docker(), 't')).toEqual(['--mount', 'type=bind,src=/h/target,dst=/x']);
   });
 
@@ -80,7 +84,12 @@ describe('buildMountArgs', () => {
   });
 });
 
-const protect = (home: string, env: Record<string, string> = {}) => resolveProtectedPaths(env, home, resolveShimPaths(env, home));
+const protect = (home: string, env: Record<string, string> = {}) => loadProtectedPaths(env, home, resolveShimPaths(env, home));
+/** The facts gathered from the file system, then the policy's decision on them (what a run does). */
+function inspectMountSources(tool: ReturnType<typeof makeTool>, root: string, home: string, protectedPaths: ProtectedPath[]) {
+  const mounts = gatherSources(tool, root, home);
+  return planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts, protectedPaths, root: realpathLoose(root), home: realpathLoose(home) });
+}
 
 describe('inspectMountSources', () => {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'shim-mounts-')));
@@ -89,7 +98,7 @@ describe('inspectMountSources', () => {
   fs.writeFileSync(path.join(dir, 'file.txt'), 'x');
   fs.symlinkSync(path.join(dir, 'proj'), path.join(dir, 'link'));
 
-  it('resolves "." to cwd and symlinks to their target', () => {
+  it('resolves "." to the project root and symlinks to their target', () => {
     const tool = makeTool({ mounts: [{ src: '.', dst: '/workspace' }, { src: '../link', dst: '/l', opts: 'ro' }, { src: '~/file.txt', dst: '/f' }] });
     const facts = inspectMountSources(tool, path.join(dir, 'proj'), dir, protect(dir));
     expect(facts.map((f) => f.real)).toEqual([path.join(dir, 'proj'), path.join(dir, 'proj'), path.join(dir, 'file.txt')]);

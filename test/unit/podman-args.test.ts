@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { FLAGS, SHORT_FLAGS, checkPodmanArgs, podmanArgViolations } from '../../src/plan/podman-args.js';
+import { checkPodmanArgs, podmanArgViolations } from '../../src/plan/podman-args.js';
+import { FLAGS, SHORT_FLAGS } from '../../src/plan/podman-flags.js';
 import { buildRunPlan } from '../../src/plan/run-plan.js';
 import { beforeImage, makeTool, runInputs } from './fixtures.js';
 

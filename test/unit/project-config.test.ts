@@ -4,18 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadWithProject } from '../../src/app.js';
+import { loadWithProject } from '../../src/app/with-config-files.js';
 import type { ConfigLayer } from '../../src/config/load.js';
 import { mergeToolLayers, resolveTool } from '../../src/config/merge.js';
 import { resolveShimPaths } from '../../src/config/paths.js';
-import {
-  anchorMounts,
-  findProjectFile,
-  loadProjectFile,
-  projectWarnings,
-  readProjectFile,
-  type ProjectContext,
-} from '../../src/config/project.js';
+import { anchorMounts, loadProjectFile, readProjectFile } from '../../src/config/project.js';
+import { findProjectFile } from '../../src/config/project-file.js';
+import { projectWarnings, type ProjectContext } from '../../src/config/project-state.js';
 import type { ToolLayer } from '../../src/config/schema.js';
 import { sha256, updateTrustStore } from '../../src/config/trust.js';
 import { createReporter } from '../../src/report.js';
@@ -208,9 +203,9 @@ describe('narrowing one of your tools from an untrusted project', () => {
     ['env_passthrough', { env_passthrough: ['A', 'C'] }, /passes host variables C/],
     ['ports', { ports: ['8080', '22'] }, /publishes 22/],
     ['podman_args', { podman_args: ['--label', 'a=b'] }, /extra runtime arguments/],
-    ['mounts', { mounts: [{ src: '.', dst: '/workspace' }] }, /not inside a read-write mount/],
+    ['mounts', { mounts: [{ src: '.', dst: '/workspace' }, { src: '~/outside', dst: '/data' }] }, /outside the project/],
   ])('%s that widens is ignored until trusted', async (field, part, re) => {
-    // run from the project's src/, so the project root (.) is more than your "." mount gives
+    // run from the project's src/; your "." is the project root (it holds .shim.json), ~/outside is read-only
     const w = setup({ agent: part }, user);
     const { state } = w.load();
     expect(state.ignored).toEqual([{ tool: 'agent', field, detail: expect.stringMatching(re) }]);

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveShimPaths } from '../../src/config/paths.js';
-import { protectedPathSpecs, realpathLoose, resolveProtectedPaths } from '../../src/plan/protected-paths.js';
+import { protectedPathSpecs } from '../../src/plan/protected-paths.js';
+import { loadProtectedPaths } from '../../src/facts/protected-paths.js';
+import { realpathLoose } from '../../src/facts/realpath.js';
 import { tempDir } from './tmp.js';
 
 const paths = (home: string, env: Record<string, string> = {}) => resolveShimPaths(env, home);
@@ -56,7 +58,7 @@ describe('protectedPathSpecs', () => {
   });
 });
 
-describe('resolveProtectedPaths (real file system)', () => {
+describe('loadProtectedPaths (real file system)', () => {
   const root = tempDir('shim-protected-');
   const home = path.join(root, 'home');
   fs.mkdirSync(path.join(root, 'dotfiles', 'ssh'), { recursive: true });
@@ -64,7 +66,7 @@ describe('resolveProtectedPaths (real file system)', () => {
   fs.mkdirSync(home);
   fs.symlinkSync(path.join(root, 'dotfiles', 'ssh'), path.join(home, '.ssh'));
   fs.symlinkSync(path.join(root, 'cfg'), path.join(home, '.config'));
-  const resolved = resolveProtectedPaths({}, home, paths(home));
+  const resolved = loadProtectedPaths({}, home, paths(home));
   const byLabel = (label: string) => resolved.filter((p) => p.label === label).map((p) => p.path);
 
   it('protects both the link and the target of a symlinked ~/.ssh', () => {

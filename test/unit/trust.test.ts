@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp } from '../../src/app/with-config-files.js';
 import { trustCommand } from '../../src/commands/trust.js';
 import { resolveTool } from '../../src/config/merge.js';
 import { readTrustStore, sha256, trustedEntry, trustStoreFile, updateTrustStore } from '../../src/config/trust.js';

@@ -36,24 +36,26 @@ describe('buildRunPlan with warm', () => {
     expect(w.startArgv[w.startArgv.indexOf('--name') + 1]).toBe(w.name);
   });
 
-  it('keeps every flag of the cold run but --init (the same isolation)', () => {
+  it('keeps every flag of the cold run but --init (the same isolation), and sets the working directory per call', () => {
     const p = plan({ mounts: [makeMount('/home/user/project', '/workspace')], limits: { profile: 'default', args: ['--memory=4g'], unenforced: [], warnings: [] } });
-    const cold = p.argv.slice(0, p.argv.indexOf(IMAGE)).filter((a) => a !== '-i' && a !== p.containerName && a !== '--init');
+    const workdir = p.argv.indexOf('--workdir');
+    const cold = p.argv.slice(0, p.argv.indexOf(IMAGE)).filter((a, i) => a !== '-i' && a !== p.containerName && a !== '--init' && i !== workdir && i !== workdir + 1);
     const start = p.warm!.startArgv;
     for (const flag of cold) expect(start).toContain(flag);
+    expect(p.warm!.execFlags.slice(-2)).toEqual(['--workdir', p.argv[workdir + 1]]);
   });
 
   it('runs the call through exec with the helper, the call id, the dirs to empty, the command and its arguments', () => {
     const p = plan({ args: ['--fix', 'a b.js'] });
-    expect(warmExecArgv(p.warm!, 'C')).toEqual(['exec', '-i', 'C', WARM_HELPER, 'call', 'r1a2b3', '/tmp:/home/shim:/var/tmp:/dev/shm', 'eslint', '--fix', 'a b.js']);
+    expect(warmExecArgv(p.warm!, 'C')).toEqual(['exec', '-i', '--workdir', '/workspace', 'C', WARM_HELPER, 'call', 'r1a2b3', '/tmp:/home/shim:/var/tmp:/dev/shm', 'eslint', '--fix', 'a b.js']);
   });
 
   it('gives the exec a terminal only when both ends are terminals, and then keeps the client in the foreground', () => {
     const tty = plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY: true }) }).warm!;
-    expect(tty.execFlags).toEqual(['exec', '-it']);
+    expect(tty.execFlags).toEqual(['exec', '-it', '--workdir', '/workspace']);
     expect(tty.clientOwnGroup).toBe(false);
     const piped = plan().warm!;
-    expect(piped.execFlags).toEqual(['exec', '-i']);
+    expect(piped.execFlags).toEqual(['exec', '-i', '--workdir', '/workspace']);
     expect(piped.clientOwnGroup).toBe(true);
   });
 
@@ -65,6 +67,15 @@ describe('buildRunPlan with warm', () => {
     expect(plan({ warm: { idleSeconds: 60, from: 'tool' } }).warm!.key).not.toBe(key);
     expect(plan({ image: 'localhost/shim:other' }).warm!.key).not.toBe(key);
     expect(buildRunPlan(runInputs({ warm })).warm!.key).not.toBe(key); // podman, not docker
+  });
+
+  it('serves every directory of the project from one container: the call sets its own working directory', () => {
+    const mounts = [makeMount('/home/u/proj', '/home/u/proj')];
+    const top = plan({ mounts, cwd: '/home/u/proj' }).warm!;
+    const sub = plan({ mounts, cwd: '/home/u/proj/src/lib' }).warm!;
+    expect(sub.key).toBe(top.key);
+    expect(sub.execFlags).toEqual(['exec', '-i', '--workdir', '/home/u/proj/src/lib']);
+    expect(sub.startArgv).not.toContain('--workdir');
   });
 
   it('leaves the cold argv as it is', () => {

@@ -36,7 +36,7 @@ describe('prepareWarmCall', () => {
     const call = await prepareWarmCall(warm, ctx(dir, now));
     expect(call.started).toBe(false);
     expect(call.container).toBe('shim-warm-eslint-live');
-    expect(call.command.argv).toEqual(['exec', '-i', 'shim-warm-eslint-live', ...warm.callArgs]);
+    expect(call.command.argv).toEqual(['exec', '-i', '--workdir', '/workspace', 'shim-warm-eslint-live', ...warm.callArgs]);
     expect(call.signals.signalArgv.SIGTERM).toContain('shim-warm-eslint-live');
     expect(readWarmState(file)!.lastUse).toBe(now);
   });

@@ -1,13 +1,14 @@
 // The App of shim's own commands: createAppWith with the config read and validated from its files
-// (and the project's .shim.json). See app-core.ts.
-import { createAppWith, type App } from './app-core.js';
-import { loadConfig, type LoadedConfig } from './config/load.js';
-import { loadProject, projectWarnings } from './config/project.js';
-import type { ShimPaths } from './config/paths.js';
-import type { HostEnv } from './host.js';
-import type { Reporter } from './report.js';
+// (and the project's .shim.json). See app.ts.
+import { createAppWith, type App } from './app.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadProject } from '../config/project.js';
+import { projectWarnings } from '../config/project-state.js';
+import type { ShimPaths } from '../config/paths.js';
+import type { HostEnv } from '../host.js';
+import type { Reporter } from '../report.js';
 
-export { settingsOrThrow, type App } from './app-core.js';
+export { settingsOrThrow, type App } from './app.js';
 
 export function createApp(host: HostEnv, reporter: Reporter, stdout: (text: string) => void): App {
   return createAppWith(host, reporter, stdout, (paths) => loadWithProject(host, paths, reporter));

@@ -1,18 +1,18 @@
 // What every command needs, built once by main.ts: host facts, paths, the reporter, and the config
 // and runtime, loaded lazily so commands that need neither (help, --version) stay fast. How the config
-// is loaded is given by the caller (app.ts validates the files; a tool link may use its cache), so this
-// module never loads the schema validator itself.
+// is loaded is given by the caller (with-config-files.ts validates the files; a tool link may use its
+// cache, with-config-cache.ts), so this module never loads the schema validator itself.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import type { LoadedConfig } from './config/load.js';
-import { displayFile, formatProblem } from './config/merge.js';
-import { resolveShimPaths, type ShimPaths } from './config/paths.js';
-import { ConfigError } from './errors.js';
-import type { HostEnv, RuntimeInfo } from './host.js';
-import { expandMountSource } from './plan/mounts.js';
-import type { Reporter } from './report.js';
-import { detectRuntime } from './runtime/detect.js';
-import { runtimeEnv } from './plan/runtime-env.js';
+import type { LoadedConfig } from '../config/load.js';
+import { displayFile, formatProblem } from '../config/merge.js';
+import { resolveShimPaths, type ShimPaths } from '../config/paths.js';
+import { ConfigError } from '../errors.js';
+import type { HostEnv, RuntimeInfo } from '../host.js';
+import { expandMountSource } from '../path-helpers.js';
+import type { Reporter } from '../report.js';
+import { detectRuntime } from '../runtime/detect.js';
+import { runtimeEnv } from '../plan/runtime-env.js';
 
 export interface App {
   host: HostEnv;

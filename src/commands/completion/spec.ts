@@ -1,0 +1,98 @@
+// The completion model shared by the per-shell generators: shim's subcommands, their flags and what
+// their positional arguments are. Tool names are not here: the scripts ask `shim completion --tools`.
+
+/** The shells `shim completion` writes a script for. */
+export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
+/** One of COMPLETION_SHELLS. */
+export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
+
+/** What a subcommand's positional arguments are. */
+export type Positional = 'none' | 'tool' | 'tools' | 'shell' | 'command';
+
+/** One flag of shim's, as completion offers it. */
+export interface FlagSpec {
+  name: string;
+  description: string;
+  /** The flag takes a value: a tool name, a directory, or free text (nothing to complete). */
+  value?: 'tool' | 'dir' | 'text';
+}
+
+/** One subcommand of shim's, as completion offers it. */
+export interface CommandSpec {
+  name: string;
+  description: string;
+  flags: FlagSpec[];
+  positional: Positional;
+}
+
+const JSON_FLAG: FlagSpec = { name: '--json', description: 'machine-readable output' };
+
+/** shim's own flags valid anywhere among shim's arguments (never after `run <tool>`). */
+export const GLOBAL_FLAGS: FlagSpec[] = [{ name: '--no-color', description: 'no colour on stderr' }];
+/** Flags valid only before the subcommand. */
+export const TOP_FLAGS: FlagSpec[] = [
+  { name: '--version', description: 'print the version' },
+  { name: '--help', description: 'show help' },
+];
+const HELP_FLAG: FlagSpec = { name: '--help', description: 'show help for the command' };
+
+/** Every subcommand with its flags, in the order shells show them. Keep in step with src/cli.ts. */
+export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'run',
+    description: 'run a configured tool',
+    flags: [{ name: '--dry-run', description: 'print the runtime command, run nothing' }, { ...JSON_FLAG, description: 'print it as JSON (with --dry-run)' }],
+    positional: 'tool',
+  },
+  { name: 'list', description: 'list configured tools', flags: [JSON_FLAG], positional: 'none' },
+  { name: 'up', description: 'link every tool into the bin dir', flags: [], positional: 'none' },
+  { name: 'down', description: 'remove the links pointing at shim', flags: [], positional: 'none' },
+  { name: 'ps', description: 'list the warm containers that are up', flags: [JSON_FLAG], positional: 'none' },
+  { name: 'stop', description: 'stop warm containers (all, or of the named tools)', flags: [], positional: 'tools' },
+  {
+    name: 'install',
+    description: 'install tools now',
+    flags: [
+      { name: '--force', description: 'reinstall the locked version' },
+      { name: '--upgrade', description: 'resolve each spec again' },
+    ],
+    positional: 'tools',
+  },
+  { name: 'rebuild', description: "rebuild shim's image", flags: [], positional: 'none' },
+  { name: 'prune', description: 'remove download cache volumes', flags: [{ name: '--all', description: 'also remove the tool volumes' }], positional: 'none' },
+  { name: 'explain', description: 'show what a tool may do', flags: [JSON_FLAG], positional: 'tool' },
+  { name: 'doctor', description: 'check this machine', flags: [JSON_FLAG], positional: 'none' },
+  {
+    name: 'log',
+    description: 'show the audit log',
+    flags: [
+      { name: '--tool', description: 'only runs of this tool', value: 'tool' },
+      { name: '--since', description: 'only runs since (30m, 1h, 2d, ISO date)', value: 'text' },
+      JSON_FLAG,
+    ],
+    positional: 'none',
+  },
+  { name: 'mcp', description: 'serve the Model Context Protocol on stdio', flags: [{ name: '--root', description: 'allowed working directories', value: 'dir' }], positional: 'none' },
+  { name: 'init', description: 'write a starter config.json', flags: [], positional: 'none' },
+  { name: 'schema', description: 'print the JSON Schema of the config files', flags: [{ name: '--settings', description: 'the schema of settings.json' }], positional: 'none' },
+  { name: 'completion', description: 'print a shell completion script', flags: [], positional: 'shell' },
+  {
+    name: 'trust',
+    description: "trust this project's .shim.json",
+    flags: [
+      { name: '--revoke', description: 'forget the trust' },
+      { name: '--show', description: 'print the trust state, change nothing' },
+    ],
+    positional: 'none',
+  },
+  { name: 'help', description: 'show help for a command', flags: [], positional: 'command' },
+];
+
+/** Flags offered after a subcommand (before the tool name, for `run`). */
+export function commandFlags(c: CommandSpec): FlagSpec[] {
+  // `run` has no help option of its own: `shim run eslint --help` is eslint's help
+  return [...c.flags, ...GLOBAL_FLAGS, ...(c.name === 'run' || c.name === 'help' ? [] : [HELP_FLAG])];
+}
+
+/** The flags' names, space-separated (a word list for compgen). */
+export const flagWords = (flags: readonly FlagSpec[]) => flags.map((f) => f.name).join(' ');

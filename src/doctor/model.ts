@@ -1,0 +1,112 @@
+// `shim doctor`'s two kinds of value: the facts gathered about this machine (src/doctor/facts.ts) and
+// the checks decided from them (src/doctor/checks.ts). Types only, so both sides share them.
+
+/** How one check came out. */
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+
+/** One line of doctor's report: what was checked, how it came out, and what to do when it failed. */
+export interface Check {
+  id: string;
+  status: CheckStatus;
+  message: string;
+  fix?: string;
+}
+
+/** The cgroup hierarchy of the host or the runtime. */
+export type CgroupVersion = 'v1' | 'v2';
+
+/** The OCI runtime the container runtime uses (runc, crun…), as far as it could be found out. */
+export interface OciRuntimeFacts {
+  /** "runc", "crun"… (unknown when only a version text was found). */
+  name?: string;
+  /** Raw version text, e.g. "runc version 1.1.5+ds1\ncommit: …" or "v1.1.12-0-g51d5e94". */
+  version?: string;
+  /** Where the facts came from, for the message ("podman info", "docker version", "runc --version"). */
+  source: string;
+  /** The binary, when the runtime named it (used to ask it for its version). */
+  path?: string;
+}
+
+/** The container runtime: not found (and why), or what it said about itself. */
+export type RuntimeFacts =
+  | { found: false; reason: string; hint?: string }
+  | {
+      found: true;
+      name: 'podman' | 'docker';
+      path: string;
+      /** Server version when there is one (docker, podman remote), else the client's. */
+      version?: string;
+      /** Set when `<runtime> info` failed: nothing else about the runtime is known then. */
+      infoError?: string;
+      rootless?: boolean;
+      cgroupVersion?: CgroupVersion;
+      /** Controllers available to the runtime (podman reports the delegated ones when rootless). */
+      cgroupControllers?: string[];
+      /** docker info: MemoryLimit && PidsLimit. */
+      limitsSupported?: boolean;
+      oci?: OciRuntimeFacts;
+    };
+
+/** The image tools run in, and whether the runtime has it. */
+export interface ImageFacts {
+  ref: string;
+  /** shim's own image (tag = recipe hash, so present means current) or a user image. */
+  managed: boolean;
+  source: string;
+  /** Undefined when it could not be asked (no usable runtime). */
+  present?: boolean;
+  /** The image could not even be chosen (unreadable recipe…). */
+  error?: string;
+}
+
+/** What is at a tool's path in the bin dir. */
+export type LinkKind = 'missing' | 'link' | 'file' | 'other';
+
+/** One configured tool's link in the bin dir and what its name resolves to on PATH. */
+export interface ToolLinkFacts {
+  name: string;
+  /** <bin dir>/<name> */
+  file: string;
+  kind: LinkKind;
+  /** The link's target as written (kind "link"). */
+  target?: string;
+  /** The link's target exists (kind "link"). */
+  targetExists?: boolean;
+  /** The link resolves to the running shim (bin/shim.js of this installation). */
+  isThisShim?: boolean;
+  /** The link points at some copy of shim (possibly another installation, possibly removed). */
+  pointsAtShim?: boolean;
+  /** What a shell runs for the name: the first executable file on PATH. */
+  firstOnPath?: string;
+  /** That first executable resolves to shim. */
+  firstIsShim?: boolean;
+}
+
+/** One config file that does not validate. */
+export interface ConfigProblemFacts {
+  /** Shown relative to the config directory when it lives there. */
+  file: string;
+  messages: string[];
+  /** Tools it seems to define (they cannot run until it is fixed). */
+  tools: string[];
+  settings: boolean;
+}
+
+/** Everything doctor looked at, gathered once by src/doctor/facts.ts. */
+export interface DoctorFacts {
+  runtime: RuntimeFacts;
+  /** From /sys/fs/cgroup (undefined when it could not be read). */
+  hostCgroup?: CgroupVersion;
+  image?: ImageFacts;
+  binDir: string;
+  binDirOnPath: boolean;
+  links: ToolLinkFacts[];
+  /** Links in the bin dir that point at shim but name no configured tool. */
+  strayLinks: string[];
+  configFiles: string[];
+  configProblems: ConfigProblemFacts[];
+  /** Set when the configuration could not be loaded at all. */
+  configError?: string;
+  /** The egress proxy's self-test (see egress-self-test.ts). */
+  egress: { ok: boolean; detail: string };
+}

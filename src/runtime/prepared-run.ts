@@ -1,0 +1,22 @@
+// The shape of a run that is ready to start, shared by the run command, the MCP server and the audit
+// record built from it.
+import type { ResolvedTool } from '../config/merge.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import type { Command, SignalPlan } from './exec.js';
+import type { ImageContext } from './image.js';
+
+/** A run that is ready to start: image built, tool installed, plan made. */
+export interface PreparedRun {
+  tool: ResolvedTool;
+  plan: RunPlan;
+  /** The runtime command (file, argv, environment) to execute: the cold run, or the warm call's exec. */
+  command: Command;
+  /** How the command is signalled and cleaned up after. */
+  signals: SignalPlan;
+  /** The warm container the call runs in, and whether this call started it. */
+  warm?: { container: string; started: boolean };
+  image: string;
+  /** The locked version of the tool that will run. */
+  version: string;
+  ctx: ImageContext;
+}
