@@ -86,3 +86,14 @@ export function proxyEnv(): Record<string, string> {
   env.NODE_USE_ENV_PROXY = '1';
   return env;
 }
+
+/** Node's flag that silences its one-line notice that the env proxy agent is experimental (Node 22):
+ *  a run that worked must not look like it failed. */
+export const QUIET_ENV_PROXY = '--disable-warning=UNDICI-EHPA';
+
+/** The tool's environment with the proxy variables on top (a configured HTTPS_PROXY or NO_PROXY could
+ *  only lose the network), and NODE_OPTIONS extended, never replaced. */
+export function withProxyEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  const nodeOptions = [env.NODE_OPTIONS, QUIET_ENV_PROXY].filter(Boolean).join(' ');
+  return { ...env, ...proxyEnv(), NODE_OPTIONS: nodeOptions };
+}

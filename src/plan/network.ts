@@ -4,12 +4,15 @@ import { parsePortSpec } from '../config/ports.js';
 import { ConfigError } from '../errors.js';
 
 
-/** Returns `-p` value with 127.0.0.1 as the bind address unless one is given ("8080:80" → "127.0.0.1:8080:80"). */
+/** Returns `-p` value with 127.0.0.1 as the bind address unless one is given ("8080:80" → "127.0.0.1:8080:80").
+ *  A lone port is published on the same port of the host ("8080" → "127.0.0.1:8080:8080"), as the tool
+ *  says it listens there; an empty host port ("127.0.0.1::8080") still asks for a random one. */
 export function normalizePort(spec: string, where: string): string {
   const parsed = parsePortSpec(spec);
   if (!parsed) throw new ConfigError(`${where}: ${JSON.stringify(spec)} is not a port mapping (ports are 1-65535)`, 'write "8080", "8080:80" or "127.0.0.1:8080:80"');
   const { ip, hostPort, containerPort, proto } = parsed;
-  return `${ip ?? '127.0.0.1'}:${hostPort ?? ''}:${containerPort}${proto ?? ''}`;
+  const randomHostPort = (ip ? spec.slice(ip.length + 1) : spec).startsWith(':');
+  return `${ip ?? '127.0.0.1'}:${hostPort ?? (randomHostPort ? '' : containerPort)}:${containerPort}${proto ?? ''}`;
 }
 
 /** Parses SHIM_EXTRA_PORTS (comma-separated port mappings). */

@@ -13,7 +13,7 @@ import { buildMountArgs, type MountFact } from './mounts.js';
 import { LABEL_RUN, containerName, toolVolume } from './names.js';
 import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
-import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, proxyEnv, type ProxyPlan } from './egress.js';
+import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
 import { mountSpec, shellQuote } from './quote.js';
 import { planWorkdir } from './workdir.js';
 import { buildWarmCall, buildWarmStart, dirsToClean, warmExecArgv, warmObstacle, type WarmPlan, type WarmRequest } from './warm.js';
@@ -116,8 +116,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const proxy = network.mode === 'allowlist' ? planProxy(host, tool.name, tool.allowed_hosts, input.runId) : undefined;
   const tooled = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
   const { fromHost } = tooled;
-  // the proxy variables come last: a configured NO_PROXY or HTTPS_PROXY could only lose the network
-  const env = proxy ? { ...tooled.env, ...proxyEnv() } : tooled.env;
+  const env = proxy ? withProxyEnv(tooled.env) : tooled.env;
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
 
   // the container's own flags, before and after the call's stdin/terminal flag (a warm container has none)

@@ -19,7 +19,7 @@ describe('network', () => {
     const w = createWorld();
     w.writeConfig({ vite: { tool: 'npm:vite', network: 'bridge', ports: ['5173', '0.0.0.0:9000:9000/udp'] } });
     expectExit(await w.shim(['run', 'vite'], { env: { SHIM_EXTRA_PORTS: '8080:80, 8081:81' } }), 0);
-    expect(valuesOf(w.lastToolRun(), '--publish')).toEqual(['127.0.0.1::5173', '0.0.0.0:9000:9000/udp', '127.0.0.1:8080:80', '127.0.0.1:8081:81']);
+    expect(valuesOf(w.lastToolRun(), '--publish')).toEqual(['127.0.0.1:5173:5173', '0.0.0.0:9000:9000/udp', '127.0.0.1:8080:80', '127.0.0.1:8081:81']);
   });
 
   it('ports with network none exit 125 with a clear message and run nothing', async () => {

@@ -108,7 +108,7 @@ describe('project .shim.json', () => {
     const trust = await w.shim(['trust']);
     expect(trust.stdout).toContain('vite.ports: publishes 5173');
     expectExit(await w.shim(['run', 'vite']), 0);
-    expect(valuesOf(w.lastToolRun(), '--publish')).toEqual(['127.0.0.1::5173']);
+    expect(valuesOf(w.lastToolRun(), '--publish')).toEqual(['127.0.0.1:5173:5173']);
 
     const revoke = await w.shim(['trust', '--revoke']);
     expectExit(revoke, 0);

@@ -5,7 +5,8 @@ import { makeTool } from './fixtures.js';
 
 describe('normalizePort', () => {
   it.each([
-    ['8080', '127.0.0.1::8080'],
+    ['8080', '127.0.0.1:8080:8080'],
+    ['8080-8082', '127.0.0.1:8080-8082:8080-8082'],
     ['8080:80', '127.0.0.1:8080:80'],
     ['8080:80/udp', '127.0.0.1:8080:80/udp'],
     ['3000-3005:3000-3005', '127.0.0.1:3000-3005:3000-3005'],
@@ -72,7 +73,7 @@ describe('buildNetworkArgs', () => {
 
 describe('planPorts', () => {
   it('normalises config ports then extra ports', () => {
-    expect(planPorts(makeTool({ ports: ['80'] }), ['81:81'], 'bridge')).toEqual(['127.0.0.1::80', '127.0.0.1:81:81']);
+    expect(planPorts(makeTool({ ports: ['80'] }), ['81:81'], 'bridge')).toEqual(['127.0.0.1:80:80', '127.0.0.1:81:81']);
   });
   it('names the config index of a bad port', () => {
     expect(() => planPorts(makeTool({ ports: ['80', 'bad'] }), [], 'bridge')).toThrow(/eslint\.ports\[1\]/);

@@ -160,7 +160,7 @@ describe('buildRunPlan: network and ports', () => {
 
   it('publishes configured ports on 127.0.0.1 by default', () => {
     const tool = makeTool({ network: 'bridge', ports: ['8080:80', '3000'] });
-    expect(valuesOf(plan({ tool }).argv, '--publish')).toEqual(['127.0.0.1:8080:80', '127.0.0.1::3000']);
+    expect(valuesOf(plan({ tool }).argv, '--publish')).toEqual(['127.0.0.1:8080:80', '127.0.0.1:3000:3000']);
   });
 
   it('keeps an explicit bind address', () => {
@@ -171,7 +171,7 @@ describe('buildRunPlan: network and ports', () => {
   it('adds SHIM_EXTRA_PORTS (CSV) after the configured ports', () => {
     const tool = makeTool({ network: 'bridge', ports: ['1000:1000'] });
     const host = makeHost({}, { SHIM_EXTRA_PORTS: ' 5173:5173 , 9229' });
-    expect(valuesOf(plan({ tool, host }).argv, '--publish')).toEqual(['127.0.0.1:1000:1000', '127.0.0.1:5173:5173', '127.0.0.1::9229']);
+    expect(valuesOf(plan({ tool, host }).argv, '--publish')).toEqual(['127.0.0.1:1000:1000', '127.0.0.1:5173:5173', '127.0.0.1:9229:9229']);
   });
 
   it('refuses configured ports with network none', () => {
