@@ -67,3 +67,7 @@ export function releaseAgeMs(v: string, now: number): number {
   const t = Date.parse(`${v}T00:00:00Z`);
   return Number.isNaN(t) ? 0 : now - t;
 }
+
+/** How many entries shim looks at below one writable or host directory mount (nested .git, sockets)
+ *  before it gives up and refuses the mount (a bounded walk; facts/mount-sources.ts). */
+export const MOUNT_WALK_LIMIT = 200_000;

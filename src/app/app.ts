@@ -13,6 +13,10 @@ import { expandMountSource } from '../path-helpers.js';
 import type { Reporter } from '../report.js';
 import { detectRuntime } from '../runtime/detect.js';
 import { runtimeEnv } from '../plan/runtime-env.js';
+import path from 'node:path';
+import { loadEngineConfig } from '../facts/engine-config.js';
+import { checkPodmanConfig, planDockerConfig, type EngineConfigFacts } from '../plan/engine-config.js';
+import { applyDockerConfig } from '../runtime/engine-config.js';
 
 export interface App {
   host: HostEnv;
@@ -22,7 +26,8 @@ export interface App {
   stdout: (text: string) => void;
   config(): LoadedConfig;
   runtime(): RuntimeInfo;
-  /** Environment of the runtime process: the host's own (it needs its config); containers never inherit it. */
+  /** Environment of the runtime process: the host's own (it needs its config), with docker's client
+   *  config replaced by one without `proxies` when it has them; containers never inherit it. */
   runtimeEnv(): Record<string, string>;
   /** The host CA bundle to add to every container (SHIM_CA_BUNDLE, else settings "ca_bundle"), checked. */
   caBundle(): string | undefined;
@@ -34,18 +39,34 @@ export function createAppWith(host: HostEnv, reporter: Reporter, stdout: (text: 
   const paths = resolveShimPaths(host.env, host.home);
   let config: LoadedConfig | undefined;
   let runtime: RuntimeInfo | undefined;
+  let engine: EngineConfigFacts | undefined;
+  let env: Record<string, string> | undefined;
+  const engineConfig = () => (engine ??= loadEngineConfig(host.env, host.home, host.uid));
   const app: App = {
     host,
     paths,
     reporter,
     stdout,
     config: () => (config ??= load(paths)),
-    runtime: () => (runtime ??= detectRuntime(host, settingsOrThrow(app), paths.binDir)),
-    runtimeEnv: () => runtimeEnv(host.env),
+    runtime: () => (runtime ??= checkedRuntime(detectRuntime(host, settingsOrThrow(app), paths.binDir), engineConfig())),
+    runtimeEnv: () => (env ??= runtimeEnvWith(host.env, engineConfig(), paths.stateDir)),
     caBundle: () => resolveCaBundle(app),
     newRunId: () => randomBytes(4).toString('hex'),
   };
   return app;
+}
+
+/** The runtime, unless its own configuration would add to shim's containers (then a ConfigError). */
+function checkedRuntime(runtime: RuntimeInfo, engine: EngineConfigFacts): RuntimeInfo {
+  if (runtime.name === 'podman') checkPodmanConfig(engine.podman);
+  return runtime;
+}
+
+/** The runtime's environment; writes the docker client config shim owns when the user's has proxies. */
+function runtimeEnvWith(env: HostEnv['env'], engine: EngineConfigFacts, stateDir: string): Record<string, string> {
+  const docker = planDockerConfig(engine.docker, path.join(stateDir, 'docker-config'));
+  if (docker) applyDockerConfig(docker);
+  return runtimeEnv(env, docker ? { DOCKER_CONFIG: docker.dir } : {});
 }
 
 /** Settings are needed by every command that runs something: a broken settings.json stops them. */

@@ -2,6 +2,7 @@
 // line, each pass, fail, warn or skip with a fix for what is wrong. Pure: no file system, no processes.
 import type { CgroupVersion, Check, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './model.js';
 import { RUNC_ADVISORIES, parseVersion, runcCves } from './versions.js';
+import { findPodmanLeaks, type EngineConfigFacts } from '../plan/engine-config.js';
 
 const INSTALL_RUNTIME = 'install podman (recommended, e.g. "apt-get install podman") or docker, and make sure it is on PATH';
 
@@ -226,6 +227,28 @@ export function egressCheck(test: DoctorFacts['egress']): Check {
   };
 }
 
+/** "engine-config": whether the runtime's own configuration would add to shim's containers. */
+export function engineConfigCheck(engine: EngineConfigFacts | undefined, rt: RuntimeFacts): Check {
+  const id = 'engine-config';
+  if (!engine || !rt.found) return { id, status: 'skip', message: NO_RUNTIME };
+  if (rt.name === 'podman') {
+    const leaks = findPodmanLeaks(engine.podman);
+    if (leaks.length) {
+      return {
+        id,
+        status: 'fail',
+        message: `podman's configuration adds to every container, so shim refuses to run: ${leaks.map((l) => l.message).join('; ')}`,
+        fix: `remove those keys from ${[...new Set(leaks.map((l) => l.file))].join(', ')}, or set CONTAINERS_CONF for shim to a file without them`,
+      };
+    }
+    return { id, status: 'pass', message: `no containers.conf adds volumes, mounts, devices, env, annotations or host namespaces (read: ${engine.podman.files.join(', ') || 'none'})` };
+  }
+  if (engine.docker?.config.proxies !== undefined) {
+    return { id, status: 'pass', message: `${engine.docker.dir}/config.json has "proxies": shim runs docker with its own copy of that config without them, so they never reach a container (nor shim's image build)` };
+  }
+  return { id, status: 'pass', message: "docker's client config adds no proxies to containers" };
+}
+
 /** Every check, in display order. */
 export function evaluate(facts: DoctorFacts): Check[] {
   const checks: Check[] = [
@@ -234,6 +257,7 @@ export function evaluate(facts: DoctorFacts): Check[] {
     cgroupCheck(facts.runtime, facts.hostCgroup),
     runcCheck(facts.runtime),
     imageCheck(facts.image, facts.runtime),
+    engineConfigCheck(facts.engineConfig, facts.runtime),
     binDirCheck(facts),
   ];
   for (const link of facts.links) checks.push(linkCheck(link), pathCheck(link, facts));

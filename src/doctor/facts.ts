@@ -14,6 +14,7 @@ import { detectRuntime, findOnPath } from '../runtime/detect.js';
 import { runCaptured, type Captured } from '../runtime/exec.js';
 import { loadImageChoice } from '../runtime/image.js';
 import { egressSelfTest } from './egress-self-test.js';
+import { loadEngineConfig } from '../facts/engine-config.js';
 import type { CgroupVersion, ConfigProblemFacts, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './model.js';
 
 // Names a tool link may not take (as in src/commands/links.ts): `shim up` never links them.
@@ -242,6 +243,7 @@ export async function gatherFacts(app: App, options: GatherOptions = {}): Promis
   const egress = await egressSelfTest(app.host, app.newRunId());
   return {
     egress,
+    engineConfig: loadEngineConfig(app.host.env, app.host.home, app.host.uid),
     runtime: rtFacts,
     ...optional('hostCgroup', hostCgroup),
     image,

@@ -1,5 +1,6 @@
 // `shim doctor`'s two kinds of value: the facts gathered about this machine (src/doctor/facts.ts) and
 // the checks decided from them (src/doctor/checks.ts). Types only, so both sides share them.
+import type { EngineConfigFacts } from '../plan/engine-config.js';
 
 /** How one check came out. */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -109,4 +110,6 @@ export interface DoctorFacts {
   configError?: string;
   /** The egress proxy's self-test (see egress-self-test.ts). */
   egress: { ok: boolean; detail: string };
+  /** The engine's own configuration that could reach containers (facts/engine-config.ts). */
+  engineConfig?: EngineConfigFacts;
 }

@@ -23,11 +23,12 @@ export interface RunFacts {
 /** Looks at the host once for a run of `tool` from `host.cwd`. */
 export function gatherRunFacts(tool: ResolvedTool, host: Pick<HostEnv, 'cwd' | 'home' | 'env'>, paths: ShimPaths): RunFacts {
   const root = findProjectRoot(host.cwd, host.home);
+  const protectedPaths = loadProtectedPaths(host.env, host.home, paths);
   return {
     cwd: realpathLoose(host.cwd),
     home: realpathLoose(host.home),
     root,
-    mountSources: inspectMountSources(tool, root.path, host.home),
-    protectedPaths: loadProtectedPaths(host.env, host.home, paths),
+    mountSources: inspectMountSources(tool, root.path, host.home, { protectedPaths }),
+    protectedPaths,
   };
 }

@@ -19,6 +19,16 @@ export interface MountSourceFacts {
   git?: { kind: 'directory' | 'file' | 'symlink' | 'other'; real: string };
   /** Set for a named volume (a bare name as `src`): no host path is involved. */
   volume?: string;
+  /** What a bounded walk below a directory source found (facts/mount-sources.ts walkMountTree). */
+  tree?: {
+    /** Every `.git` below the top one, relative to the source. */
+    gits: { rel: string; kind: 'directory' | 'file' | 'symlink' | 'other' }[];
+    /** Host paths of unix sockets below the source. */
+    sockets: string[];
+    /** False when the walk stopped after `limit` entries (then the lists are partial). */
+    complete: boolean;
+    limit: number;
+  };
 }
 
 export interface MountPolicyInput {
@@ -182,8 +192,47 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
       }
     }
 
-    // the .git overlay: read-only over a writable mount
-    let gitOverlay: MountFact['gitOverlay'];
+    // a live socket anywhere below a host directory is a way out (ssh-agent, tmux, X11, an IDE's IPC):
+    // connect() needs no write access to the mount, so read-only does not help; refused, not overlaid,
+    // so the user learns the endpoint is there (and a socket made later is no safer under an overlay)
+    if (hostSource && m.tree && !m.config.allow_sensitive && !dstProblem) {
+      const [first, ...more] = m.tree.sockets;
+      if (first) {
+        violations.push({
+          field: `${at}.src`,
+          message: `${at}.src: ${shown}, which holds a unix socket at ${first}${more.length ? ` (and ${more.length} more)` : ''}: a tool could connect to whatever listens there`,
+          hint: 'mount a narrower directory without sockets (or stop what listens there); if the tool really needs it, add "allow_sensitive": "<reason>" to this mount',
+        });
+      }
+    }
+    const needsGitWalk = writable && !input.gitWritable;
+    if (hostSource && m.tree && !m.tree.complete && !dstProblem && (needsGitWalk || !m.config.allow_sensitive)) {
+      violations.push({
+        field: `${at}.src`,
+        message: `${at}.src: ${shown}, which holds more than ${m.tree.limit} entries: shim stopped looking for nested .git directories and sockets below it, so it cannot mount it safely`,
+        hint: 'mount a narrower directory (or mount it read-only, or add "git_writable": true to the tool, and "allow_sensitive": "<reason>" to this mount)',
+      });
+    }
+
+    // the .git overlays: read-only over a writable mount, the top one and every nested one
+    const gitOverlays: { src: string; dst: string }[] = [];
+    if (needsGitWalk && m.tree && !dstProblem && hostSource) {
+      for (const g of m.tree.gits) {
+        if (g.kind === 'directory' || g.kind === 'file') {
+          const gitDst = path.posix.join(dst!, g.rel);
+          // another mount of the same repository may have overlaid it already
+          if (overlays.some((o) => o.dst === gitDst)) continue;
+          gitOverlays.push({ src: path.join(m.real, g.rel), dst: gitDst });
+          overlays.push({ dst: gitDst, index: i });
+        } else {
+          violations.push({
+            field: `${at}.src`,
+            message: `${at}.src: ${path.join(m.real, g.rel)} is a ${g.kind === 'symlink' ? 'symbolic link' : 'special file'}, so it cannot be mounted read-only over the writable mount`,
+            hint: 'replace it with the real .git directory, mount the directory read-only, or add "git_writable": true to the tool',
+          });
+        }
+      }
+    }
     if (writable && !input.gitWritable && m.git && !dstProblem) {
       const gitDst = path.posix.join(dst!, '.git');
       if (m.git.kind === 'directory' || m.git.kind === 'file') {
@@ -194,8 +243,8 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
             message: `${at}.src: ${path.join(m.real, '.git')} resolves to ${m.git.real}, which is protected (${hit.label}: ${CATEGORY_TEXT[hit.category]})`,
             hint: 'remove or fix that .git (it was not made by git), or mount the directory read-only',
           });
-        } else {
-          gitOverlay = { src: m.git.real, dst: gitDst };
+        } else if (!overlays.some((o) => o.dst === gitDst)) {
+          gitOverlays.unshift({ src: m.git.real, dst: gitDst });
           overlays.push({ dst: gitDst, index: i });
         }
       } else {
@@ -208,7 +257,7 @@ export function decideMounts(input: MountPolicyInput): MountDecision {
     }
 
     if (violations.length === before) {
-      out.push({ config: m.config, expanded: m.expanded, real: m.real, dst: dst!, ...(gitOverlay ? { gitOverlay } : {}), ...(m.volume ? { volume: m.volume } : {}) });
+      out.push({ config: m.config, expanded: m.expanded, real: m.real, dst: dst!, ...(gitOverlays.length ? { gitOverlays } : {}), ...(m.volume ? { volume: m.volume } : {}) });
     }
   });
 

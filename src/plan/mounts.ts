@@ -13,8 +13,9 @@ export interface MountFact {
   real: string;
   /** Where it appears in the container (its `dst`, else its own host path). */
   dst: string;
-  /** The project's .git (real path), mounted read-only at `dst` right after this writable mount. */
-  gitOverlay?: { src: string; dst: string };
+  /** Every .git below this writable mount (its own first, then nested repositories' and submodules'),
+   *  each mounted read-only right after it. */
+  gitOverlays?: { src: string; dst: string }[];
   /** The runtime volume of a named-volume mount (then `real` is empty). */
   volume?: string;
 }
@@ -24,7 +25,7 @@ function parseOptions(opts: string | undefined): Set<string> {
 }
 
 /** Returns the --mount arguments for the configured mounts, in order, each followed by its read-only
- *  .git overlay when it has one. */
+ *  .git overlays when it has any. */
 export function buildMountArgs(mounts: readonly MountFact[], runtime: RuntimeInfo, toolName: string): string[] {
   const args: string[] = [];
   mounts.forEach((m, i) => {
@@ -39,7 +40,7 @@ export function buildMountArgs(mounts: readonly MountFact[], runtime: RuntimeInf
       fields.push(`relabel=${label}`);
     }
     args.push('--mount', mountSpec(fields));
-    if (m.gitOverlay) args.push('--mount', mountSpec(['type=bind', `src=${m.gitOverlay.src}`, `dst=${m.gitOverlay.dst}`, 'ro']));
+    for (const g of m.gitOverlays ?? []) args.push('--mount', mountSpec(['type=bind', `src=${g.src}`, `dst=${g.dst}`, 'ro']));
   });
   return args;
 }

@@ -163,7 +163,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ports,
     mounts: input.mounts.flatMap((m) => [
       { src: m.volume ? `volume:${m.volume}` : m.real, dst: m.dst, mode: m.config.opts?.split(',').includes('ro') ? ('ro' as const) : ('rw' as const) },
-      ...(m.gitOverlay ? [{ src: m.gitOverlay.src, dst: m.gitOverlay.dst, mode: 'ro' as const }] : []),
+      ...(m.gitOverlays ?? []).map((g) => ({ src: g.src, dst: g.dst, mode: 'ro' as const })),
     ]),
     env: Object.keys(env),
   };
@@ -204,7 +204,7 @@ function planWarm(
   const key = createHash('sha256').update(identity.join('\0')).digest('hex').slice(0, 16);
   const name = containerName('warm', tool.name, input.runId);
   const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds);
-  const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.dst, ...(m.gitOverlay ? [m.gitOverlay.dst] : [])])];
+  const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.dst, ...(m.gitOverlays ?? []).map((g) => g.dst)])];
   const call = buildWarmCall(interactive, how.workdir, input.runId, dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args), tool.command, input.args);
   return {
     key,

@@ -85,7 +85,7 @@ describe('shim doctor: a healthy setup', () => {
     const d = await doctor(w, { FAKE_ROOTLESS: '1' });
     expect(failed(d)).toEqual([]);
     expect(d.status).toBe(0);
-    expect(d.checks.map((c) => c.id)).toEqual(['runtime', 'rootless', 'cgroup', 'runc', 'image', 'bin-dir', 'link:eslint', 'path:eslint', 'config', 'egress']);
+    expect(d.checks.map((c) => c.id)).toEqual(['runtime', 'rootless', 'cgroup', 'runc', 'image', 'engine-config', 'bin-dir', 'link:eslint', 'path:eslint', 'config', 'egress']);
     expect(d.check('runtime')).toMatchObject({ status: 'pass', message: expect.stringContaining('podman 5.0.0') });
     expect(d.check('egress')).toMatchObject({ status: 'pass', message: expect.stringContaining('refused a host not on its list with 403') });
     expect(d.check('image').message).toMatch(/localhost\/shim:[0-9a-f]{12} is present and current/);

@@ -223,12 +223,12 @@ describe('.git overlay', () => {
 
   it('adds a read-only .git over a writable mount holding one', () => {
     const d = decide([src(CWD, { src: '.' }, { git: gitDir })]);
-    expect(d.ok && d.mounts[0]!.gitOverlay).toEqual({ src: `${CWD}/.git`, dst: '/workspace/.git' });
+    expect(d.ok && d.mounts[0]!.gitOverlays).toEqual([{ src: `${CWD}/.git`, dst: '/workspace/.git' }]);
   });
 
   it('overlays a .git file (worktree pointer) too, at a normalised destination', () => {
     const d = decide([src(CWD, { dst: '/w/' }, { git: { kind: 'file', real: `${CWD}/.git` } })]);
-    expect(d.ok && d.mounts[0]!.gitOverlay).toEqual({ src: `${CWD}/.git`, dst: '/w/.git' });
+    expect(d.ok && d.mounts[0]!.gitOverlays).toEqual([{ src: `${CWD}/.git`, dst: '/w/.git' }]);
   });
 
   it.each([
@@ -236,13 +236,13 @@ describe('.git overlay', () => {
     ['git_writable', {}, { gitWritable: true }],
   ])('adds none for a %s', (_, config, overrides) => {
     const d = decide([src(CWD, config, { git: gitDir })], overrides);
-    expect(d.ok && d.mounts[0]!.gitOverlay).toBeUndefined();
+    expect(d.ok && d.mounts[0]!.gitOverlays).toBeUndefined();
     expect(d.ok).toBe(true);
   });
 
   it('adds none without a .git', () => {
     const d = decide([src(CWD)]);
-    expect(d.ok && 'gitOverlay' in d.mounts[0]!).toBe(false);
+    expect(d.ok && 'gitOverlays' in d.mounts[0]!).toBe(false);
   });
 
   it('refuses a .git that is a symbolic link or a special file over a writable mount', () => {
@@ -281,5 +281,56 @@ describe('.git overlay', () => {
     }
     // with git_writable there is no overlay to cover
     expect(decide([project, other], { gitWritable: true }).ok).toBe(true);
+  });
+});
+
+describe('nested .git and sockets below a mount (the bounded walk)', () => {
+  const tree = (extra: Partial<NonNullable<MountSourceFacts['tree']>> = {}): NonNullable<MountSourceFacts['tree']> => ({ gits: [], sockets: [], complete: true, limit: 100, ...extra });
+  const nested = tree({ gits: [{ rel: 'sub/.git', kind: 'directory' }, { rel: 'mod/.git', kind: 'file' }] });
+
+  it('overlays every nested .git (directory or submodule file) read-only, after the top one', () => {
+    const d = decide([src(CWD, {}, { git: { kind: 'directory', real: `${CWD}/.git` }, tree: nested })]);
+    expect(d.ok && d.mounts[0]!.gitOverlays).toEqual([
+      { src: `${CWD}/.git`, dst: '/workspace/.git' },
+      { src: `${CWD}/sub/.git`, dst: '/workspace/sub/.git' },
+      { src: `${CWD}/mod/.git`, dst: '/workspace/mod/.git' },
+    ]);
+  });
+
+  it.each([
+    ['read-only mount', { opts: 'ro' }, {}],
+    ['git_writable', {}, { gitWritable: true }],
+  ])('overlays none for a %s', (_, config, overrides) => {
+    const d = decide([src(CWD, config, { tree: nested })], overrides);
+    expect(d.ok && d.mounts[0]!.gitOverlays).toBeUndefined();
+  });
+
+  it('refuses a nested .git that is a symbolic link', () => {
+    const v = violations([src(CWD, {}, { tree: tree({ gits: [{ rel: 'sub/.git', kind: 'symlink' }] }) })]);
+    expect(v.map((x) => x.message)).toEqual([`t.mounts[0].src: ${CWD}/sub/.git is a symbolic link, so it cannot be mounted read-only over the writable mount`]);
+  });
+
+  it('refuses a mount holding a socket, naming it, read-only or not; allow_sensitive lets it through', () => {
+    const sockets = tree({ sockets: [`${CWD}/tmp/agent.sock`, `${CWD}/b.sock`] });
+    for (const opts of ['rw', 'ro']) {
+      const v = violations([src(CWD, { opts }, { tree: sockets })]);
+      expect(v.map((x) => x.message)).toEqual([`t.mounts[0].src: "${CWD}" resolves to ${CWD}, which holds a unix socket at ${CWD}/tmp/agent.sock (and 1 more): a tool could connect to whatever listens there`]);
+      expect(v[0]!.hint).toContain('narrower');
+    }
+    expect(decide([src(CWD, { allow_sensitive: 'the tool talks to its daemon' }, { tree: sockets })]).ok).toBe(true);
+  });
+
+  it('fails closed when the walk stopped at its bound, unless nothing below needs checking', () => {
+    const partial = tree({ complete: false, limit: 7 });
+    expect(violations([src(CWD, {}, { tree: partial })])[0]!.message).toContain('holds more than 7 entries');
+    expect(violations([src(CWD, { opts: 'ro' }, { tree: partial })])[0]!.message).toContain('holds more than 7 entries');
+    expect(violations([src(CWD, { allow_sensitive: 'x' }, { tree: partial })])[0]!.message).toContain('nested .git');
+    expect(decide([src(CWD, { opts: 'ro', allow_sensitive: 'x' }, { tree: partial })]).ok).toBe(true);
+    expect(decide([src(CWD, { allow_sensitive: 'x' }, { tree: partial })], { gitWritable: true }).ok).toBe(true);
+  });
+
+  it('refuses another mount covering a nested .git overlay', () => {
+    const v = violations([src(CWD, {}, { tree: nested }), src('/srv/data', { dst: '/workspace/sub/.git/hooks' })]);
+    expect(v.map((x) => x.message)).toEqual(['t.mounts[1].dst: /workspace/sub/.git/hooks would cover /workspace/sub/.git, the read-only .git of t.mounts[0]']);
   });
 });

@@ -5,7 +5,8 @@ import { afterAll, describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { buildMountArgs } from '../../src/plan/mounts.js';
 import { expandMountSource, isVolumeName } from '../../src/path-helpers.js';
-import { inspectMountSources as gatherSources } from '../../src/facts/mount-sources.js';
+import { inspectMountSources as gatherSources, walkMountTree } from '../../src/facts/mount-sources.js';
+import net from 'node:net';
 import { loadProtectedPaths } from '../../src/facts/protected-paths.js';
 import { realpathLoose } from '../../src/facts/realpath.js';
 import { planMounts } from '../../src/plan/mount-policy.js';
@@ -60,7 +61,7 @@ describe('buildMountArgs', () => {
   });
 
   it('puts the read-only .git overlay right after its mount', () => {
-    const project = { ...makeMount('/p', '/workspace'), gitOverlay: { src: '/p/.git', dst: '/workspace/.git' } };
+    const project = { ...makeMount('/p', '/workspace'), gitOverlays: [{ src: '/p/.git', dst: '/workspace/.git' }] };
     expect(buildMountArgs([project, makeMount('/o', '/o', 'ro')], rootlessPodman(), 't')).toEqual([
       '--mount',
       'type=bind,src=/p,dst=/workspace',
@@ -72,7 +73,7 @@ describe('buildMountArgs', () => {
   });
 
   it('CSV-quotes the overlay source too', () => {
-    const m = { ...makeMount('/a,dst=/etc', '/w'), gitOverlay: { src: '/a,dst=/etc/.git', dst: '/w/.git' } };
+    const m = { ...makeMount('/a,dst=/etc', '/w'), gitOverlays: [{ src: '/a,dst=/etc/.git', dst: '/w/.git' }] };
     expect(buildMountArgs([m], docker(), 't')[3]).toBe('type=bind,"src=/a,dst=/etc/.git",dst=/w/.git,ro');
   });
 
@@ -87,7 +88,7 @@ describe('buildMountArgs', () => {
 const protect = (home: string, env: Record<string, string> = {}) => loadProtectedPaths(env, home, resolveShimPaths(env, home));
 /** The facts gathered from the file system, then the policy's decision on them (what a run does). */
 function inspectMountSources(tool: ReturnType<typeof makeTool>, root: string, home: string, protectedPaths: ProtectedPath[]) {
-  const mounts = gatherSources(tool, root, home);
+  const mounts = gatherSources(tool, root, home, { protectedPaths });
   return planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts, protectedPaths, root: realpathLoose(root), home: realpathLoose(home) });
 }
 
@@ -170,20 +171,20 @@ describe('inspectMountSources with the mount policy (real file system)', () => {
 
   it('finds the .git directory of a writable project and overlays it read-only', () => {
     const [fact] = inspect([{ src: '.', dst: '/workspace' }]);
-    expect(fact!.gitOverlay).toEqual({ src: path.join(proj, '.git'), dst: '/workspace/.git' });
+    expect(fact!.gitOverlays).toEqual([{ src: path.join(proj, '.git'), dst: '/workspace/.git' }]);
     expect(buildMountArgs([fact!], docker(), 'eslint')).toEqual([
       '--mount',
       `type=bind,src=${proj},dst=/workspace`,
       '--mount',
       `type=bind,src=${proj}/.git,dst=/workspace/.git,ro`,
     ]);
-    expect(inspect([{ src: '.', dst: '/workspace' }], { git_writable: true })[0]!.gitOverlay).toBeUndefined();
-    expect(inspect([{ src: '.', dst: '/workspace', opts: 'ro' }])[0]!.gitOverlay).toBeUndefined();
+    expect(inspect([{ src: '.', dst: '/workspace' }], { git_writable: true })[0]!.gitOverlays).toBeUndefined();
+    expect(inspect([{ src: '.', dst: '/workspace', opts: 'ro' }])[0]!.gitOverlays).toBeUndefined();
   });
 
   it('overlays a worktree .git file read-only', () => {
     const [fact] = inspect([{ src: wt, dst: '/w' }]);
-    expect(fact!.gitOverlay).toEqual({ src: path.join(wt, '.git'), dst: '/w/.git' });
+    expect(fact!.gitOverlays).toEqual([{ src: path.join(wt, '.git'), dst: '/w/.git' }]);
   });
 
   it('refuses a writable mount whose .git is a symbolic link', () => {
@@ -216,5 +217,42 @@ describe('named volumes', () => {
   it('keeps ro for a named volume', () => {
     const tool = makeTool({ name: 'claude', mounts: [{ src: 'state', dst: '/s', opts: 'ro' }] });
     expect(buildMountArgs(inspectMountSources(tool, dir, dir, protect(dir)), rootfulPodman(), 'claude')).toEqual(['--mount', 'type=volume,src=shim-vol-claude-state,dst=/s,ro']);
+  });
+});
+
+describe('walkMountTree (real file system)', () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'shim-walk-')));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  for (const d of ['.git/objects/ab', '.git/hooks', 'sub/.git/hooks', 'deep/er/repo/.git', 'node_modules/pkg/.git', 'mod']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'mod', '.git'), 'gitdir: ../.git/modules/mod\n');
+  fs.symlinkSync(path.join(dir, 'sub', '.git'), path.join(dir, 'deep', '.git'));
+
+  it('finds every .git below the top one (not inside a .git), without following links', () => {
+    const t = walkMountTree(dir);
+    expect(t.complete).toBe(true);
+    expect(t.gits.sort((a, b) => a.rel.localeCompare(b.rel))).toEqual([
+      { rel: 'deep/.git', kind: 'symlink' },
+      { rel: 'deep/er/repo/.git', kind: 'directory' },
+      { rel: 'mod/.git', kind: 'file' },
+      { rel: 'node_modules/pkg/.git', kind: 'directory' },
+      { rel: 'sub/.git', kind: 'directory' },
+    ]);
+    expect(t.sockets).toEqual([]);
+  });
+
+  it('finds a live socket anywhere below', async () => {
+    const sock = path.join(dir, 'deep', 'er', 'ipc.sock');
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      expect(walkMountTree(dir).sockets).toEqual([sock]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('stops at its bound and says so', () => {
+    const t = walkMountTree(dir, 3);
+    expect(t).toMatchObject({ complete: false, limit: 3 });
   });
 });
