@@ -104,7 +104,8 @@ export function explainTool(app: App, name: string): ExplainReport {
   const profile = `profile "${limits?.profile ?? 'default'}" [${tool.profile ? fieldOrigin(tool, 'profile') : config.settings.profile ? 'settings.json' : DEFAULT}]`;
   if (kernel.length && !limits?.unenforced.length) enforced.push(`${profile}: ${[...kernel, ...byShim].join(', ')}`);
   else if (byShim.length) enforced.push(`${profile}: ${byShim.join(', ')}`);
-  enforced.push('seccomp: shim\'s profile (no user namespaces, mounts, keyrings, ptrace, kernel modules)');
+  enforced.push('seccomp: shim\'s deny-by-default profile (no io_uring, user namespaces, mounts, keyrings, ptrace, bpf, kernel modules)');
+  if (!plan.warm) enforced.push('the container ends when shim does, however shim ends (a lifeline it holds)');
   enforced.push('private IPC; no copy of the output in the runtime\'s logs (--log-driver=none)');
   const notEnforced = [
     ...(limits?.unenforced.length ? [`${limits.unenforced.join(', ')}: this host cannot enforce them (rootless podman on cgroup v1; limits_best_effort is on)`] : []),

@@ -73,7 +73,7 @@ async function install(ctx: InstallContext, tool: ResolvedTool, spec: string, re
   });
   let out: Awaited<ReturnType<typeof runCaptured>>;
   try {
-    out = await runCaptured({ file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv);
+    out = await runCaptured({ file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv, plan.lifeline);
   } finally {
     await proxy.stop();
   }

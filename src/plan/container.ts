@@ -74,13 +74,15 @@ export function buildForceKillArgv(name: string): string[] {
 /**
  * A watchdog for shim itself: a tiny shell that waits on a pipe from shim. shim writes "done" when the
  * run is over; if shim dies first (even SIGKILL), the pipe closes without it and the watchdog removes
- * the container, so no container outlives its shim, and then the egress proxy's socket directory
- * when the run has one (the proxy itself exits when shim's end of its stdin closes).
+ * the container, so no container outlives its shim, and then the run's own directories (the egress
+ * proxy's sockets, the lifeline's) when it has them (the proxy itself exits when shim's end of its stdin
+ * closes). When the watchdog dies with shim, the container's lifeline still ends it (plan/lifeline.ts).
  */
-export function buildWatchdogArgv(runtimePath: string, name: string, proxyDir?: string): string[] {
-  if (!proxyDir) return buildWatchdogArgvFor([runtimePath, 'rm', '--force', name]);
-  const script = 'read -r state; [ "$state" = done ] && exit 0; dir=$1; shift; "$@" >/dev/null 2>&1; rm -rf -- "$dir"';
-  return ['/bin/sh', '-c', script, 'shim-watchdog', proxyDir, runtimePath, 'rm', '--force', name];
+export function buildWatchdogArgv(runtimePath: string, name: string, ...dirs: (string | undefined)[]): string[] {
+  const own = dirs.filter((d): d is string => Boolean(d));
+  if (!own.length) return buildWatchdogArgvFor([runtimePath, 'rm', '--force', name]);
+  const script = 'read -r state; [ "$state" = done ] && exit 0; "$1" rm --force "$2" >/dev/null 2>&1; shift 2; rm -rf -- "$@"';
+  return ['/bin/sh', '-c', script, 'shim-watchdog', runtimePath, name, ...own];
 }
 
 /** A watchdog that runs `argv` unless shim wrote "done" first (see buildWatchdogArgv). */

@@ -12,6 +12,7 @@ import { INSTALL_DIR } from './run-plan.js';
 import { splitToolSpec } from './tool-spec.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, proxyEnv, type ProxyPlan } from './egress.js';
 import { installHosts } from './install-hosts.js';
+import { buildLifelineArgs, lifelineCommand, planLifeline, type LifelinePlan } from './lifeline.js';
 
 /** The helper script baked into the image (containerfiles/install-tool.sh). */
 export const INSTALL_HELPER = '/usr/local/libexec/shim/install-tool';
@@ -26,6 +27,8 @@ export interface InstallPlan {
   cleanupArgv: string[];
   /** The registry proxy to start before the container: installs reach only their registries. */
   proxy: ProxyPlan;
+  /** Held while the container runs: the container ends when shim is gone (plan/lifeline.ts). */
+  lifeline: LifelinePlan;
 }
 
 export interface InstallInputs {
@@ -52,6 +55,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
   const { tool, runtime, host } = input;
   const name = containerName('install', tool.name, input.runId);
   const proxy = planProxy(host, `${tool.name} (install)`, installHosts(tool.name, tool.tool, input.installHosts), input.runId);
+  const lifeline = planLifeline(host, input.runId);
   const argv = [
     ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit, seccompProfilePath(host)),
     // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
@@ -65,10 +69,12 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     ...buildCaBundleArgs(input.caBundle),
     '--mount',
     mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro']),
+    ...buildLifelineArgs(lifeline),
     '--workdir',
     '/tmp', // never a project directory: mise must not read a project's mise.toml here
     ...buildEnvArgs({ ...baseEnv([], Boolean(input.caBundle)), ...proxyEnv() }),
     input.image,
+    ...lifelineCommand(),
     PROXY_FORWARDER,
     INSTALL_HELPER,
     input.installSpec,
@@ -85,6 +91,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     containerName: name,
     cleanupArgv: buildCleanupArgv(name),
     proxy,
+    lifeline,
   };
 }
 

@@ -16,6 +16,7 @@ import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type Netwo
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
 import { mountSpec, shellQuote } from './quote.js';
 import { planWorkdir } from './workdir.js';
+import { buildLifelineArgs, lifelineCommand, planLifeline, type LifelinePlan } from './lifeline.js';
 import { buildWarmCall, buildWarmStart, dirsToClean, warmExecArgv, warmObstacle, type WarmPlan, type WarmRequest } from './warm.js';
 
 /** Where the tool's install volume is mounted (read-only) in the run container. */
@@ -60,6 +61,8 @@ export interface RunPlan {
   forceKillArgv: string[];
   /** Removes the container if shim dies without finishing (see buildWatchdogArgv). */
   watchdogArgv: string[];
+  /** The socket shim holds while the container runs; the container ends when it closes (plan/lifeline.ts). */
+  lifeline: LifelinePlan;
   /** The resolved limits (timeout and output are enforced by shim itself). */
   limits?: ResolvedLimits;
   warnings: string[];
@@ -118,6 +121,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const { fromHost } = tooled;
   const env = proxy ? withProxyEnv(tooled.env) : tooled.env;
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
+  const lifeline = planLifeline(host, input.runId);
 
   // the container's own flags, before and after the call's stdin/terminal flag (a warm container has none)
   const [run, ...head] = [
@@ -141,8 +145,10 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...head,
     // -i forwards piped stdin; -t only when both ends are terminals, so redirected output stays clean
     interactive ? '-it' : '-i',
+    ...buildLifelineArgs(lifeline),
     ...tail,
     input.image,
+    ...lifelineCommand(),
     ...(proxy ? [PROXY_FORWARDER] : []),
     tool.command,
     ...input.args,
@@ -151,7 +157,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const display = shellQuote(displayArgv);
   // the run's own name and label are left out of a policy, and so is the proxy's socket directory,
   // which is named after the run
-  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)));
+  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)) && !a.includes(lifeline.dir));
   const policyArgv = ownOnly(argv.slice(0, argv.length - input.args.length));
   const coldReason = input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
   const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);
@@ -177,7 +183,8 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     cleanupArgv: buildCleanupArgv(name),
     signalArgv: buildSignalArgv(name),
     forceKillArgv: buildForceKillArgv(name),
-    watchdogArgv: buildWatchdogArgv(runtime.path, name, proxy?.socketDir),
+    watchdogArgv: buildWatchdogArgv(runtime.path, name, proxy?.socketDir, lifeline.dir),
+    lifeline,
     ...(input.limits ? { limits: input.limits } : {}),
     warnings: [...network.warnings, ...argWarnings, ...(input.limits?.warnings ?? [])],
     policyHash: createHash('sha256').update([...policyArgv, ...(proxy?.allowedHosts ?? [])].join('\0')).digest('hex'),

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { ExitCode, ShimError } from '../errors.js';
 import { spawnFailure, type Command, type SignalPlan } from './exec.js';
+import { holdLifeline } from './lifeline.js';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -99,10 +100,12 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
   const err = new CappedBuffer(cap);
   const limitsHit: string[] = [];
 
+  const lifeline = signals.lifeline ? await holdLifeline(signals.lifeline) : undefined;
   let child: ChildProcess;
   try {
     child = spawn(cmd.file, cmd.argv, { env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (e) {
+    lifeline?.release();
     throw launchError(cmd, e as NodeJS.ErrnoException);
   }
   child.stdout!.on('data', (d: Buffer) => out.push(d));
@@ -174,6 +177,7 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
     };
   } finally {
     exited = true;
+    lifeline?.release();
     if (timer) clearTimeout(timer);
     if (killTimer) clearTimeout(killTimer);
     options.abort?.removeEventListener('abort', onAbort);

@@ -7,6 +7,8 @@ import os from 'node:os';
 // spawns the runtime with node:child_process and never pays for loading it
 import type { Result } from 'execa';
 import { ExitCode, RuntimeError, RuntimeNotFoundError, ShimError } from '../errors.js';
+import type { LifelinePlan } from '../plan/lifeline.js';
+import { holdLifeline } from './lifeline.js';
 
 export interface Command {
   file: string;
@@ -51,6 +53,8 @@ export interface SignalPlan {
    *  included, goes through signalArgv: an `exec` client does not pass signals on, and a Ctrl-C would
    *  end it alone. */
   clientOwnGroup?: boolean;
+  /** The socket the container's watcher holds on to: held while the container runs (see plan/lifeline.ts). */
+  lifeline?: LifelinePlan;
 }
 
 /** Runs a runtime command with no output; resolves to its exit code (-1 when it could not start). */
@@ -86,15 +90,27 @@ export interface ForegroundResult {
   status: number;
   timedOut: boolean;
   outputCut: boolean;
+  /** The reader of shim's output went away: the run was ended and its status is OUTPUT_CLOSED_STATUS. */
+  outputClosed: boolean;
 }
 
 /** How long a timed-out tool gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 5000;
 
+/** Exit status of a run whose output was closed by the reader (`tool | head -1`): like SIGPIPE. */
+export const OUTPUT_CLOSED_STATUS = 128 + os.constants.signals.SIGPIPE;
+
+interface Budget {
+  left: number;
+  cut: boolean;
+  /** The reader closed our stdout or stderr: nothing more is written anywhere, the rest is drained. */
+  closed: boolean;
+}
+
 /** Copies a child's output stream to ours within a shared byte budget, honouring backpressure. */
-function copyWithBudget(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, budget: { left: number; cut: boolean }, onCut: () => void) {
+function copyWithBudget(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, budget: Budget, onCut: () => void) {
   from.on('data', (chunk: Buffer) => {
-    if (budget.left <= 0) return;
+    if (budget.left <= 0 || budget.closed) return;
     const part = chunk.length <= budget.left ? chunk : chunk.subarray(0, budget.left);
     budget.left -= part.length;
     if (!to.write(part)) {
@@ -108,6 +124,26 @@ function copyWithBudget(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, 
   });
 }
 
+/** Watches our stdout and stderr while output is copied: a reader that goes away (EPIPE) calls
+ *  `onClosed` once, and the paused copies resume so the child's output is drained, never written.
+ *  Returns the function that stops watching. */
+function watchOutputClosed(streams: readonly NodeJS.WritableStream[], sources: readonly NodeJS.ReadableStream[], budget: Budget, onClosed: () => void): () => void {
+  const onError = () => {
+    if (budget.closed) return;
+    budget.closed = true;
+    for (const s of sources) s.resume();
+    onClosed();
+  };
+  for (const s of streams) s.on('error', onError);
+  return () => {
+    // once closed, later writes (shim's own messages) would fail the same way: they are dropped
+    for (const s of streams) {
+      s.off('error', onError);
+      if (budget.closed) s.on('error', () => {});
+    }
+  };
+}
+
 /**
  * Runs the tool's container in the foreground and returns its exit status (128+N after a signal).
  * A forwarded signal is delivered through the runtime's `kill` (falling back to signalling the client
@@ -118,7 +154,8 @@ function copyWithBudget(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, 
  * Stdio is inherited unless an output budget is set.
  */
 export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean, limits: ForegroundLimits = {}): Promise<ForegroundResult> {
-  const budget = limits.outputBytes ? { left: limits.outputBytes, cut: false } : undefined;
+  const budget: Budget | undefined = limits.outputBytes ? { left: limits.outputBytes, cut: false, closed: false } : undefined;
+  const lifeline = signals.lifeline ? await holdLifeline(signals.lifeline) : undefined;
   const watchdog = startWatchdog(signals.watchdogArgv, cmd.env);
   const child = spawn(cmd.file, [...cmd.argv], {
     env: cmd.env,
@@ -129,11 +166,6 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
-  if (budget) {
-    const onCut = limits.onOutputCut ?? (() => {});
-    copyWithBudget(child.stdout!, process.stdout, budget, onCut);
-    copyWithBudget(child.stderr!, process.stderr, budget, onCut);
-  }
   const quiet = (argv: readonly string[]) => spawnQuiet(cmd.file, argv, cmd.env);
   const deliver = (sig: (typeof FORWARDED)[number]) =>
     void quiet(signals.signalArgv[sig]).then((code) => {
@@ -151,23 +183,39 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     return [sig, handler] as const;
   });
   const timers: NodeJS.Timeout[] = [];
+  // ends the tool as a timeout does: SIGTERM through the runtime, SIGKILL after the grace period
+  const stop = () => {
+    signalled = true;
+    deliver('SIGTERM');
+    timers.push(setTimeout(() => void quiet(signals.forceKillArgv), KILL_GRACE_MS));
+  };
   if (limits.timeoutMs) {
     timers.push(
       setTimeout(() => {
-        timedOut = signalled = true;
-        deliver('SIGTERM');
-        timers.push(setTimeout(() => void quiet(signals.forceKillArgv), KILL_GRACE_MS));
+        timedOut = true;
+        stop();
       }, limits.timeoutMs),
     );
+  }
+  let unwatch = () => {};
+  if (budget) {
+    const onCut = limits.onOutputCut ?? (() => {});
+    copyWithBudget(child.stdout!, process.stdout, budget, onCut);
+    copyWithBudget(child.stderr!, process.stderr, budget, onCut);
+    // a closed stdout (`tool | head -1`) ends the run, as SIGPIPE would end a tool writing to it
+    unwatch = watchOutputClosed([process.stdout, process.stderr], [child.stdout!, child.stderr!], budget, stop);
   }
   try {
     const result = await exited;
     if (result.error) throw spawnFailure(cmd.file, result.error.code) ?? new ShimError(`cannot run ${cmd.file}: ${result.error.message}`, ExitCode.launcherFailed);
     if (signalled) await quiet(signals.cleanupArgv);
-    const status = result.code ?? (result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : ExitCode.launcherFailed);
-    return { status, timedOut, outputCut: budget?.cut ?? false };
+    const ended = result.code ?? (result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : ExitCode.launcherFailed);
+    const outputClosed = budget?.closed ?? false;
+    return { status: outputClosed ? OUTPUT_CLOSED_STATUS : ended, timedOut, outputCut: budget?.cut ?? false, outputClosed };
   } finally {
     watchdog?.stdin?.end('done\n');
+    lifeline?.release();
+    unwatch();
     for (const t of timers) clearTimeout(t);
     for (const [sig, handler] of handlers) process.off(sig, handler);
   }
@@ -182,9 +230,11 @@ export async function runToStderr(cmd: Command): Promise<number> {
   return statusOf(result);
 }
 
-/** Runs a command and captures its output (installs, image and volume queries). */
-export async function runCaptured(cmd: Command, cleanup?: readonly string[]): Promise<Captured> {
+/** Runs a command and captures its output (installs, image and volume queries), holding the
+ *  container's lifeline when it has one. */
+export async function runCaptured(cmd: Command, cleanup?: readonly string[], lifelinePlan?: LifelinePlan): Promise<Captured> {
   const { execa } = await import('execa');
+  const lifeline = lifelinePlan ? await holdLifeline(lifelinePlan) : undefined;
   const child = execa(cmd.file, cmd.argv, { env: cmd.env, extendEnv: false, stdin: 'ignore', reject: false, stripFinalNewline: false });
   // an interrupted install must not leave its container running
   let signalled: NodeJS.Signals | undefined;
@@ -202,6 +252,7 @@ export async function runCaptured(cmd: Command, cleanup?: readonly string[]): Pr
     if (signalled) throw new ShimError(`interrupted by ${signalled}`, 128 + os.constants.signals[signalled]);
     return { exitCode: statusOf(result), stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
   } finally {
+    lifeline?.release();
     for (const s of sigs) process.off(s, onSignal);
   }
 }

@@ -101,4 +101,18 @@ describe('resource defaults on podman', () => {
     const rssKb = Number(/maxrss=(\d+)/.exec(stderr)![1]);
     expect(rssKb).toBeLessThan(150 * 1024);
   });
+
+  it('a reader that closes the output (tool | head -1) ends the run like SIGPIPE, with an audit record', async () => {
+    // `yes` never ends by itself: the pipeline returns only because shim ended the run when head left
+    const line = `${path.join(sb.bin, QUIET)} -c yes | head -1; echo "status=\${PIPESTATUS[0]}" >&2`;
+    const r = await execa('bash', ['-c', line], { env: sb.env, extendEnv: false, reject: false, stdin: 'ignore', cwd: sb.project });
+    expect(r.stdout).toBe('y');
+    expect(r.stderr).toContain('status=141');
+    expect(r.stderr).not.toMatch(/EPIPE|internal error/);
+    const log = await sb.run(['shim', 'log', '--json', '--tool', QUIET]);
+    const records = JSON.parse(String(log.stdout)) as { exitCode: number; signal: string | null }[];
+    expect(records[records.length - 1]).toMatchObject({ exitCode: 141, signal: 'SIGPIPE' });
+    const left = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${QUIET}`, '--format', '{{.Names}}']);
+    expect(left.stdout.trim()).toBe('');
+  });
 });

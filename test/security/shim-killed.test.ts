@@ -1,13 +1,69 @@
 // SIGKILL of shim itself (no chance to clean up) must not leave the tool's container running, nor, for
-// an allow-list tool, the egress proxy or its socket directory.
+// an allow-list tool, the egress proxy or its socket directory; nor may SIGKILL of shim's whole process
+// tree (its group, its watchdog, everything it started on the host), as editors and CI runners do: the
+// container's lifeline ends it then.
 import fs from 'node:fs';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+import { SHIM, createSandbox, removeSandbox, waitForOutput, type Sandbox } from '../e2e/harness.js';
 import { proxyProcesses, runProxyDir } from './egress-probe.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const LONG = `long-${tag}`;
 const NET = `longnet-${tag}`;
+const SLOW = `slowinstall-${tag}`;
+
+/** Every process below `pid` on this host (by parent pid), found before any of them is orphaned. */
+function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, pp] of parent) if (pp === p) (found.push(child), walk(child));
+  };
+  walk(pid);
+  return found;
+}
+
+/** SIGKILL to shim's process group and to every process it started, at once (a process-tree kill). */
+function killTree(child: ResultPromise): void {
+  const all = descendants(child.pid!);
+  process.kill(-child.pid!, 'SIGKILL');
+  for (const p of all) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone with the group
+    }
+  }
+}
+
+/** Starts shim (a tool link, or `shim` itself) as the leader of a process group of its own. */
+function startInGroup(sb: Sandbox, argv: string[]): ResultPromise {
+  const [first, ...rest] = argv;
+  const file = first === 'shim' ? SHIM : path.join(sb.bin, first!);
+  return execa(file, rest, { cwd: sb.project, env: sb.env, extendEnv: false, reject: false, stdin: 'ignore', detached: true });
+}
+
+/** Polls until no container of the tool is left, for at most 10 s after the kill (the issue's bound). */
+async function goneWithin10s(sb: Sandbox, tool: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let left = await containersOf(sb, tool);
+  while (left !== '' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    left = await containersOf(sb, tool);
+  }
+  return left;
+}
 
 async function containersOf(sb: Sandbox, tool: string): Promise<string> {
   const ps = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${tool}`, '--format', '{{.Names}}']);
@@ -18,10 +74,14 @@ async function containersOf(sb: Sandbox, tool: string): Promise<string> {
 describe('shim killed with SIGKILL', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await createSandbox('podman', { [LONG]: { tool: 'npm:cowsay', command: 'sh' }, [NET]: { tool: 'npm:cowsay', command: 'sh', allowed_hosts: ['registry.npmjs.org'] } });
+    sb = await createSandbox('podman', {
+      [LONG]: { tool: 'npm:cowsay', command: 'sh' },
+      [NET]: { tool: 'npm:cowsay', command: 'sh', allowed_hosts: ['registry.npmjs.org'] },
+      [SLOW]: { tool: 'npm:cowsay', command: 'sh' },
+    });
   });
   afterAll(async () => {
-    await sb.runtime(['volume', 'rm', '--force', `shim-tool-${LONG}`, `shim-tool-${NET}`]);
+    await sb.runtime(['volume', 'rm', '--force', `shim-tool-${LONG}`, `shim-tool-${NET}`, `shim-tool-${SLOW}`]);
     removeSandbox(sb);
   });
 
@@ -59,6 +119,30 @@ describe('shim killed with SIGKILL', () => {
       done = !fs.existsSync(dir!) && proxies().length === 0 && (await containersOf(sb, NET)) === '';
     }
     expect({ dir: fs.existsSync(dir!), proxies: proxies(), containers: await containersOf(sb, NET) }).toEqual({ dir: false, proxies: [], containers: '' });
+  });
+
+  it('killing its whole process tree (group, watchdog and all) ends the container within 10 s', async () => {
+    const child = startInGroup(sb, [LONG, '-c', 'echo ready; exec sleep 120']);
+    await waitForOutput(child, 'ready');
+    // positive control: the container runs while shim lives, and shim has a watchdog (a process of its own)
+    expect(await containersOf(sb, LONG)).not.toBe('');
+    expect(descendants(child.pid!).length).toBeGreaterThan(0);
+    killTree(child);
+    await child;
+    expect(await goneWithin10s(sb, LONG)).toBe('');
+  });
+
+  it('killing the whole process tree during an install ends the install container within 10 s', async () => {
+    const child = startInGroup(sb, ['shim', 'install', SLOW]);
+    // positive control: the install container is running when the tree is killed
+    let running = '';
+    while (!running.includes('install')) {
+      await new Promise((r) => setTimeout(r, 100));
+      running = await containersOf(sb, SLOW);
+    }
+    killTree(child);
+    await child;
+    expect(await goneWithin10s(sb, SLOW)).toBe('');
   });
 
   it('a normal run is not disturbed by its watchdog', async () => {

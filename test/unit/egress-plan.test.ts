@@ -133,7 +133,7 @@ describe('buildRunPlan with allowed_hosts', () => {
   it('starts the forwarder right after the image, before the tool command', () => {
     const p = plan({ tool: allowlistTool(), args: ['--fix', 'a.js'] });
     expect(PROXY_FORWARDER).toBe('/usr/local/libexec/shim/with-proxy');
-    expect(afterImage(p.argv)).toEqual(['/usr/local/libexec/shim/with-proxy', 'eslint', '--fix', 'a.js']);
+    expect(afterImage(p.argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', 'eslint', '--fix', 'a.js']);
   });
 
   it('sets the proxy variables in the container', () => {
@@ -202,7 +202,7 @@ describe('buildRunPlan without an allow-list (controls)', () => {
     expect(p.warnings).toEqual(['SHIM_ALLOW_NETWORK is set: eslint gets full network access for this run']);
     expect(p.proxy).toBeUndefined();
     expect(p.argv).not.toContain(PROXY_FORWARDER);
-    expect(valuesOf(p.argv, '--mount').some((m) => m.includes(PROXY_MOUNT_DST))).toBe(false);
+    expect(valuesOf(p.argv, '--mount').some((m) => m.includes(`dst=${PROXY_MOUNT_DST},`))).toBe(false);
     expect(envValue(p.argv, 'HTTPS_PROXY')).toBeUndefined();
     expect(p.policy.network).toBe('bridge');
     expect(p.policy.allowedHosts).toEqual([]);
@@ -231,8 +231,11 @@ describe('the watchdog of an allow-list run', () => {
   it('also removes the proxy directory, passed as its own argument after the container', () => {
     const plain = buildWatchdogArgv('/usr/bin/podman', 'shim-x-1');
     expect(plain.slice(3)).toEqual(['shim-watchdog', '/usr/bin/podman', 'rm', '--force', 'shim-x-1']);
-    const withDir = buildWatchdogArgv('/usr/bin/podman', 'shim-x-1', '/tmp/shim-egress-0-1');
-    expect(withDir.slice(3)).toEqual(['shim-watchdog', '/tmp/shim-egress-0-1', '/usr/bin/podman', 'rm', '--force', 'shim-x-1']);
-    expect(withDir[2]).toContain('rm -rf -- "$dir"');
+    const withDirs = buildWatchdogArgv('/usr/bin/podman', 'shim-x-1', '/tmp/shim-egress-0-1', '/tmp/shim-lifeline-0-1');
+    expect(withDirs.slice(3)).toEqual(['shim-watchdog', '/usr/bin/podman', 'shim-x-1', '/tmp/shim-egress-0-1', '/tmp/shim-lifeline-0-1']);
+    expect(withDirs[2]).toContain('"$1" rm --force "$2" >/dev/null 2>&1; shift 2; rm -rf -- "$@"');
+    // an allow-list run's watchdog removes both of the run's directories
+    const p = plan({ tool: allowlistTool(), runId: 'run42' });
+    expect(p.watchdogArgv.slice(-2)).toEqual([p.proxy!.socketDir, p.lifeline.dir]);
   });
 });

@@ -21,6 +21,7 @@ describe('buildInstallPlan', () => {
       'type=volume,src=shim-tool-eslint,dst=/mise',
       'type=volume,src=shim-cache,dst=/mise/cache',
       `type=bind,src=${p.proxy.socketDir},dst=/run/shim,ro`,
+      'type=bind,src=/tmp/shim-lifeline-1000-r1,dst=/run/shim-lifeline,ro',
     ]);
   });
 
@@ -53,8 +54,11 @@ describe('buildInstallPlan', () => {
       podman_args: ['--memory=1g'],
     });
     const argv = plan({ tool, host: makeHost({}, { TERM: 'xterm' }) }).argv;
-    // the only bind mount is the proxy's socket directory
-    expect(argv.filter((a) => a.includes('type=bind'))).toEqual([expect.stringMatching(/^type=bind,src=\/tmp\/shim-egress-[^,]+,dst=\/run\/shim,ro$/)]);
+    // the only bind mounts are the proxy's socket directory and the lifeline's
+    expect(argv.filter((a) => a.includes('type=bind'))).toEqual([
+      expect.stringMatching(/^type=bind,src=\/tmp\/shim-egress-[^,]+,dst=\/run\/shim,ro$/),
+      expect.stringMatching(/^type=bind,src=\/tmp\/shim-lifeline-[^,]+,dst=\/run\/shim-lifeline,ro$/),
+    ]);
     expect(argv).not.toContain('--publish');
     expect(argv).not.toContain('--memory=1g');
     expect(valuesOf(argv, '--env').filter((e) => !/proxy=/i.test(e) && !e.startsWith('NODE_USE_ENV_PROXY='))).toEqual(['HOME=/home/shim', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
@@ -72,12 +76,12 @@ describe('buildInstallPlan', () => {
 
   it('invokes the helper with the spec to install, the name, the install id and the minimum age', () => {
     const argv = plan({ tool: makeTool({ tool: 'npm:@scope/pkg@1.2.3' }), installSpec: 'npm:@scope/pkg@1.2.3' }).argv;
-    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
   });
 
   it('installs the locked version when told to, keeping the name of the configured spec', () => {
     const argv = plan({ tool: makeTool({ tool: 'cargo:ripgrep' }), installSpec: 'cargo:ripgrep@14.1.0', minReleaseAge: '' }).argv;
-    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
   });
 
   it('rootless podman runs without --user', () => {

@@ -192,12 +192,13 @@ describe('buildRunPlan: network and ports', () => {
 describe('buildRunPlan: mounts', () => {
   it('mounts the tool volume read-only at /mise', () => {
     expect(INSTALL_DIR).toBe('/mise');
-    expect(valuesOf(plan().argv, '--mount')).toEqual(['type=volume,src=shim-tool-eslint,dst=/mise,ro']);
+    expect(valuesOf(plan().argv, '--mount')).toEqual(['type=bind,src=/tmp/shim-lifeline-1000-r1a2b3,dst=/run/shim-lifeline,ro', 'type=volume,src=shim-tool-eslint,dst=/mise,ro']);
   });
 
   it('binds a configured mount with --mount type=bind,src=…,dst=…', () => {
     const mounts = [makeMount('/home/user/project', '/workspace')];
     expect(valuesOf(plan({ mounts }).argv, '--mount')).toEqual([
+      'type=bind,src=/tmp/shim-lifeline-1000-r1a2b3,dst=/run/shim-lifeline,ro',
       'type=volume,src=shim-tool-eslint,dst=/mise,ro',
       'type=bind,src=/home/user/project,dst=/workspace',
     ]);
@@ -205,7 +206,7 @@ describe('buildRunPlan: mounts', () => {
 
   it('adds ro for a read-only mount', () => {
     const mounts = [makeMount('/home/user/.npmrc', '/home/shim/.npmrc', 'ro')];
-    expect(valuesOf(plan({ mounts }).argv, '--mount')[1]).toBe('type=bind,src=/home/user/.npmrc,dst=/home/shim/.npmrc,ro');
+    expect(valuesOf(plan({ mounts }).argv, '--mount')[2]).toBe('type=bind,src=/home/user/.npmrc,dst=/home/shim/.npmrc,ro');
   });
 
   it('never uses -v/--volume', () => {
@@ -216,17 +217,17 @@ describe('buildRunPlan: mounts', () => {
 
   it('keeps a source with a comma as one quoted CSV field', () => {
     const mounts = [makeMount('/tmp/a,dst=/etc', '/workspace')];
-    expect(valuesOf(plan({ mounts }).argv, '--mount')[1]).toBe('type=bind,"src=/tmp/a,dst=/etc",dst=/workspace');
+    expect(valuesOf(plan({ mounts }).argv, '--mount')[2]).toBe('type=bind,"src=/tmp/a,dst=/etc",dst=/workspace');
   });
 
   it('doubles quotes in a quoted source field', () => {
     const mounts = [makeMount('/tmp/say "hi"', '/data', 'ro')];
-    expect(valuesOf(plan({ mounts }).argv, '--mount')[1]).toBe('type=bind,"src=/tmp/say ""hi""",dst=/data,ro');
+    expect(valuesOf(plan({ mounts }).argv, '--mount')[2]).toBe('type=bind,"src=/tmp/say ""hi""",dst=/data,ro');
   });
 
   it('relabels with podman (z → shared, Z → private)', () => {
     const mounts = [makeMount('/a', '/x', 'z'), makeMount('/b', '/y', 'ro,Z')];
-    expect(valuesOf(plan({ mounts, runtime: rootlessPodman() }).argv, '--mount').slice(1)).toEqual([
+    expect(valuesOf(plan({ mounts, runtime: rootlessPodman() }).argv, '--mount').slice(2)).toEqual([
       'type=bind,src=/a,dst=/x,relabel=shared',
       'type=bind,src=/b,dst=/y,ro,relabel=private',
     ]);
@@ -359,22 +360,21 @@ describe('buildRunPlan: podman_args, image, command, args', () => {
     expect(before.slice(-4)).toEqual(['--cpu-shares=512', '--label', 'x=a b', '--ulimit=nofile=64:64']);
   });
 
-  it('puts the image, then the command', () => {
+  it('puts the image, then the lifeline helper, then the command', () => {
     const argv = plan({ tool: makeTool({ command: 'eslint-bin' }) }).argv;
     const i = argv.indexOf(IMAGE);
-    expect(argv[i + 1]).toBe('eslint-bin');
-    expect(argv.length).toBe(i + 2);
+    expect(argv.slice(i + 1)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint-bin']);
   });
 
   it('passes arguments byte for byte after the command', () => {
     const args = ['--fix', 'a b', "it's", '"q"', '$HOME', '*.js', 'line1\nline2', '', '-', '--', '-rf', 'ünïcode', '\t'];
     const argv = plan({ args }).argv;
-    expect(afterImage(argv)).toEqual(['eslint', ...args]);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint', ...args]);
   });
 
   it('display shell-quotes the arguments', () => {
     const p = plan({ args: ['a b', "it's", ''] });
-    expect(p.display.endsWith(`${IMAGE} eslint 'a b' 'it'\\''s' ''`)).toBe(true);
+    expect(p.display.endsWith(`${IMAGE} /usr/local/libexec/shim/lifeline /run/shim-lifeline/lifeline.sock eslint 'a b' 'it'\\''s' ''`)).toBe(true);
   });
 });
 
