@@ -27,8 +27,9 @@ step preflight
 [ "$(uname -m)" = x86_64 ] || die "x86_64 only"
 
 step "apt packages"
-# time: the security suite measures shim's peak memory with /usr/bin/time
-PKGS="podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs mmdebstrap docker.io time"
+# time: the security suite measures shim's peak memory with /usr/bin/time; tmux: terminal tests (send-keys,
+# capture-pane) of what a tool on a terminal sees
+PKGS="podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs mmdebstrap docker.io time tmux"
 missing=""
 for p in $PKGS; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing="$missing $p"

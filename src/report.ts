@@ -69,3 +69,24 @@ export function splitNoColor(argv: readonly string[]): { noColor: boolean; argv:
 export function wantsNoColor(argv: readonly string[]): boolean {
   return splitNoColor(argv).noColor;
 }
+
+/** A reporter that holds everything it is told until `flush`, and remembers the warnings: used while a
+ *  tool owns a terminal, so shim never writes into the middle of a full-screen program. */
+export function deferReporter(target: Reporter, hold: boolean): { reporter: Reporter; flush(): void; warnings: string[] } {
+  const held: (() => void)[] = [];
+  const warnings: string[] = [];
+  const later = (f: () => void) => (hold ? held.push(f) : f());
+  const reporter: Reporter = {
+    info: (m) => later(() => target.info(m)),
+    warn: (m) => {
+      warnings.push(m);
+      later(() => target.warn(m));
+    },
+    error: (m, hint) => {
+      warnings.push(m);
+      later(() => target.error(m, hint));
+    },
+    raw: (t) => later(() => target.raw(t)),
+  };
+  return { reporter, warnings, flush: () => held.splice(0).forEach((f) => f()) };
+}

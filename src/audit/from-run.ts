@@ -11,6 +11,8 @@ export interface RunOutcome {
   limitsHit: string[];
   /** What went through the egress proxy (allow-list mode). */
   egress?: AuditEgress[];
+  /** What shim warned about, before and during the run. */
+  warnings?: string[];
 }
 
 export function auditRecord(app: App, run: PreparedRun, outcome: RunOutcome, via: AuditRecord['via']): AuditRecord {
@@ -32,5 +34,7 @@ export function auditRecord(app: App, run: PreparedRun, outcome: RunOutcome, via
     durationMs: outcome.durationMs,
     limitsHit: outcome.limitsHit,
     ...(run.warm ? { warm: run.warm } : {}),
+    ...(run.plan.project ? { projectRoot: run.plan.project.path } : {}),
+    ...(outcome.warnings?.length ? { warnings: outcome.warnings } : {}),
   };
 }

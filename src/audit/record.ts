@@ -44,4 +44,8 @@ export interface AuditRecord {
   limitsHit: string[];
   /** Present when the call ran in a warm container: its name, and whether this call started it. */
   warm?: { container: string; started: boolean };
+  /** The project root "." stood for. */
+  projectRoot?: string;
+  /** What shim warned about (also those held back while the tool owned a terminal). */
+  warnings?: string[];
 }

@@ -14,6 +14,8 @@ export interface ListedTool {
   network: string | null;
   allowedHosts: string[];
   lockedVersion: string | null;
+  /** Companion packages: name@locked version once installed, else as configured. */
+  packages: string[];
   installed: boolean;
   error: string | null;
 }
@@ -40,12 +42,14 @@ export function collectTools(app: App): ListedTool[] {
     .map((name) => {
       try {
         const tool = mergeToolLayers(name, config.layers, app.paths.configDir);
-        const locked = lock.tools[name]?.spec === tool.tool ? lock.tools[name]!.version : null;
+        const entry = lock.tools[name]?.spec === tool.tool ? lock.tools[name] : undefined;
+        const locked = entry?.version ?? null;
         const installed = Boolean(locked && runtime && installState(lock, tool, runtime, image).kind === 'ready');
-        return { name, spec: tool.tool, network: tool.network, allowedHosts: tool.allowed_hosts, lockedVersion: locked, installed, error: null };
+        const packages = installed && entry?.packages ? Object.entries(entry.packages).map(([n, v]) => `${n}@${v}`) : tool.packages;
+        return { name, spec: tool.tool, network: tool.network, allowedHosts: tool.allowed_hosts, lockedVersion: locked, packages, installed, error: null };
       } catch (e) {
         if (!(e instanceof ShimError)) throw e;
-        return { name, spec: null, network: null, allowedHosts: [], lockedVersion: null, installed: false, error: e.message };
+        return { name, spec: null, network: null, allowedHosts: [], lockedVersion: null, packages: [], installed: false, error: e.message };
       }
     });
 }
@@ -71,7 +75,7 @@ export function listTools(app: App, options: { json?: boolean } = {}): number {
     if (t.error) return [t.name, 'invalid', t.error, ''];
     const network = t.allowedHosts.length ? `hosts:${t.allowedHosts.join(',')}` : t.network!;
     const state = !t.lockedVersion ? 'not installed' : t.installed ? `${t.lockedVersion} installed` : `${t.lockedVersion} locked, not installed`;
-    return [t.name, t.spec!, network, state];
+    return [t.name, t.spec!, network, `${state}${t.packages.length ? ` (+ ${t.packages.join(', ')})` : ''}`];
   });
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const row of rows) app.stdout(`${row.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd()}\n`);

@@ -8,6 +8,7 @@ import { auditRecord } from '../audit/from-run.js';
 import type { PreparedRun } from '../runtime/prepared-run.js';
 import type { AuditEgress } from '../audit/record.js';
 import { UsageError } from '../errors.js';
+import { deferReporter } from '../report.js';
 import os from 'node:os';
 import { envFlag } from '../host.js';
 import { ensureInstalled, type InstallContext } from '../install/ensure.js';
@@ -78,13 +79,21 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
   };
 }
 
-function planFor(app: App, tool: ResolvedTool, image: string, binPaths: readonly string[], args: readonly string[], facts: RunFacts = gatherRunFacts(tool, app.host, app.paths)): RunPlan {
+function planFor(
+  app: App,
+  tool: ResolvedTool,
+  image: string,
+  binPaths: readonly string[],
+  args: readonly string[],
+  facts: RunFacts = gatherRunFacts(tool, app.host, app.paths),
+  commands?: readonly string[],
+): RunPlan {
   const mounts = planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts: facts.mountSources, protectedPaths: facts.protectedPaths, root: facts.root.path, home: facts.home });
   const runtime = app.runtime();
   const settings = settingsOrThrow(app);
   const limits = resolveLimits(tool, settings, limitsEnforceable(runtime));
   const warm = resolveWarm(tool, settings);
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, cwd: facts.cwd, project: facts.root, caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}) });
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, cwd: facts.cwd, project: facts.root, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}) });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -108,8 +117,8 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   const image = await ensureImage(ctx);
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
   await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
-  const plan = planFor(app, tool, image, install.binPaths, args);
-  const base = { tool, plan, image, version, ctx };
+  const plan = planFor(app, tool, image, install.binPaths, args, undefined, install.commands);
+  const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [] };
   if (plan.warm) {
     const call = await prepareWarmCall(plan.warm, {
       runtimePath: ctx.runtime.path,
@@ -134,7 +143,7 @@ export function dryRun(app: App, name: string, args: readonly string[]): RunPlan
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const ctx = imageContext(app);
   const locked = readLockFile(app.paths.stateDir).tools[tool.name]?.installs[ctx.runtime.name];
-  return planFor(app, tool, loadImageChoice(ctx).choice.ref, locked?.binPaths ?? [], args);
+  return planFor(app, tool, loadImageChoice(ctx).choice.ref, locked?.binPaths ?? [], args, undefined, locked?.commands);
 }
 
 /** Runs `body` with the run's egress proxy up when the plan has one (allow-list mode), and returns what
@@ -162,6 +171,12 @@ function startEgress(app: App, proxy: ProxyPlan) {
   });
 }
 
+/** After a failed run of a tool whose install skipped some packages' install scripts. */
+function skippedScriptsNote(name: string, status: number, skipped: readonly string[]): string {
+  const list = skipped.length > 3 ? `${skipped.slice(0, 3).join(', ')} and ${skipped.length - 3} more` : skipped.join(', ');
+  return `${name} exited ${status}; its install ran no install scripts of ${list} (shim runs none unless listed): if that is what failed, add "install_scripts": [${JSON.stringify(skipped[0])}] to ${name}`;
+}
+
 export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean; json?: boolean; via?: 'cli' | 'link' } = {}): Promise<number> {
   if (options.json && !options.dryRun) throw new UsageError('--json needs --dry-run (a real run prints the tool\'s own output)', `shim run --dry-run --json ${name}`);
   if (options.dryRun) {
@@ -183,17 +198,22 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;
   const limits = run.plan.limits;
   const startedAt = new Date();
-  const { result, egress } = await withEgress(app, run.plan, () =>
+  // while the tool owns a terminal, what shim has to say waits until it exits
+  const during = deferReporter(app.reporter, app.host.stdoutIsTTY || app.host.stderrIsTTY);
+  const { result, egress } = await withEgress({ ...app, reporter: during.reporter }, run.plan, () =>
     runForeground(run.command, run.signals, onTerminal, {
       timeoutMs: limits?.timeoutMs,
       outputBytes: limits?.outputBytes,
-      onOutputCut: () => app.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
+      onOutputCut: () => during.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
     }),
   );
+  during.flush();
   await warmCallEnded(app, run);
   const { status, limitsHit } = judgeOutcome(app, name, result, limits);
+  if (status !== 0 && run.skippedScripts.length) app.reporter.warn(skippedScriptsNote(name, status, run.skippedScripts));
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
-  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress };
+  const warnings = [...run.plan.warnings, ...during.warnings];
+  const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress, warnings };
   appendAudit(app.paths.stateDir, auditRecord(app, run, outcome, options.via ?? 'cli'), (m) => app.reporter.warn(m));
   if (status === 125) await diagnoseLaunchFailure(app, run.ctx, run.image);
   return status;

@@ -37,6 +37,12 @@ export interface ResolvedTool {
   warm?: boolean;
   /** Unset: settings.json "warm_idle", else "10m". */
   warm_idle?: string;
+  /** npm packages installed beside the tool, as configured. */
+  packages: string[];
+  /** Packages whose install scripts run at install time. */
+  install_scripts: string[];
+  /** Extra hosts the install may reach. */
+  install_hosts: string[];
   /** Field (or `env.NAME`) → the file that set it; fields left at their default are absent. */
   provenance: Record<string, string>;
 }
@@ -138,6 +144,9 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     ...(merged.limits_best_effort !== undefined ? { limits_best_effort: merged.limits_best_effort } : {}),
     ...(merged.warm !== undefined ? { warm: merged.warm } : {}),
     ...(merged.warm_idle !== undefined ? { warm_idle: merged.warm_idle } : {}),
+    packages: merged.packages ?? [],
+    install_scripts: merged.install_scripts ?? [],
+    install_hosts: merged.install_hosts ?? [],
     provenance,
   };
 }

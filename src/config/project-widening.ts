@@ -173,6 +173,20 @@ export function findWidenings(name: string, part: ToolLayer, base: Base, setting
         if (durationMs(v as string) > durationMs(baseIdle)) add(key, `${show(v)} (keeps a warm container longer; ${yours}: ${show(baseIdle)})`);
         break;
       }
+      case 'packages':
+        // more code installed beside the tool, loaded by its configs with the access your config gave it
+        if (!base.isNew && !subset(v as string[], b.packages ?? [])) add(key, `adds ${missing(v as string[], b.packages ?? []).join(', ')} (more code beside the tool; ${yours}: ${show(b.packages ?? [])})`);
+        break;
+      case 'install_scripts': {
+        const extra = missing(v as string[], b.install_scripts ?? []);
+        if (extra.length) add(key, `runs the install scripts of ${extra.join(', ')} (${yours}: ${show(b.install_scripts ?? [])})`);
+        break;
+      }
+      case 'install_hosts': {
+        const extra = missing(v as string[], b.install_hosts ?? []);
+        if (extra.length) add(key, `lets the install reach ${extra.join(', ')} (${yours}: ${show(b.install_hosts ?? [])})`);
+        break;
+      }
       case 'workdir':
         break;
       default: {

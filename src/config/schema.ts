@@ -84,6 +84,15 @@ const allowedHost = z
   .regex(HOST_PATTERN_RE, 'must be a lower-case host name or "*.domain", optionally with ":port"')
   .refine((s) => !s.includes(':') || (Number(s.split(':')[1]) >= 1 && Number(s.split(':')[1]) <= 65535), 'port must be 1-65535');
 
+// an npm package name, optionally with a version or range ("globals", "@eslint/js@9", "typescript@~5.6"):
+// registry packages only (no URLs, git, file or alias specs, which would fetch from elsewhere)
+export const NPM_PACKAGE_NAME_RE = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
+const npmPackage = z
+  .string()
+  .max(214)
+  .refine((s) => NPM_PACKAGE_NAME_RE.test(s.replace(/(?<=.)@[^@/]*$/, '')) && !/[\s:\\]/.test(s), 'must be an npm registry package, optionally with a version: "globals", "@eslint/js@9"');
+const npmPackageName = z.string().max(214).regex(NPM_PACKAGE_NAME_RE, 'must be an npm package name without a version, e.g. "@anthropic-ai/claude-code"');
+
 const port = z.string().refine((s) => parsePortSpec(s) !== undefined, 'must look like "8080", "8080:80" or "127.0.0.1:8080:80" (optionally "/udp"), with ports 1-65535');
 
 // mise's minimum release age: "0" (off), a duration such as "3d" or "12h", or a date (YYYY-MM-DD).
@@ -136,6 +145,12 @@ export const ToolLayerSchema = z.strictObject({
   warm: z.boolean().optional(),
   /** How long a warm container waits for the next call before it stops (default "10m"). */
   warm_idle: warmIdle.optional(),
+  /** npm packages installed beside the tool (shared configs, plugins, a language server's typescript). */
+  packages: z.array(npmPackage).optional(),
+  /** Packages whose install scripts run (in the install container only); all others' never do. */
+  install_scripts: z.array(npmPackageName).optional(),
+  /** Hosts this tool's install may reach besides its registry (a postinstall's download host). */
+  install_hosts: z.array(allowedHost).optional(),
 });
 export type ToolLayer = z.output<typeof ToolLayerSchema>;
 export type MountConfig = z.output<typeof mount>;

@@ -6,7 +6,7 @@ import type { ResolvedTool } from '../config/merge.js';
 import { RuntimeError } from '../errors.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
 import { withLock } from '../lock.js';
-import { DEFAULT_MIN_RELEASE_AGE, DEFAULT_PIDS_LIMIT } from '../defaults.js';
+import { DEFAULT_MIN_RELEASE_AGE, DEFAULT_PIDS_LIMIT, releaseAgeMs } from '../defaults.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { buildInstallPlan, parseInstallOutput } from '../plan/install-plan.js';
 import { volumeMountpointArgv } from '../plan/volume-plan.js';
@@ -15,10 +15,7 @@ import type { Reporter } from '../report.js';
 import { runCaptured } from '../runtime/exec.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import { readLockFile, updateLockFile, type RuntimeInstall } from './lockfile.js';
-import { installState, lockedSpec, type InstallState } from './state.js';
-
-/** mise's minimum release age when neither the tool nor settings.json set one: a new release must
- *  have been public this long before shim picks it (most malicious releases are pulled sooner). */
+import { installState, lockedSpec, packagesToInstall, type InstallState } from './state.js';
 
 export interface InstallContext {
   host: HostEnv;
@@ -49,25 +46,44 @@ export interface InstallOutcome {
   installed: boolean;
 }
 
-function minReleaseAge(ctx: InstallContext, tool: ResolvedTool, resolves: boolean): string {
-  if (!resolves) return ''; // an exact locked version was already vetted when it was picked
+/** The tool's minimum release age ("" for none). */
+function releaseAge(ctx: InstallContext, tool: ResolvedTool): string {
   const age = tool.min_release_age ?? ctx.globalMinReleaseAge ?? DEFAULT_MIN_RELEASE_AGE;
   return age === '0' ? '' : age;
 }
 
-async function install(ctx: InstallContext, tool: ResolvedTool, spec: string, resolves: boolean, why: string) {
+/** What to install: the tool's spec (resolving or exact) and its companions (resolving or locked). */
+interface InstallRequest {
+  spec: string;
+  resolves: boolean;
+  packages: string[];
+  packagesResolve: boolean;
+  why: string;
+}
+
+async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequest) {
   const installId = ctx.newRunId() + ctx.newRunId();
+  const age = releaseAge(ctx, tool);
+  // an exact locked version was already vetted when it was picked; companions that resolve get npm's
+  // --before, the same age as a date (mise's own minimum does not reach them)
+  const npmBefore = age && req.packagesResolve ? new Date(Date.now() - releaseAgeMs(age, Date.now())).toISOString() : undefined;
   const plan = buildInstallPlan({
     tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
-    installSpec: spec, installId, minReleaseAge: minReleaseAge(ctx, tool, resolves),
+    installSpec: req.spec, installId, minReleaseAge: req.resolves ? age : '',
     pidsLimit: limitsEnforceable(ctx.runtime) ? DEFAULT_PIDS_LIMIT : undefined,
     ...(ctx.installHosts ? { installHosts: ctx.installHosts } : {}),
+    packages: req.packages,
+    ...(npmBefore ? { npmBefore } : {}),
   });
+  const { spec, why } = req;
   const debug = envFlag(ctx.host.env, 'SHIM_DEBUG');
   if (debug) ctx.reporter.info(`install command: ${plan.display}`);
   ctx.reporter.info(`installing ${tool.name} (${spec}, ${why})…`);
   const proxy = startEgressProxy(plan.proxy, {
-    onDenied: (message) => ctx.reporter.warn(`${message} (the install reaches only ${plan.proxy.allowedHosts.join(', ')}; settings.json "install_hosts" replaces that list)`),
+    onDenied: (_message, d) =>
+      ctx.reporter.warn(
+        `the install of ${tool.name} may not reach ${d.host}:${d.port} (it reaches only ${plan.proxy.allowedHosts.join(', ')}); if its install scripts need that host, add "install_hosts": [${JSON.stringify(d.host)}] to ${tool.name}`,
+      ),
     onFailed: (message) => ctx.reporter.error(message, 'run the install again'),
     ...(debug ? { onDecision: (d) => ctx.reporter.info(`install egress ${d.action} ${d.host}:${d.port}${d.reason ? ` (${d.reason})` : ''}`) } : {}),
   });
@@ -87,8 +103,18 @@ async function install(ctx: InstallContext, tool: ResolvedTool, spec: string, re
   }
   const where = await runCaptured({ file: ctx.runtime.path, argv: volumeMountpointArgv(toolVolume(tool.name)), env: ctx.runtimeEnv });
   const mountpoint = where.exitCode === 0 && where.stdout.trim().startsWith('/') ? where.stdout.trim() : undefined;
-  const record: RuntimeInstall = { image: ctx.image, installId, binPaths: parsed.binPaths, ...(mountpoint ? { mountpoint } : {}) };
-  return { record, version: parsed.version };
+  const record: RuntimeInstall = {
+    image: ctx.image,
+    installId,
+    binPaths: parsed.binPaths,
+    ...(mountpoint ? { mountpoint } : {}),
+    commands: parsed.commands,
+    ...(parsed.skippedScripts.length ? { skippedScripts: parsed.skippedScripts } : {}),
+  };
+  if (parsed.skippedScripts.length) {
+    ctx.reporter.info(`${tool.name}: install scripts not run (none do unless listed in "install_scripts"): ${formatList(parsed.skippedScripts)}`);
+  }
+  return { record, version: parsed.version, packages: parsed.packages };
 }
 
 function current(ctx: InstallContext, tool: ResolvedTool): InstallState {
@@ -107,21 +133,29 @@ export async function ensureInstalled(ctx: InstallContext, tool: ResolvedTool, o
       const state = current(ctx, tool);
       if (state.kind === 'ready' && wanted(state)) return { install: state.install, version: state.locked.version, installed: false };
       const locked = state.locked;
-      let spec: string;
-      let resolves: boolean;
-      let why: string;
-      if (options.upgrade || state.kind === 'stale' && state.resolves) {
-        [spec, resolves, why] = [tool.tool, true, options.upgrade ? 'upgrade requested' : (state as { reason: string }).reason];
+      let req: InstallRequest;
+      if (options.upgrade || (state.kind === 'stale' && state.resolves)) {
+        const why = options.upgrade ? 'upgrade requested' : (state as { reason: string }).reason;
+        req = { spec: tool.tool, resolves: true, packages: [...tool.packages], packagesResolve: true, why };
       } else {
-        [spec, resolves, why] = [state.kind === 'stale' ? state.installSpec : lockedSpec(tool, locked!), false, state.kind === 'stale' ? state.reason : 'reinstall requested'];
+        const packagesResolve = state.kind === 'stale' && Boolean(state.packagesResolve);
+        req = {
+          spec: state.kind === 'stale' ? state.installSpec : lockedSpec(tool, locked!),
+          resolves: false,
+          packages: packagesToInstall(tool, locked, packagesResolve),
+          packagesResolve,
+          why: state.kind === 'stale' ? state.reason : 'reinstall requested',
+        };
       }
-      const { record, version } = await install(ctx, tool, spec, resolves, why);
+      const { record, version, packages } = await install(ctx, tool, req);
       await updateLockFile(ctx.stateDir, (lock) => {
         const prev = lock.tools[tool.name];
-        const sameVersion = prev?.spec === tool.tool && prev.version === version;
+        const sameVersion = prev?.spec === tool.tool && prev.version === version && JSON.stringify(prev.packages ?? {}) === JSON.stringify(tool.packages.length ? packages : {});
         lock.tools[tool.name] = {
           spec: tool.tool,
           version,
+          ...(tool.packages.length ? { packageSpecs: [...tool.packages], packages } : {}),
+          ...(tool.install_scripts.length ? { installScripts: [...tool.install_scripts] } : {}),
           installedAt: new Date().toISOString(),
           image: ctx.image,
           // other runtimes keep their copies only while they hold the same version
@@ -132,4 +166,9 @@ export async function ensureInstalled(ctx: InstallContext, tool: ResolvedTool, o
     },
     () => ctx.reporter.info(`waiting for another shim to finish installing ${tool.name}…`),
   );
+}
+
+/** At most five names, then how many more. */
+function formatList(names: readonly string[]): string {
+  return names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
 }

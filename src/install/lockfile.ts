@@ -13,11 +13,20 @@ export interface RuntimeInstall {
   binPaths: string[];
   /** The volume's directory on the host, when the runtime reported one (for the run-time check). */
   mountpoint?: string;
+  /** The commands the package provides (absent in installs made before shim recorded them). */
+  commands?: string[];
+  /** Packages whose install scripts did not run (named when the tool then fails). */
+  skippedScripts?: string[];
 }
 
 export interface LockedTool {
   spec: string;
   version: string;
+  /** The companion packages as configured, and the versions they resolved to (name → version). */
+  packageSpecs?: string[];
+  packages?: Record<string, string>;
+  /** The packages whose install scripts ran. */
+  installScripts?: string[];
   installedAt: string;
   image: string;
   installs: Partial<Record<string, RuntimeInstall>>;

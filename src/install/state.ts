@@ -11,7 +11,16 @@ export type ManifestCheck = 'match' | 'missing' | 'unreadable';
 
 export type InstallState =
   | { kind: 'ready'; locked: LockedTool; install: RuntimeInstall }
-  | { kind: 'stale'; reason: string; /** exact spec to install; the config's own spec when it must resolve */ installSpec: string; resolves: boolean; locked?: LockedTool };
+  | {
+      kind: 'stale';
+      reason: string;
+      /** exact spec to install; the config's own spec when it must resolve */
+      installSpec: string;
+      resolves: boolean;
+      /** the companion packages resolve again (the config's specs, not the locked versions) */
+      packagesResolve?: boolean;
+      locked?: LockedTool;
+    };
 
 /** Reads `manifest.json` in a volume's host directory and compares its install id. */
 export function checkManifest(mountpoint: string, installId: string): ManifestCheck {
@@ -23,6 +32,14 @@ export function checkManifest(mountpoint: string, installId: string): ManifestCh
     // docker's volumes live under /var/lib/docker, closed to non-root users: trust the lock file then
     return code === 'EACCES' || code === 'EPERM' ? 'unreadable' : 'missing';
   }
+}
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[]) => JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...b].sort());
+
+/** The companion specs to install: the config's when they resolve, else each locked name@version. */
+export function packagesToInstall(tool: ResolvedTool, locked: LockedTool | undefined, resolve: boolean): string[] {
+  if (resolve || !locked?.packages) return [...tool.packages];
+  return Object.entries(locked.packages).map(([name, version]) => `${name}@${version}`);
 }
 
 /** The exact spec of the locked version ("npm:eslint@9.12.0"). */
@@ -40,6 +57,9 @@ export function installState(
   const locked = lock.tools[tool.name];
   if (!locked) return { kind: 'stale', reason: 'first use', installSpec: tool.tool, resolves: true };
   if (locked.spec !== tool.tool) return { kind: 'stale', reason: `spec changed from ${locked.spec}`, installSpec: tool.tool, resolves: true };
+  // new companions or scripts: the tool stays at its locked version, the packages resolve again
+  if (!sameList(locked.packageSpecs, tool.packages)) return { kind: 'stale', reason: 'packages changed', installSpec: lockedSpec(tool, locked), resolves: false, packagesResolve: true, locked };
+  if (!sameList(locked.installScripts, tool.install_scripts)) return { kind: 'stale', reason: 'install_scripts changed', installSpec: lockedSpec(tool, locked), resolves: false, locked };
   const again = (reason: string): InstallState => ({ kind: 'stale', reason, installSpec: lockedSpec(tool, locked), resolves: false, locked });
   const install = locked.installs[runtime];
   if (!install) return again(`locked ${locked.version}, not installed for ${runtime} yet`);

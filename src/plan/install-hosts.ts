@@ -18,8 +18,11 @@ export function backendOf(spec: string): string {
   return colon > 0 ? name.slice(0, colon) : 'core';
 }
 
-export function installHosts(tool: string, spec: string, configured: readonly string[] | undefined): string[] {
-  if (configured) return [...configured];
+/** The hosts an install may reach: settings.json "install_hosts" (else the backend's registry), plus the
+ *  tool's own "install_hosts". */
+export function installHosts(tool: string, spec: string, configured: readonly string[] | undefined, extra: readonly string[] = []): string[] {
+  if (configured) return [...new Set([...configured, ...extra])];
+  if (extra.length && !BACKEND_HOSTS[backendOf(spec)]) return [...extra];
   const backend = backendOf(spec);
   const hosts = BACKEND_HOSTS[backend];
   if (!hosts) {
@@ -28,5 +31,5 @@ export function installHosts(tool: string, spec: string, configured: readonly st
       `list them in settings.json, e.g. "install_hosts": ["registry.npmjs.org", "github.com"]`,
     );
   }
-  return [...hosts];
+  return [...new Set([...hosts, ...extra])];
 }

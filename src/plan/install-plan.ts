@@ -10,7 +10,7 @@ import { cacheVolume, containerName, toolVolume } from './names.js';
 import { mountSpec, shellQuote } from './quote.js';
 import { INSTALL_DIR } from './run-plan.js';
 import { splitToolSpec } from './tool-spec.js';
-import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, proxyEnv, type ProxyPlan } from './egress.js';
+import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
 import { installHosts } from './install-hosts.js';
 import { buildLifelineArgs, lifelineCommand, planLifeline, type LifelinePlan } from './lifeline.js';
 
@@ -48,14 +48,25 @@ export interface InstallInputs {
   pidsLimit?: number;
   /** settings.json "install_hosts", which replaces the backend's registry. */
   installHosts?: readonly string[];
+  /** Companion npm packages to install, exactly as npm should get them (the config's specs when
+   *  resolving, else the locked versions). */
+  packages?: readonly string[];
+  /** npm's --before for companions that resolve (an ISO date from the minimum release age). */
+  npmBefore?: string;
 }
 
 /** Builds the runtime command that installs a tool's mise spec into its volume. */
 export function buildInstallPlan(input: InstallInputs): InstallPlan {
   const { tool, runtime, host } = input;
   const name = containerName('install', tool.name, input.runId);
-  const proxy = planProxy(host, `${tool.name} (install)`, installHosts(tool.name, tool.tool, input.installHosts), input.runId);
+  const proxy = planProxy(host, `${tool.name} (install)`, installHosts(tool.name, tool.tool, input.installHosts, tool.install_hosts), input.runId);
   const lifeline = planLifeline(host, input.runId);
+  // lists for the helper, one entry per line (package specs and names never hold line breaks)
+  const helperEnv: Record<string, string> = {
+    ...(input.packages?.length ? { SHIM_PACKAGES: input.packages.join('\n') } : {}),
+    ...(tool.install_scripts.length ? { SHIM_INSTALL_SCRIPTS: tool.install_scripts.join('\n') } : {}),
+    ...(input.npmBefore && input.packages?.length ? { SHIM_NPM_BEFORE: input.npmBefore } : {}),
+  };
   const argv = [
     ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit, seccompProfilePath(host)),
     // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
@@ -72,7 +83,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     ...buildLifelineArgs(lifeline),
     '--workdir',
     '/tmp', // never a project directory: mise must not read a project's mise.toml here
-    ...buildEnvArgs({ ...baseEnv([], Boolean(input.caBundle)), ...proxyEnv() }),
+    ...buildEnvArgs({ ...withProxyEnv(baseEnv([], Boolean(input.caBundle))), ...helperEnv }),
     input.image,
     ...lifelineCommand(),
     PROXY_FORWARDER,
@@ -95,10 +106,36 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
   };
 }
 
-/** Parses the helper's stdout ("version<TAB>bin:bin"), or returns undefined when it is malformed. */
-export function parseInstallOutput(stdout: string): { version: string; binPaths: string[] } | undefined {
+/** What the install helper reports (its manifest), the last line of its stdout. */
+export interface InstallOutput {
+  version: string;
+  binPaths: string[];
+  /** The commands the package provides (the names in its bin directories). */
+  commands: string[];
+  /** Companion packages as installed: name → version. */
+  packages: Record<string, string>;
+  /** Packages with install scripts that did not run (not in install_scripts). */
+  skippedScripts: string[];
+}
+
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Parses the helper's last stdout line (its manifest as JSON), or returns undefined when it is malformed. */
+export function parseInstallOutput(stdout: string): InstallOutput | undefined {
   const line = stdout.replace(/\n+$/, '').split('\n').pop() ?? '';
-  const [version, bins] = line.split('\t');
-  if (!version || bins === undefined) return undefined;
-  return { version, binPaths: bins.split(':').filter(Boolean) };
+  let m: Record<string, unknown>;
+  try {
+    m = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof m?.version !== 'string' || !m.version || !strings(m.binPaths)) return undefined;
+  const packages = m.packages && typeof m.packages === 'object' ? (m.packages as Record<string, string>) : {};
+  return {
+    version: m.version,
+    binPaths: m.binPaths.filter(Boolean),
+    commands: strings(m.commands) ? m.commands : [],
+    packages,
+    skippedScripts: strings(m.skippedScripts) ? m.skippedScripts : [],
+  };
 }

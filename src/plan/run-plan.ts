@@ -34,6 +34,8 @@ export interface RunInputs {
   cwd: string;
   /** The project root "." stood for, and why (facts/project-root.ts), for explain and the audit log. */
   project?: ProjectRoot;
+  /** The commands the installed package provides (recorded at install time), when known. */
+  commands?: readonly string[];
   caBundle?: string;
   args: readonly string[];
   runId: string;
@@ -106,6 +108,19 @@ export function redactArgv(argv: readonly string[], hidden: ReadonlySet<string>)
   });
 }
 
+// Exits 127 with the message in $1 unless the command ($2) exists; else execs it, so the tool is the
+// same process as without the check.
+const COMMAND_CHECK = 'm=$1; shift; command -v "$1" >/dev/null 2>&1 || { printf "%s\\n" "$m" >&2; exit 127; }; exec "$@"';
+
+/** The command the container starts. A bare name the package does not provide (from the image, such as
+ *  sh, or a typo) is checked first, so a missing one exits 127 naming the package's commands instead of
+ *  failing inside the runtime's init. */
+export function commandArgv(tool: Pick<ResolvedTool, 'command' | 'tool' | 'name'>, commands: readonly string[] | undefined): string[] {
+  if (!commands?.length || commands.includes(tool.command) || tool.command.includes('/')) return [tool.command];
+  const message = `shim: "${tool.command}" is not a command of ${tool.tool} or of the image; the package provides: ${commands.join(', ')} (set "command" of ${tool.name} to one of them)`;
+  return ['sh', '-c', COMMAND_CHECK, 'shim-command-check', message, tool.command];
+}
+
 /** Builds the runtime command for running a tool with the given arguments. */
 export function buildRunPlan(input: RunInputs): RunPlan {
   const { tool, host, runtime } = input;
@@ -150,7 +165,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     input.image,
     ...lifelineCommand(),
     ...(proxy ? [PROXY_FORWARDER] : []),
-    tool.command,
+    ...commandArgv(tool, input.commands),
     ...input.args,
   ];
   const displayArgv = [runtime.path, ...redactArgv(argv, new Set(fromHost))];
@@ -212,7 +227,8 @@ function planWarm(
   const name = containerName('warm', tool.name, input.runId);
   const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds);
   const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.dst, ...(m.gitOverlays ?? []).map((g) => g.dst)])];
-  const call = buildWarmCall(interactive, how.workdir, input.runId, dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args), tool.command, input.args);
+  const [command, ...checked] = commandArgv(tool, input.commands);
+  const call = buildWarmCall(interactive, how.workdir, input.runId, dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args), command!, [...checked, ...input.args]);
   return {
     key,
     idleSeconds,

@@ -11,7 +11,7 @@ import { RuntimeError } from '../errors.js';
 
 export interface EgressHooks {
   /** Told once per host and port that was refused (shim says so on stderr: the tool may hide a 403). */
-  onDenied: (message: string) => void;
+  onDenied: (message: string, decision: Decision) => void;
   /** Every decision, as it happens (SHIM_DEBUG). */
   onDecision?: (d: Decision) => void;
   /** The proxy died during the run: the tool has no network from then on. */
@@ -53,7 +53,7 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
     const key = `${d.action} ${d.host}:${d.port}`;
     if (d.action === 'deny' && !deniedSeen.has(key)) {
       deniedSeen.add(key);
-      hooks.onDenied(d.reason ?? `${d.host}:${d.port} was refused`);
+      hooks.onDenied(d.reason ?? `${d.host}:${d.port} was refused`, d);
     }
     const total = totals.get(key) ?? { host: d.host, port: d.port, action: d.action, requests: 0, bytesUp: 0, bytesDown: 0 };
     total.requests = (total.requests ?? 0) + 1;

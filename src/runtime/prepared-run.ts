@@ -18,5 +18,7 @@ export interface PreparedRun {
   image: string;
   /** The locked version of the tool that will run. */
   version: string;
+  /** Packages whose install scripts did not run (named when the tool fails). */
+  skippedScripts: string[];
   ctx: ImageContext;
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 
 /** The image-side install helper shim runs in the install container (src/plan/install-plan.ts). */
 export const INSTALL_HELPER = '/usr/local/libexec/shim/install-tool';
-/** What the fake install helper prints: version, tab, bin directories. */
+/** What the fake install helper prints: its manifest (version, bin directories…) as one JSON line. */
 export const FAKE_VERSION = '1.2.3';
 export const FAKE_BIN_PATH = '/mise/data/installs/x/1.2.3/bin';
 
@@ -86,7 +86,7 @@ function respond() {
       process.stderr.write('fake install failure: registry unreachable\\n');
       return 1;
     }
-    process.stdout.write(${JSON.stringify(`${FAKE_VERSION}\t${FAKE_BIN_PATH}\n`)});
+    process.stdout.write(${JSON.stringify(`${JSON.stringify({ version: FAKE_VERSION, binPaths: [FAKE_BIN_PATH] })}\n`)});
     return 0;
   }
   if (env.FAKE_SIGNAL) process.kill(process.pid, env.FAKE_SIGNAL);

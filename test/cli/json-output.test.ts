@@ -65,7 +65,7 @@ describe('--json elsewhere', () => {
     const out = await w.shim(['list', '--json']);
     expectExit(out, 0);
     const json = JSON.parse(out.stdout);
-    expect(json.tools).toEqual([{ name: 'eslint', spec: 'npm:eslint', network: 'none', allowedHosts: [], lockedVersion: null, installed: false, error: null }]);
+    expect(json.tools).toEqual([{ name: 'eslint', spec: 'npm:eslint', network: 'none', allowedHosts: [], lockedVersion: null, packages: [], installed: false, error: null }]);
     expect(json.problems).toEqual([{ file: 'config.d/30-bad.json', messages: ['prettier.netwrok: unknown key (did you mean "network"?)'], tools: ['prettier'] }]);
     expect(out.stderr).toBe('');
   });

@@ -111,7 +111,7 @@ describe('run argv', () => {
     fs.symlinkSync(path.join(w.project, 'src'), path.join(w.project, 'alias'));
     w.writeConfig({ eslint: { tool: 'npm:eslint', mounts: [{ src: '.', dst: '/workspace' }, { src: './alias', dst: '/src', opts: 'ro' }] } });
     expectExit(await w.shim(['run', 'eslint']), 0);
-    const binds = valuesOf(w.lastToolRun(), '--mount').filter((m) => m.startsWith('type=bind'));
+    const binds = valuesOf(w.lastToolRun(), '--mount').filter((m) => m.startsWith('type=bind') && !m.includes('dst=/run/shim-lifeline'));
     expect(binds).toEqual([`type=bind,src=${w.project},dst=/workspace`, `type=bind,src=${path.join(w.project, 'src')},dst=/src,ro`]);
   });
 
@@ -120,7 +120,7 @@ describe('run argv', () => {
     w.writeConfig({ eslint: { tool: 'npm:eslint' } });
     expectExit(await w.shim(['run', 'eslint', 'x'], { env: { SHIM_IMAGE: 'example.org/mine:1' } }), 0);
     const argv = w.lastToolRun();
-    expect(argv.slice(argv.indexOf('example.org/mine:1') + 1)).toEqual(['eslint', 'x']);
+    expect(argv.slice(argv.indexOf('example.org/mine:1') + 1)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint', 'x']);
     expect(w.calls().some((c) => c.argv[0] === 'image' || c.argv[0] === 'build')).toBe(false);
   });
 
@@ -130,7 +130,7 @@ describe('run argv', () => {
     fs.mkdirSync(odd);
     w.writeConfig({ eslint: { tool: 'npm:eslint', mounts: [{ src: './a,dst=etc', dst: '/workspace' }] } });
     expectExit(await w.shim(['run', 'eslint']), 0);
-    const binds = valuesOf(w.lastToolRun(), '--mount').filter((m) => m.startsWith('type=bind'));
+    const binds = valuesOf(w.lastToolRun(), '--mount').filter((m) => m.startsWith('type=bind') && !m.includes('dst=/run/shim-lifeline'));
     expect(binds).toEqual([`type=bind,"src=${odd}",dst=/workspace`]);
   });
 

@@ -15,7 +15,9 @@ const BOX = `box-${tag}`;
 const NETBOX = `netbox-${tag}`;
 const ROBOX = `robox-${tag}`;
 const STATEFUL = `stateful-${tag}`;
+const SAMEPATH = `samepath-${tag}`;
 export const CORE_TOOLS = {
+  [SAMEPATH]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }] },
   [COW]: { tool: 'npm:cowsay', command: 'cowsay' },
   [BOX]: { tool: 'npm:cowsay', command: 'sh', mounts: PROJECT, env: { MULTI: 'line1\nline2', GREETING: 'hi there' }, env_passthrough: ['PASS_ME', 'PASS_UNSET'] },
   [NETBOX]: { tool: 'npm:cowsay', command: 'sh', network: 'bridge' },
@@ -48,6 +50,21 @@ export function defineCoreCases(flavour: Flavour): void {
       expect(second.exitCode).toBe(0);
       expect(second.stdout).toContain('< again >');
       expect(second.stderr).not.toContain('installing');
+    });
+
+    it('mounts the project root at its own host path and starts in the current subdirectory', async () => {
+      const sub = path.join(sb.project, 'deep', 'er');
+      fs.mkdirSync(path.join(sb.project, '.git'), { recursive: true });
+      fs.mkdirSync(sub, { recursive: true });
+      fs.writeFileSync(path.join(sb.project, 'top.txt'), 'top\n');
+      if (flavour === 'rootless') fs.chownSync(sub, sb.uid, sb.uid), fs.chownSync(path.dirname(sub), sb.uid, sb.uid), fs.chownSync(path.join(sb.project, '.git'), sb.uid, sb.uid);
+      const r = await sb.run([SAMEPATH, '-c', 'pwd; cat ../../top.txt; cat "$1"', 'sh', path.join(sb.project, 'top.txt')], { cwd: sub });
+      expect(r.stderr).not.toMatch(/No such file|can't/);
+      expect(r.stdout).toBe(`${sub}\ntop\ntop\n`);
+      expect(r.exitCode).toBe(0);
+      // control: with a dst, the same subdirectory is reached under it
+      const boxed = await sb.run([BOX, '-c', 'pwd'], { cwd: sub });
+      expect(boxed.stdout).toBe('/workspace/deep/er\n');
     });
 
     it('passes arguments byte for byte', async () => {

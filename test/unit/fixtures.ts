@@ -46,6 +46,9 @@ export function makeTool(overrides: Partial<ResolvedTool> = {}): ResolvedTool {
     git_writable: false,
     unsafe_podman_args: false,
     limits: {},
+    packages: [],
+    install_scripts: [],
+    install_hosts: [],
     provenance: {},
     ...overrides,
   };

@@ -61,7 +61,7 @@ describe('buildInstallPlan', () => {
     ]);
     expect(argv).not.toContain('--publish');
     expect(argv).not.toContain('--memory=1g');
-    expect(valuesOf(argv, '--env').filter((e) => !/proxy=/i.test(e) && !e.startsWith('NODE_USE_ENV_PROXY='))).toEqual(['HOME=/home/shim', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
+    expect(valuesOf(argv, '--env').filter((e) => !/proxy=/i.test(e) && !e.startsWith('NODE_USE_ENV_PROXY=') && !e.startsWith('NODE_OPTIONS='))).toEqual(['HOME=/home/shim', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
   });
 
   it('works in /tmp, never a project directory', () => {
@@ -105,29 +105,51 @@ describe('buildInstallPlan', () => {
     const p = plan();
     expect(p.spec).toBe('npm:eslint@9.12.0');
     expect(p.tool).toBe('eslint');
-    expect(beforeImage(p.argv).at(-1)).toMatch(/^(PATH=|HOME=|NODE_USE_ENV_PROXY=)/);
+    expect(beforeImage(p.argv).at(-1)).toMatch(/^(PATH=|HOME=|NODE_USE_ENV_PROXY=|NODE_OPTIONS=)/);
     expect(p.argv).toContain(IMAGE);
     expect(p.display.startsWith('/usr/bin/podman run ')).toBe(true);
   });
 });
 
 describe('parseInstallOutput', () => {
-  it('parses version and bin paths', () => {
-    expect(parseInstallOutput('9.12.0\t/mise/installs/a/bin:/mise/installs/b/bin\n')).toEqual({
+  const manifest = { spec: 'npm:eslint', version: '9.12.0', binPaths: ['/mise/installs/a/bin', '', '/mise/installs/b/bin'], installId: 'x', commands: ['eslint'], packages: { globals: '15.0.0' }, skippedScripts: ['esbuild'] };
+
+  it('parses the manifest line: version, bin paths (empty ones dropped), commands, packages, skipped scripts', () => {
+    expect(parseInstallOutput(`${JSON.stringify(manifest)}\n`)).toEqual({
       version: '9.12.0',
       binPaths: ['/mise/installs/a/bin', '/mise/installs/b/bin'],
+      commands: ['eslint'],
+      packages: { globals: '15.0.0' },
+      skippedScripts: ['esbuild'],
     });
   });
 
   it('uses the last line', () => {
-    expect(parseInstallOutput('noise\nmore noise\n1.0.0\t/x/bin\n')).toEqual({ version: '1.0.0', binPaths: ['/x/bin'] });
+    expect(parseInstallOutput(`noise\nmore noise\n${JSON.stringify({ version: '1.0.0', binPaths: ['/x/bin'] })}\n`)).toEqual({ version: '1.0.0', binPaths: ['/x/bin'], commands: [], packages: {}, skippedScripts: [] });
   });
 
-  it('drops empty bin entries', () => {
-    expect(parseInstallOutput('1.0.0\t/x/bin::/y/bin')).toEqual({ version: '1.0.0', binPaths: ['/x/bin', '/y/bin'] });
-  });
-
-  it.each(['', '\n', 'just-a-version', '\t/x/bin'])('returns undefined for malformed output %j', (out) => {
+  it.each(['', '\n', 'just-a-version', '1.0.0\t/x/bin', '{"version":""}', '{"version":"1","binPaths":"x"}'])('returns undefined for malformed output %j', (out) => {
     expect(parseInstallOutput(out)).toBeUndefined();
+  });
+});
+
+describe('buildInstallPlan: companion packages, install scripts and hosts', () => {
+  const envOf = (p: ReturnType<typeof plan>) => Object.fromEntries(valuesOf(p.argv, '--env').map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+
+  it('passes no lists when the tool has none', () => {
+    const env = envOf(plan());
+    expect(env.SHIM_PACKAGES).toBeUndefined();
+    expect(env.SHIM_INSTALL_SCRIPTS).toBeUndefined();
+    expect(env.SHIM_NPM_BEFORE).toBeUndefined();
+  });
+
+  it('hands the helper the packages and the scripts to run, one per line, and npm --before for resolving companions', () => {
+    const p = plan({ tool: makeTool({ install_scripts: ['@anthropic-ai/claude-code'] }), packages: ['@eslint/js@9', 'globals'], npmBefore: '2026-11-29T00:00:00.000Z' });
+    expect(envOf(p)).toMatchObject({ SHIM_PACKAGES: '@eslint/js@9\nglobals', SHIM_INSTALL_SCRIPTS: '@anthropic-ai/claude-code', SHIM_NPM_BEFORE: '2026-11-29T00:00:00.000Z' });
+  });
+
+  it('lets the install reach the tool\'s install_hosts besides its registry', () => {
+    expect(plan({ tool: makeTool({ install_hosts: ['storage.googleapis.com'] }) }).proxy.allowedHosts).toEqual(['registry.npmjs.org', 'storage.googleapis.com']);
+    expect(plan({ tool: makeTool({ install_hosts: ['cdn.example.com'] }), installHosts: ['mirror.example.com'] }).proxy.allowedHosts).toEqual(['mirror.example.com', 'cdn.example.com']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LockFile, LockedTool } from '../../src/install/lockfile.js';
-import { installState, lockedSpec } from '../../src/install/state.js';
+import { installState, lockedSpec, packagesToInstall } from '../../src/install/state.js';
 import { makeTool } from './fixtures.js';
 
 const IMAGE = 'localhost/shim:abc';
@@ -61,3 +61,30 @@ describe('installState', () => {
     expect(lockedSpec(scoped, locked().tools.eslint!)).toBe('npm:@biomejs/biome@9.12.0');
   });
 });
+
+describe('installState and packagesToInstall: companion packages and install scripts', () => {
+  const withPackages = makeTool({ name: 'eslint', tool: 'npm:eslint', packages: ['@eslint/js@9', 'globals'] });
+  const lockedWith = locked({ packageSpecs: ['globals', '@eslint/js@9'], packages: { '@eslint/js': '9.39.1', globals: '16.5.0' } });
+
+  it('is ready when the configured packages are the locked ones (order does not matter)', () => {
+    expect(installState(lockedWith, withPackages, 'podman', IMAGE, match).kind).toBe('ready');
+  });
+
+  it('keeps the tool at its locked version and resolves the packages again when they changed', () => {
+    const state = installState(locked(), withPackages, 'podman', IMAGE, match);
+    expect(state).toMatchObject({ kind: 'stale', reason: 'packages changed', installSpec: 'npm:eslint@9.12.0', resolves: false, packagesResolve: true });
+  });
+
+  it('reinstalls when install_scripts changed', () => {
+    const state = installState(locked(), makeTool({ name: 'eslint', tool: 'npm:eslint', install_scripts: ['esbuild'] }), 'podman', IMAGE, match);
+    expect(state).toMatchObject({ kind: 'stale', reason: 'install_scripts changed', resolves: false });
+  });
+
+  it('installs the locked versions of the packages unless they resolve again', () => {
+    const lockedTool = lockedWith.tools.eslint!;
+    expect(packagesToInstall(withPackages, lockedTool, false)).toEqual(['@eslint/js@9.39.1', 'globals@16.5.0']);
+    expect(packagesToInstall(withPackages, lockedTool, true)).toEqual(['@eslint/js@9', 'globals']);
+    expect(packagesToInstall(withPackages, undefined, false)).toEqual(['@eslint/js@9', 'globals']);
+  });
+});
+

@@ -27,6 +27,9 @@ describe('mergeToolLayers', () => {
       git_writable: false,
       unsafe_podman_args: false,
       limits: {},
+      packages: [],
+      install_scripts: [],
+      install_hosts: [],
       provenance: { tool: 'config.json' },
     });
   });

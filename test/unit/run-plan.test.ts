@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { buildRunPlan, redactArgv, INSTALL_DIR } from '../../src/plan/run-plan.js';
+import { buildRunPlan, commandArgv, redactArgv, INSTALL_DIR } from '../../src/plan/run-plan.js';
 import { CA_BUNDLE_DST, CA_BUNDLE_VARS } from '../../src/plan/env.js';
 import {
   IMAGE,
@@ -384,3 +384,25 @@ describe('redactArgv', () => {
     expect(redactArgv(argv, new Set(['H']))).toEqual(['--env', 'A=1', '--env', 'GITHUB_TOKEN=***', '--env', 'H=***', 'GITHUB_TOKEN=notenv']);
   });
 });
+
+describe('buildRunPlan: the command', () => {
+  it('runs a command the package provides directly, and any command when the package\'s list is unknown', () => {
+    for (const p of [plan({ commands: ['eslint'] }), plan()]) {
+      expect(p.argv.at(-1)).toBe('eslint');
+      expect(p.argv).not.toContain('shim-command-check');
+    }
+  });
+
+  it('checks a command the package does not provide, naming what it does provide', () => {
+    const argv = commandArgv(makeTool({ command: 'eslnt', tool: 'npm:eslint@9' }), ['eslint']);
+    expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(argv.at(-1)).toBe('eslnt');
+    expect(argv.at(-2)).toBe('shim: "eslnt" is not a command of npm:eslint@9 or of the image; the package provides: eslint (set "command" of eslint to one of them)');
+    expect(plan({ tool: makeTool({ command: 'sh' }), commands: ['eslint'], args: ['-c', 'x'] }).argv.slice(-4)).toEqual(['shim-command-check', expect.stringContaining('"sh" is not a command'), 'sh', '-c', 'x'].slice(-4));
+  });
+
+  it('runs an absolute command path unchecked', () => {
+    expect(commandArgv(makeTool({ command: '/usr/bin/env' }), ['eslint'])).toEqual(['/usr/bin/env']);
+  });
+});
+

@@ -35,7 +35,7 @@ function commentAbove(name: string): string {
 
 describe('config.sample.json', () => {
   it('loads with the real loader without a problem', () => {
-    expect([...tools().keys()]).toEqual(['eslint', 'prettier', 'tsc', 'ruff', 'black', 'rg', 'node-repl', 'python-repl', 'claude']);
+    expect([...tools().keys()]).toEqual(['eslint', 'prettier', 'tsc', 'typescript-language-server', 'ruff', 'black', 'rg', 'node-repl', 'python-repl', 'claude', 'opencode']);
   });
 
   it('grants nothing beyond the defaults that its tools do not need', () => {
@@ -45,7 +45,14 @@ describe('config.sample.json', () => {
       for (const m of t.mounts ?? []) expect(m.allow_sensitive, `${name} mount ${m.src}`).toBeUndefined();
     }
     // a search tool only reads; REPLs get nothing of the host
-    expect(tools().get('rg')!.mounts).toEqual([{ src: '.', dst: '/workspace', opts: 'ro' }]);
+    expect(tools().get('rg')!.mounts).toEqual([{ src: '.', opts: 'ro' }]);
+    // the project at its own path (no "dst"), so host paths mean the same inside
+    for (const [name, t] of tools()) for (const m of t.mounts ?? []) if (m.src === '.') expect(m.dst, name).toBeUndefined();
+    // install scripts run only for the agents' own packages, which link their native binaries
+    expect([...tools()].filter(([, t]) => t.install_scripts).map(([name, t]) => [name, t.install_scripts])).toEqual([
+      ['claude', ['@anthropic-ai/claude-code']],
+      ['opencode', ['opencode-ai']],
+    ]);
     for (const repl of ['node-repl', 'python-repl']) {
       expect(tools().get(repl)!.mounts, repl).toBeUndefined();
       expect(tools().get(repl)!.profile, repl).toBe('safe');
@@ -56,12 +63,12 @@ describe('config.sample.json', () => {
     for (const name of ['node', 'nodejs', 'python', 'python3', 'sh', 'bash', 'npm', 'npx', 'git']) expect(tools().has(name), name).toBe(false);
   });
 
-  it('the agent gets its key explicitly, its state in a named volume, and only its API host', () => {
+  it('the agent gets its key explicitly, its state in a named volume, and only its API hosts', () => {
     const claude = tools().get('claude')!;
     expect(claude.tool).toBe('npm:@anthropic-ai/claude-code');
     expect(claude.env_passthrough).toEqual(['ANTHROPIC_API_KEY']);
     expect(claude.secrets).toEqual(['ANTHROPIC_API_KEY']);
-    expect(claude.allowed_hosts).toEqual(['api.anthropic.com']);
+    expect(claude.allowed_hosts).toEqual(['api.anthropic.com', 'platform.claude.com']);
     expect(claude.network).toBeUndefined();
     expect(claude.mounts).toContainEqual({ src: 'claude-state', dst: '/home/shim/.claude' });
     expect(claude.env?.CLAUDE_CONFIG_DIR).toBe('/home/shim/.claude');
