@@ -21,6 +21,8 @@ export interface HostEnv {
   version: string;
   /** The Node.js running shim: the egress proxy runs as a child process of the same binary. */
   node: { path: string; version: string };
+  /** The highest directory the project root may be (`shim mcp --root`): a call never sees above it. */
+  projectCeiling?: string;
 }
 
 export interface RuntimeInfo {

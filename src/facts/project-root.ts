@@ -20,13 +20,19 @@ export interface ProjectRoot {
 
 /** The nearest ancestor of `cwd` (itself included) holding `.git` or `.shim.json`, else `cwd`. The search
  *  never reaches $HOME or anything above it (a dotfiles repository in $HOME does not make $HOME the
- *  project), nor "/". */
-export function findProjectRoot(cwd: string, home: string, exists: (p: string) => boolean = (p) => fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined): ProjectRoot {
+ *  project), nor "/", nor above `ceiling` when one is given (an MCP server's root). */
+export function findProjectRoot(
+  cwd: string,
+  home: string,
+  exists: (p: string) => boolean = (p) => fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined,
+  ceiling?: string,
+): ProjectRoot {
   const realCwd = realpathLoose(cwd);
   const realHome = realpathLoose(home);
+  const top = ceiling === undefined ? undefined : realpathLoose(ceiling);
   const insideHome = isWithin(realCwd, realHome);
   for (let dir = realCwd; ; dir = path.dirname(dir)) {
-    if (dir === '/' || (insideHome && dir === realHome)) break;
+    if (dir === '/' || (insideHome && dir === realHome) || (top !== undefined && !isWithin(dir, top))) break;
     for (const [name, reason] of [['.git', 'git'], [PROJECT_FILE, 'shim-json']] as const) {
       const marker = path.join(dir, name);
       if (exists(marker)) return { path: dir, reason, marker };

@@ -21,8 +21,8 @@ export interface RunFacts {
 }
 
 /** Looks at the host once for a run of `tool` from `host.cwd`. */
-export function gatherRunFacts(tool: ResolvedTool, host: Pick<HostEnv, 'cwd' | 'home' | 'env'>, paths: ShimPaths): RunFacts {
-  const root = findProjectRoot(host.cwd, host.home);
+export function gatherRunFacts(tool: ResolvedTool, host: Pick<HostEnv, 'cwd' | 'home' | 'env' | 'projectCeiling'>, paths: ShimPaths): RunFacts {
+  const root = findProjectRoot(host.cwd, host.home, undefined, host.projectCeiling);
   const protectedPaths = loadProtectedPaths(host.env, host.home, paths);
   return {
     cwd: realpathLoose(host.cwd),

@@ -50,7 +50,7 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
   const reporter = app.reporter;
   /** An App for one call, in `cwd`, never on a terminal; anything it would print goes to stderr. */
   const appIn = (cwd: string): App =>
-    createApp({ ...app.host, cwd, stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false }, reporter, (t) => reporter.raw(t));
+    createApp({ ...app.host, cwd, stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false, projectCeiling: root }, reporter, (t) => reporter.raw(t));
 
   const shutdown = new AbortController();
   const active = new Set<Promise<unknown>>();
