@@ -36,10 +36,10 @@ bins=$(mise bin-paths "$name@$version" | paste -sd: -)
 if [ -n "${SHIM_PACKAGES:-}" ]; then
   mkdir -p "$companions"
   printf '{ "private": true }\n' > "$companions/package.json"
-  # one argument per line of $SHIM_PACKAGES (specs never hold spaces: shim validates them)
-  # shellcheck disable=SC2086
+  # one argument per line of $SHIM_PACKAGES (shim validates the specs: no spaces, no globs)
   set -f; IFS='
 '
+  # shellcheck disable=SC2086
   npm install --prefix "$companions" --ignore-scripts --no-package-lock --omit=dev \
     ${SHIM_NPM_BEFORE:+--before "$SHIM_NPM_BEFORE"} $SHIM_PACKAGES 1>&2
   unset IFS; set +f
