@@ -22,7 +22,7 @@ const HELP_EXAMPLES = `Examples:
   shim run --dry-run eslint .   print the exact runtime command without running it
   shim explain eslint           what eslint may do, where each setting comes from
   shim list                     configured tools, their network mode and installed version
-  shim doctor                   check that this machine sandboxes tools as it should
+  shim doctor [tool]            check that this machine (or one tool) sandboxes tools as it should
   shim log --since 1h           what ran lately (the audit log)
 `;
 
@@ -126,10 +126,10 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .option('--json', 'machine-readable output')
     .action((opts: { tool?: string; since?: string; json?: boolean }) => setStatus(logCommand(app, opts)));
   program
-    .command('doctor')
-    .description('check the runtime, image, links, PATH order, configs and known runtime CVEs; exit 1 on failure')
+    .command('doctor [tool]')
+    .description('check the runtime, image, links, PATH order, configs and known runtime CVEs, or one tool end to end; exit 1 on failure')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) => setStatus(await doctorCommand(app, opts)));
+    .action(async (tool: string | undefined, opts: { json?: boolean }) => setStatus(await doctorCommand(app, { ...opts, ...(tool ? { tool } : {}) })));
   program
     .command('init')
     .description('write a starter config (from config.sample.json) unless one exists')

@@ -27,7 +27,9 @@ export function pointsAtShim(linkFile: string, target: string, shimEntry: string
   } catch {
     // a dangling link of a moved or removed shim is still shim's to remove
   }
-  return real === shimEntry || /(^|\/)shim\/bin\/shim\.js$/.test(real) || /(^|\/)shim\/bin\/shim\.js$/.test(absolute);
+  // a checkout is named shim; the npm package shim-sandbox
+  const copy = /(^|\/)shim(-sandbox)?\/bin\/shim\.js$/;
+  return real === shimEntry || copy.test(real) || copy.test(absolute);
 }
 
 /** The real path, or the path itself when it does not resolve. */

@@ -1,7 +1,8 @@
 // `shim doctor`, the decisions: from facts gathered elsewhere (src/doctor/facts.ts) to one check per
 // line, each pass, fail, warn or skip with a fix for what is wrong. Pure: no file system, no processes.
-import type { CgroupVersion, Check, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './model.js';
-import { RUNC_ADVISORIES, parseVersion, runcCves } from './versions.js';
+import type { CgroupVersion, Check, DoctorFacts, ImageFacts, RuntimeFacts, ToolLinkFacts } from './model.js';
+import { runcCheck } from './runc-check.js';
+export { runcCheck };
 import { findPodmanLeaks, type EngineConfigFacts } from '../plan/engine-config.js';
 
 const INSTALL_RUNTIME = 'install podman (recommended, e.g. "apt-get install podman") or docker, and make sure it is on PATH';
@@ -48,70 +49,28 @@ export function cgroupCheck(rt: RuntimeFacts, hostCgroup: CgroupVersion | undefi
   const u = usable(rt);
   const version = u?.cgroupVersion ?? hostCgroup;
   const label = version ? `cgroup ${version}` : 'cgroup version unknown';
-  const note = ' (shim does not apply limits yet)';
   if (!u) return { id: 'cgroup', status: 'skip', message: `${label}; whether limits are enforceable needs a runtime: ${NO_RUNTIME}` };
   const toV2 = 'boot with cgroup v2 (kernel command line systemd.unified_cgroup_hierarchy=1), the default of current distributions';
   if (u.rootless && version === 'v1') {
-    return { id: 'cgroup', status: 'warn', message: `${label}: rootless ${u.name} cannot enforce resource limits on cgroup v1${note}`, fix: toV2 };
+    return { id: 'cgroup', status: 'warn', message: `${label}: rootless ${u.name} cannot enforce resource limits on cgroup v1`, fix: toV2 };
   }
   if (u.name === 'docker' && u.limitsSupported === false) {
-    return { id: 'cgroup', status: 'warn', message: `${label}: docker reports no memory or pids limit support${note}`, fix: version === 'v1' ? toV2 : 'enable the memory and pids cgroup controllers' };
+    return { id: 'cgroup', status: 'warn', message: `${label}: docker reports no memory or pids limit support`, fix: version === 'v1' ? toV2 : 'enable the memory and pids cgroup controllers' };
   }
   if (u.rootless && u.name === 'podman') {
-    if (!u.cgroupControllers) return { id: 'cgroup', status: 'warn', message: `${label}: podman did not report its delegated cgroup controllers${note}` };
+    if (!u.cgroupControllers) return { id: 'cgroup', status: 'warn', message: `${label}: podman did not report its delegated cgroup controllers` };
     const missing = LIMIT_CONTROLLERS.filter((c) => !u.cgroupControllers!.includes(c));
     if (missing.length) {
       return {
         id: 'cgroup',
         status: 'warn',
-        message: `${label}: the ${missing.join(', ')} controller${missing.length > 1 ? 's are' : ' is'} not delegated to your user, so those limits cannot be enforced${note}`,
+        message: `${label}: the ${missing.join(', ')} controller${missing.length > 1 ? 's are' : ' is'} not delegated to your user, so those limits cannot be enforced`,
         fix: 'delegate them: a systemd drop-in /etc/systemd/system/user@.service.d/delegate.conf with "[Service]\\nDelegate=cpu cpuset io memory pids", then log in again',
       };
     }
   }
-  if (!version) return { id: 'cgroup', status: 'warn', message: `${label}: could not tell whether limits are enforceable${note}` };
-  return { id: 'cgroup', status: 'pass', message: `${label}: resource limits enforceable${note}` };
-}
-
-function ociName(oci: OciRuntimeFacts): string | undefined {
-  if (oci.name) return oci.name;
-  const m = /^\s*([a-z][a-z0-9-]*) version/i.exec(oci.version ?? '');
-  return m?.[1]?.toLowerCase();
-}
-
-/** "runc": whether the OCI runtime is a runc affected by a known container-escape CVE. */
-export function runcCheck(rt: RuntimeFacts): Check {
-  const u = usable(rt);
-  if (!u) return { id: 'runc', status: 'skip', message: NO_RUNTIME };
-  const thresholds = 'runc 1.1.12 fixes CVE-2024-21626; 1.2.8, 1.3.3 and 1.4.0-rc.2 fix CVE-2025-31133, CVE-2025-52565 and CVE-2025-52881';
-  const oci = u.oci;
-  const name = oci ? ociName(oci) : undefined;
-  if (name && !/runc/.test(name)) {
-    return { id: 'runc', status: 'pass', message: `${u.name} uses ${name}${oci?.version ? ` ${formatVersionText(oci.version)}` : ''}, not runc: the runc container-escape CVEs do not apply` };
-  }
-  const version = parseVersion(oci?.version);
-  if (!version) {
-    return {
-      id: 'runc',
-      status: 'warn',
-      message: `could not determine the runc version${oci?.version ? ` from ${JSON.stringify(firstLine(oci.version))}` : ''}`,
-      fix: `run "runc --version" and compare: ${thresholds}`,
-    };
-  }
-  const cves = runcCves(version);
-  const shown = `runc ${formatVersionText(oci!.version!)}`;
-  if (!cves.length) return { id: 'runc', status: 'pass', message: `${shown} (from ${oci!.source}): not affected by ${RUNC_ADVISORIES.flatMap((a) => a.cves).join(', ')}` };
-  return {
-    id: 'runc',
-    status: 'fail',
-    message: `${shown} (from ${oci!.source}) is affected by container-escape ${cves.length > 1 ? 'CVEs' : 'CVE'} ${cves.join(', ')}`,
-    fix: `upgrade runc (${thresholds}); distribution packages may carry the fixes under an older version number: check your distribution's security tracker`,
-  };
-}
-
-/** The version as the runtime printed it, first line, without the "runc version " prefix. */
-function formatVersionText(text: string): string {
-  return firstLine(text).replace(/^\s*[a-z][a-z0-9-]* version\s+/i, '').trim();
+  if (!version) return { id: 'cgroup', status: 'warn', message: `${label}: could not tell whether limits are enforceable` };
+  return { id: 'cgroup', status: 'pass', message: `${label}: resource limits enforceable` };
 }
 
 /** "image": shim's image (or the user's) exists in the runtime. */
@@ -189,6 +148,22 @@ function dirnameOf(file: string): string {
   return i > 0 ? file.slice(0, i) : '/';
 }
 
+/** One "links" line for the tools whose link and PATH order are right; a "link:<tool>" and "path:<tool>"
+ *  pair for each tool where something is wrong. */
+export function linkChecks(facts: Pick<DoctorFacts, 'binDir' | 'binDirOnPath' | 'links'>): Check[] {
+  const good: string[] = [];
+  const wrong: Check[] = [];
+  for (const link of facts.links) {
+    const pair = [linkCheck(link), pathCheck(link, facts)];
+    if (pair.every((c) => c.status === 'pass')) good.push(link.name);
+    else wrong.push(...pair);
+  }
+  const folded: Check[] = good.length
+    ? [{ id: 'links', status: 'pass', message: `${good.length === 1 ? `the link of ${good[0]}` : `the ${good.length} links`} in ${facts.binDir} ${good.length === 1 ? 'points' : 'point'} at this shim and ${good.length === 1 ? 'comes' : 'come'} first on PATH${good.length > 1 ? ` (${good.join(', ')})` : ''}` }]
+    : [];
+  return [...folded, ...wrong];
+}
+
 /** "link:<name>": a warning for a link to shim that names no configured tool. */
 export function strayLinkCheck(name: string, binDir: string): Check {
   return {
@@ -260,7 +235,7 @@ export function evaluate(facts: DoctorFacts): Check[] {
     engineConfigCheck(facts.engineConfig, facts.runtime),
     binDirCheck(facts),
   ];
-  for (const link of facts.links) checks.push(linkCheck(link), pathCheck(link, facts));
+  checks.push(...linkChecks(facts));
   for (const name of facts.strayLinks) checks.push(strayLinkCheck(name, facts.binDir));
   checks.push(...configChecks(facts), egressCheck(facts.egress));
   return checks;

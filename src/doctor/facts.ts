@@ -14,6 +14,7 @@ import { detectRuntime, findOnPath } from '../runtime/detect.js';
 import { runCaptured, type Captured } from '../runtime/exec.js';
 import { loadImageChoice } from '../runtime/image.js';
 import { egressSelfTest } from './egress-self-test.js';
+import { loadPackageFacts } from './package-facts.js';
 import { loadEngineConfig } from '../facts/engine-config.js';
 import type { CgroupVersion, ConfigProblemFacts, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './model.js';
 
@@ -30,9 +31,10 @@ export function readCgroupVersion(root = '/sys/fs/cgroup'): CgroupVersion | unde
   return fs.existsSync(root) ? 'v1' : undefined;
 }
 
-type Run = (file: string, argv: readonly string[]) => Promise<Captured | { error: string }>;
+export type Run = (file: string, argv: readonly string[]) => Promise<Captured | { error: string }>;
 
-function runner(env: Record<string, string>): Run {
+/** Runs a command and captures its output; a spawn failure is a value, never a throw. */
+export function runner(env: Record<string, string>): Run {
   return async (file, argv) => {
     try {
       return await runCaptured({ file, argv, env });
@@ -127,21 +129,25 @@ async function runtimeFacts(app: App, runtime: RuntimeInfo, run: Run, runtimeHos
     return { ...base, ...optional('version', facts.version), infoError: error };
   }
   const oci = facts.oci ?? { source: '' };
-  if (!oci.version && (!oci.name || /runc/.test(oci.name))) {
+  if (!oci.name || /runc/.test(oci.name)) {
     const ociPath = oci.path;
     const file = ociPath && path.isAbsolute(ociPath) ? ociPath : findOnPath(ociPath ?? 'runc', runtimeHost, [app.paths.binDir]);
-    if (file) {
+    if (file && !oci.version) {
       const out = await run(file, ['--version']);
       if (!('error' in out) && out.exitCode === 0 && out.stdout.trim()) {
         Object.assign(oci, { version: out.stdout.trim(), source: `${file} --version` });
         oci.name ??= path.basename(file);
       }
     }
+    // a distribution's package may carry backported fixes: its changelog names them
+    const pkg = file ? await loadPackageFacts(file, run) : undefined;
+    if (pkg) oci.package = pkg;
   }
   return { ...base, ...facts, oci };
 }
 
-async function imageFacts(app: App, runtime: RuntimeInfo | undefined, usable: boolean, run: Run, settings: ReturnType<App['config']>['settings']): Promise<ImageFacts> {
+/** shim's image (or the user's) and whether the runtime has it. */
+export async function imageFacts(app: App, runtime: RuntimeInfo | undefined, usable: boolean, run: Run, settings: ReturnType<App['config']>['settings']): Promise<ImageFacts> {
   let choice;
   try {
     choice = loadImageChoice({ host: app.host, settings }).choice;
@@ -199,6 +205,17 @@ function strayLinks(binDir: string, configured: ReadonlySet<string>, shimEntry: 
   });
 }
 
+/** The runtime shim would use and what it says about itself (never throws: not found is a fact). */
+export async function gatherRuntime(app: App, settings: ReturnType<App['config']>['settings'], run: Run): Promise<{ runtime?: RuntimeInfo; facts: RuntimeFacts }> {
+  try {
+    const runtime = detectRuntime(app.host, settings, app.paths.binDir);
+    return { runtime, facts: await runtimeFacts(app, runtime, run, { ...app.host, env: { ...app.host.env, PATH: app.runtimeEnv().PATH } }) };
+  } catch (e) {
+    const hint = (e as { hint?: string }).hint;
+    return { facts: { found: false, reason: (e as Error).message, ...optional('hint', hint) } };
+  }
+}
+
 /** Gathers every fact `shim doctor` decides on. */
 export async function gatherFacts(app: App, options: GatherOptions = {}): Promise<DoctorFacts> {
   const { binDir, configDir } = app.paths;
@@ -220,16 +237,7 @@ export async function gatherFacts(app: App, options: GatherOptions = {}): Promis
   if (config?.settingsProblem) configProblems.push({ file: displayFile(config.settingsProblem.file, configDir), messages: config.settingsProblem.messages, tools: [], settings: true });
   for (const p of config?.problems ?? []) configProblems.push({ file: displayFile(p.file, configDir), messages: p.messages, tools: p.tools, settings: false });
 
-  // the runtime
-  let runtime: RuntimeInfo | undefined;
-  let rtFacts: RuntimeFacts;
-  try {
-    runtime = detectRuntime(app.host, settings, binDir);
-    rtFacts = await runtimeFacts(app, runtime, run, { ...app.host, env: { ...app.host.env, PATH: runtimeEnv.PATH } });
-  } catch (e) {
-    const hint = (e as { hint?: string }).hint;
-    rtFacts = { found: false, reason: (e as Error).message, ...optional('hint', hint) };
-  }
+  const { runtime, facts: rtFacts } = await gatherRuntime(app, settings, run);
   const usable = rtFacts.found && rtFacts.infoError === undefined;
   const image = await imageFacts(app, runtime, usable, run, settings);
 

@@ -26,6 +26,20 @@ export interface OciRuntimeFacts {
   source: string;
   /** The binary, when the runtime named it (used to ask it for its version). */
   path?: string;
+  /** The distribution package holding the binary, when a package manager owns it. */
+  package?: PackageFacts;
+}
+
+/** A distribution package (dpkg or rpm) and the CVE ids its changelog names (backported fixes). */
+export interface PackageFacts {
+  manager: 'dpkg' | 'rpm';
+  name: string;
+  /** The package's full version, e.g. "1.1.5+ds1-1+deb12u1". */
+  version: string;
+  /** Where the changelog was read (a file, or the rpm query). */
+  changelog: string;
+  /** CVE ids the changelog names, sorted, unique. */
+  cves: string[];
 }
 
 /** The container runtime: not found (and why), or what it said about itself. */
@@ -112,4 +126,44 @@ export interface DoctorFacts {
   egress: { ok: boolean; detail: string };
   /** The engine's own configuration that could reach containers (facts/engine-config.ts). */
   engineConfig?: EngineConfigFacts;
+}
+
+/** What the tool may reach, from explain's report (src/commands/explain.ts). */
+export interface ToolReachFacts {
+  network: string;
+  allowedHosts: string[];
+  ports: string[];
+  mounts: { src: string; dst: string; mode: 'ro' | 'rw' }[];
+  env: string[];
+  notEnforced: string[];
+  warnings: string[];
+}
+
+/** The trial run: `command -v <command>` in a container planned like the tool's own run. */
+export interface TrialFacts {
+  exitCode: number;
+  /** Where the command was found in the container; undefined when the script did not run. */
+  found?: string;
+  /** The script ran and the command was not found. */
+  missing?: boolean;
+  /** The run's output (stderr, then stdout), for a failure. */
+  output: string;
+}
+
+/** Everything `shim doctor <tool>` decides on (src/doctor/tool-facts.ts). */
+export interface ToolDoctorFacts {
+  name: string;
+  /** The tool could not be resolved or planned. */
+  configError?: { message: string; hint?: string };
+  spec?: string;
+  command?: string;
+  /** Where the tool's "tool" field comes from (a config file). */
+  origin?: string;
+  runtime?: RuntimeFacts;
+  image?: ImageFacts;
+  install?: { kind: 'ready'; version: string; commands?: string[] } | { kind: 'stale'; reason: string };
+  trial?: TrialFacts;
+  /** The egress self-test, for an allow-list tool only. */
+  egress?: { ok: boolean; detail: string };
+  reach?: ToolReachFacts;
 }

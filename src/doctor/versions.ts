@@ -61,3 +61,20 @@ export function isAffected(v: Version, fixedIn: readonly string[]): boolean {
 export function runcCves(v: Version): string[] {
   return RUNC_ADVISORIES.filter((a) => isAffected(v, a.fixedIn)).flatMap((a) => a.cves);
 }
+
+/** The CVE ids a package changelog names (upper-cased, unique, sorted). */
+export function changelogCves(text: string): string[] {
+  return [...new Set([...text.matchAll(/\bCVE-(\d{4})-(\d{4,})\b/gi)].map((m) => `CVE-${m[1]}-${m[2]}`))].sort();
+}
+
+/** The upstream part of a runtime's version text: "runc version 1.1.5+ds1\ncommit: …" → "1.1.5+ds1". */
+export function upstreamVersionText(text: string): string {
+  const first = text.trim().split('\n')[0] ?? '';
+  return first.replace(/^\s*[a-z][a-z0-9-]* version\s+/i, '').trim().split(/\s+/)[0]?.replace(/^v/, '') ?? '';
+}
+
+/** True when a version text looks like a distribution's build (Debian's +ds/+dfsg repacks, deb/ubuntu
+ *  revisions, Fedora/RHEL release tags): such a package may carry fixes under an older version. */
+export function looksLikeDistributionBuild(text: string): boolean {
+  return /\+(ds|dfsg)\d*|[~+.-](deb|ubuntu)\d|\.(el|fc|amzn)\d|\.module[+_]/i.test(text);
+}

@@ -14,6 +14,7 @@ import { toolVolume } from '../plan/names.js';
 import type { Reporter } from '../report.js';
 import { runCaptured } from '../runtime/exec.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
+import { describeCertificateFailure } from './failure-hint.js';
 import { readLockFile, updateLockFile, type RuntimeInstall } from './lockfile.js';
 import { installState, lockedSpec, packagesToInstall, type InstallState } from './state.js';
 
@@ -96,6 +97,8 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
   const parsed = out.exitCode === 0 ? parseInstallOutput(out.stdout) : undefined;
   if (!parsed) {
     ctx.reporter.raw(out.stderr.trim().split('\n').slice(-30).join('\n'));
+    const certificate = describeCertificateFailure({ tool, spec, exitCode: out.exitCode, output: `${out.stderr}\n${out.stdout}`, caBundle: ctx.caBundle });
+    if (certificate) throw new RuntimeError(...certificate);
     throw new RuntimeError(
       `installing ${tool.name} (${spec}) failed (exit ${out.exitCode}); its output is above`,
       `check the spec "${tool.tool}" and that the package registry is reachable; run "shim install ${tool.name}" to retry`,

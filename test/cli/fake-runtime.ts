@@ -1,6 +1,8 @@
 // A fake container runtime for the CLI contract tests: executables named podman and docker that log
 // their argv (one JSON line per call) to $FAKE_RUNTIME_LOG and behave just enough like the real thing:
-// FAKE_IMAGE_MISSING=1 makes image queries fail, FAKE_INSTALL_FAIL=1 makes the install helper fail;
+// FAKE_IMAGE_MISSING=1 makes image queries fail, FAKE_INSTALL_FAIL=1 makes the install helper fail
+// (FAKE_INSTALL_FAIL=cert: with npm's certificate error), FAKE_INSTALL_COMMANDS (comma list) are the
+// commands its manifest names;
 // a tool run exits with FAKE_EXIT (default 0) after printing FAKE_STDOUT and, with FAKE_ECHO_STDIN=1,
 // its stdin, or dies of FAKE_SIGNAL. A tool run prints nothing on stdout unless asked to.
 // `version` and `info` answer with the runtime's JSON (podman or docker shaped, by the executable's
@@ -86,7 +88,13 @@ function respond() {
       process.stderr.write('fake install failure: registry unreachable\\n');
       return 1;
     }
-    process.stdout.write(${JSON.stringify(`${JSON.stringify({ version: FAKE_VERSION, binPaths: [FAKE_BIN_PATH] })}\n`)});
+    if (env.FAKE_INSTALL_FAIL === 'cert') {
+      process.stderr.write('mise ERROR Failed to install npm:eslint@latest\\nnpm error code SELF_SIGNED_CERT_IN_CHAIN\\nnpm error request to https://registry.npmjs.org/eslint failed, reason: self-signed certificate in certificate chain\\n');
+      return 1;
+    }
+    const manifest = ${JSON.stringify({ version: FAKE_VERSION, binPaths: [FAKE_BIN_PATH] })};
+    if (env.FAKE_INSTALL_COMMANDS !== undefined) manifest.commands = env.FAKE_INSTALL_COMMANDS.split(',').filter(Boolean);
+    process.stdout.write(JSON.stringify(manifest) + '\\n');
     return 0;
   }
   if (env.FAKE_SIGNAL) process.kill(process.pid, env.FAKE_SIGNAL);

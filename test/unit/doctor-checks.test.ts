@@ -88,9 +88,9 @@ describe('runc CVE thresholds', () => {
   });
 
   it('an affected runc fails with the CVEs and an upgrade fix; a fixed one passes', () => {
-    const bad = runcCheck(podman({ oci: { name: 'runc', version: 'runc version 1.1.5+ds1', source: 'podman info' } }));
+    const bad = runcCheck(podman({ oci: { name: 'runc', version: 'runc version 1.1.5', source: 'podman info' } }));
     expect(bad.status).toBe('fail');
-    expect(bad.message).toContain('1.1.5+ds1');
+    expect(bad.message).toContain('1.1.5');
     for (const cve of [OLD_CVE, ...NEW_CVES]) expect(bad.message).toContain(cve);
     expect(bad.fix).toMatch(/upgrade runc/);
     const good = runcCheck(podman({ oci: { name: 'runc', version: 'runc version 1.2.8', source: 'podman info' } }));
@@ -245,7 +245,7 @@ describe('runtime JSON parsing', () => {
       { host: { cgroupVersion: 'v1', cgroupControllers: [], security: { rootless: true }, ociRuntime: { name: 'runc', path: '/usr/bin/runc', version: 'runc version 1.1.5+ds1\ncommit: 1.1.5+ds1-1+deb12u1' } } },
     );
     expect(facts).toMatchObject({ version: '4.3.1', rootless: true, cgroupVersion: 'v1', cgroupControllers: [], oci: { name: 'runc', path: '/usr/bin/runc', source: 'podman info' } });
-    expect(runcCheck({ found: true, name: 'podman', path: '/usr/bin/podman', ...facts }).status).toBe('fail');
+    expect(runcCheck({ found: true, name: 'podman', path: '/usr/bin/podman', ...facts }).status).toBe('warn');
   });
 
   it('docker version and info (runc from the components, else the runc commit)', () => {

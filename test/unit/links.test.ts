@@ -28,6 +28,8 @@ describe('pointsAtShim', () => {
 
   it('is true for another installed copy of shim, even a dangling one', () => {
     expect(pointsAtShim(path.join(bin, 'x'), '/usr/lib/node_modules/shim/bin/shim.js', entry)).toBe(true);
+    expect(pointsAtShim(path.join(bin, 'x'), '/usr/lib/node_modules/shim-sandbox/bin/shim.js', entry)).toBe(true);
+    expect(pointsAtShim(path.join(bin, 'x'), '/usr/lib/node_modules/not-shim-sandbox/bin/shim.js', entry)).toBe(false);
     expect(pointsAtShim(path.join(bin, 'x'), path.join(root, 'gone', 'shim', 'bin', 'shim.js'), entry)).toBe(true);
   });
 

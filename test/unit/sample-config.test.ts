@@ -87,7 +87,7 @@ describe('config.sample.json', () => {
 });
 
 describe('starterConfig', () => {
-  const url = 'file:///usr/lib/node_modules/shim/schema/config.schema.json';
+  const url = 'file:///usr/lib/node_modules/shim-sandbox/schema/config.schema.json';
 
   it('puts "$schema" first and keeps the comments and the tools', () => {
     const out = starterConfig(text, url);
