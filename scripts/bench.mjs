@@ -16,12 +16,16 @@
 //      links, on docker and on podman; with the runtimes' own exec-vs-run numbers as a reference
 //   B4 throughput: 1 GiB through `cat` in the container via shim vs the bare runtime; shim's peak RSS
 //   B5 the same `--version` run with allowed_hosts (egress proxy + in-container forwarder) vs network none
+//   B7 one HTTPS request with a brokered credential (TLS terminated by the proxy) vs a plain allow-listed one
+//   B6 `shim snapshot create` of a 20,000-file tree, first and second time, vs `cp -a` and `git stash create`
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchB6 } from './bench-snapshot.mjs';
+import { benchB7 } from './bench-credentials.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -535,7 +539,7 @@ function markdown(res) {
       lines.push(`- **${r.id}** failed: \`${r.error.split('\n').join(' ')}\``);
       continue;
     }
-    if (r.id === 'B1' || r.id === 'B2' || r.id === 'B5') {
+    if (r.id === 'B1' || r.id === 'B2' || r.id === 'B5' || r.id === 'B6' || r.id === 'B7') {
       lines.push(`- **${r.id}** shim ${fmtMs(r.shim)} (${spread(r.shim)}), baseline ${fmtMs(r.baseline)} (${spread(r.baseline)}), n=${r.shim.n}.`);
       for (const n of r.notes) lines.push(`  ${n}.`);
       if (r.extra?.bareCommand) lines.push(`  Bare command (container name changed per run): \`${r.extra.bareCommand}\``);
@@ -609,6 +613,11 @@ async function main() {
     if (wanted('B3')) await attempt('B3', 'warm vs cold', 'warm ≤ 0.5 × cold on docker', () => benchB3(root, cleanups));
     if (wanted('B4')) await attempt('B4', 'throughput', '≥ 0.9× and ≤ 80 MiB', () => benchB4(setup, root));
     if (wanted('B5')) await attempt('B5', 'allow-list vs network none', '≤ +50 ms', () => benchB5(setup));
+    if (wanted('B6')) await attempt('B6', 'snapshot of a 20,000-file tree', 'reported only', () => benchB6(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
+    if (wanted('B7')) {
+      cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', 'shim-tool-shimbench-cred'], { stdio: 'ignore' }));
+      await attempt('B7', 'brokered credential vs plain allow-listed request', 'reported only', () => benchB7(root, opts.runtime, { makeSetup, mustRun, stats, ms, fmtMs, log }));
+    }
   } finally {
     cleanup();
   }

@@ -115,7 +115,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     mounts: r.mounts.map((m) => ({ src: m.src, dst: m.dst, mode: m.mode })),
     env: r.env,
     network: r.network,
-    egress: r.egress.map((e) => ({ host: e.host, port: e.port, action: e.action, ...(typeof e.requests === 'number' ? { requests: e.requests } : {}), bytesUp: e.bytesUp, bytesDown: e.bytesDown })),
+    egress: r.egress.map((e) => ({ host: e.host, port: e.port, action: e.action, ...(typeof e.requests === 'number' ? { requests: e.requests } : {}), bytesUp: e.bytesUp, bytesDown: e.bytesDown, ...(Array.isArray(e.credentials) && e.credentials.every(isString) ? { credentials: e.credentials } : {}) })),
     exitCode: r.exitCode,
     signal: r.signal,
     durationMs: r.durationMs,

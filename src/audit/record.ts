@@ -16,6 +16,8 @@ export interface AuditEgress {
   requests?: number;
   bytesUp: number;
   bytesDown: number;
+  /** Brokered credentials injected into requests to this host (names only: "credential X injected for host Y"). */
+  credentials?: string[];
 }
 
 export interface AuditRecord {

@@ -29,6 +29,8 @@ export interface ExplainReport {
   image: { ref: string; source: string };
   fields: ExplainField[];
   network: { mode: NetworkMode; origin: string; ports: string[]; allowedHosts: string[] };
+  /** Brokered variables: the tool sees a placeholder, the proxy adds the real value for these hosts only. */
+  credentials: { name: string; hosts: string[]; from: string }[];
   /** What "." means for this run (the project root) and why, and where the tool starts. */
   project: { root: string; why: string } | null;
   workdir: string;
@@ -58,6 +60,8 @@ function fieldOrigin(tool: ResolvedTool, key: string): string {
 function envOrigin(tool: ResolvedTool, name: string, allowlist: boolean): string {
   // shim's proxy variables win over configured ones (see run-plan.ts)
   if (allowlist && name in PROXY_ENV) return 'shim (egress proxy for allowed_hosts)';
+  if (name in tool.credentials) return `shim (credential placeholder; the proxy adds the real value for ${tool.credentials[name]!.hosts.join(', ')}, ${fieldOrigin(tool, 'credentials')})`;
+  if (Object.keys(tool.credentials).length && CA_BUNDLE_VARS.includes(name)) return 'shim (the run\'s CA for brokered credentials)';
   if (name in tool.env) return tool.provenance[`env.${name}`] ?? DEFAULT;
   if (tool.env_passthrough.includes(name)) return `host (env_passthrough, ${fieldOrigin(tool, 'env_passthrough')})`;
   if (CA_BUNDLE_VARS.includes(name)) return 'shim (CA bundle)';
@@ -105,13 +109,14 @@ export function explainTool(app: App, name: string): ExplainReport {
   if (kernel.length && !limits?.unenforced.length) enforced.push(`${profile}: ${[...kernel, ...byShim].join(', ')}`);
   else if (byShim.length) enforced.push(`${profile}: ${byShim.join(', ')}`);
   enforced.push('seccomp: shim\'s deny-by-default profile (no io_uring, user namespaces, mounts, keyrings, ptrace, bpf, kernel modules)');
-  if (!plan.warm) enforced.push('the container ends when shim does, however shim ends (a lifeline it holds)');
+  enforced.push(plan.warm ? 'the call ends when shim does, however shim ends (a lifeline per call, which the keeper probes); the warm container stays' : 'the container ends when shim does, however shim ends (a lifeline it holds)');
   enforced.push('private IPC; no copy of the output in the runtime\'s logs (--log-driver=none)');
+  enforced.push('no value of the tool\'s variables on the runtime\'s command line (a bare --env NAME: the runtime takes it from its environment)');
   const notEnforced = [
     ...(limits?.unenforced.length ? [`${limits.unenforced.join(', ')}: this host cannot enforce them (rootless podman on cgroup v1; limits_best_effort is on)`] : []),
-    'secret values are on the runtime\'s command line, readable by your other processes in /proc',
+    'the tool\'s variable values are in the runtime\'s environment and the container\'s configuration (podman/docker inspect): readable by your own processes and root, not by other users',
     ...(plan.warm ? ['calls that overlap share the warm container: they see each other\'s processes and /tmp, and the limits apply to them together'] : []),
-    ...(policy.network === 'allowlist' ? ['inside an allowed host\'s connection (TLS is not intercepted): what is sent there, and domain fronting on shared CDNs'] : []),
+    ...(policy.network === 'allowlist' ? ['inside an allowed host\'s connection (TLS is not intercepted, except to hosts with brokered credentials): what is sent there, and domain fronting on shared CDNs'] : []),
   ];
   return {
     tool: tool.name,
@@ -121,6 +126,7 @@ export function explainTool(app: App, name: string): ExplainReport {
     image: { ref: choice.ref, source: choice.source },
     fields,
     network: { mode: policy.network, origin: `${networkOrigin}${extraPorts}`, ports: policy.ports, allowedHosts: policy.allowedHosts },
+    credentials: Object.entries(tool.credentials).map(([n, c]) => ({ name: n, hosts: c.hosts, from: c.from.replace(/^cmd:.*$/s, 'cmd:…') })),
     project: plan.project ? { root: plan.project.path, why: describeProjectRoot(plan.project) } : null,
     workdir: plan.workdir,
     mounts: policy.mounts.map((m) => ({ ...m, arrow: m.mode === 'ro' ? '-->' : '<-->' })),
@@ -151,6 +157,8 @@ export function formatExplain(r: ExplainReport): string {
   lines.push('', `network: ${r.network.mode} [${r.network.origin}]${r.network.ports.length ? `, ports ${r.network.ports.join(', ')}` : ''}`);
   // the effective list, exactly: no host is ever added to it behind the user's back
   if (r.network.mode === 'allowlist') lines.push(...r.network.allowedHosts.map((h) => `  allowed: ${h}`));
+  // TLS to these hosts only is decrypted by the proxy, which alone holds the values
+  lines.push(...r.credentials.map((c) => `  brokered: ${c.name} for ${c.hosts.join(', ')} (the tool sees a placeholder; the value, from ${c.from}, is added by the proxy)`));
   if (r.project) lines.push('', `project root ("." in mounts): ${r.project.root}, ${r.project.why}`, `working directory: ${r.workdir}`);
   lines.push('', 'mounts (host --> container read-only, <--> read-write):');
   if (!r.mounts.length) lines.push('  none');

@@ -152,6 +152,7 @@ export async function withEgress<T>(app: App, plan: RunPlan, body: () => Promise
   const session = plan.proxy ? startEgress(app, plan.proxy) : undefined;
   let result: T;
   try {
+    await session?.ready;
     result = await body();
   } catch (e) {
     await session?.stop();
@@ -165,10 +166,11 @@ function startEgress(app: App, proxy: ProxyPlan) {
   return startEgressProxy(proxy, {
     onDenied: (message) => app.reporter.warn(message),
     onFailed: (message) => app.reporter.error(message, 'run again with SHIM_DEBUG=1 to see the proxy\'s decisions'),
+    onWarning: (message) => app.reporter.warn(message),
     ...(debug
       ? { onDecision: (d) => app.reporter.info(`egress ${d.action} ${d.method} ${d.host}:${d.port}${d.address ? ` via ${d.address}` : ''}${d.reason ? ` (${d.reason})` : ''}, ${d.bytesUp} B up, ${d.bytesDown} B down`) }
       : {}),
-  });
+  }, app.host);
 }
 
 /** After a failed run of a tool whose install skipped some packages' install scripts. */

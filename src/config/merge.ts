@@ -6,7 +6,7 @@ import { ConfigError, UnknownToolError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import type { ConfigLayer, FileProblem, LoadedConfig } from './load.js';
 import type { Profile } from '../defaults.js';
-import type { LimitsConfig, MountConfig, ToolLayer } from './schema.js';
+import type { CredentialConfig, LimitsConfig, MountConfig, ToolLayer } from './schema.js';
 
 export interface ResolvedTool {
   name: string;
@@ -25,6 +25,8 @@ export interface ResolvedTool {
   /** Unset: the global setting, else shim's default. */
   min_release_age?: string;
   secrets: string[];
+  /** Brokered variables (a whole map: a later file replaces it, like an array). */
+  credentials: Record<string, CredentialConfig>;
   git_writable: boolean;
   unsafe_podman_args: boolean;
   /** Unset: settings.json "profile", else "default". */
@@ -137,6 +139,7 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     podman_args: merged.podman_args ?? [],
     ...(merged.min_release_age !== undefined ? { min_release_age: merged.min_release_age } : {}),
     secrets: merged.secrets ?? [],
+    credentials: merged.credentials ?? {},
     git_writable: merged.git_writable ?? false,
     unsafe_podman_args: merged.unsafe_podman_args ?? false,
     ...(merged.profile !== undefined ? { profile: merged.profile } : {}),

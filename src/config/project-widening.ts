@@ -105,6 +105,15 @@ export function findWidenings(name: string, part: ToolLayer, base: Base, setting
       case 'secrets':
         if (!base.isNew && !subset(v as string[], b.secrets ?? [])) add(key, `adds ${missing(v as string[], b.secrets ?? []).join(', ')}`);
         break;
+      case 'credentials': {
+        // a source is host access (a variable, a file, a command run on the host): only yours, unchanged
+        const baseCreds = b.credentials ?? {};
+        const wider = Object.entries(v as Record<string, { from: string; hosts: string[] }>)
+          .filter(([k, c]) => baseCreds[k]?.from !== c.from || !subset(c.hosts, baseCreds[k]!.hosts))
+          .map(([k, c]) => `${k} from ${show(c.from)} for ${c.hosts.join(', ')}`);
+        if (wider.length) add(key, `brokers ${wider.join('; ')} (reads host secrets; ${yours}: ${show(Object.keys(baseCreds))})`);
+        break;
+      }
       case 'env_passthrough': {
         const extra = missing(v as string[], b.env_passthrough ?? []);
         if (extra.length) add(key, `passes host variables ${extra.join(', ')} (${yours}: ${show(b.env_passthrough ?? [])})`);

@@ -100,6 +100,19 @@ const minReleaseAge = z
   .string()
   .regex(RELEASE_AGE_RE, 'must be "0", a duration such as "3d" or "12h", or a date YYYY-MM-DD');
 
+// where a brokered credential's real value comes from, read on the host when a run starts
+const credentialSource = z
+  .string()
+  .refine(noControlChars, 'must not contain NUL or line breaks')
+  .refine((s) => /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(s) || /^file:\S/.test(s) || /^cmd:\s*\S/.test(s), 'must be "env:NAME" (a host variable), "file:PATH" (its first line) or "cmd:COMMAND ARGS…" (its output, run without a shell)')
+  .refine((s) => !s.startsWith('file:') || s.startsWith('file:/') || s.startsWith('file:~/'), 'file: needs an absolute path (or ~/…)');
+
+/** A variable the tool sees only as a placeholder; the egress proxy puts the real value into requests to `hosts`. */
+const credential = z.strictObject({
+  from: credentialSource,
+  hosts: z.array(allowedHost).min(1, 'must name at least one host (each also in allowed_hosts)'),
+});
+
 const size = z.string().regex(SIZE_RE, 'must be a size such as "512m" or "2g"');
 const duration = z.string().regex(DURATION_RE, 'must be a duration such as "90s", "10m" or "1h"');
 
@@ -133,6 +146,8 @@ export const ToolLayerSchema = z.strictObject({
   min_release_age: minReleaseAge.optional(),
   /** Variable names allowed to carry secrets (in env or env_passthrough); other secret-looking names are refused. */
   secrets: z.array(envName).optional(),
+  /** Variables whose real value only the egress proxy holds (see plan/credentials.ts). */
+  credentials: z.record(envName, credential).optional(),
   /** Let the project's .git be writable (by default it is mounted read-only over a writable project). */
   git_writable: z.boolean().optional(),
   /** Let podman_args through even when they undo the sandbox (warns on every run). */
@@ -155,6 +170,7 @@ export const ToolLayerSchema = z.strictObject({
 export type ToolLayer = z.output<typeof ToolLayerSchema>;
 export type MountConfig = z.output<typeof mount>;
 export type LimitsConfig = z.output<typeof limits>;
+export type CredentialConfig = z.output<typeof credential>;
 
 /** settings.json: what is not per tool. */
 export const SettingsSchema = z.strictObject({

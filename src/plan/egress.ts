@@ -12,6 +12,17 @@ export const PROXY_MOUNT_DST = '/run/shim';
 export const PROXY_FORWARDER = '/usr/local/libexec/shim/with-proxy';
 export const PROXY_URL = 'http://127.0.0.1:3128';
 
+/** One brokered variable of one run (plan/credentials.ts). */
+export interface CredentialBinding {
+  name: string;
+  /** `env:NAME`, `file:PATH` or `cmd:…` (read on the host by the executor, never by the proxy). */
+  from: string;
+  /** As written in the config (allowed_hosts forms). */
+  hosts: string[];
+  /** What the tool sees instead of the value: unique per run and variable, useless elsewhere. */
+  placeholder: string;
+}
+
 export interface ProxyPlan {
   /** Host directory for the socket, created 0700 by the executor before the container starts. */
   socketDir: string;
@@ -22,6 +33,10 @@ export interface ProxyPlan {
   env: Record<string, string>;
   /** Exactly the configured list: nothing is merged in. */
   allowedHosts: string[];
+  /** Brokered credentials: the executor reads their values and hands them to the proxy on its stdin. */
+  credentials: CredentialBinding[];
+  /** The host CA bundle (settings ca_bundle / SHIM_CA_BUNDLE): trusted upstream and kept in the container's bundle. */
+  caBundle?: string;
 }
 
 /** The config the proxy process reads from its last argument. */
@@ -29,6 +44,8 @@ export interface ProxyConfig {
   socket: string;
   tool: string;
   allow: string[];
+  /** Brokered variables without their values (which come on stdin, see proxy/main.ts). */
+  credentials: { name: string; hosts: string[]; placeholder: string }[];
 }
 
 function majorMinor(nodeVersion: string): [number, number] {
@@ -50,11 +67,18 @@ export function proxySocketDir(host: Pick<HostEnv, 'env' | 'uid'>, runId: string
   return path.join(base, `shim-egress-${host.uid}-${runId}`);
 }
 
-export function planProxy(host: Pick<HostEnv, 'env' | 'uid' | 'packageRoot' | 'node'>, tool: string, allowedHosts: readonly string[], runId: string): ProxyPlan {
+export function planProxy(
+  host: Pick<HostEnv, 'env' | 'uid' | 'packageRoot' | 'node'>,
+  tool: string,
+  allowedHosts: readonly string[],
+  runId: string,
+  brokered: { credentials?: readonly CredentialBinding[]; caBundle?: string | undefined } = {},
+): ProxyPlan {
   const socketDir = proxySocketDir(host, runId);
   const socketPath = path.join(socketDir, 'proxy.sock');
   const dist = path.join(host.packageRoot, 'dist');
-  const config: ProxyConfig = { socket: socketPath, tool, allow: [...allowedHosts] };
+  const credentials = [...(brokered.credentials ?? [])];
+  const config: ProxyConfig = { socket: socketPath, tool, allow: [...allowedHosts], credentials: credentials.map(({ name, hosts, placeholder }) => ({ name, hosts, placeholder })) };
   return {
     socketDir,
     socketPath,
@@ -71,6 +95,8 @@ export function planProxy(host: Pick<HostEnv, 'env' | 'uid' | 'packageRoot' | 'n
     // lookups run on libuv's thread pool: a larger pool keeps one slow name from delaying the others
     env: { UV_THREADPOOL_SIZE: '16' },
     allowedHosts: [...allowedHosts],
+    credentials,
+    ...(credentials.length && brokered.caBundle ? { caBundle: brokered.caBundle } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
 import { mountSpec, shellQuote } from './quote.js';
+import { PLACEHOLDER_PREFIX, planCredentials, withCredentialEnv } from './credentials.js';
 import { planWorkdir } from './workdir.js';
 import { buildLifelineArgs, lifelineCommand, planLifeline, type LifelinePlan } from './lifeline.js';
 import { buildWarmCall, buildWarmStart, dirsToClean, warmExecArgv, warmObstacle, type WarmPlan, type WarmRequest } from './warm.js';
@@ -131,10 +132,11 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   // name, or podman_args that undo the sandbox (unless unsafe_podman_args, which warns)
   checkEnvPolicy(tool);
   const argWarnings = checkPodmanArgs(tool);
-  const proxy = network.mode === 'allowlist' ? planProxy(host, tool.name, tool.allowed_hosts, input.runId) : undefined;
+  const credentials = planCredentials(tool, network.mode, input.runId);
+  const proxy = network.mode === 'allowlist' ? planProxy(host, tool.name, tool.allowed_hosts, input.runId, { credentials, caBundle: input.caBundle }) : undefined;
   const tooled = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
   const { fromHost } = tooled;
-  const env = proxy ? withProxyEnv(tooled.env) : tooled.env;
+  const env = proxy ? withProxyEnv(withCredentialEnv(tooled.env, credentials)) : tooled.env;
   const interactive = host.stdinIsTTY && host.stdoutIsTTY;
   const lifeline = planLifeline(host, input.runId);
 
@@ -172,7 +174,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const display = shellQuote(displayArgv);
   // the run's own name and label are left out of a policy, and so is the proxy's socket directory,
   // which is named after the run
-  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)) && !a.includes(lifeline.dir));
+  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)) && !a.includes(`${PLACEHOLDER_PREFIX}${input.runId}`) && !a.includes(lifeline.dir));
   const policyArgv = ownOnly(argv.slice(0, argv.length - input.args.length));
   const coldReason = input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
   const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);

@@ -2,7 +2,8 @@
 // allow-list only. Order of checks, each before the next costs anything: strict parsing of the target,
 // the allow-list (no DNS lookup for a denied name), resolution in the proxy, vetting of every address
 // (no loopback, private, link-local…), then a connection to a vetted address (never a second lookup).
-// TLS is not intercepted. Every request ends in one decision record.
+// TLS is not intercepted, except for a host a brokered credential is bound to (broker.ts). Every
+// request ends in one decision record.
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -22,6 +23,14 @@ export interface Decision {
   address?: string;
   bytesUp: number;
   bytesDown: number;
+  /** Names of the brokered credentials that were put into requests of this connection. */
+  credentials?: string[];
+}
+
+/** Decrypts tunnels to hosts with bound credentials (broker.ts); absent: every tunnel is opaque. */
+export interface Broker {
+  binds(target: Target): boolean;
+  intercept(client: Duplex, head: Buffer, target: Target, open: () => Promise<{ socket: net.Socket; address: string }>, decide: Decide): void;
 }
 
 export interface ResolvedAddress {
@@ -37,6 +46,7 @@ export interface ProxyOptions {
   /** Opens the upstream connection to an already vetted address (tests point it at a local server). */
   dial?: (address: string, port: number) => net.Socket;
   onDecision: (d: Decision) => void;
+  broker?: Broker;
   /** Limits; the defaults suit a tool's lifetime. */
   lookupTimeoutMs?: number;
   connectTimeoutMs?: number;
@@ -46,7 +56,7 @@ const MAX_CONNECTIONS = 256;
 const HEADERS_TIMEOUT_MS = 15_000;
 
 // headers that belong to one hop (RFC 9110 §7.6.1) and must not be forwarded
-const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+export const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 class Refusal extends Error {
   constructor(
@@ -73,7 +83,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
-type Decide = (d: Omit<Decision, 'method' | 'host' | 'port'>) => void;
+export type Decide = (d: Omit<Decision, 'method' | 'host' | 'port'>) => void;
 
 /** Ends a request that was refused (403: a deny) or could not be completed (allowed, then 502/504). */
 function fail(e: unknown, decide: Decide, reply: (status: number, text: string) => void): void {
@@ -163,6 +173,7 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
     const decide: Decide = (d) => options.onDecision({ method: 'connect', host, port, ...d });
     vet(parsed.value, 'connect')
       .then(async (addresses) => {
+        if (options.broker?.binds(parsed.value)) return options.broker.intercept(client, head, parsed.value, () => openFirst(addresses, port), decide);
         const { socket: upstream, address } = await openFirst(addresses, port);
         let done = false;
         const finish = () => {

@@ -1,8 +1,13 @@
 // Runs the egress proxy process the planner described (plan/egress.ts) for the duration of one run:
 // creates the private socket directory, starts the process, collects its decisions, and stops it and
-// removes the directory when the run ends. Decides nothing about the policy.
+// removes the directory when the run ends. Decides nothing about the policy. With brokered credentials
+// it also reads their values (runtime/credentials.ts), writes them on the proxy's stdin, and writes the
+// CA certificate the proxy answers with into the socket directory, before the container may start.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import type { Env } from '../host.js';
+import { writeCredentialCa } from './credential-ca.js';
+import { loadCredentialValues } from './credentials.js';
 import type { AuditEgress } from '../audit/record.js';
 import type { ProxyPlan } from '../plan/egress.js';
 import type { ProxyMessage } from '../proxy/main.js';
@@ -16,9 +21,14 @@ export interface EgressHooks {
   onDecision?: (d: Decision) => void;
   /** The proxy died during the run: the tool has no network from then on. */
   onFailed: (message: string) => void;
+  /** Something the user should know that is not a refusal (a client refused a brokered host's certificate). */
+  onWarning?: (message: string) => void;
 }
 
 export interface EgressSession {
+  /** Resolves when the container may start (at once without credentials; with them, once the proxy has
+   *  the values and its CA certificate is in place); rejects with a ConfigError when a value cannot be read. */
+  ready: Promise<void>;
   /** Stops the proxy and returns what went through it, one entry per host, port and outcome. */
   stop(): Promise<AuditEgress[]>;
 }
@@ -28,7 +38,7 @@ const STOP_KILL_MS = 2000;
 
 /** Creates the socket directory (0700, must not exist) and starts the proxy. The container may start
  *  at once: the in-container forwarder retries until the proxy listens. */
-export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSession {
+export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks, host: { env: Env; home: string } = { env: {}, home: '/' }): EgressSession {
   try {
     fs.mkdirSync(plan.socketDir, { mode: 0o700 });
   } catch (e) {
@@ -44,8 +54,11 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
   const deniedSeen = new Set<string>();
   let stopping = false;
   let connections = 0;
+  let onCa: (pem: string) => void = () => {};
   const onMessage = (m: ProxyMessage) => {
     if (m.type === 'connection') connections++;
+    if (m.type === 'ca') onCa(m.pem);
+    if (m.type === 'warning') (hooks.onWarning ?? hooks.onFailed)(m.message);
     if (m.type === 'failed') hooks.onFailed(`the egress proxy failed: ${m.message}`);
     if (m.type !== 'decision') return;
     const d = m.decision;
@@ -59,6 +72,7 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
     total.requests = (total.requests ?? 0) + 1;
     total.bytesUp += d.bytesUp;
     total.bytesDown += d.bytesDown;
+    if (d.credentials?.length) total.credentials = [...new Set([...(total.credentials ?? []), ...d.credentials])].sort();
     totals.set(key, total);
   };
   let pending = '';
@@ -85,7 +99,21 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks): EgressSes
       resolve();
     });
   });
+  const ready = plan.credentials.length
+    ? (async () => {
+        const values = await loadCredentialValues(plan.credentials, host);
+        const caBundle = plan.caBundle ? fs.readFileSync(plan.caBundle, 'utf8') : undefined;
+        const ca = new Promise<string>((resolve, reject) => {
+          onCa = resolve;
+          void exited.then(() => reject(new RuntimeError('the egress proxy stopped before it was ready to broker credentials')));
+        });
+        child.stdin!.write(`${JSON.stringify({ values, ...(caBundle ? { caBundle } : {}) })}\n`);
+        writeCredentialCa(plan.socketDir, await ca, caBundle);
+      })()
+    : Promise.resolve();
+  ready.catch(() => {});
   return {
+    ready,
     async stop() {
       stopping = true;
       child.stdin!.end();

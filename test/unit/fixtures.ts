@@ -43,6 +43,7 @@ export function makeTool(overrides: Partial<ResolvedTool> = {}): ResolvedTool {
     ports: [],
     podman_args: [],
     secrets: [],
+    credentials: {},
     git_writable: false,
     unsafe_podman_args: false,
     limits: {},

@@ -24,6 +24,7 @@ describe('mergeToolLayers', () => {
       ports: [],
       podman_args: [],
       secrets: [],
+      credentials: {},
       git_writable: false,
       unsafe_podman_args: false,
       limits: {},

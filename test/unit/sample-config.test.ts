@@ -66,8 +66,10 @@ describe('config.sample.json', () => {
   it('the agent gets its key explicitly, its state in a named volume, and only its API hosts', () => {
     const claude = tools().get('claude')!;
     expect(claude.tool).toBe('npm:@anthropic-ai/claude-code');
-    expect(claude.env_passthrough).toEqual(['ANTHROPIC_API_KEY']);
-    expect(claude.secrets).toEqual(['ANTHROPIC_API_KEY']);
+    // brokered, not passed: claude holds a placeholder, the proxy adds the key for api.anthropic.com only
+    expect(claude.env_passthrough).toBeUndefined();
+    expect(claude.secrets).toBeUndefined();
+    expect(claude.credentials).toEqual({ ANTHROPIC_API_KEY: { from: 'env:ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'] } });
     expect(claude.allowed_hosts).toEqual(['api.anthropic.com', 'platform.claude.com']);
     expect(claude.network).toBeUndefined();
     expect(claude.mounts).toContainEqual({ src: 'claude-state', dst: '/home/shim/.claude' });

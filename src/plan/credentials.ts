@@ -1,0 +1,68 @@
+// Brokered credentials (pure): a variable of `credentials` reaches the tool only as a placeholder unique
+// to the run; the egress proxy, which alone holds the real value, terminates TLS for the bound hosts with
+// a per-run CA and replaces the placeholder in their request headers. Decided here: the placeholders,
+// the checks (every bound host is in allowed_hosts, the proxy runs, no name is also set another way),
+// and the CA files and variables the container gets. The values are read by the executor
+// (runtime/credentials.ts), never by a planner.
+import path from 'node:path';
+import type { ResolvedTool } from '../config/merge.js';
+import { ConfigError } from '../errors.js';
+import { CA_BUNDLE_VARS } from './env.js';
+import { PROXY_MOUNT_DST, type CredentialBinding } from './egress.js';
+import type { NetworkMode } from './network.js';
+
+export type { CredentialBinding };
+/** The run's CA (and the host ca_bundle, if any): added to Node's own store. */
+export const CREDENTIAL_CA_FILE = 'ca.pem';
+/** Node's root store + the host ca_bundle + the run's CA: for clients whose variable replaces their store. */
+export const CREDENTIAL_BUNDLE_FILE = 'ca-bundle.pem';
+export const PLACEHOLDER_PREFIX = 'shim-cred-';
+
+/** The placeholder of one variable in one run (the run id is random, see app.newRunId). */
+export function credentialPlaceholder(runId: string, name: string): string {
+  return `${PLACEHOLDER_PREFIX}${runId}-${name.toLowerCase().replace(/_/g, '-')}`;
+}
+
+/** The bindings of a run, checked; none when the tool has no credentials. */
+export function planCredentials(tool: Pick<ResolvedTool, 'name' | 'credentials' | 'allowed_hosts' | 'env' | 'env_passthrough'>, mode: NetworkMode, runId: string): CredentialBinding[] {
+  const entries = Object.entries(tool.credentials);
+  if (!entries.length) return [];
+  if (mode !== 'allowlist') {
+    throw new ConfigError(
+      `${tool.name}: credentials ${entries.map(([k]) => k).join(', ')} are brokered by the egress proxy, which runs only with allowed_hosts (this run's network is "${mode}")`,
+      mode === 'bridge' ? 'unset SHIM_ALLOW_NETWORK, or remove "network": "bridge" and list the hosts in allowed_hosts' : 'list the bound hosts in allowed_hosts',
+    );
+  }
+  return entries.map(([name, c]) => {
+    const unlisted = c.hosts.find((h) => !tool.allowed_hosts.includes(h));
+    if (unlisted) {
+      throw new ConfigError(
+        `${tool.name}: credentials.${name} is bound to ${unlisted}, which is not in allowed_hosts`,
+        `add ${JSON.stringify(unlisted)} to allowed_hosts of ${tool.name}, or remove it from credentials.${name}.hosts`,
+      );
+    }
+    if (name in tool.env || tool.env_passthrough.includes(name)) {
+      throw new ConfigError(
+        `${tool.name}: ${name} is both a credential and set by ${name in tool.env ? 'env' : 'env_passthrough'} (the tool would get the real value)`,
+        `remove ${name} from ${name in tool.env ? 'env' : 'env_passthrough'} of ${tool.name}: the credential gives the tool a placeholder`,
+      );
+    }
+    return { name, from: c.from, hosts: [...c.hosts], placeholder: credentialPlaceholder(runId, name) };
+  });
+}
+
+/** The tool's environment with each placeholder and the CA variables pointing at the run's CA files
+ *  (in the proxy's socket directory, mounted read-only). Unchanged without bindings. */
+export function withCredentialEnv(env: Readonly<Record<string, string>>, bindings: readonly CredentialBinding[]): Record<string, string> {
+  if (!bindings.length) return { ...env };
+  const out: Record<string, string> = { ...env };
+  for (const b of bindings) out[b.name] = b.placeholder;
+  // NODE_EXTRA_CA_CERTS adds to Node's store; the others replace their client's store, so they get the whole bundle
+  for (const name of CA_BUNDLE_VARS) out[name] = path.posix.join(PROXY_MOUNT_DST, name === 'NODE_EXTRA_CA_CERTS' ? CREDENTIAL_CA_FILE : CREDENTIAL_BUNDLE_FILE);
+  return out;
+}
+
+/** "NAME → host, host" lines for explain. */
+export function formatCredentials(tool: Pick<ResolvedTool, 'credentials'>): string[] {
+  return Object.entries(tool.credentials).map(([name, c]) => `${name} → ${c.hosts.join(', ')} (placeholder in the container; real value from ${c.from.replace(/^(cmd:).*$/s, '$1…')} added by the proxy)`);
+}
