@@ -12,7 +12,7 @@ const REQUESTS = 40;
 
 // each request on a new connection (Connection: close), so both include a full CONNECT and TLS handshake
 const CLIENT = String.raw`
-const [n, ...urls] = process.argv.slice(1);
+const [n, ...urls] = process.argv.slice(2);
 const out = {};
 for (const u of urls) {
   const times = [];
