@@ -36,7 +36,7 @@ const MiB = 1024 * 1024;
 
 function usage(code) {
   process.stderr.write(`usage: node scripts/bench.mjs [options]
-  --rounds N        rounds for B1, B2, B3 and B5 (default 7; --quick: 3)
+  --rounds N        rounds for B1, B2, B3, B5 and B6 (default 7; --quick: 3)
   --b4-rounds N     rounds for B4 (default 3; --quick: 1)
   --b4-mib N        MiB piped through cat in B4 (default 1024; --quick: 256)
   --quick           fewer rounds and a smaller B4, for a first look (not for the README)

@@ -14,6 +14,8 @@ import { schemaCommand } from './commands/schema.js';
 import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
 import { psCommand, stopCommand } from './commands/warm.js';
+import { pauseCommand } from './commands/pause.js';
+import { addSnapshotCommand } from './cli-snapshot.js';
 
 const HELP_EXAMPLES = `Examples:
   shim up                       link every configured tool into ~/.local/bin (or $SHIM_BIN_DIR)
@@ -102,6 +104,15 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .description('stop warm containers now (all, or those of the named tools); a call running in one is killed')
     .argument('[tools...]', 'tool names')
     .action(async (tools: string[]) => setStatus(await stopCommand(app, tools)));
+  for (const action of ['pause', 'resume'] as const) {
+    program
+      .command(action)
+      .description(action === 'pause' ? 'freeze every process of a warm container (NAME: its container or tool name from `shim ps`)' : 'thaw a paused warm container')
+      .argument('<name>', 'container or tool name')
+      .option('--json', 'machine-readable output')
+      .action(async (name: string, opts: { json?: boolean }) => setStatus(await pauseCommand(app, action, name, opts)));
+  }
+  addSnapshotCommand(program, app, setStatus);
   program
     .command('install')
     .description('install tools into their volumes now (all tools when none is named)')

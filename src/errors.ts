@@ -56,12 +56,20 @@ export class RuntimeError extends ShimError {
   }
 }
 
+/** A snapshot could not be taken, found or restored (caps, unknown id, a path in the way). */
+export class SnapshotError extends ShimError {
+  constructor(message: string, hint?: string, exitCode: number = ExitCode.launcherFailed) {
+    super(message, exitCode, hint);
+  }
+}
+
 const CODES: [new (...args: never[]) => ShimError, string][] = [
   [ConfigError, 'config_invalid'],
   [UsageError, 'usage'],
   [UnknownToolError, 'unknown_tool'],
   [RuntimeNotFoundError, 'runtime_not_found'],
   [RuntimeError, 'runtime_failed'],
+  [SnapshotError, 'snapshot_failed'],
 ];
 
 /** The `--json` form of an error: a stable code, the first line as message, further lines as issues. */

@@ -34,6 +34,8 @@ export function auditRecord(app: App, run: PreparedRun, outcome: RunOutcome, via
     durationMs: outcome.durationMs,
     limitsHit: outcome.limitsHit,
     ...(run.warm ? { warm: run.warm } : {}),
+    ...(run.runId ? { runId: run.runId } : {}),
+    ...(run.snapshots?.length ? { snapshots: run.snapshots } : {}),
     ...(run.plan.project ? { projectRoot: run.plan.project.path } : {}),
     ...(outcome.warnings?.length ? { warnings: outcome.warnings } : {}),
   };

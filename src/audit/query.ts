@@ -121,6 +121,8 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     durationMs: r.durationMs,
     limitsHit: r.limitsHit,
     ...(isObject(r.warm) && isString(r.warm.container) && typeof r.warm.started === 'boolean' ? { warm: { container: r.warm.container, started: r.warm.started } } : {}),
+    ...(isString(r.runId) ? { runId: r.runId } : {}),
+    ...(Array.isArray(r.snapshots) && r.snapshots.every(isString) ? { snapshots: r.snapshots } : {}),
   };
 }
 

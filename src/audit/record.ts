@@ -46,6 +46,10 @@ export interface AuditRecord {
   limitsHit: string[];
   /** Present when the call ran in a warm container: its name, and whether this call started it. */
   warm?: { container: string; started: boolean };
+  /** The run's id (a warm call's id, or the cold container's). */
+  runId?: string;
+  /** Snapshots taken before the run ("snapshot": true): `shim snapshot restore <runId>` restores them. */
+  snapshots?: string[];
   /** The project root "." stood for. */
   projectRoot?: string;
   /** What shim warned about (also those held back while the tool owned a terminal). */

@@ -54,10 +54,11 @@ export function formatRuns(records: readonly AuditRecord[]): string {
     formatDuration(r.durationMs),
     r.warm ? `${formatNetwork(r)}, warm` : formatNetwork(r),
     r.limitsHit.length ? `limits: ${r.limitsHit.join(',')}` : '',
+    r.snapshots?.length ? `snapshot ${r.snapshots.join(',')}` : '',
     r.cwd,
   ]);
   // a column no run has anything in (usually "limits") takes no space at all
-  const columns = [0, 1, 2, 3, 4, 5, 6].filter((i) => rows.some((row) => row[i]));
+  const columns = [0, 1, 2, 3, 4, 5, 6, 7].filter((i) => rows.some((row) => row[i]));
   const widths = columns.map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   const last = columns.length - 1;
   return rows

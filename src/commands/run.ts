@@ -27,6 +27,7 @@ import { ensureImage, forgetImage, loadImageChoice, type ImageContext } from '..
 import { imageExistsArgv } from '../plan/image-plan.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
+import { snapshotBeforeRun } from './snapshot.js';
 
 const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
 
@@ -117,8 +118,11 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   const image = await ensureImage(ctx);
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
   await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
-  const plan = planFor(app, tool, image, install.binPaths, args, undefined, install.commands);
-  const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [] };
+  const runId = app.newRunId();
+  const plan = planFor({ ...app, newRunId: () => runId }, tool, image, install.binPaths, args, undefined, install.commands);
+  // "snapshot": true: the tool's writable directories are saved before it can touch them
+  const snapshots = tool.snapshot ? await snapshotBeforeRun(app, tool.name, runId, plan.policy.mounts) : [];
+  const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [], runId, ...(snapshots.length ? { snapshots } : {}) };
   if (plan.warm) {
     const call = await prepareWarmCall(plan.warm, {
       runtimePath: ctx.runtime.path,

@@ -16,10 +16,11 @@ export interface WarmContainer {
   idleSeconds: number | null;
 }
 
-async function listWarm(app: App, tool?: string): Promise<WarmContainer[]> {
+/** The warm containers that are up (of one tool when named), or those paused (`listArgv`). */
+export async function listWarm(app: App, tool?: string, listArgv = warmListArgv(tool)): Promise<WarmContainer[]> {
   const runtime = app.runtime();
   const run = (argv: string[]) => runCaptured({ file: runtime.path, argv, env: app.runtimeEnv() });
-  const ids = expectSuccess('listing warm containers', await run(warmListArgv(tool)), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
+  const ids = expectSuccess('listing warm containers', await run(listArgv), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
   if (!ids.length) return [];
   // a container may stop between the two calls: what inspect still finds is listed
   const out = await run(warmInspectArgv(ids));

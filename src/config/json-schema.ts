@@ -32,6 +32,7 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   limits_best_effort: 'run even where the host cannot enforce memory/CPU/process limits, with a warning (default: settings, else false)',
   warm: 'keep one container running per policy and run each call in it with exec (faster on docker); each call still starts with no leftover processes and empty tmpfs dirs; not with allowed_hosts (default: settings, else false)',
   warm_idle: 'how long a warm container waits for the next call before it stops by itself, at least "10s" (default: settings, else "10m")',
+  snapshot: 'snapshot the read-write host directories the tool mounts before each run (git-ignored files left out); `shim snapshot restore <run id>` undoes a run (default: false)',
   packages: 'npm packages installed beside the tool in the install phase, e.g. ["@eslint/js@9", "globals"]: shared configs, plugins, a language server\'s typescript; found by the tool and its config files from any directory',
   install_scripts: 'packages whose install scripts (postinstall…) run, in the install container only (registry-only network, no project, no secrets); everything else installs with scripts off',
   install_hosts: 'hosts this tool\'s install may reach besides its registry (a postinstall that downloads), same forms as allowed_hosts',

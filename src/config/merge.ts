@@ -39,6 +39,8 @@ export interface ResolvedTool {
   warm?: boolean;
   /** Unset: settings.json "warm_idle", else "10m". */
   warm_idle?: string;
+  /** Snapshot its read-write directories before each run (unset: no). */
+  snapshot?: boolean;
   /** npm packages installed beside the tool, as configured. */
   packages: string[];
   /** Packages whose install scripts run at install time. */
@@ -147,6 +149,7 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     ...(merged.limits_best_effort !== undefined ? { limits_best_effort: merged.limits_best_effort } : {}),
     ...(merged.warm !== undefined ? { warm: merged.warm } : {}),
     ...(merged.warm_idle !== undefined ? { warm_idle: merged.warm_idle } : {}),
+    ...(merged.snapshot !== undefined ? { snapshot: merged.snapshot } : {}),
     packages: merged.packages ?? [],
     install_scripts: merged.install_scripts ?? [],
     install_hosts: merged.install_hosts ?? [],

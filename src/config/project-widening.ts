@@ -198,6 +198,10 @@ export function findWidenings(name: string, part: ToolLayer, base: Base, setting
       }
       case 'workdir':
         break;
+      case 'snapshot':
+        // turning it on only adds a copy on your side; turning yours off removes your safety net
+        if (v === false && b.snapshot === true) add(key, 'false (no snapshot before runs)');
+        break;
       default: {
         // a field added to the schema must be classified here; until then it counts as widening
         const unclassified: never = key;

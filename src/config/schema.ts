@@ -160,6 +160,8 @@ export const ToolLayerSchema = z.strictObject({
   warm: z.boolean().optional(),
   /** How long a warm container waits for the next call before it stops (default "10m"). */
   warm_idle: warmIdle.optional(),
+  /** Snapshot the tool's read-write directories before each run (shim snapshot restore undoes a run). */
+  snapshot: z.boolean().optional(),
   /** npm packages installed beside the tool (shared configs, plugins, a language server's typescript). */
   packages: z.array(npmPackage).optional(),
   /** Packages whose install scripts run (in the install container only); all others' never do. */

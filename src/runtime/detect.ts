@@ -61,3 +61,8 @@ export function detectRuntime(host: HostEnv, settings: Settings, binDir: string)
 export function limitsEnforceable(runtime: RuntimeInfo, cgroupRoot = '/sys/fs/cgroup'): boolean {
   return !runtime.rootless || fs.existsSync(`${cgroupRoot}/cgroup.controllers`);
 }
+
+/** True when the runtime can freeze containers (pause): rootless podman needs cgroup v2 here too. */
+export function freezeSupported(runtime: RuntimeInfo, cgroupRoot = '/sys/fs/cgroup'): boolean {
+  return limitsEnforceable(runtime, cgroupRoot);
+}

@@ -20,5 +20,8 @@ export interface PreparedRun {
   version: string;
   /** Packages whose install scripts did not run (named when the tool fails). */
   skippedScripts: string[];
+  /** The run's id (its audit record's runId) and the snapshots taken before it ("snapshot": true). */
+  runId?: string;
+  snapshots?: string[];
   ctx: ImageContext;
 }

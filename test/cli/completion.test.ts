@@ -18,7 +18,7 @@ import { createWorld, expectExit, requireBuilt, SHIM, type World } from './helpe
 
 beforeAll(requireBuilt);
 
-const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'install', 'rebuild', 'prune', 'explain', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
+const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'pause', 'resume', 'snapshot', 'install', 'rebuild', 'prune', 'explain', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
 
 function which(cmd: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
@@ -278,9 +278,9 @@ describe('bash completion, run for real', () => {
     const w = completionWorld();
     const [all, r, flags, afterGlobal, help] = await complete(w, [['shim', ''], ['shim', 'r'], ['shim', '--'], ['shim', '--no-color', 'r'], ['shim', 'help', 'ex']]);
     expect(all).toEqual(sorted(SUBCOMMANDS));
-    expect(r).toEqual(['rebuild', 'run']);
+    expect(r).toEqual(['rebuild', 'resume', 'run']);
     expect(flags).toEqual(['--help', '--no-color', '--version']);
-    expect(afterGlobal).toEqual(['rebuild', 'run']);
+    expect(afterGlobal).toEqual(['rebuild', 'resume', 'run']);
     expect(help).toEqual(['explain']);
   });
 

@@ -49,6 +49,19 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
   { name: 'down', description: 'remove the links pointing at shim', flags: [], positional: 'none' },
   { name: 'ps', description: 'list the warm containers that are up', flags: [JSON_FLAG], positional: 'none' },
   { name: 'stop', description: 'stop warm containers (all, or of the named tools)', flags: [], positional: 'tools' },
+  { name: 'pause', description: 'freeze a warm container (container or tool name)', flags: [JSON_FLAG], positional: 'tool' },
+  { name: 'resume', description: 'thaw a paused warm container', flags: [JSON_FLAG], positional: 'tool' },
+  {
+    name: 'snapshot',
+    description: 'project snapshots: create, list, diff, restore, delete, prune',
+    flags: [
+      { name: '--name', description: 'create: a name for the snapshot', value: 'text' },
+      { name: '--keep', description: 'prune: keep the newest N per directory', value: 'text' },
+      { name: '--older-than', description: 'prune: remove those older than (7d, ISO date)', value: 'text' },
+      JSON_FLAG,
+    ],
+    positional: 'none',
+  },
   {
     name: 'install',
     description: 'install tools now',
