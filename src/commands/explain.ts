@@ -168,8 +168,9 @@ export function formatExplain(r: ExplainReport): string {
   lines.push('', 'enforced:', ...r.enforced.map((e) => `  ✓ ${e}`));
   lines.push('', 'not enforced:', ...r.notEnforced.map((e) => `  ✗ ${e}`));
   if (r.warnings.length) lines.push('', 'warnings:', ...r.warnings.map((w) => `  ! ${w}`));
-  if (r.warm) lines.push('', 'warm container, started when none of this policy is up (secrets redacted):', `  ${r.warm.start}`, 'each call:', `  ${r.warm.call}`);
-  else lines.push('', 'runtime command (secrets redacted):', `  ${r.command}`);
+  // a bare --env NAME has no value to redact: pasted into a shell, it takes NAME from that shell's environment
+  if (r.warm) lines.push('', 'warm container, started when none of this policy is up (secrets redacted; --env NAME takes its value from the environment):', `  ${r.warm.start}`, 'each call:', `  ${r.warm.call}`);
+  else lines.push('', 'runtime command (secrets redacted; --env NAME takes its value from the environment):', `  ${r.command}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -21,6 +21,7 @@ import { runCaptured, runForeground, type Command, type ForegroundResult, type S
 import { resolveWarm } from '../plan/warm.js';
 import { shellQuote } from '../plan/quote.js';
 import { noteWarmCallEnded, prepareWarmCall } from '../runtime/warm.js';
+import { withPassedEnv } from '../plan/runtime-env.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { resolveLimits, type ResolvedLimits } from '../plan/limits.js';
 import { ensureImage, forgetImage, loadImageChoice, type ImageContext } from '../runtime/image.js';
@@ -126,14 +127,16 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   if (plan.warm) {
     const call = await prepareWarmCall(plan.warm, {
       runtimePath: ctx.runtime.path,
-      runtimeEnv: ctx.runtimeEnv,
+      runtimeEnv: env,
       stateDir: app.paths.stateDir,
       now: Date.now,
+  // the values of the plan's bare --env flags go through the runtime's environment, never its argv
+  const env = withPassedEnv(ctx.runtimeEnv, plan.passedEnv);
       ...(debug(app) ? { onStart: (name: string) => app.reporter.info(`${tool.name}: started warm container ${name} (it stops after ${plan.warm!.idleSeconds} s without a call)`) } : {}),
     });
     return { ...base, command: call.command, signals: call.signals, warm: { container: call.container, started: call.started } };
   }
-  return { ...base, command: { file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, signals: plan };
+  return { ...base, command: { file: ctx.runtime.path, argv: plan.argv, env }, signals: plan };
 }
 
 /** After a call in a warm container: its end counts as the container's last use. */
@@ -192,7 +195,10 @@ export async function runTool(app: App, name: string, args: readonly string[], o
     const json = { tool: plan.tool, runtime: plan.runtime.name, command: plan.display, argv: plan.displayArgv, policyHash: plan.policyHash, policy: plan.policy, warm: warm ?? null, warnings: plan.warnings };
     // a warm tool: the container it starts when none is live, then the exec of each call
     const text = warm ? `# warm: started once (when no container of this policy is live)\n${warm.start}\n# each call\n${warm.call}\n` : `${plan.display}\n`;
-    app.stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : text);
+    // paste-ready: a bare --env NAME takes NAME's value from the environment it runs in
+    const bare = Object.keys(plan.passedEnv);
+    const note = bare.length ? `# --env without a value (${bare.join(', ')}): the runtime takes the value from its environment, where shim puts it\n` : '';
+    app.stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : text + note);
     return 0;
   }
   const run = await prepareRun(app, name, args);

@@ -163,9 +163,9 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
     {
       description:
         'Runs a code snippet with a configured language tool: `language` is the name of a tool in list_tools (e.g. "python", "node", ' +
-        '"bash"), and the code goes to its interpreter on stdin. Only tools marked "safe" are used: no mounts, network "none", no ports ' +
-        'and no podman_args (until shim has named profiles, that is what the "safe" profile means); the snippet sees no host files and ' +
-        `has no network. ${RESULT_DOC}`,
+        '"bash"), and the code goes to its interpreter on stdin. Only tools marked "safe" are used: no mounts, network "none", no ports, ' +
+        'no podman_args and no secrets (until shim has named profiles, that is what the "safe" profile means); the snippet sees no host files, ' +
+        `no secrets and has no network. ${RESULT_DOC}`,
       inputSchema: {
         language: z.string().describe('name of a safe configured tool, e.g. "python", "node", "bash"'),
         code: z.string().describe('the program, passed on stdin'),
@@ -177,7 +177,7 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
       checkToolName(language);
       const callApp = appIn(root);
       const refuse = (problems: string[]) =>
-        text(`"${language}" is not a safe tool for execute_code: ${problems.join('; ')}. Configure a tool without mounts, with network "none", no ports and no podman_args.`, true);
+        text(`"${language}" is not a safe tool for execute_code: ${problems.join('; ')}. Configure a tool without mounts, with network "none", no ports, no podman_args and no secrets (run_tool can still run this one).`, true);
       const tool = resolveTool(language, callApp.config(), callApp.paths.configDir);
       const args = stdinProgramArgs(tool.command);
       // decide on the plan before building or installing anything, and again on the plan that will run

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LimitedResult } from '../runtime/exec-for-mcp.js';
 import { UsageError } from '../errors.js';
+import { isSecretName } from '../plan/env.js';
 
 /** Default and largest timeout_s of run_tool and execute_code. The default stays below the 60 s request
  *  timeout common MCP clients use, so a forgotten timeout_s yields a result rather than a client error. */
@@ -72,9 +73,10 @@ export function stdinProgramArgs(command: string): string[] {
 }
 
 /** Why a tool is not safe for execute_code (empty: safe). "Safe", until profiles exist: no mounts, no
- *  network, no published ports, no extra runtime arguments (they could add mounts or devices). */
+ *  network, no published ports, no extra runtime arguments (they could add mounts or devices), and no
+ *  secrets: a snippet from the client would read them, and could hand them back in its output. */
 export function safetyProblems(
-  tool: { podman_args: readonly string[] },
+  tool: { podman_args: readonly string[]; secrets?: readonly string[]; env?: Readonly<Record<string, string>>; env_passthrough?: readonly string[] },
   policy: { network: string; mounts: readonly { src?: string; dst?: string | undefined }[]; ports: readonly string[] },
 ): string[] {
   const problems: string[] = [];
@@ -82,6 +84,8 @@ export function safetyProblems(
   if (policy.network !== 'none') problems.push(`its network is "${policy.network}"`);
   if (policy.ports.length) problems.push('it publishes ports');
   if (tool.podman_args.length) problems.push('it has podman_args');
+  const secrets = [...new Set([...(tool.secrets ?? []), ...[...Object.keys(tool.env ?? {}), ...(tool.env_passthrough ?? [])].filter(isSecretName)])];
+  if (secrets.length) problems.push(`it carries secrets (${secrets.join(', ')})`);
   return problems;
 }
 

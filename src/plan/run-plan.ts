@@ -4,7 +4,8 @@ import type { ResolvedTool } from '../config/merge.js';
 import type { ProjectRoot } from '../facts/project-root.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
 import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, buildForceKillArgv, buildSignalArgv, buildWatchdogArgv, seccompProfilePath, type ForwardedSignal } from './container.js';
-import { RUN_CACHE_ENV, baseEnv, buildEnvArgs, buildToolEnv, isSecretName } from './env.js';
+import { RUN_CACHE_ENV, baseEnv, buildToolEnv, isSecretName } from './env.js';
+import { planEnvPassing } from './env-passing.js';
 import { checkEnvPolicy } from './env-policy.js';
 import { checkPodmanArgs } from './podman-args.js';
 import { buildIdentityArgs } from './identity.js';
@@ -51,7 +52,11 @@ export interface RunPlan {
   runtime: RuntimeInfo;
   /** Arguments for the runtime binary. */
   argv: string[];
-  /** The same command, shell-quoted, with secret values redacted. */
+  /** Values of the bare `--env NAME` flags in argv (env-passing.ts): the executor puts exactly these
+   *  into the runtime's environment, and no tool value is ever on argv. */
+  passedEnv: Record<string, string>;
+  /** The same command, shell-quoted, with secret values redacted. Paste-ready: a bare `--env NAME`
+   *  takes its value from the environment of the shell it is pasted into. */
   display: string;
   /** The redacted command as an argv array (runtime path first), for --json. */
   displayArgv: string[];
@@ -98,6 +103,9 @@ export interface RunPolicy {
  *  whose name is secret-looking or whose value came from the host. */
 export function redactArgv(argv: readonly string[], hidden: ReadonlySet<string>): string[] {
   const redact = (assignment: string) => {
+/** NAME=value of each passed variable, for hashing only (never shown). */
+const assignments = (env: Readonly<Record<string, string>>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
+
     const eq = assignment.indexOf('=');
     const name = assignment.slice(0, eq);
     return eq > 0 && (hidden.has(name) || isSecretName(name)) ? `${name}=***` : assignment;
@@ -155,7 +163,9 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...(proxy ? ['--mount', mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro'])] : []),
     ...buildMountArgs(input.mounts, runtime, tool.name),
   ];
-  const envTail = [...buildEnvArgs(env), ...tool.podman_args];
+  // tool values go as bare `--env NAME` (their values in passedEnv), shim's constants as NAME=value
+  const passing = planEnvPassing(env, new Set([...Object.keys(tool.env), ...fromHost]), host.env, tool);
+  const envTail = [...passing.args, ...tool.podman_args];
   const tail = [...mountTail, '--workdir', workdir, ...envTail];
   const argv = [
     run!,
@@ -179,7 +189,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const coldReason = input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
   const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);
   // a warm container serves every directory of the project: each call sets its own working directory
-  const warm = input.warm && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, interactive, display: displayOf, workdir }) : undefined;
+  const warm = input.warm && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, interactive, display: displayOf, workdir, passedEnv: passing.env }) : undefined;
   const policy: RunPolicy = {
     network: network.mode,
     allowedHosts: proxy?.allowedHosts ?? [],
@@ -198,13 +208,14 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     displayArgv,
     containerName: name,
     cleanupArgv: buildCleanupArgv(name),
+    passedEnv: passing.env,
     signalArgv: buildSignalArgv(name),
     forceKillArgv: buildForceKillArgv(name),
     watchdogArgv: buildWatchdogArgv(runtime.path, name, proxy?.socketDir, lifeline.dir),
     lifeline,
     ...(input.limits ? { limits: input.limits } : {}),
     warnings: [...network.warnings, ...argWarnings, ...(input.limits?.warnings ?? [])],
-    policyHash: createHash('sha256').update([...policyArgv, ...(proxy?.allowedHosts ?? [])].join('\0')).digest('hex'),
+    policyHash: createHash('sha256').update([...policyArgv, ...(proxy?.allowedHosts ?? []), ...assignments(passing.env)].join('\0')).digest('hex'),
     policy,
     ...(proxy ? { proxy } : {}),
     ...(warm ? { warm } : {}),
@@ -218,13 +229,14 @@ export function buildRunPlan(input: RunInputs): RunPlan {
 function planWarm(
   input: RunInputs,
   containerArgs: string[],
-  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; interactive: boolean; display: (argv: readonly string[]) => string; workdir: string },
+  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; interactive: boolean; display: (argv: readonly string[]) => string; workdir: string; passedEnv: Record<string, string> },
 ): WarmPlan {
   const { tool } = input;
   const { ownOnly, interactive, display } = how;
   const idleSeconds = input.warm!.idleSeconds;
-  // the key covers the runtime and every flag of the container, image and idle time included
-  const identity = [input.runtime.name, ...ownOnly(containerArgs), input.image, String(idleSeconds)];
+  // the key covers the runtime and every flag of the container, image and idle time included, and the
+  // values of its bare --env flags (another value needs another container)
+  const identity = [input.runtime.name, ...ownOnly(containerArgs), input.image, String(idleSeconds), ...assignments(how.passedEnv)];
   const key = createHash('sha256').update(identity.join('\0')).digest('hex').slice(0, 16);
   const name = containerName('warm', tool.name, input.runId);
   const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds);

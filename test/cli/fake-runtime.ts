@@ -1,5 +1,6 @@
 // A fake container runtime for the CLI contract tests: executables named podman and docker that log
-// their argv (one JSON line per call) to $FAKE_RUNTIME_LOG and behave just enough like the real thing:
+// their argv (one JSON line per call, with the value each bare `--env NAME` finds in their environment)
+// to $FAKE_RUNTIME_LOG and behave just enough like the real thing:
 // FAKE_IMAGE_MISSING=1 makes image queries fail, FAKE_INSTALL_FAIL=1 makes the install helper fail
 // (FAKE_INSTALL_FAIL=cert: with npm's certificate error), FAKE_INSTALL_COMMANDS (comma list) are the
 // commands its manifest names;
@@ -26,7 +27,10 @@ const fs = require('node:fs');
 const path = require('node:path');
 const env = process.env;
 const args = process.argv.slice(2);
-if (env.FAKE_RUNTIME_LOG) fs.appendFileSync(env.FAKE_RUNTIME_LOG, JSON.stringify({ bin: path.basename(process.argv[1]), argv: args }) + '\\n');
+// what a real runtime copies for a bare --env NAME: the value in its own environment (null: unset)
+const passed = {};
+args.forEach((a, i) => { if ((args[i - 1] === '--env' || args[i - 1] === '-e') && !a.includes('=')) passed[a] = env[a] === undefined ? null : env[a]; });
+if (env.FAKE_RUNTIME_LOG) fs.appendFileSync(env.FAKE_RUNTIME_LOG, JSON.stringify({ bin: path.basename(process.argv[1]), argv: args, env: passed }) + '\\n');
 
 const bin = path.basename(process.argv[1]);
 const cgroupV1 = env.FAKE_CGROUP === 'v1';
@@ -129,6 +133,19 @@ export function createFakeRuntime(parent: string, names: readonly string[] = ['p
 export interface RuntimeCall {
   bin: string;
   argv: string[];
+  /** The value of each bare `--env NAME` in the runtime's own environment (null: not set there). */
+  env: Record<string, string | null>;
+}
+
+/** The container's variables as NAME=value, in argv order: `--env NAME=value` as given, a bare
+ *  `--env NAME` with the value the runtime found in its environment (left out when it had none). */
+export function containerEnv(call: RuntimeCall): string[] {
+  return call.argv.flatMap((a, i) => {
+    if (call.argv[i - 1] !== '--env' && call.argv[i - 1] !== '-e') return [];
+    if (a.includes('=')) return [a];
+    const v = call.env?.[a];
+    return v === null || v === undefined ? [] : [`${a}=${v}`];
+  });
 }
 
 /** Reads the calls logged so far (none when the log does not exist). */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect, onTestFinished } from 'vitest';
-import { createFakeRuntime, isInstallCall, isToolRunCall, readRuntimeLog, type FakeRuntime, type RuntimeCall } from './fake-runtime.js';
+import { containerEnv, createFakeRuntime, isInstallCall, isToolRunCall, readRuntimeLog, type FakeRuntime, type RuntimeCall } from './fake-runtime.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -64,6 +64,8 @@ export interface World {
   toolRuns(): RuntimeCall[];
   /** argv of the last tool run (fails the test when there was none). */
   lastToolRun(): string[];
+  /** The container variables of the last tool run, NAME=value (see containerEnv). */
+  lastToolEnv(): string[];
   clearLog(): void;
 }
 
@@ -142,6 +144,11 @@ export function createWorld(options: { runtimes?: readonly string[] } = {}): Wor
       const runs = world.toolRuns();
       expect(runs.length, `no tool run was logged; calls: ${JSON.stringify(world.calls())}`).toBeGreaterThan(0);
       return runs[runs.length - 1]!.argv;
+    },
+    lastToolEnv() {
+      world.lastToolRun();
+      const runs = world.toolRuns();
+      return containerEnv(runs[runs.length - 1]!);
     },
     clearLog: () => fs.rmSync(logFile, { force: true }),
   };

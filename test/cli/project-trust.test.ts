@@ -39,7 +39,7 @@ describe('project .shim.json', () => {
     const before = await w.shim(['run', 'eslint']);
     expectExit(before, 0);
     expect(valuesOf(w.lastToolRun(), '--network')).toEqual(['none']);
-    expect(valuesOf(w.lastToolRun(), '--env')).not.toContain('LANG=C.UTF-8');
+    expect(w.lastToolEnv()).not.toContain('LANG=C.UTF-8');
     expect(before.stderr).toContain(`${file}: ignored eslint.network: "bridge" (full outbound network; yours: "none"); run \`shim trust\` in ${w.project} to allow`);
     expect(before.stderr).toContain(`${file}: ignored eslint.env_passthrough: passes host variables LANG`);
 
@@ -54,7 +54,7 @@ describe('project .shim.json', () => {
     expectExit(after, 0);
     expect(after.stderr).not.toContain('warning');
     expect(valuesOf(w.lastToolRun(), '--network')).toEqual(['bridge']);
-    expect(valuesOf(w.lastToolRun(), '--env')).toContain('LANG=C.UTF-8');
+    expect(w.lastToolEnv()).toContain('LANG=C.UTF-8');
   });
 
   it('adds a narrow tool at once; its "." is the project root, also from a subdirectory', async () => {

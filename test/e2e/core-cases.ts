@@ -182,7 +182,8 @@ export function defineCoreCases(flavour: Flavour): void {
       const dry = await sb.run(['shim', 'run', '--dry-run', BOX, '-c', 'echo hi'], { env: { PASS_ME: 'topsecret' } });
       expect(dry.exitCode).toBe(0);
       expect(dry.stdout).toMatch(/ run --rm --init /);
-      expect(dry.stdout).toContain('PASS_ME=***');
+      // no value on the command: a bare --env PASS_ME takes it from the runtime's environment
+      expect(dry.stdout).toContain('--env PASS_ME ');
       expect(dry.stdout).not.toContain('topsecret');
       const debug = await sb.run([BOX, '-c', 'echo hi'], { env: { SHIM_DEBUG: '1', PASS_ME: 'topsecret' } });
       expect(debug.stdout).toBe('hi\n');

@@ -16,12 +16,15 @@ const NODE = `node-mcp-${tag}`;
 const SH = `sh-mcp-${tag}`;
 const MOUNTED = `nodemnt-mcp-${tag}`;
 const WARM = `warm-mcp-${tag}`;
+const SECRET = `secret-mcp-${tag}`;
+const SECRET_VALUE = `mcp-secret-${tag}`;
 const TOOLS = {
   [COW]: { tool: 'npm:cowsay', command: 'cowsay' },
   [NODE]: { tool: 'npm:cowsay', command: 'node' },
   [SH]: { tool: 'npm:cowsay', command: 'sh' },
   [MOUNTED]: { tool: 'npm:cowsay', command: 'node', mounts: [{ src: '.', dst: '/workspace' }] },
   [WARM]: { tool: 'npm:cowsay', command: 'sh', warm: true },
+  [SECRET]: { tool: 'npm:cowsay', command: 'sh', env: { API_TOKEN: SECRET_VALUE }, secrets: ['API_TOKEN'] },
 };
 // first calls build nothing (global setup did) but install the tool
 const LONG = { timeout: 280_000 };
@@ -208,6 +211,19 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     const control = await call('execute_code', { language: NODE, code: 'console.log(6*7)' });
     expect(control.isError).toBe(false);
     expect(control.json.stdout).toBe('42\n');
+  });
+
+  it('execute_code refuses a tool that carries secrets; run_tool runs it (its value arrives)', async () => {
+    const refused = await call('execute_code', { language: SECRET, code: 'echo "$API_TOKEN"' });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain(`"${SECRET}" is not a safe tool for execute_code: it carries secrets (API_TOKEN)`);
+    expect(refused.text).not.toContain(SECRET_VALUE);
+    // positive control: the tool works, and its secret reaches it, when the user's own call asks
+    const ran = await call('run_tool', { tool: SECRET, args: ['-c', 'echo "$API_TOKEN"'] });
+    expect(ran.isError, ran.text).toBe(false);
+    expect(ran.json).toMatchObject({ exit_code: 0, stdout: `${SECRET_VALUE}\n` });
+    const listed = await call('list_tools');
+    expect(listed.json.tools.find((t: { name: string }) => t.name === SECRET).safe).toBe(false);
   });
 
   it('writes an audit line with via "mcp" for each run', () => {
