@@ -57,21 +57,43 @@ reap() {
   done
 }
 
-# A lock directory naming its holder. It is held for milliseconds; one whose holder is gone is taken
-# over at once, and any other after 5 s (so a lock the tool made itself cannot stop the keeper or
-# later calls; a clean start is never run next to a running call either way, see survey).
+# A lock naming its holder: a symlink to "PID.UUID", made atomically (never without a holder). It is
+# held for milliseconds; one whose holder is gone is taken over at once, and any other (or anything
+# else at that path) after 5 s with the same holder (so a lock the tool made itself cannot stop the
+# keeper or later calls; a clean start is never run next to a running call either way, see survey).
+# A lock is removed only by whoever first claims it: the symlink $LOCK.claim.HOLDER.N, which one
+# process alone can create (the next N only once the claimant before is gone too), after checking the
+# lock still names HOLDER. So two waiters that find the same dead holder never both take the lock, and
+# a release never removes a lock taken since.
 lock() {
-  waited=0
-  until mkdir "$LOCK" 2>/dev/null; do
+  read -r me 2>/dev/null </proc/sys/kernel/random/uuid || me=x
+  me=$$.$me waited=0 last=
+  # -T: were $LOCK a directory, ln would make the link inside it and succeed
+  until ln -sT "$me" "$LOCK" 2>/dev/null; do
+    holder=$(readlink "$LOCK" 2>/dev/null)
+    [ -n "$holder" ] || [ -e "$LOCK" ] || continue
+    [ "$holder" = "$last" ] || last=$holder waited=0
     waited=$((waited + 1))
-    holder=
-    for f in "$LOCK"/*; do [ -e "$f" ] && holder=${f##*/}; done
-    if [ "$waited" -gt 500 ] || { [ -n "$holder" ] && [ ! -d "/proc/$holder" ]; }; then rm -rf "$LOCK"; fi
+    if [ "$waited" -gt 500 ] || { [ -n "$holder" ] && [ ! -d "/proc/${holder%%.*}" ]; }; then
+      remove_held "$holder" && continue
+    fi
     sleep 0.01
   done
-  : >"$LOCK/$$"
 }
-unlock() { rm -rf "$LOCK"; }
+unlock() { remove_held "$me"; }
+
+# Removes the lock if it still names holder $1 ("" for anything but a symlink) and this process wins
+# the claim on it, then clears the claims; fails while another live process has the claim.
+remove_held() {
+  n=0
+  until ln -sT "$me" "$LOCK.claim.$1.$n" 2>/dev/null; do
+    claimant=$(readlink "$LOCK.claim.$1.$n" 2>/dev/null) || return 1
+    [ -d "/proc/${claimant%%.*}" ] && return 1
+    n=$((n + 1))
+  done
+  [ "$(readlink "$LOCK" 2>/dev/null)" = "$1" ] && rm -rf "$LOCK"
+  rm -f "$LOCK.claim.$1".*
+}
 
 # True when a call started since the last look (it leaves its id in $CALLS, even if it already ended);
 # forgets the calls that ended. A file still empty at the second look belongs to a call killed while

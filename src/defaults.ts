@@ -28,6 +28,13 @@ export const PROFILE_LIMITS: Readonly<Record<Profile, LimitValues>> = {
 /** The process limit of install containers: far above what a build needs, far below what hurts the host. */
 export const DEFAULT_PIDS_LIMIT = 4096;
 
+/** How long an install container may run before shim stops it (settings.json "install_timeout"). */
+export const DEFAULT_INSTALL_TIMEOUT = '10m';
+
+/** How much of an install's stdout and stderr shim keeps (each, the last bytes): enough for the
+ *  manifest line and the end of a failure's log; a flood of output costs no memory beyond this. */
+export const INSTALL_OUTPUT_KEEP_BYTES = 1024 * 1024;
+
 /** mise's minimum release age when neither the tool nor settings name one. */
 export const DEFAULT_MIN_RELEASE_AGE = '3d';
 

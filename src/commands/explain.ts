@@ -82,7 +82,7 @@ export function explainTool(app: App, name: string): ExplainReport {
   // env values may be secrets: the report names variables, never their values
   const valueOf = (key: string) => (key === 'env' ? Object.keys(tool.env) : key === 'workdir' ? plan.workdir : ((tool as unknown as Record<string, unknown>)[key] ?? null));
   const fields: ExplainField[] = TOOL_FIELDS.map((key) => ({ key, value: valueOf(key), origin: fieldOrigin(tool, key) }));
-  const allowNetwork = envFlag(env, 'SHIM_ALLOW_NETWORK') && tool.network === 'none';
+  const allowNetwork = envFlag(env, 'SHIM_ALLOW_NETWORK') && tool.network === 'none' && plan.policy.network === 'bridge';
   const networkOrigin = allowNetwork ? 'SHIM_ALLOW_NETWORK (this run only)' : fieldOrigin(tool, plan.policy.network === 'allowlist' ? 'allowed_hosts' : 'network');
   const extraPorts = env.SHIM_EXTRA_PORTS ? ` + SHIM_EXTRA_PORTS` : '';
   const { policy } = plan;

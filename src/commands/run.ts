@@ -23,6 +23,8 @@ import { shellQuote } from '../plan/quote.js';
 import { noteWarmCallEnded, prepareWarmCall } from '../runtime/warm.js';
 import { withPassedEnv } from '../plan/runtime-env.js';
 import { limitsEnforceable } from '../runtime/detect.js';
+import { formatKilled } from '../plan/oom.js';
+import { askOomKilled } from '../runtime/oom.js';
 import { resolveLimits, type ResolvedLimits } from '../plan/limits.js';
 import { ensureImage, forgetImage, loadImageChoice, type ImageContext } from '../runtime/image.js';
 import { imageExistsArgv } from '../plan/image-plan.js';
@@ -36,8 +38,9 @@ function signalName(n: number): string | undefined {
   return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
 }
 
-/** Exit status 124 after a timeout; names the limit when the tool was stopped by one. */
-function judgeOutcome(app: App, name: string, result: ForegroundResult, limits: ResolvedLimits | undefined): { status: number; limitsHit: string[] } {
+/** Exit status 124 after a timeout; names the limit when the tool was stopped by one. `oomKilled`: what
+ *  the runtime said about a 137 under a memory limit (askOomKilled). */
+function judgeOutcome(app: App, name: string, result: ForegroundResult, limits: ResolvedLimits | undefined, oomKilled = false): { status: number; limitsHit: string[] } {
   const limitsHit: string[] = [];
   if (result.outputCut) limitsHit.push('output');
   if (result.timedOut) {
@@ -46,8 +49,8 @@ function judgeOutcome(app: App, name: string, result: ForegroundResult, limits: 
     return { status: 124, limitsHit };
   }
   if (result.status === 137 && limits?.memory && !limits.unenforced.length) {
-    limitsHit.push('oom');
-    app.reporter.error(`${name} was killed: out of memory (limit ${limits.memory})`, 'raise "limits": {"memory": …} for this tool if it really needs more');
+    if (oomKilled) limitsHit.push('oom');
+    app.reporter.error(formatKilled(name, limits.memory, oomKilled), 'raise "limits": {"memory": …} for this tool if it really needs more');
   }
   return { status: result.status, limitsHit };
 }
@@ -76,6 +79,7 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
     caBundle: app.caBundle(),
     globalMinReleaseAge: ctx.settings.min_release_age,
     ...(ctx.settings.install_hosts ? { installHosts: ctx.settings.install_hosts } : {}),
+    settings: ctx.settings,
     reporter: app.reporter,
     newRunId: app.newRunId,
   };
@@ -221,7 +225,8 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   );
   during.flush();
   await warmCallEnded(app, run);
-  const { status, limitsHit } = judgeOutcome(app, name, result, limits);
+  const oomKilled = result.status === 137 && limits?.memory ? await askOomKilled(run.ctx, run.warm?.container ?? run.plan.containerName, startedAt.getTime()) : false;
+  const { status, limitsHit } = judgeOutcome(app, name, result, limits, oomKilled);
   if (status !== 0 && run.skippedScripts.length) app.reporter.warn(skippedScriptsNote(name, status, run.skippedScripts));
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
   const warnings = [...run.plan.warnings, ...during.warnings];

@@ -18,7 +18,7 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   workdir: 'working directory in the container (default: the current directory at its path in the container)',
   network: '"none" (loopback only, the default) or "bridge" (full outbound network)',
   allowed_hosts: 'the only hosts the tool may reach, through shim\'s egress proxy (the container itself has no network): "host", "*.domain" (subdomains only), optionally ":port" (else 443 via CONNECT, 80 for plain HTTP); not with "network": "bridge"',
-  isolated: 'give the tool its own download cache volume at install time (default: false)',
+  isolated: 'no effect, kept for older configs: every tool has its own download cache volume (shim-cache-<tool>); no cache is shared between tools',
   ports: 'published ports ("8080", "8080:80", "127.0.0.1:8080:80", "/udp"), bound to 127.0.0.1 unless an address is given; needs "network": "bridge"',
   podman_args: 'extra runtime arguments, one argv entry each; only flags shim knows are accepted, flags that undo the sandbox are refused',
   min_release_age: 'releases younger than this are not picked when the spec is resolved: "0" (off), "3d", "12h", or a date (default: settings, else "3d")',
@@ -49,6 +49,7 @@ export const SETTINGS_DESCRIPTIONS: Record<keyof Settings, string> = {
   install_hosts: 'the hosts install containers may reach, replacing the built-in list (npm: registry.npmjs.org); same forms as allowed_hosts',
   profile: 'profile of tools that do not name one: "safe", "default" or "dev"',
   limits_best_effort: 'accept unenforceable limits for every tool',
+  install_timeout: 'how long an install container may run before shim stops it: a duration such as "10m", or "0" for no limit (default: "10m")',
   warm: 'default of "warm" for every tool (tools with allowed_hosts run cold)',
   warm_idle: 'default of "warm_idle" for every tool',
 };

@@ -161,7 +161,7 @@ export function findWidenings(name: string, part: ToolLayer, base: Base, setting
         break;
       }
       case 'isolated':
-        if (v === false && b.isolated === true) add(key, 'false (shares the download cache)');
+        // no effect: every tool has its own download cache
         break;
       case 'min_release_age': {
         const baseAge = b.min_release_age ?? settings.min_release_age ?? DEFAULT_MIN_RELEASE_AGE;
@@ -221,14 +221,12 @@ export function analyzeProjectTools(tools: ReadonlyMap<string, ToolLayer>, below
   });
 }
 
-/** The project layer with every widening field removed; untrusted new tools also get their own
- *  download cache (`isolated`), so installing them never touches the cache your tools share. */
+/** The project layer with every widening field removed. */
 export function narrowProjectTools(tools: ReadonlyMap<string, ToolLayer>, widenings: readonly Widening[], below: readonly ConfigLayer[]): Map<string, ToolLayer> {
   const out = new Map<string, ToolLayer>();
   for (const [name, part] of tools) {
     const drop = new Set(widenings.filter((w) => w.tool === name).map((w) => w.field));
     const kept = Object.fromEntries(Object.entries(part).filter(([k]) => !drop.has(k as keyof ToolLayer))) as ToolLayer;
-    if (!below.some((l) => l.tools.has(name))) kept.isolated = true;
     out.set(name, kept);
   }
   return out;

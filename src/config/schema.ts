@@ -187,6 +187,8 @@ export const SettingsSchema = z.strictObject({
   limits_best_effort: z.boolean().optional(),
   /** The hosts every install container may reach, replacing the built-in registry of each backend. */
   install_hosts: z.array(allowedHost).optional(),
+  /** How long an install may run before it is stopped (default "10m"; "0" for no limit). */
+  install_timeout: z.union([duration, z.literal('0')]).optional(),
   /** Default of "warm" for tools that do not set it. */
   warm: z.boolean().optional(),
   /** Default of "warm_idle" for tools that do not set it. */

@@ -6,13 +6,15 @@ import type { ResolvedTool } from '../config/merge.js';
 import { RuntimeError } from '../errors.js';
 import { envFlag, type HostEnv, type RuntimeInfo } from '../host.js';
 import { withLock } from '../lock.js';
-import { DEFAULT_MIN_RELEASE_AGE, DEFAULT_PIDS_LIMIT, releaseAgeMs } from '../defaults.js';
+import { DEFAULT_MIN_RELEASE_AGE, INSTALL_OUTPUT_KEEP_BYTES, releaseAgeMs } from '../defaults.js';
+import type { Settings } from '../config/schema.js';
+import { resolveInstallLimits, type InstallLimits } from '../plan/limits.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { buildInstallPlan, parseInstallOutput } from '../plan/install-plan.js';
 import { volumeMountpointArgv } from '../plan/volume-plan.js';
 import { toolVolume } from '../plan/names.js';
 import type { Reporter } from '../report.js';
-import { runCaptured } from '../runtime/exec.js';
+import { runCaptured, type Captured } from '../runtime/exec.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import { describeCertificateFailure } from './failure-hint.js';
 import { readLockFile, updateLockFile, type RuntimeInstall } from './lockfile.js';
@@ -28,6 +30,8 @@ export interface InstallContext {
   globalMinReleaseAge?: string;
   /** settings.json "install_hosts" (replaces the backend's registry). */
   installHosts?: readonly string[];
+  /** What the install's limits follow: the profile, best effort, the install timeout. */
+  settings?: Pick<Settings, 'profile' | 'limits_best_effort' | 'install_timeout'>;
   reporter: Reporter;
   newRunId: () => string;
 }
@@ -68,10 +72,12 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
   // an exact locked version was already vetted when it was picked; companions that resolve get npm's
   // --before, the same age as a date (mise's own minimum does not reach them)
   const npmBefore = age && req.packagesResolve ? new Date(Date.now() - releaseAgeMs(age, Date.now())).toISOString() : undefined;
+  const limits = resolveInstallLimits(tool, ctx.settings ?? {}, limitsEnforceable(ctx.runtime));
+  for (const w of limits.warnings) ctx.reporter.warn(w);
   const plan = buildInstallPlan({
     tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
     installSpec: req.spec, installId, minReleaseAge: req.resolves ? age : '',
-    pidsLimit: limitsEnforceable(ctx.runtime) ? DEFAULT_PIDS_LIMIT : undefined,
+    limits,
     ...(ctx.installHosts ? { installHosts: ctx.installHosts } : {}),
     packages: req.packages,
     ...(npmBefore ? { npmBefore } : {}),
@@ -90,19 +96,19 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
   });
   let out: Awaited<ReturnType<typeof runCaptured>>;
   try {
-    out = await runCaptured({ file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv, plan.lifeline);
+    out = await runCaptured({ file: ctx.runtime.path, argv: plan.argv, env: ctx.runtimeEnv }, plan.cleanupArgv, plan.lifeline, {
+      timeoutMs: plan.limits?.timeoutMs,
+      keepBytes: INSTALL_OUTPUT_KEEP_BYTES,
+    });
   } finally {
     await proxy.stop();
   }
-  const parsed = out.exitCode === 0 ? parseInstallOutput(out.stdout) : undefined;
+  const parsed = out.exitCode === 0 && !out.timedOut ? parseInstallOutput(out.stdout) : undefined;
   if (!parsed) {
     ctx.reporter.raw(out.stderr.trim().split('\n').slice(-30).join('\n'));
     const certificate = describeCertificateFailure({ tool, spec, exitCode: out.exitCode, output: `${out.stderr}\n${out.stdout}`, caBundle: ctx.caBundle });
     if (certificate) throw new RuntimeError(...certificate);
-    throw new RuntimeError(
-      `installing ${tool.name} (${spec}) failed (exit ${out.exitCode}); its output is above`,
-      `check the spec "${tool.tool}" and that the package registry is reachable; run "shim install ${tool.name}" to retry`,
-    );
+    throw installFailure(tool, spec, out, plan.limits);
   }
   const where = await runCaptured({ file: ctx.runtime.path, argv: volumeMountpointArgv(toolVolume(tool.name)), env: ctx.runtimeEnv });
   const mountpoint = where.exitCode === 0 && where.stdout.trim().startsWith('/') ? where.stdout.trim() : undefined;
@@ -168,6 +174,29 @@ export async function ensureInstalled(ctx: InstallContext, tool: ResolvedTool, o
       return { install: record, version, installed: true, ...(locked && locked.version !== version ? { previous: locked.version } : {}) };
     },
     () => ctx.reporter.info(`waiting for another shim to finish installing ${tool.name}…`),
+  );
+}
+
+/** The error for an install that did not produce its manifest: stopped by the timeout, killed (perhaps
+ *  by its memory limit), or failed. */
+function installFailure(tool: ResolvedTool, spec: string, out: Captured, limits: InstallLimits | undefined): RuntimeError {
+  const retry = `run "shim install ${tool.name}" to retry`;
+  if (out.timedOut) {
+    return new RuntimeError(
+      `installing ${tool.name} (${spec}) did not finish within ${limits?.timeout} (the install timeout) and was stopped; its last output is above`,
+      `check that the package registry is reachable and that its install scripts do not wait for something; if it really needs longer, raise "install_timeout" in settings.json ("0" for no limit), then ${retry}`,
+    );
+  }
+  const cut = out.truncated ? ' (only its last output was kept)' : '';
+  if (out.exitCode === 137 && limits?.memory) {
+    return new RuntimeError(
+      `installing ${tool.name} (${spec}) was killed (SIGKILL, exit 137), possibly out of memory (limit ${limits.memory}); its output is above${cut}`,
+      `if the install needs more memory, raise "limits": {"memory": …} for ${tool.name} (installs get the tool's limits), then ${retry}`,
+    );
+  }
+  return new RuntimeError(
+    `installing ${tool.name} (${spec}) failed (exit ${out.exitCode}); its output is above${cut}`,
+    `check the spec "${tool.tool}" and that the package registry is reachable; ${retry}`,
   );
 }
 

@@ -13,6 +13,7 @@ import { splitToolSpec } from './tool-spec.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
 import { installHosts } from './install-hosts.js';
 import { buildLifelineArgs, lifelineCommand, planLifeline, type LifelinePlan } from './lifeline.js';
+import type { InstallLimits } from './limits.js';
 
 /** The helper script baked into the image (containerfiles/install-tool.sh). */
 export const INSTALL_HELPER = '/usr/local/libexec/shim/install-tool';
@@ -29,6 +30,8 @@ export interface InstallPlan {
   proxy: ProxyPlan;
   /** Held while the container runs: the container ends when shim is gone (plan/lifeline.ts). */
   lifeline: LifelinePlan;
+  /** The install's limits (plan/limits.ts resolveInstallLimits): its timeout is enforced by shim. */
+  limits?: InstallLimits;
 }
 
 export interface InstallInputs {
@@ -44,8 +47,8 @@ export interface InstallInputs {
   installId: string;
   /** mise's minimum release age for this install ("" for none). */
   minReleaseAge: string;
-  /** Process limit, when the host can enforce one. */
-  pidsLimit?: number;
+  /** Memory, CPU and process limits and the timeout (resolveInstallLimits). */
+  limits?: InstallLimits;
   /** settings.json "install_hosts", which replaces the backend's registry. */
   installHosts?: readonly string[];
   /** Companion npm packages to install, exactly as npm should get them (the config's specs when
@@ -68,7 +71,8 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     ...(input.npmBefore && input.packages?.length ? { SHIM_NPM_BEFORE: input.npmBefore } : {}),
   };
   const argv = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, input.pidsLimit, seccompProfilePath(host)),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
+    ...(input.limits?.args ?? []),
     // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
     ...(runtime.rootless ? [] : ['--user', `${host.uid}:${host.gid}`]),
     '--network',
@@ -76,7 +80,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     '--mount',
     mountSpec(['type=volume', `src=${toolVolume(tool.name)}`, `dst=${INSTALL_DIR}`]),
     '--mount',
-    mountSpec(['type=volume', `src=${cacheVolume(tool.name, tool.isolated)}`, `dst=${INSTALL_DIR}/cache`]),
+    mountSpec(['type=volume', `src=${cacheVolume(tool.name)}`, `dst=${INSTALL_DIR}/cache`]),
     ...buildCaBundleArgs(input.caBundle),
     '--mount',
     mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro']),
@@ -103,6 +107,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     cleanupArgv: buildCleanupArgv(name),
     proxy,
     lifeline,
+    ...(input.limits ? { limits: input.limits } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // must be; explicit `limits` override single values. Limits the host cannot enforce fail closed.
 import type { ResolvedTool } from '../config/merge.js';
 import type { LimitsConfig, Settings } from '../config/schema.js';
-import { PROFILE_LIMITS, durationMs, sizeBytes, type Profile } from '../defaults.js';
+import { DEFAULT_INSTALL_TIMEOUT, DEFAULT_PIDS_LIMIT, PROFILE_LIMITS, durationMs, sizeBytes, type Profile } from '../defaults.js';
 import { ConfigError } from '../errors.js';
 
 export interface ResolvedLimits {
@@ -72,4 +72,38 @@ export function resolveLimits(tool: ResolvedTool, settings: Pick<Settings, 'prof
   if (out.cpus) out.args.push(`--cpus=${out.cpus}`);
   if (out.pids) out.args.push(`--pids-limit=${out.pids}`);
   return out;
+}
+
+/** The limits of a tool's install container. */
+export interface InstallLimits {
+  /** Runtime flags: the tool's memory, CPU and process limits (a process limit always, where enforceable). */
+  args: string[];
+  memory?: string;
+  /** Stop the install after this long (settings.json "install_timeout", default 10m); none when "0". */
+  timeout?: string;
+  timeoutMs?: number;
+  unenforced: string[];
+  warnings: string[];
+}
+
+/** Resolves the limits of a tool's install: the kernel limits of its runs (memory, cpus, pids, with the
+ *  same best-effort rule), at least the default process limit, and the install timeout. The run's own
+ *  timeout and output limits do not apply: an install has its own timeout, and shim keeps only the end
+ *  of its output. */
+export function resolveInstallLimits(
+  tool: ResolvedTool,
+  settings: Pick<Settings, 'profile' | 'limits_best_effort' | 'install_timeout'>,
+  enforceable: boolean,
+): InstallLimits {
+  const run = resolveLimits(tool, settings, enforceable);
+  const args = [...run.args];
+  if (enforceable && !run.pids) args.push(`--pids-limit=${DEFAULT_PIDS_LIMIT}`);
+  const timeout = settings.install_timeout ?? DEFAULT_INSTALL_TIMEOUT;
+  return {
+    args,
+    ...(run.memory && !run.unenforced.length ? { memory: run.memory } : {}),
+    ...(off(timeout) ? {} : { timeout, timeoutMs: durationMs(timeout) }),
+    unenforced: run.unenforced,
+    warnings: run.warnings.map((w) => w.replace(/^[^:]*: limits not enforced/, `${tool.name}: install limits not enforced`)),
+  };
 }

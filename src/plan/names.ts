@@ -18,9 +18,10 @@ export function namedVolume(tool: string, name: string): string {
   return `shim-vol-${safeName(tool)}-${name}`;
 }
 
-/** The download cache volume used at install time: shared unless the tool is isolated. */
-export function cacheVolume(tool: string, isolated: boolean): string {
-  return isolated ? `shim-cache-${safeName(tool)}` : 'shim-cache';
+/** The download cache volume used at install time: the tool's own (a cache shared between tools would
+ *  let one tool's install plant packages another tool's install picks up). */
+export function cacheVolume(tool: string): string {
+  return `shim-cache-${safeName(tool)}`;
 }
 
 /** A unique container name for one run or install of a tool, or a warm container (named after the run

@@ -2,6 +2,7 @@
 import type { ResolvedTool } from '../config/merge.js';
 import { parsePortSpec } from '../config/ports.js';
 import { ConfigError } from '../errors.js';
+import type { Profile } from '../defaults.js';
 
 
 /** Returns `-p` value with 127.0.0.1 as the bind address unless one is given ("8080:80" → "127.0.0.1:8080:80").
@@ -31,13 +32,21 @@ export interface NetworkDecision {
   warnings: string[];
 }
 
-/** Decides the network mode. SHIM_ALLOW_NETWORK widens a restricted tool to full network for one run. */
-export function decideNetwork(tool: ResolvedTool, allowNetwork: boolean): NetworkDecision {
+/** Decides the network mode. SHIM_ALLOW_NETWORK widens a restricted tool to full network for one run,
+ *  except under the "safe" profile, whose no-network rule an environment variable never lifts (it is
+ *  ignored with a warning). */
+export function decideNetwork(tool: ResolvedTool, allowNetwork: boolean, profile?: Profile): NetworkDecision {
   if (tool.allowed_hosts.length && tool.network === 'bridge') {
     throw new ConfigError(
       `${tool.name}: "network": "bridge" and allowed_hosts contradict each other (bridge is full network, allowed_hosts limits it to ${tool.allowed_hosts.join(', ')})`,
       'remove "network": "bridge" to reach only the listed hosts, or remove allowed_hosts for full network',
     );
+  }
+  if (allowNetwork && tool.network === 'none' && profile === 'safe') {
+    return {
+      mode: tool.allowed_hosts.length ? 'allowlist' : 'none',
+      warnings: [`SHIM_ALLOW_NETWORK is ignored for ${tool.name}: the "safe" profile allows no network (use "profile": "default" for this tool to let SHIM_ALLOW_NETWORK lift it)`],
+    };
   }
   if (allowNetwork && tool.network === 'none') {
     return { mode: 'bridge', warnings: [`SHIM_ALLOW_NETWORK is set: ${tool.name} gets full network access for this run`] };

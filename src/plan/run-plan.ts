@@ -134,7 +134,7 @@ export function commandArgv(tool: Pick<ResolvedTool, 'command' | 'tool' | 'name'
 export function buildRunPlan(input: RunInputs): RunPlan {
   const { tool, host, runtime } = input;
   const name = containerName('run', tool.name, input.runId);
-  const network = decideNetwork(tool, envFlag(host.env, 'SHIM_ALLOW_NETWORK'));
+  const network = decideNetwork(tool, envFlag(host.env, 'SHIM_ALLOW_NETWORK'), input.limits?.profile ?? tool.profile);
   const ports = planPorts(tool, parseExtraPorts(host.env.SHIM_EXTRA_PORTS), network.mode);
   // refused before anything else is decided: a secret without `secrets`, a host socket, a shim-owned
   // name, or podman_args that undo the sandbox (unless unsafe_podman_args, which warns)

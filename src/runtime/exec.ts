@@ -9,6 +9,7 @@ import type { Result } from 'execa';
 import { ExitCode, RuntimeError, RuntimeNotFoundError, ShimError } from '../errors.js';
 import type { LifelinePlan } from '../plan/lifeline.js';
 import { holdLifeline } from './lifeline.js';
+import { tailOf } from './tail.js';
 
 export interface Command {
   file: string;
@@ -21,6 +22,18 @@ export interface Captured {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** Stopped by CapturedLimits.timeoutMs (the cleanup ran). */
+  timedOut?: boolean;
+  /** Output beyond CapturedLimits.keepBytes was dropped (the first bytes of that stream are gone). */
+  truncated?: boolean;
+}
+
+/** Limits of a captured call, decided by the planner. */
+export interface CapturedLimits {
+  /** After this long the cleanup runs (the container is removed) and the client is ended. */
+  timeoutMs?: number;
+  /** Keep only the last this many bytes of stdout and of stderr. */
+  keepBytes?: number;
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -231,27 +244,52 @@ export async function runToStderr(cmd: Command): Promise<number> {
 }
 
 /** Runs a command and captures its output (installs, image and volume queries), holding the
- *  container's lifeline when it has one. */
-export async function runCaptured(cmd: Command, cleanup?: readonly string[], lifelinePlan?: LifelinePlan): Promise<Captured> {
+ *  container's lifeline when it has one; `limits` stop it after a time and bound what is kept. */
+export async function runCaptured(cmd: Command, cleanup?: readonly string[], lifelinePlan?: LifelinePlan, limits: CapturedLimits = {}): Promise<Captured> {
   const { execa } = await import('execa');
   const lifeline = lifelinePlan ? await holdLifeline(lifelinePlan) : undefined;
-  const child = execa(cmd.file, cmd.argv, { env: cmd.env, extendEnv: false, stdin: 'ignore', reject: false, stripFinalNewline: false });
+  const keep = limits.keepBytes;
+  const child = execa(cmd.file, cmd.argv, { env: cmd.env, extendEnv: false, stdin: 'ignore', reject: false, stripFinalNewline: false, ...(keep ? { buffer: false } : {}) });
+  const tails = keep ? [tailOf(child.stdout, keep), tailOf(child.stderr, keep)] : undefined;
+  const removeContainer = () => {
+    if (cleanup) void execa(cmd.file, cleanup, { env: cmd.env, extendEnv: false, stdio: 'ignore', reject: false });
+  };
   // an interrupted install must not leave its container running
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
     signalled = sig;
     child.kill(sig);
-    if (cleanup) void execa(cmd.file, cleanup, { env: cmd.env, extendEnv: false, stdio: 'ignore', reject: false });
+    removeContainer();
   };
   const sigs = cleanup ? FORWARDED : [];
   for (const s of sigs) process.on(s, onSignal);
+  let timedOut = false;
+  const timers: NodeJS.Timeout[] = [];
+  if (limits.timeoutMs) {
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        removeContainer();
+        child.kill('SIGTERM');
+        timers.push(setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS));
+      }, limits.timeoutMs),
+    );
+  }
   try {
     const result = await child;
     const failure = launchFailure(cmd, result);
     if (failure) throw failure;
     if (signalled) throw new ShimError(`interrupted by ${signalled}`, 128 + os.constants.signals[signalled]);
-    return { exitCode: statusOf(result), stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+    const [out, err] = tails ? tails.map((t) => t()) : [{ text: String(result.stdout ?? ''), cut: false }, { text: String(result.stderr ?? ''), cut: false }];
+    return {
+      exitCode: statusOf(result),
+      stdout: out!.text,
+      stderr: err!.text,
+      ...(timedOut ? { timedOut } : {}),
+      ...(out!.cut || err!.cut ? { truncated: true } : {}),
+    };
   } finally {
+    for (const t of timers) clearTimeout(t);
     lifeline?.release();
     for (const s of sigs) process.off(s, onSignal);
   }

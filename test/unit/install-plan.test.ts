@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { buildInstallPlan, parseInstallOutput, INSTALL_HELPER } from '../../src/plan/install-plan.js';
+import { resolveInstallLimits } from '../../src/plan/limits.js';
 import { IMAGE, afterImage, beforeImage, docker, installInputs, makeHost, makeTool, rootfulPodman, rootlessPodman, valuesOf } from './fixtures.js';
 
 const plan = (o: Parameters<typeof installInputs>[0] = {}) => buildInstallPlan(installInputs(o));
@@ -15,18 +16,30 @@ describe('buildInstallPlan', () => {
     expect(p.argv).toContain('--read-only');
   });
 
-  it('mounts the tool volume read-write at /mise, the shared cache, and the proxy socket directory read-only', () => {
+  it('mounts the tool volume read-write at /mise, its own cache, and the proxy socket directory read-only', () => {
     const p = plan({ runId: 'r1' });
     expect(valuesOf(p.argv, '--mount')).toEqual([
       'type=volume,src=shim-tool-eslint,dst=/mise',
-      'type=volume,src=shim-cache,dst=/mise/cache',
+      'type=volume,src=shim-cache-eslint,dst=/mise/cache',
       `type=bind,src=${p.proxy.socketDir},dst=/run/shim,ro`,
       'type=bind,src=/tmp/shim-lifeline-1000-r1,dst=/run/shim-lifeline,ro',
     ]);
   });
 
-  it('uses a per-tool cache for an isolated tool', () => {
-    expect(valuesOf(plan({ tool: makeTool({ isolated: true }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-eslint,dst=/mise/cache');
+  it('gives every tool its own cache, isolated or not (isolated has no effect)', () => {
+    for (const isolated of [true, false]) {
+      expect(valuesOf(plan({ tool: makeTool({ isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-eslint,dst=/mise/cache');
+      expect(valuesOf(plan({ tool: makeTool({ name: 'prettier', isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-prettier,dst=/mise/cache');
+    }
+  });
+
+  it('puts the install limits before the image, and none without them', () => {
+    const limits = resolveInstallLimits(makeTool({ limits: { memory: '512m', cpus: 2 } }), {}, true);
+    const p = plan({ limits });
+    const before = p.argv.slice(0, p.argv.indexOf(IMAGE));
+    expect(before).toEqual(expect.arrayContaining(['--memory=512m', '--memory-swap=512m', '--cpus=2', '--pids-limit=4096']));
+    expect(p.limits?.timeoutMs).toBe(600_000);
+    expect(plan().argv.filter((a) => /^--(memory|cpus|pids-limit)/.test(a))).toEqual([]);
   });
 
   it('has no network of its own, whatever the tool\'s: only its registry, through the proxy', () => {

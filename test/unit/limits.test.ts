@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { PROFILE_LIMITS, durationMs, sizeBytes } from '../../src/defaults.js';
-import { resolveLimits } from '../../src/plan/limits.js';
+import { resolveInstallLimits, resolveLimits } from '../../src/plan/limits.js';
 import { makeTool } from './fixtures.js';
 
 describe('resolveLimits', () => {
@@ -84,4 +84,43 @@ describe('sizes and durations', () => {
     ['10m', 600_000],
     ['2h', 7_200_000],
   ])('%s is %i ms', (s, n) => expect(durationMs(s)).toBe(n));
+});
+
+describe('resolveInstallLimits', () => {
+  it('gives an install the kernel limits of the tool\'s runs and the default 10m timeout', () => {
+    const l = resolveInstallLimits(makeTool(), {}, true);
+    expect(l.args).toEqual(['--memory=4g', '--memory-swap=4g', '--pids-limit=4096']);
+    expect([l.memory, l.timeout, l.timeoutMs]).toEqual(['4g', '10m', 600_000]);
+  });
+
+  it('follows the tool\'s profile and explicit limits', () => {
+    expect(resolveInstallLimits(makeTool({ profile: 'safe' }), {}, true).args).toEqual(['--memory=1g', '--memory-swap=1g', '--cpus=1', '--pids-limit=256']);
+    expect(resolveInstallLimits(makeTool({ limits: { memory: '64m' } }), {}, true).args).toEqual(['--memory=64m', '--memory-swap=64m', '--pids-limit=4096']);
+  });
+
+  it('keeps a process limit when the profile sets none (dev) or the tool turns it off', () => {
+    expect(resolveInstallLimits(makeTool({ profile: 'dev' }), {}, true).args).toEqual(['--pids-limit=4096']);
+    expect(resolveInstallLimits(makeTool({ limits: { pids: 0 } }), {}, true).args).toEqual(['--memory=4g', '--memory-swap=4g', '--pids-limit=4096']);
+  });
+
+  it('ignores the run\'s own timeout and output limits', () => {
+    const l = resolveInstallLimits(makeTool({ profile: 'safe', limits: { timeout: '5s' } }), {}, true);
+    expect(l.timeout).toBe('10m');
+    expect(l).not.toHaveProperty('outputBytes');
+  });
+
+  it('takes settings.json install_timeout; "0" turns it off', () => {
+    expect(resolveInstallLimits(makeTool(), { install_timeout: '90s' }, true).timeoutMs).toBe(90_000);
+    const off = resolveInstallLimits(makeTool(), { install_timeout: '0' }, true);
+    expect([off.timeout, off.timeoutMs]).toEqual([undefined, undefined]);
+  });
+
+  it('applies the runs\' best-effort rule where the host cannot enforce limits', () => {
+    expect(() => resolveInstallLimits(makeTool(), {}, false)).toThrow(ConfigError);
+    const l = resolveInstallLimits(makeTool(), { limits_best_effort: true }, false);
+    expect(l.args).toEqual([]);
+    expect(l.memory).toBeUndefined();
+    expect(l.warnings).toEqual(['eslint: install limits not enforced on this host (rootless podman on cgroup v1): memory 4g, pids 4096']);
+    expect(resolveInstallLimits(makeTool({ profile: 'dev' }), {}, false).args).toEqual([]);
+  });
 });

@@ -14,16 +14,16 @@ function deadPid(): number {
 }
 
 describe('withLock', () => {
-  it('runs fn holding the lock (a dir with our pid) and removes it after', async () => {
+  it('runs fn holding the lock (a symlink naming our pid) and removes it after', async () => {
     const lock = path.join(dir, 'a', 'lock');
     let seen = '';
     const result = await withLock(lock, async () => {
-      seen = fs.readFileSync(path.join(lock, 'pid'), 'utf8');
+      seen = fs.readlinkSync(lock);
       return 42;
     });
     expect(result).toBe(42);
-    expect(seen).toBe(String(process.pid));
-    expect(fs.existsSync(lock)).toBe(false);
+    expect(seen).toMatch(new RegExp(`^${process.pid}\\.[0-9a-f]+$`));
+    expect(fs.readdirSync(path.join(dir, 'a'))).toEqual([]);
   });
 
   it('releases the lock when fn throws', async () => {
@@ -32,14 +32,46 @@ describe('withLock', () => {
     expect(fs.existsSync(lock)).toBe(false);
   });
 
-  it('takes over a lock whose owner is dead without waiting', async () => {
-    const lock = path.join(dir, 'c');
-    fs.mkdirSync(lock);
-    fs.writeFileSync(path.join(lock, 'pid'), String(deadPid()));
+  it('takes over a lock whose owner is dead without waiting (an older shim\'s directory or a holder symlink)', async () => {
+    for (const [name, make] of [
+      ['c', (lock: string) => (fs.mkdirSync(lock), fs.writeFileSync(path.join(lock, 'pid'), String(deadPid())))],
+      ['c2', (lock: string) => fs.symlinkSync(`${deadPid()}.0a1b`, lock)],
+    ] as const) {
+      const lock = path.join(dir, name);
+      make(lock);
+      let waited = 0;
+      const r = await withLock(lock, async () => fs.readlinkSync(lock), () => waited++);
+      expect(r.startsWith(`${process.pid}.`)).toBe(true);
+      expect(waited).toBe(0);
+      expect(fs.readdirSync(dir).filter((f) => f.startsWith(`${name}.`) || f === name)).toEqual([]);
+    }
+  });
+
+  it('waits while a live process claims the takeover of a dead holder\'s lock', async () => {
+    const lock = path.join(dir, 'g');
+    const holder = `${deadPid()}.beef`;
+    fs.symlinkSync(holder, lock);
+    // another waiter (this live process, under another name) has claimed it and not yet removed it
+    fs.symlinkSync(`${process.pid}.other`, `${lock}.claim.${holder}.0`);
     let waited = 0;
-    const r = await withLock(lock, async () => fs.readFileSync(path.join(lock, 'pid'), 'utf8'), () => waited++);
-    expect(r).toBe(String(process.pid));
-    expect(waited).toBe(0);
+    const p = withLock(lock, async () => 'mine', () => {
+      waited++;
+      setTimeout(() => {
+        fs.rmSync(lock);
+        fs.rmSync(`${lock}.claim.${holder}.0`);
+      }, 300);
+    });
+    expect(await p).toBe('mine');
+    expect(waited).toBe(1);
+  });
+
+  it('takes over the claim of a claimant that died too', async () => {
+    const lock = path.join(dir, 'h');
+    const holder = `${deadPid()}.cafe`;
+    fs.symlinkSync(holder, lock);
+    fs.symlinkSync(`${deadPid()}.dead`, `${lock}.claim.${holder}.0`);
+    expect(await withLock(lock, async () => 'ok')).toBe('ok');
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('h'))).toEqual([]);
   });
 
   it('takes over a lock with a garbage pid once it is no longer fresh', async () => {

@@ -21,9 +21,10 @@ describe('names', () => {
     }
   });
 
-  it('shares the cache unless the tool is isolated', () => {
-    expect(cacheVolume('eslint', false)).toBe('shim-cache');
-    expect(cacheVolume('eslint', true)).toBe('shim-cache-eslint');
+  it('gives every tool its own download cache, never a shared one', () => {
+    expect(cacheVolume('eslint')).toBe('shim-cache-eslint');
+    expect(cacheVolume('prettier')).toBe('shim-cache-prettier');
+    expect(cacheVolume('a+b')).not.toBe(cacheVolume('a_b'));
   });
 
   it('names run and install containers differently', () => {

@@ -45,6 +45,13 @@ describe('decideNetwork', () => {
     expect(d.mode).toBe('bridge');
     expect(d.warnings).toEqual(['SHIM_ALLOW_NETWORK is set: aider gets full network access for this run']);
   });
+  it('never lifts the safe profile\'s no-network rule: SHIM_ALLOW_NETWORK is ignored with a warning', () => {
+    const d = decideNetwork(makeTool({ name: 'agent' }), true, 'safe');
+    expect(d.mode).toBe('none');
+    expect(d.warnings).toEqual(['SHIM_ALLOW_NETWORK is ignored for agent: the "safe" profile allows no network (use "profile": "default" for this tool to let SHIM_ALLOW_NETWORK lift it)']);
+    // positive control: the same tool under the default profile is lifted
+    expect(decideNetwork(makeTool({ name: 'agent' }), true, 'default').mode).toBe('bridge');
+  });
   it('does not warn when the tool already has bridge', () => {
     expect(decideNetwork(makeTool({ network: 'bridge' }), true)).toEqual({ mode: 'bridge', warnings: [] });
   });

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { buildRunPlan, commandArgv, redactArgv, INSTALL_DIR } from '../../src/plan/run-plan.js';
 import { CA_BUNDLE_DST, CA_BUNDLE_VARS } from '../../src/plan/env.js';
+import { resolveLimits } from '../../src/plan/limits.js';
 import {
   IMAGE,
   afterImage,
@@ -133,6 +134,14 @@ describe('buildRunPlan: network and ports', () => {
     expect(p.warnings).toHaveLength(1);
     expect(p.warnings[0]).toContain('SHIM_ALLOW_NETWORK');
     expect(p.warnings[0]).toContain('eslint');
+  });
+
+  it('SHIM_ALLOW_NETWORK does not lift a tool whose profile is safe (from settings.json too), and warns', () => {
+    const host = makeHost({}, { SHIM_ALLOW_NETWORK: '1' });
+    const p = plan({ host, limits: resolveLimits(makeTool(), { profile: 'safe' }, true) });
+    expect(valuesOf(p.argv, '--network')).toEqual(['none']);
+    expect(p.warnings).toEqual([expect.stringContaining('SHIM_ALLOW_NETWORK is ignored for eslint: the "safe" profile allows no network')]);
+    expect(valuesOf(plan({ host, tool: makeTool({ profile: 'safe' }) }).argv, '--network')).toEqual(['none']);
   });
 
   it('SHIM_ALLOW_NETWORK=0 does not lift the network', () => {
