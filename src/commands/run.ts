@@ -128,14 +128,14 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   // "snapshot": true: the tool's writable directories are saved before it can touch them
   const snapshots = tool.snapshot ? await snapshotBeforeRun(app, tool.name, runId, plan.policy.mounts) : [];
   const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [], runId, ...(snapshots.length ? { snapshots } : {}) };
+  // the values of the plan's bare --env flags go through the runtime's environment, never its argv
+  const env = withPassedEnv(ctx.runtimeEnv, plan.passedEnv);
   if (plan.warm) {
     const call = await prepareWarmCall(plan.warm, {
       runtimePath: ctx.runtime.path,
       runtimeEnv: env,
       stateDir: app.paths.stateDir,
       now: Date.now,
-  // the values of the plan's bare --env flags go through the runtime's environment, never its argv
-  const env = withPassedEnv(ctx.runtimeEnv, plan.passedEnv);
       ...(debug(app) ? { onStart: (name: string) => app.reporter.info(`${tool.name}: started warm container ${name} (it stops after ${plan.warm!.idleSeconds} s without a call)`) } : {}),
     });
     return { ...base, command: call.command, signals: call.signals, warm: { container: call.container, started: call.started } };

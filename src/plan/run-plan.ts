@@ -99,13 +99,13 @@ export interface RunPolicy {
   env: string[];
 }
 
+/** NAME=value of each passed variable, for hashing only (never shown). */
+const assignments = (env: Readonly<Record<string, string>>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
+
 /** Redacts the value of every env assignment (`--env N=v`, `-e N=v`, `--env=N=v`, also in podman_args)
  *  whose name is secret-looking or whose value came from the host. */
 export function redactArgv(argv: readonly string[], hidden: ReadonlySet<string>): string[] {
   const redact = (assignment: string) => {
-/** NAME=value of each passed variable, for hashing only (never shown). */
-const assignments = (env: Readonly<Record<string, string>>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
-
     const eq = assignment.indexOf('=');
     const name = assignment.slice(0, eq);
     return eq > 0 && (hidden.has(name) || isSecretName(name)) ? `${name}=***` : assignment;
