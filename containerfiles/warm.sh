@@ -5,11 +5,14 @@
 #                                so stops the container, after IDLE seconds in which no call ran; while
 #                                no call runs, it kills whatever a finished call left running. As the
 #                                PID 1 of its namespace it cannot be killed or stopped from inside: the
-#                                kernel drops SIGKILL and SIGSTOP sent to it by the tool.
+#                                kernel drops SIGKILL and SIGSTOP sent to it by the tool. Every second it
+#                                probes each running call's lifeline and kills the call (as signal KILL
+#                                does) once nobody listens on it: its shim is gone, however it went.
 #   warm call ID DIRS CMD ARGS…  how every call starts (through the runtime's exec): it records its pid
 #                                as call ID, and when no other call is running it starts from a clean
 #                                slate: leftover processes are killed and DIRS (colon-separated tmpfs
-#                                dirs, chosen by shim) are emptied. Then it becomes the tool.
+#                                dirs, chosen by shim) are emptied. Then it becomes the tool. It refuses
+#                                to run without its lifeline, the socket $LIFELINE/ID.sock shim holds.
 #   warm signal ID SIG           delivers SIG to call ID; KILL goes to the call and all it started.
 #
 # A call is a process whose parent is outside the container (ppid 0): that is how exec starts one,
@@ -19,6 +22,8 @@ set -u
 STATE=/run/shim-warm
 CALLS=$STATE/calls
 LOCK=$STATE/lock
+# shim's lifeline directory, mounted read-only: a socket per call, held by the call's shim
+LIFELINE=/run/shim-lifeline
 
 # Sets state and ppid of process $1 from /proc/$1/stat; fails when it is gone. The command name may
 # hold spaces, parentheses or line breaks: the fields are taken after the last ") ", which the kernel
@@ -128,6 +133,30 @@ family() {
   done
 }
 
+# Kills call $1 and all it started: its descendants, found before any of them is orphaned, and its
+# process group.
+kill_call() {
+  family "$1"
+  # shellcheck disable=SC2086
+  kill -s KILL $members 2>/dev/null
+  kill -s KILL -- "-$1" 2>/dev/null
+}
+
+# Kills every running call whose shim is gone: nobody accepts on its lifeline socket any more (the
+# kernel refuses the connection once the listener died, SIGKILL included). A pid is killed only while
+# it still is a call (its parent outside the container), never one reused since.
+cut_loose() {
+  for f in "$CALLS"/*; do
+    [ -e "$f" ] || continue
+    read -r call 2>/dev/null <"$f" || continue
+    stat_of "$call" && [ "$ppid" = 0 ] && [ "$state" != Z ] || continue
+    socat -u OPEN:/dev/null "UNIX-CONNECT:$LIFELINE/${f##*/}.sock" >/dev/null 2>&1
+    # 1: refused or no socket; 0 (shim listens) or a probe killed by a call's clean start: not now
+    [ $? = 1 ] || continue
+    stat_of "$call" && [ "$ppid" = 0 ] && kill_call "$call"
+  done
+}
+
 case ${1-} in
   keep)
     idle=$2
@@ -136,6 +165,8 @@ case ${1-} in
     while :; do
       sleep 1
       survey
+      # a call whose shim is gone goes at once (a warm container outlives its calls' shims)
+      [ "$others" != 0 ] && { cut_loose; survey; }
       # leftovers go as soon as no call runs (reap looks again under the lock)
       [ "$others" = 0 ] && [ -n "$strays" ] && lock && { reap; unlock; }
       empty_now=
@@ -158,6 +189,10 @@ case ${1-} in
     # registered first, so a signal for this call finds it from the start
     [ -d "$CALLS" ] || mkdir -p "$CALLS"
     echo $$ >"$CALLS/$id"
+    if [ ! -S "$LIFELINE/$id.sock" ]; then
+      echo "shim: warm call $id has no lifeline ($LIFELINE/$id.sock): run it through shim" >&2
+      exit 125
+    fi
     lock
     survey
     if [ "$others" = 0 ]; then
@@ -182,11 +217,7 @@ case ${1-} in
     read -r call 2>/dev/null <"$CALLS/$2" || exit 1
     [ -d "/proc/$call" ] || exit 1
     if [ "$3" = KILL ]; then
-      # the call's descendants, found before any of them is orphaned, and its process group
-      family "$call"
-      # shellcheck disable=SC2086
-      kill -s KILL $members 2>/dev/null
-      kill -s KILL -- "-$call" 2>/dev/null
+      kill_call "$call"
       exit 0
     fi
     kill -s "$3" "$call"

@@ -91,7 +91,7 @@ export function explainTool(app: App, name: string): ExplainReport {
     'no Linux capabilities (--cap-drop=all) and no privilege gain (no-new-privileges)',
     'read-only root file system; private tmpfs for /tmp and HOME',
     NETWORK_SUMMARY[policy.network],
-    `the tool's install is read-only (volume shim-tool-${tool.name}); no other tool's install is mounted`,
+    `the tool's install is read-only (volume ${plan.volume}); no other tool's install is mounted`,
     `runs as ${identity}; files written to mounts belong to you`,
     'only the listed variables enter the container (always NAME=value); the runtime adds no proxy variables',
     plan.warm

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app/with-config-files.js';
 import { updateLockFile } from '../install/lockfile.js';
-import { toolVolume } from '../plan/names.js';
+import { TOOL_VOLUME_PREFIX } from '../plan/names.js';
 import { volumeListArgv, volumeMountpointArgv, volumeRemoveArgv, volumesToPrune } from '../plan/volume-plan.js';
 import { resolveTool, listToolNames } from '../config/merge.js';
 import { ensureInstalled, type InstallOptions } from '../install/ensure.js';
@@ -66,12 +66,15 @@ export async function prune(app: App, all: boolean): Promise<number> {
     app.reporter.info(`removed: ${volume}`);
     if (size === undefined) unknown = true;
     else freed += size;
-    if (volume.startsWith('shim-tool-')) removedTools.push(volume);
+    if (volume.startsWith(TOOL_VOLUME_PREFIX)) removedTools.push(volume);
   }
   if (removedTools.length) {
     // keep the locked versions; forget only this runtime's copies
     await updateLockFile(app.paths.stateDir, (lock) => {
-      for (const [name, entry] of Object.entries(lock.tools)) if (removedTools.includes(toolVolume(name))) delete entry.installs[ctx.runtime.name];
+      for (const entry of Object.values(lock.tools)) {
+        const volume = entry.installs[ctx.runtime.name]?.volume;
+        if (volume && removedTools.includes(volume)) delete entry.installs[ctx.runtime.name];
+      }
     });
   }
   if (!volumes.length) app.reporter.info(all ? 'no shim volumes to remove' : 'no cache volumes to remove');

@@ -19,6 +19,7 @@ import { planMounts } from '../plan/mount-policy.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
 import { runCaptured, runForeground, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
 import { resolveWarm } from '../plan/warm.js';
+import { toolVolume } from '../plan/names.js';
 import { shellQuote } from '../plan/quote.js';
 import { noteWarmCallEnded, prepareWarmCall } from '../runtime/warm.js';
 import { withPassedEnv } from '../plan/runtime-env.js';
@@ -93,13 +94,14 @@ function planFor(
   args: readonly string[],
   facts: RunFacts = gatherRunFacts(tool, app.host, app.paths),
   commands?: readonly string[],
+  volume = toolVolume(tool.name, tool.tool, app.paths.stateDir),
 ): RunPlan {
   const mounts = planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts: facts.mountSources, protectedPaths: facts.protectedPaths, root: facts.root.path, home: facts.home });
   const runtime = app.runtime();
   const settings = settingsOrThrow(app);
   const limits = resolveLimits(tool, settings, limitsEnforceable(runtime));
   const warm = resolveWarm(tool, settings);
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, mounts, cwd: facts.cwd, project: facts.root, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}) });
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}) });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -124,7 +126,7 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
   await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
   const runId = app.newRunId();
-  const plan = planFor({ ...app, newRunId: () => runId }, tool, image, install.binPaths, args, undefined, install.commands);
+  const plan = planFor({ ...app, newRunId: () => runId }, tool, image, install.binPaths, args, undefined, install.commands, install.volume);
   // "snapshot": true: the tool's writable directories are saved before it can touch them
   const snapshots = tool.snapshot ? await snapshotBeforeRun(app, tool.name, runId, plan.policy.mounts) : [];
   const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [], runId, ...(snapshots.length ? { snapshots } : {}) };
@@ -154,7 +156,7 @@ export function dryRun(app: App, name: string, args: readonly string[]): RunPlan
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const ctx = imageContext(app);
   const locked = readLockFile(app.paths.stateDir).tools[tool.name]?.installs[ctx.runtime.name];
-  return planFor(app, tool, loadImageChoice(ctx).choice.ref, locked?.binPaths ?? [], args, undefined, locked?.commands);
+  return planFor(app, tool, loadImageChoice(ctx).choice.ref, locked?.binPaths ?? [], args, undefined, locked?.commands, locked?.volume);
 }
 
 /** Runs `body` with the run's egress proxy up when the plan has one (allow-list mode), and returns what

@@ -31,7 +31,7 @@ function errorOf(e: unknown): { message: string; hint?: string } {
 }
 
 /** Runs the trial in the tool's own sandbox (mounts, network, identity, limits, seccomp, lifeline). */
-async function trialRun(app: App, tool: ResolvedTool, runtime: RuntimeInfo, image: string, binPaths: readonly string[]): Promise<TrialFacts> {
+async function trialRun(app: App, tool: ResolvedTool, runtime: RuntimeInfo, image: string, binPaths: readonly string[], volume: string): Promise<TrialFacts> {
   const facts = gatherRunFacts(tool, app.host, app.paths);
   const mounts = planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts: facts.mountSources, protectedPaths: facts.protectedPaths, root: facts.root.path, home: facts.home });
   const limits = resolveLimits(tool, settingsOrThrow(app), limitsEnforceable(runtime));
@@ -39,7 +39,7 @@ async function trialRun(app: App, tool: ResolvedTool, runtime: RuntimeInfo, imag
   const plan = buildRunPlan({
     tool: { ...tool, command: 'sh' },
     host: { ...app.host, stdinIsTTY: false, stdoutIsTTY: false },
-    runtime, image, binPaths, mounts, cwd: facts.cwd, project: facts.root, caBundle: app.caBundle(),
+    runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, caBundle: app.caBundle(),
     args: ['-c', TRIAL_SCRIPT, 'shim-doctor', tool.command], runId: app.newRunId(), limits,
   });
   const runtimeEnv = app.runtimeEnv();
@@ -97,7 +97,7 @@ export async function gatherToolFacts(app: App, name: string): Promise<ToolDocto
   facts.install = { kind: 'ready', version: state.locked.version, ...(state.install.commands ? { commands: state.install.commands } : {}) };
   if (facts.image.present === false) return facts;
   try {
-    facts.trial = await trialRun(app, tool, runtime, facts.image.ref, state.install.binPaths);
+    facts.trial = await trialRun(app, tool, runtime, facts.image.ref, state.install.binPaths, state.install.volume!);
   } catch (e) {
     facts.trial = { exitCode: -1, output: errorOf(e).message };
   }

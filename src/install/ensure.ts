@@ -74,9 +74,10 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
   const npmBefore = age && req.packagesResolve ? new Date(Date.now() - releaseAgeMs(age, Date.now())).toISOString() : undefined;
   const limits = resolveInstallLimits(tool, ctx.settings ?? {}, limitsEnforceable(ctx.runtime));
   for (const w of limits.warnings) ctx.reporter.warn(w);
+  const volume = toolVolume(tool.name, tool.tool, ctx.stateDir);
   const plan = buildInstallPlan({
     tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
-    installSpec: req.spec, installId, minReleaseAge: req.resolves ? age : '',
+    installSpec: req.spec, installId, volume, minReleaseAge: req.resolves ? age : '',
     limits,
     ...(ctx.installHosts ? { installHosts: ctx.installHosts } : {}),
     packages: req.packages,
@@ -110,11 +111,12 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
     if (certificate) throw new RuntimeError(...certificate);
     throw installFailure(tool, spec, out, plan.limits);
   }
-  const where = await runCaptured({ file: ctx.runtime.path, argv: volumeMountpointArgv(toolVolume(tool.name)), env: ctx.runtimeEnv });
+  const where = await runCaptured({ file: ctx.runtime.path, argv: volumeMountpointArgv(volume), env: ctx.runtimeEnv });
   const mountpoint = where.exitCode === 0 && where.stdout.trim().startsWith('/') ? where.stdout.trim() : undefined;
   const record: RuntimeInstall = {
     image: ctx.image,
     installId,
+    volume,
     binPaths: parsed.binPaths,
     ...(mountpoint ? { mountpoint } : {}),
     commands: parsed.commands,

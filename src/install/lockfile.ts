@@ -10,6 +10,9 @@ import { withLock, writeFileAtomic } from '../lock.js';
 export interface RuntimeInstall {
   image: string;
   installId: string;
+  /** The volume it lives in (names.ts toolVolume); absent in installs made before volumes were named
+   *  per state directory and spec, which are installed again. */
+  volume?: string;
   binPaths: string[];
   /** The volume's directory on the host, when the runtime reported one (for the run-time check). */
   mountpoint?: string;

@@ -63,6 +63,7 @@ export function installState(
   const again = (reason: string): InstallState => ({ kind: 'stale', reason, installSpec: lockedSpec(tool, locked), resolves: false, locked });
   const install = locked.installs[runtime];
   if (!install) return again(`locked ${locked.version}, not installed for ${runtime} yet`);
+  if (!install.volume) return again('its volume was named after the tool alone, shared with every setup that has a tool of this name');
   if (install.image !== image) return again('image changed');
   if (install.mountpoint && check(install.mountpoint, install.installId) === 'missing') return again('its volume was removed or changed outside shim');
   return { kind: 'ready', locked, install };

@@ -6,7 +6,7 @@ import type { ResolvedTool } from '../config/merge.js';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { buildCaBundleArgs, buildCleanupArgv, buildContainerBaseArgs, seccompProfilePath } from './container.js';
 import { baseEnv, buildEnvArgs } from './env.js';
-import { cacheVolume, containerName, toolVolume } from './names.js';
+import { cacheVolume, containerName } from './names.js';
 import { mountSpec, shellQuote } from './quote.js';
 import { INSTALL_DIR } from './run-plan.js';
 import { splitToolSpec } from './tool-spec.js';
@@ -45,6 +45,8 @@ export interface InstallInputs {
   installSpec: string;
   /** Written into the volume's manifest; runs compare it. */
   installId: string;
+  /** The tool's install volume (names.ts toolVolume), recorded in the lock file with the install. */
+  volume: string;
   /** mise's minimum release age for this install ("" for none). */
   minReleaseAge: string;
   /** Memory, CPU and process limits and the timeout (resolveInstallLimits). */
@@ -78,7 +80,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     '--network',
     'none',
     '--mount',
-    mountSpec(['type=volume', `src=${toolVolume(tool.name)}`, `dst=${INSTALL_DIR}`]),
+    mountSpec(['type=volume', `src=${input.volume}`, `dst=${INSTALL_DIR}`]),
     '--mount',
     mountSpec(['type=volume', `src=${cacheVolume(tool.name)}`, `dst=${INSTALL_DIR}/cache`]),
     ...buildCaBundleArgs(input.caBundle),

@@ -18,18 +18,32 @@ export interface LifelinePlan {
   /** Host directory for the socket, created 0700 by the executor before the container starts. */
   dir: string;
   socketPath: string;
+  /** The directory is a warm container's, shared by its calls (one socket each): it may exist already
+   *  (then it must be the user's own, 0700, not a link) and it stays when a call lets go. */
+  shared?: boolean;
 }
 
-/** Returns the run's lifeline: a private directory under XDG_RUNTIME_DIR (a per-user tmpfs), else /tmp. */
-export function planLifeline(host: Pick<HostEnv, 'env' | 'uid'>, runId: string): LifelinePlan {
+/** Where lifeline directories go: XDG_RUNTIME_DIR (a per-user tmpfs), else /tmp. */
+function lifelineBase(host: Pick<HostEnv, 'env'>): string {
   const runtimeDir = host.env.XDG_RUNTIME_DIR;
-  const base = runtimeDir && path.isAbsolute(runtimeDir) ? runtimeDir : '/tmp';
-  const dir = path.join(base, `shim-lifeline-${host.uid}-${runId}`);
+  return runtimeDir && path.isAbsolute(runtimeDir) ? runtimeDir : '/tmp';
+}
+
+/** Returns the run's lifeline: a private directory of its own. */
+export function planLifeline(host: Pick<HostEnv, 'env' | 'uid'>, runId: string): LifelinePlan {
+  const dir = path.join(lifelineBase(host), `shim-lifeline-${host.uid}-${runId}`);
   return { dir, socketPath: path.join(dir, SOCKET) };
 }
 
+/** Returns a warm call's lifeline: one directory per warm container key, mounted when the container
+ *  starts, and in it one socket per call, named after the call (warm.sh's keeper probes it). */
+export function planWarmLifeline(host: Pick<HostEnv, 'env' | 'uid'>, key: string, callId: string): LifelinePlan {
+  const dir = path.join(lifelineBase(host), `shim-warm-${host.uid}-${key}`);
+  return { dir, socketPath: path.join(dir, `${callId}.sock`), shared: true };
+}
+
 /** Returns the read-only mount of the lifeline's directory. */
-export function buildLifelineArgs(lifeline: LifelinePlan): string[] {
+export function buildLifelineArgs(lifeline: Pick<LifelinePlan, 'dir'>): string[] {
   return ['--mount', mountSpec(['type=bind', `src=${lifeline.dir}`, `dst=${LIFELINE_MOUNT_DST}`, 'ro'])];
 }
 

@@ -8,9 +8,16 @@ function safeName(tool: string): string {
   return `${tool.replaceAll('+', '_')}-${createHash('sha256').update(tool).digest('hex').slice(0, 6)}`;
 }
 
-/** The volume holding a tool's mise install tree (read-write at install, read-only at run). */
-export function toolVolume(tool: string): string {
-  return `shim-tool-${safeName(tool)}`;
+/** Prefix of every tool install volume (prune finds them by it). */
+export const TOOL_VOLUME_PREFIX = 'shim-tool-';
+
+/** The volume holding a tool's mise install tree (read-write at install, read-only at run): one per
+ *  state directory (whose lock file records what the volume holds) and spec, so two setups sharing a
+ *  runtime (two users, two config dirs) and a project's tool shadowing yours never install over each
+ *  other. The lock file records the name with the install, and runs mount the recorded one. */
+export function toolVolume(tool: string, spec: string, stateDir: string): string {
+  const owner = createHash('sha256').update(`${stateDir}\0${spec}`).digest('hex').slice(0, 12);
+  return `${TOOL_VOLUME_PREFIX}${safeName(tool)}-${owner}`;
 }
 
 /** A named volume a tool's config declares (`"src": "state"`): owned by that tool alone. */

@@ -11,14 +11,14 @@ import { checkPodmanArgs } from './podman-args.js';
 import { buildIdentityArgs } from './identity.js';
 import type { ResolvedLimits } from './limits.js';
 import { buildMountArgs, type MountFact } from './mounts.js';
-import { LABEL_RUN, containerName, toolVolume } from './names.js';
+import { LABEL_RUN, containerName } from './names.js';
 import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
 import { mountSpec, shellQuote } from './quote.js';
 import { PLACEHOLDER_PREFIX, planCredentials, withCredentialEnv } from './credentials.js';
 import { planWorkdir } from './workdir.js';
-import { buildLifelineArgs, lifelineCommand, planLifeline, type LifelinePlan } from './lifeline.js';
+import { buildLifelineArgs, lifelineCommand, planLifeline, planWarmLifeline, type LifelinePlan } from './lifeline.js';
 import { buildWarmCall, buildWarmStart, dirsToClean, warmExecArgv, warmObstacle, type WarmPlan, type WarmRequest } from './warm.js';
 
 /** Where the tool's install volume is mounted (read-only) in the run container. */
@@ -31,6 +31,8 @@ export interface RunInputs {
   image: string;
   /** Bin directories of the installed tool, recorded at install time. */
   binPaths: readonly string[];
+  /** The tool's install volume: the one its install recorded in the lock file (names.ts toolVolume). */
+  volume: string;
   mounts: readonly MountFact[];
   /** Real path of the current directory (the working directory follows it into the mounts). */
   cwd: string;
@@ -61,6 +63,8 @@ export interface RunPlan {
   /** The redacted command as an argv array (runtime path first), for --json. */
   displayArgv: string[];
   containerName: string;
+  /** The tool's install volume, mounted read-only at /mise. */
+  volume: string;
   /** Runs only when shim was signalled, to make sure no container of the run is left. */
   cleanupArgv: string[];
   /** Delivers a forwarded signal to the container (see buildSignalArgv). */
@@ -158,7 +162,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...buildIdentityArgs(runtime, host.uid, host.gid),
     ...buildNetworkArgs(network.mode, ports),
     '--mount',
-    mountSpec(['type=volume', `src=${toolVolume(tool.name)}`, `dst=${INSTALL_DIR}`, 'ro']),
+    mountSpec(['type=volume', `src=${input.volume}`, `dst=${INSTALL_DIR}`, 'ro']),
     ...buildCaBundleArgs(input.caBundle),
     ...(proxy ? ['--mount', mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro'])] : []),
     ...buildMountArgs(input.mounts, runtime, tool.name),
@@ -207,6 +211,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     display,
     displayArgv,
     containerName: name,
+    volume: input.volume,
     cleanupArgv: buildCleanupArgv(name),
     passedEnv: passing.env,
     signalArgv: buildSignalArgv(name),
@@ -239,7 +244,8 @@ function planWarm(
   const identity = [input.runtime.name, ...ownOnly(containerArgs), input.image, String(idleSeconds), ...assignments(how.passedEnv)];
   const key = createHash('sha256').update(identity.join('\0')).digest('hex').slice(0, 16);
   const name = containerName('warm', tool.name, input.runId);
-  const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds);
+  const lifeline = planWarmLifeline(input.host, key, input.runId);
+  const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds, lifeline.dir);
   const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.dst, ...(m.gitOverlays ?? []).map((g) => g.dst)])];
   const [command, ...checked] = commandArgv(tool, input.commands);
   const call = buildWarmCall(interactive, how.workdir, input.runId, dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args), command!, [...checked, ...input.args]);
@@ -254,5 +260,6 @@ function planWarm(
     ...call,
     callId: input.runId,
     clientOwnGroup: !interactive,
+    lifeline,
   };
 }

@@ -1,4 +1,5 @@
 // Runtime commands for shim's volumes (pure).
+import { TOOL_VOLUME_PREFIX } from './names.js';
 
 /** Lists every volume name. */
 export function volumeListArgv(): string[] {
@@ -17,7 +18,7 @@ export function volumeRemoveArgv(volume: string): string[] {
 /** Which of shim's volumes prune removes: download caches always, tool installs with --all. Named
  *  volumes (a tool's state) are never pruned: they are data, removed only by the user. */
 export function volumesToPrune(names: readonly string[], all: boolean): string[] {
-  return names.filter((v) => v === 'shim-cache' || v.startsWith('shim-cache-') || (all && v.startsWith('shim-tool-')));
+  return names.filter((v) => v === 'shim-cache' || v.startsWith('shim-cache-') || (all && v.startsWith(TOOL_VOLUME_PREFIX)));
 }
 
 export function volumeCreateArgv(volume: string): string[] {

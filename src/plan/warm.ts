@@ -12,6 +12,7 @@ import { DEFAULT_WARM_IDLE, durationMs } from '../defaults.js';
 import { ConfigError } from '../errors.js';
 import { FORWARDED_SIGNALS, buildWatchdogArgvFor, type ForwardedSignal } from './container.js';
 import { CONTAINER_HOME } from './env.js';
+import { buildLifelineArgs, type LifelinePlan } from './lifeline.js';
 import { LABEL_TOOL } from './names.js';
 
 /** The script baked into the image (containerfiles/warm.sh). */
@@ -94,10 +95,13 @@ export interface WarmPlan {
   /** Without a terminal of its own (-t), the exec client gets its own process group and shim forwards
    *  every signal itself: a Ctrl-C reaching the client would end it and leave the call running. */
   clientOwnGroup: boolean;
+  /** The call's socket, held by shim while the call runs, in the directory the container mounts from
+   *  its start: the keeper kills the call once nobody listens on it (shim gone, however it went). */
+  lifeline: LifelinePlan;
 }
 
 /** How one call in the live container `name` is signalled, stopped and cleaned up after. */
-export function warmSignals(warm: Pick<WarmPlan, 'callId' | 'clientOwnGroup'>, name: string, runtimePath: string) {
+export function warmSignals(warm: Pick<WarmPlan, 'callId' | 'clientOwnGroup' | 'lifeline'>, name: string, runtimePath: string) {
   const kill = warmSignalArgv(name, warm.callId, 'SIGKILL');
   return {
     signalArgv: Object.fromEntries(FORWARDED_SIGNALS.map((sig) => [sig, warmSignalArgv(name, warm.callId, sig)])) as Record<ForwardedSignal, string[]>,
@@ -107,13 +111,16 @@ export function warmSignals(warm: Pick<WarmPlan, 'callId' | 'clientOwnGroup'>, n
     // a killed shim takes its call along (the container stays for the next call)
     watchdogArgv: buildWatchdogArgvFor([runtimePath, ...kill]),
     clientOwnGroup: warm.clientOwnGroup,
+    // and when the watchdog dies with it, the keeper notices the call's closed lifeline
+    lifeline: warm.lifeline,
   };
 }
 
 /** Turns the cold run's container flags into a warm container's: detached, without `--init` (the keeper
- *  is PID 1, which a tool cannot kill or stop from inside), with its label, the keeper's tmpfs and the
- *  keeper as command. `containerArgs` has no `-i`/`-t` and no command. */
-export function buildWarmStart(containerArgs: readonly string[], image: string, key: string, idleSeconds: number): string[] {
+ *  is PID 1, which a tool cannot kill or stop from inside), with its label, the keeper's tmpfs, the
+ *  calls' lifeline directory (read-only) and the keeper as command. `containerArgs` has no `-i`/`-t`
+ *  and no command. */
+export function buildWarmStart(containerArgs: readonly string[], image: string, key: string, idleSeconds: number, lifelineDir: string): string[] {
   const [run, ...rest] = containerArgs;
   return [
     run!,
@@ -123,6 +130,7 @@ export function buildWarmStart(containerArgs: readonly string[], image: string, 
     `${LABEL_WARM}=${key}`,
     '--tmpfs',
     `${WARM_STATE_DIR}:rw,nosuid,nodev,noexec,size=1m,mode=1777`,
+    ...buildLifelineArgs({ dir: lifelineDir }),
     image,
     WARM_HELPER,
     'keep',
@@ -170,6 +178,9 @@ export interface WarmState {
   /** When a call last started in it (ms since the epoch). */
   lastUse: number;
   idleSeconds: number;
+  /** Identity (device:inode) of the lifeline directory it mounted: a directory made anew since (a
+   *  cleaned /tmp) is not the container's, so its calls' sockets would not reach it. */
+  lifelineDir?: string;
 }
 
 /**

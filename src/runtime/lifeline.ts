@@ -1,6 +1,7 @@
 // Holds a run's lifeline (plan/lifeline.ts): creates its private directory and listens on its socket
 // for as long as shim runs the container. Holding is all it does: the kernel closes the socket when shim
-// dies, which is what the container's watcher waits for.
+// dies, which is what the container's watcher waits for. A warm call's socket lies in its container's
+// shared directory, which outlives the call (warm.sh's keeper probes the socket of every call it runs).
 import fs from 'node:fs';
 import net from 'node:net';
 import type { LifelinePlan } from '../plan/lifeline.js';
@@ -11,15 +12,46 @@ export interface HeldLifeline {
   release(): void;
 }
 
-/** Creates the directory (0700, must not exist) and listens on the socket; resolves once it listens,
- *  so the container's watcher always finds it while shim lives. */
-export async function holdLifeline(plan: LifelinePlan): Promise<HeldLifeline> {
-  const fail = (e: unknown) =>
-    new RuntimeError(`cannot set up the container's lifeline in ${plan.dir}: ${(e as Error).message}`, 'check that its parent exists and is writable (XDG_RUNTIME_DIR or /tmp)');
+const failure = (dir: string, e: unknown) =>
+  new RuntimeError(`cannot set up the container's lifeline in ${dir}: ${(e as Error).message}`, 'check that its parent exists and is writable (XDG_RUNTIME_DIR or /tmp)');
+
+/** Makes sure a warm container's shared lifeline directory exists and is the user's alone (in /tmp
+ *  another user could have made it first); returns its identity (device:inode), which tells whether
+ *  a running container has this very directory mounted. */
+export function ensureSharedLifelineDir(dir: string): string {
   try {
-    fs.mkdirSync(plan.dir, { mode: 0o700 });
+    fs.mkdirSync(dir, { mode: 0o700 });
   } catch (e) {
-    throw fail(e);
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw failure(dir, e);
+  }
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) {
+    throw failure(dir, new Error('it exists but is not a directory of yours with mode 0700'));
+  }
+  return `${st.dev}:${st.ino}`;
+}
+
+/** The identity of a shared lifeline directory (device:inode), or undefined when it is gone. */
+export function lifelineDirId(dir: string): string | undefined {
+  try {
+    const st = fs.lstatSync(dir);
+    return st.isDirectory() ? `${st.dev}:${st.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates the directory (0700, must not exist; a warm container's shared one may) and listens on the
+ *  socket; resolves once it listens, so the container's watcher always finds it while shim lives. */
+export async function holdLifeline(plan: LifelinePlan): Promise<HeldLifeline> {
+  const fail = (e: unknown) => failure(plan.dir, e);
+  if (plan.shared) ensureSharedLifelineDir(plan.dir);
+  else {
+    try {
+      fs.mkdirSync(plan.dir, { mode: 0o700 });
+    } catch (e) {
+      throw fail(e);
+    }
   }
   const held = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -31,7 +63,8 @@ export async function holdLifeline(plan: LifelinePlan): Promise<HeldLifeline> {
   const release = () => {
     for (const s of held) s.destroy();
     server.close();
-    fs.rmSync(plan.dir, { recursive: true, force: true });
+    // a warm container's directory stays for its other calls: only this call's socket goes
+    fs.rmSync(plan.shared ? plan.socketPath : plan.dir, { recursive: true, force: true });
   };
   try {
     await new Promise<void>((resolve, reject) => {

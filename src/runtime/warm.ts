@@ -8,6 +8,7 @@ import { withLock, writeFileAtomic } from '../lock.js';
 import { RuntimeError } from '../errors.js';
 import { CALL_END_SLACK_MS, warmExecArgv, warmRemoveArgv, warmReusable, warmSignals, type WarmPlan, type WarmState } from '../plan/warm.js';
 import { expectSuccess, runCaptured, type Command, type SignalPlan } from './exec.js';
+import { ensureSharedLifelineDir, lifelineDirId } from './lifeline.js';
 
 export interface WarmContext {
   runtimePath: string;
@@ -50,12 +51,17 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
-const alive = (s: WarmState | undefined) => s !== undefined && processStart(s.pid) === s.pidStart;
+/** Whether the recorded container still runs, with the very lifeline directory the call's socket goes
+ *  in (one made anew since, or a record from before lifelines, would leave the call unwatched). */
+const alive = (s: WarmState | undefined, lifelineDir: string) =>
+  s !== undefined && processStart(s.pid) === s.pidStart && s.lifelineDir !== undefined && s.lifelineDir === lifelineDirId(lifelineDir);
 
 /** Starts the policy's container and records it. Its init's pid must be visible here: with a runtime
  *  on another host (or in another pid namespace) shim could not tell whether it still runs. */
 async function start(warm: WarmPlan, ctx: WarmContext, file: string): Promise<WarmState> {
   const run = (argv: string[]) => runCaptured({ file: ctx.runtimePath, argv, env: ctx.runtimeEnv });
+  // the calls' lifeline directory is mounted from the start (each call adds its socket there)
+  const lifelineDir = ensureSharedLifelineDir(warm.lifeline.dir);
   expectSuccess('starting the warm container', await run(warm.startArgv), 'run again with SHIM_DEBUG=1, or set "warm": false for this tool');
   const pidOut = await run(warm.pidArgv);
   const pid = Number(pidOut.stdout.trim());
@@ -67,7 +73,7 @@ async function start(warm: WarmPlan, ctx: WarmContext, file: string): Promise<Wa
       'warm containers need the runtime on this host (not a remote daemon): set "warm": false for this tool',
     );
   }
-  const state: WarmState = { name: warm.name, pid, pidStart: pidStart!, lastUse: ctx.now(), idleSeconds: warm.idleSeconds };
+  const state: WarmState = { name: warm.name, pid, pidStart: pidStart!, lastUse: ctx.now(), idleSeconds: warm.idleSeconds, lifelineDir };
   writeFileAtomic(file, JSON.stringify(state));
   ctx.onStart?.(warm.name);
   return state;
@@ -82,7 +88,7 @@ export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise
   // one start per policy however many calls arrive at once; the others wait, then reuse it
   const state = await withLock(`${file}.lock`, async () => {
     const recorded = readWarmState(file);
-    if (recorded && warmReusable(recorded, ctx.now(), alive(recorded))) {
+    if (recorded && warmReusable(recorded, ctx.now(), alive(recorded, warm.lifeline.dir))) {
       writeFileAtomic(file, JSON.stringify({ ...recorded, lastUse: ctx.now() }));
       return recorded;
     }

@@ -1,5 +1,7 @@
 // The install phase through the CLI: the first run installs (its registry only, writable volume),
 // later runs do not, and only a change of the tool spec triggers a reinstall.
+import fs from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INSTALL_HELPER } from './fake-runtime.js';
 import { MANAGED_IMAGE_RE, createWorld, expectExit, requireBuilt, valuesOf } from './helpers.js';
@@ -19,8 +21,14 @@ describe('install on first run', () => {
     const argv = installs[0]!.argv;
     expect(valuesOf(argv, '--network')).toEqual(['none']);
     expect(valuesOf(argv, '--env')).toContain('HTTPS_PROXY=http://127.0.0.1:3128');
-    expect(valuesOf(argv, '--mount')).toContain('type=volume,src=shim-tool-eslint,dst=/mise');
-    expect(valuesOf(argv, '--mount')).not.toContain('type=volume,src=shim-tool-eslint,dst=/mise,ro');
+    // the volume is named per state directory and spec, recorded in the lock file, and the run mounts it
+    const volume = valuesOf(argv, '--mount').find((m) => m.startsWith('type=volume,src=shim-tool-eslint-'));
+    expect(volume).toMatch(/^type=volume,src=shim-tool-eslint-[0-9a-f]{12},dst=\/mise$/);
+    const name = volume!.slice('type=volume,src='.length, volume!.indexOf(',dst='));
+    const lock = JSON.parse(fs.readFileSync(path.join(w.stateDir, 'tools.lock.json'), 'utf8')) as { tools: Record<string, { installs: Record<string, { volume?: string }> }> };
+    expect(Object.values(lock.tools.eslint!.installs).map((i) => i.volume)).toEqual([name]);
+    const run = w.calls().find((c) => c.argv[0] === 'run' && !c.argv.includes(INSTALL_HELPER))!;
+    expect(valuesOf(run.argv, '--mount')).toContain(`type=volume,src=${name},dst=/mise,ro`);
     const image = argv.findIndex((a) => MANAGED_IMAGE_RE.test(a));
     // lifeline, forwarder, helper, the spec to install, the spec without its version (further arguments are the helper's own)
     expect(argv.slice(image + 1, image + 7)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:eslint@9', 'npm:eslint']);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, waitForOutput, type Flavour, type Sandbox } from './harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, waitForOutput, type Flavour, type Sandbox } from './harness.js';
 
 const PROJECT = [{ src: '.', dst: '/workspace' }];
 // Tool names unique to this run: tool volumes are per runtime user, so sandboxes of other test files
@@ -35,7 +35,7 @@ export function defineCoreCases(flavour: Flavour): void {
       sb = await createSandbox(flavour, CORE_TOOLS);
     });
     afterAll(async () => {
-      for (const t of Object.keys(CORE_TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+      await removeToolVolumes(sb, Object.keys(CORE_TOOLS));
       await sb.runtime(['volume', 'rm', '--force', `shim-vol-${STATEFUL}-state`]);
       removeSandbox(sb);
     });

@@ -14,7 +14,7 @@ import { doctorCommand } from '../../src/commands/doctor.js';
 import type { Check } from '../../src/doctor/model.js';
 import type { HostEnv } from '../../src/host.js';
 import { createReporter } from '../../src/report.js';
-import { REPO, SHIM, createSandbox, removeSandbox, type Sandbox } from './harness.js';
+import { REPO, SHIM, createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from './harness.js';
 
 let sandbox: Sandbox | undefined;
 afterEach(() => {
@@ -98,7 +98,7 @@ describe('shim doctor on real podman', () => {
 
 describe('shim doctor <tool> on real podman', () => {
   afterEach(async () => {
-    for (const t of [COW, TYPO]) await execa('podman', ['volume', 'rm', '--force', `shim-tool-${t}`], { reject: false });
+    await removeToolVolumes({ runtime: (args) => execa('podman', args, { reject: false }) }, [COW, TYPO]);
   });
 
   it('a real tool passes end to end: config, installed and current, its command, a trial run, what it may reach', async () => {

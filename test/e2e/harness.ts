@@ -124,6 +124,23 @@ export async function createSandbox(flavour: Flavour, tools: Record<string, unkn
   return sandbox;
 }
 
+/** The install volumes of the named tools on the sandbox's runtime, every setup's (a tool's volume is
+ *  named shim-tool-<tool>-<hash of the state directory and spec>). */
+export async function toolVolumes(sb: Pick<Sandbox, 'runtime'>, tools: readonly string[]): Promise<string[]> {
+  const ls = await sb.runtime(['volume', 'ls', '--format', '{{.Name}}']);
+  if (ls.exitCode !== 0) throw new Error(`volume ls failed: ${ls.stderr}`);
+  const names = tools.map((t) => t.replace(/[.+]/g, (c) => (c === '+' ? '_' : '\\.')));
+  const re = new RegExp(`^shim-tool-(${names.join('|')})(-[0-9a-f]{6})?-[0-9a-f]{12}$`);
+  return ls.stdout.split('\n').filter((v) => re.test(v));
+}
+
+/** Removes the install volumes of the named tools (cleanup after a test). */
+export async function removeToolVolumes(sb: Pick<Sandbox, 'runtime'> | undefined, tools: readonly string[]): Promise<void> {
+  if (!sb) return;
+  const volumes = await toolVolumes(sb, tools);
+  if (volumes.length) await sb.runtime(['volume', 'rm', '--force', ...volumes]);
+}
+
 export function removeSandbox(sandbox: Sandbox | undefined): void {
   if (sandbox) fs.rmSync(sandbox.root, { recursive: true, force: true });
 }

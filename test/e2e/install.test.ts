@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LockFile } from '../../src/install/lockfile.js';
-import { createSandbox, removeSandbox, type Sandbox } from './harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, toolVolumes, type Sandbox } from './harness.js';
 
 // names unique to this run, so volumes of earlier runs or other test files never interfere
 const tag = Math.random().toString(36).slice(2, 8);
@@ -30,7 +30,7 @@ describe('install phase on podman', () => {
     sb = await createSandbox('podman', baseTools);
   });
   afterAll(async () => {
-    for (const t of [CONC, COW, SPY]) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+    await removeToolVolumes(sb, [CONC, COW, SPY]);
     removeSandbox(sb);
   });
 
@@ -46,7 +46,7 @@ describe('install phase on podman', () => {
     const r = await sb.run([SPY, '-c', 'grep " /mise " /proc/mounts; echo "secret=$SPY_SECRET"'], { env: { SHIM_DEBUG: '1', SPY_SECRET: 'hunter2' } });
     expect(r.exitCode).toBe(0);
     const installLine = r.stderr.split('\n').find((l) => l.includes('install command:'))!;
-    expect(installLine).toContain(`src=shim-tool-${SPY},dst=/mise `);
+    expect(installLine).toMatch(new RegExp(`src=shim-tool-${SPY}-[0-9a-f]{12},dst=/mise `));
     expect(installLine).not.toContain(sb.project);
     expect(installLine).not.toContain('SPY_SECRET');
     // positive control: the run itself does get the project and the variable
@@ -73,7 +73,7 @@ describe('install phase on podman', () => {
   it('notices a deleted volume and reinstalls the locked version', async () => {
     await sb.run([COW, '-c', 'true']);
     const version = readLock().tools[COW]!.version;
-    const rm = await sb.runtime(['volume', 'rm', `shim-tool-${COW}`]);
+    const rm = await sb.runtime(['volume', 'rm', ...(await toolVolumes(sb, [COW]))]);
     expect(rm.exitCode).toBe(0);
     const r = await sb.run([COW, '-c', VERSIONS]);
     expect(r.exitCode).toBe(0);

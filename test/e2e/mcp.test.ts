@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, REPO, SHIM, type Sandbox } from './harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, REPO, SHIM, type Sandbox } from './harness.js';
 
 // tool names unique to this run: tool volumes are shared by everything running as this user
 const tag = Math.random().toString(36).slice(2, 8);
@@ -71,7 +71,7 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
   afterAll(async () => {
     await client?.close();
     if (sb) await sb.run(['shim', 'stop']);
-    if (sb) for (const t of Object.keys(TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+    await removeToolVolumes(sb, Object.keys(TOOLS));
     removeSandbox(sb);
   });
 

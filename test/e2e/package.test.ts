@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO } from './harness.js';
+import { REPO, removeToolVolumes } from './harness.js';
 
 // a tool name of its own: tool volumes are shared by everything running as this user
 const TOOL = `cowsay-pkg-${Math.random().toString(36).slice(2, 8)}`;
@@ -16,7 +16,7 @@ const TOOL = `cowsay-pkg-${Math.random().toString(36).slice(2, 8)}`;
 describe('npm package', () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-pack-'));
   afterAll(async () => {
-    await execa('podman', ['volume', 'rm', '--force', `shim-tool-${TOOL}`], { reject: false });
+    await removeToolVolumes({ runtime: (args) => execa('podman', args, { reject: false }) }, [TOOL]);
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, createSandbox, removeSandbox, type Sandbox } from './harness.js';
+import { REPO, createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from './harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const t = (name: string) => `${name}-${tag}`;
@@ -113,7 +113,7 @@ describe('real tools through their links (podman)', () => {
     fs.writeFileSync(path.join(src, 'p.ts'), 'import { z, a } from "./b.js";\nexport const q = a;\n');
   });
   afterAll(async () => {
-    for (const name of Object.keys(TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${name}`]);
+    await removeToolVolumes(sb, Object.keys(TOOLS));
     removeSandbox(sb);
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Sandbox } from './harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from './harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const AGENT = `agent-${tag}`;
@@ -61,7 +61,7 @@ describe('snapshots and pause on podman', () => {
   });
   afterAll(async () => {
     await shim(['stop']);
-    for (const t of Object.keys(TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+    await removeToolVolumes(sb, Object.keys(TOOLS));
     removeSandbox(sb);
   });
 

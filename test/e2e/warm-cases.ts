@@ -2,7 +2,7 @@
 // container, signals and timeouts reach the call and not the container, a killed shim takes its call
 // along, and the container stops by itself when idle or at `shim stop`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, waitForOutput, type Flavour, type Sandbox } from './harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, waitForOutput, type Flavour, type Sandbox } from './harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const WARM = `warmbox-${tag}`;
@@ -35,7 +35,7 @@ export function defineWarmCases(flavour: Flavour): void {
     });
     afterAll(async () => {
       await sb.run(['shim', 'stop']);
-      for (const t of Object.keys(TOOLS)) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+      await removeToolVolumes(sb, Object.keys(TOOLS));
       removeSandbox(sb);
     });
 

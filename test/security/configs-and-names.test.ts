@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, toolVolumes, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const GOOD = `good-${tag}`;
@@ -27,7 +27,7 @@ describe('hostile configs and names (podman)', () => {
     });
   });
   afterAll(async () => {
-    for (const t of [GOOD, OTHER, BAD]) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+    await removeToolVolumes(sb, [GOOD, OTHER, BAD]);
     removeSandbox(sb);
   });
 
@@ -84,6 +84,41 @@ describe('hostile configs and names (podman)', () => {
     expect(count).toBe('1'); // its own install only
     expect(r.stdout).toMatch(/Read-only file system/);
     // positive control: the other tool's volume does exist on the host, it is just not reachable
-    expect((await sb.runtime(['volume', 'exists', `shim-tool-${OTHER}`])).exitCode).toBe(0);
+    expect(await toolVolumes(sb, [OTHER])).toHaveLength(1);
+  });
+});
+
+describe('two setups with a tool of the same name and different specs, on one runtime (podman)', () => {
+  const SHARED = `same-${tag}`;
+  // the installed versions (directories; mise's aliases such as 1.5 and latest are links)
+  const VERSIONS = 'cd /mise/data/installs/npm-cowsay && find . -mindepth 1 -maxdepth 1 -type d | cut -c3-';
+  const installing = (stderr: string) => stderr.includes(`installing ${SHARED}`);
+  let a: Sandbox;
+  let b: Sandbox;
+  beforeAll(async () => {
+    // two config dirs (and state dirs), as two users or two checkouts of a setup would have
+    a = await createSandbox('podman', { [SHARED]: { tool: 'npm:cowsay@1.5.0', command: 'sh' } });
+    b = await createSandbox('podman', { [SHARED]: { tool: 'npm:cowsay@1.4.0', command: 'sh' } });
+  });
+  afterAll(async () => {
+    await removeToolVolumes(a, [SHARED]);
+    removeSandbox(a);
+    removeSandbox(b);
+  });
+
+  it('do not install over each other: each keeps its own volume and version', async () => {
+    // positive control: each first run installs (the probe sees an install when there is one)
+    const firstA = await a.run([SHARED, '-c', VERSIONS]);
+    expect([firstA.exitCode, firstA.stdout.trim(), installing(firstA.stderr)], firstA.stderr).toEqual([0, '1.5.0', true]);
+    const firstB = await b.run([SHARED, '-c', VERSIONS]);
+    expect([firstB.exitCode, firstB.stdout.trim(), installing(firstB.stderr)], firstB.stderr).toEqual([0, '1.4.0', true]);
+    // B's install did not touch A's: A runs its own version without installing again, and so does B
+    for (let i = 0; i < 2; i++) {
+      const againA = await a.run([SHARED, '-c', VERSIONS]);
+      expect([againA.exitCode, againA.stdout.trim(), installing(againA.stderr)], againA.stderr).toEqual([0, '1.5.0', false]);
+      const againB = await b.run([SHARED, '-c', VERSIONS]);
+      expect([againB.exitCode, againB.stdout.trim(), installing(againB.stderr)], againB.stderr).toEqual([0, '1.4.0', false]);
+    }
+    expect(await toolVolumes(a, [SHARED])).toHaveLength(2);
   });
 });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHIM, createSandbox, removeSandbox, sharedCacheDir, type Sandbox } from '../e2e/harness.js';
+import { SHIM, createSandbox, removeSandbox, removeToolVolumes, sharedCacheDir, type Sandbox } from '../e2e/harness.js';
 import { createRunCa } from '../../src/proxy/certificates.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
@@ -112,7 +112,7 @@ describe('credentials on rootful podman: the proxy puts the real value into requ
   afterAll(async () => {
     a?.srv.close();
     b?.srv.close();
-    if (sb) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${tool}`]);
+    await removeToolVolumes(sb, [tool]);
     removeSandbox(sb);
     if (secrets) fs.rmSync(secrets, { recursive: true, force: true });
   });

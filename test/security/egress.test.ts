@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawn } from 'node:child_process';
-import { SHIM, createSandbox, removeSandbox, type Flavour, type Sandbox } from '../e2e/harness.js';
+import { SHIM, createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from '../e2e/harness.js';
 import { PROBE_SCRIPT, probeResult, proxyProcesses, runProxyDir, type ProbeResult } from './egress-probe.js';
 
 const REGISTRY = 'registry.npmjs.org';
@@ -91,7 +91,7 @@ describe('allowed_hosts on rootful podman: no route out, only the listed hosts t
 
   afterAll(async () => {
     canary?.close();
-    if (h) await h.sb.runtime(['volume', 'rm', '--force', `shim-tool-${h.tool}`]);
+    if (h) await removeToolVolumes(h.sb, [h.tool]);
     removeSandbox(h?.sb);
   });
 
@@ -224,7 +224,7 @@ describe.each(['rootless', 'docker'] as const)('allowed_hosts on %s: the core pr
   });
 
   afterAll(async () => {
-    if (h) await h.sb.runtime(['volume', 'rm', '--force', `shim-tool-${h.tool}`]);
+    if (h) await removeToolVolumes(h.sb, [h.tool]);
     removeSandbox(h?.sb);
   });
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from '../e2e/harness.js';
 import { expectNothingStarted } from './refusal.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
@@ -66,7 +66,7 @@ describe("docker's client proxies do not reach shim containers (docker)", () => 
   });
 
   afterAll(async () => {
-    if (sb) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${PROBE}`]);
+    await removeToolVolumes(sb, [PROBE]);
     removeSandbox(sb);
   });
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from '../e2e/harness.js';
 import { expectNothingStarted } from './refusal.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
@@ -54,7 +54,7 @@ describe('env and podman_args policy against real containers (podman)', () => {
   });
 
   afterAll(async () => {
-    if (sb) for (const t of [PROBE, DENY]) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+    await removeToolVolumes(sb, [PROBE, DENY]);
     removeSandbox(sb);
     fs.rmSync(PWNED, { force: true });
   });

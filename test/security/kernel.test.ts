@@ -3,7 +3,7 @@
 // profile would allow it; ordinary work is unaffected.
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Flavour, type Sandbox } from '../e2e/harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const PROBE = `kernel-${tag}`;
@@ -26,7 +26,7 @@ function seccompSuite(flavour: Flavour) {
       sb = await createSandbox(flavour, { [PROBE]: { tool: 'npm:cowsay', command: 'sh' } });
     });
     afterAll(async () => {
-      await sb.runtime(['volume', 'rm', '--force', `shim-tool-${PROBE}`]);
+      await removeToolVolumes(sb, [PROBE]);
       removeSandbox(sb);
     });
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const BOMB = `bomb-${tag}`;
@@ -40,7 +40,7 @@ describe('resource defaults on podman', () => {
     });
   });
   afterAll(async () => {
-    for (const t of [BOMB, TIGHT, SHORT, SMALL, QUIET]) await sb.runtime(['volume', 'rm', '--force', `shim-tool-${t}`]);
+    await removeToolVolumes(sb, [BOMB, TIGHT, SHORT, SMALL, QUIET]);
     removeSandbox(sb);
   });
 

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHIM, createSandbox, removeSandbox, waitForOutput, type Flavour, type Sandbox } from '../e2e/harness.js';
+import { SHIM, createSandbox, removeSandbox, removeToolVolumes, waitForOutput, type Flavour, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 /** Multi-line on purpose: the value must arrive whole. */
@@ -48,7 +48,7 @@ describe.each<Flavour>(['podman', 'docker'])('secret values never on a command l
   afterAll(async () => {
     if (sb) {
       await sb.run(['shim', 'stop']);
-      await sb.runtime(['volume', 'rm', '--force', `shim-tool-${COLD}`, `shim-tool-${WARM}`]);
+      await removeToolVolumes(sb, [COLD, WARM]);
     }
     removeSandbox(sb);
   });

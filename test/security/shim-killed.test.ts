@@ -1,18 +1,22 @@
 // SIGKILL of shim itself (no chance to clean up) must not leave the tool's container running, nor, for
 // an allow-list tool, the egress proxy or its socket directory; nor may SIGKILL of shim's whole process
 // tree (its group, its watchdog, everything it started on the host), as editors and CI runners do: the
-// container's lifeline ends it then.
+// container's lifeline ends it then. A warm call's shim killed the same way takes the call along (the
+// keeper notices its closed lifeline), and the warm container stays for the next call.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHIM, createSandbox, removeSandbox, waitForOutput, type Sandbox } from '../e2e/harness.js';
+import { SHIM, createSandbox, removeSandbox, removeToolVolumes, waitForOutput, type Sandbox } from '../e2e/harness.js';
 import { proxyProcesses, runProxyDir } from './egress-probe.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const LONG = `long-${tag}`;
 const NET = `longnet-${tag}`;
 const SLOW = `slowinstall-${tag}`;
+const WARM = `warmcall-${tag}`;
+/** Command lines of every process in a container but PID 1 (shell built-ins only). */
+const PROCESSES = 'for d in /proc/[0-9]*; do [ "${d#/proc/}" = 1 ] && continue; tr "\\0" " " < $d/cmdline 2>/dev/null; echo; done';
 
 /** Every process below `pid` on this host (by parent pid), found before any of them is orphaned. */
 function descendants(pid: number): number[] {
@@ -78,10 +82,12 @@ describe('shim killed with SIGKILL', () => {
       [LONG]: { tool: 'npm:cowsay', command: 'sh' },
       [NET]: { tool: 'npm:cowsay', command: 'sh', allowed_hosts: ['registry.npmjs.org'] },
       [SLOW]: { tool: 'npm:cowsay', command: 'sh' },
+      [WARM]: { tool: 'npm:cowsay', command: 'sh', warm: true, warm_idle: '5m' },
     });
   });
   afterAll(async () => {
-    await sb.runtime(['volume', 'rm', '--force', `shim-tool-${LONG}`, `shim-tool-${NET}`, `shim-tool-${SLOW}`]);
+    await sb.run(['shim', 'stop']);
+    await removeToolVolumes(sb, [LONG, NET, SLOW, WARM]);
     removeSandbox(sb);
   });
 
@@ -143,6 +149,32 @@ describe('shim killed with SIGKILL', () => {
     killTree(child);
     await child;
     expect(await goneWithin10s(sb, SLOW)).toBe('');
+  });
+
+  it('killing the whole process tree of a warm call ends the call within 10 s; the container stays for the next call', async () => {
+    const child = startInGroup(sb, [WARM, '-c', 'echo ready; exec sleep 4321']);
+    await waitForOutput(child, 'ready');
+    const name = await containersOf(sb, WARM);
+    expect(name).toMatch(/^shim-warm-/);
+    const inside = async () => (await sb.runtime(['exec', name, 'sh', '-c', PROCESSES])).stdout;
+    // positive control: the call runs in the warm container while shim lives, and shim has a watchdog
+    expect(await inside()).toContain('sleep 4321');
+    expect(descendants(child.pid!).length).toBeGreaterThan(0);
+    killTree(child);
+    await child;
+    const deadline = Date.now() + 10_000;
+    let left = await inside();
+    while (left.includes('sleep 4321') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = await inside();
+    }
+    expect(left).not.toContain('sleep 4321');
+    // the container itself stays, and the next call runs in it
+    expect(await containersOf(sb, WARM)).toBe(name);
+    const next = await sb.run([WARM, '-c', 'echo again'], { env: { SHIM_DEBUG: '1' } });
+    expect([next.exitCode, next.stdout], next.stderr).toEqual([0, 'again\n']);
+    expect(next.stderr).toContain(`warm call in ${name}`);
+    expect(next.stderr).not.toContain('started by this call');
   });
 
   it('a normal run is not disturbed by its watchdog', async () => {

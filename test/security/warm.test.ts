@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CI_USER, createSandbox, removeSandbox, userIds, type Flavour, type Sandbox } from '../e2e/harness.js';
+import { CI_USER, createSandbox, removeSandbox, removeToolVolumes, userIds, type Flavour, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const WARM = `warmprobe-${tag}`;
@@ -27,7 +27,7 @@ for (const flavour of ['docker', 'rootless'] as Flavour[]) {
     });
     afterAll(async () => {
       await sb.run(['shim', 'stop']);
-      await sb.runtime(['volume', 'rm', '--force', `shim-tool-${WARM}`]);
+      await removeToolVolumes(sb, [WARM]);
       removeSandbox(sb);
     });
 

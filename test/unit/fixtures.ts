@@ -61,6 +61,8 @@ export function makeMount(real: string, dst: string, opts?: string): MountFact {
 }
 
 export const IMAGE = 'localhost/shim:0123456789ab';
+/** The tool's install volume, as its install recorded it in the lock file. */
+export const VOLUME = 'shim-tool-eslint-0123456789ab';
 
 export function runInputs(overrides: Partial<RunInputs> = {}): RunInputs {
   return {
@@ -69,6 +71,7 @@ export function runInputs(overrides: Partial<RunInputs> = {}): RunInputs {
     runtime: rootlessPodman(),
     image: IMAGE,
     binPaths: ['/mise/installs/npm-eslint/9.12.0/bin'],
+    volume: VOLUME,
     mounts: [],
     cwd: '/home/u/proj',
     args: [],
@@ -86,6 +89,7 @@ export function installInputs(overrides: Partial<InstallInputs> = {}): InstallIn
     runId: 'i9z8y7',
     installSpec: (overrides.tool ?? makeTool()).tool,
     installId: 'inst42',
+    volume: VOLUME,
     minReleaseAge: '3d',
     ...overrides,
   };

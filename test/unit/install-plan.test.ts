@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { buildInstallPlan, parseInstallOutput, INSTALL_HELPER } from '../../src/plan/install-plan.js';
 import { resolveInstallLimits } from '../../src/plan/limits.js';
-import { IMAGE, afterImage, beforeImage, docker, installInputs, makeHost, makeTool, rootfulPodman, rootlessPodman, valuesOf } from './fixtures.js';
+import { IMAGE, VOLUME, afterImage, beforeImage, docker, installInputs, makeHost, makeTool, rootfulPodman, rootlessPodman, valuesOf } from './fixtures.js';
 
 const plan = (o: Parameters<typeof installInputs>[0] = {}) => buildInstallPlan(installInputs(o));
 
@@ -19,7 +19,7 @@ describe('buildInstallPlan', () => {
   it('mounts the tool volume read-write at /mise, its own cache, and the proxy socket directory read-only', () => {
     const p = plan({ runId: 'r1' });
     expect(valuesOf(p.argv, '--mount')).toEqual([
-      'type=volume,src=shim-tool-eslint,dst=/mise',
+      `type=volume,src=${VOLUME},dst=/mise`,
       'type=volume,src=shim-cache-eslint,dst=/mise/cache',
       `type=bind,src=${p.proxy.socketDir},dst=/run/shim,ro`,
       'type=bind,src=/tmp/shim-lifeline-1000-r1,dst=/run/shim-lifeline,ro',

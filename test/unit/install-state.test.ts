@@ -15,7 +15,7 @@ function locked(overrides: Partial<LockedTool> = {}): LockFile {
         version: '9.12.0',
         installedAt: '2026-01-01T00:00:00Z',
         image: IMAGE,
-        installs: { podman: { image: IMAGE, installId: 'id1', binPaths: ['/mise/bin'], mountpoint: '/vol' } },
+        installs: { podman: { image: IMAGE, installId: 'id1', volume: 'shim-tool-eslint-0123456789ab', binPaths: ['/mise/bin'], mountpoint: '/vol' } },
         ...overrides,
       },
     },
@@ -54,6 +54,14 @@ describe('installState', () => {
 
   it('trusts the lock when the volume cannot be read (docker as a non-root user)', () => {
     expect(installState(locked(), tool, 'podman', IMAGE, () => 'unreadable').kind).toBe('ready');
+  });
+
+  it('installs again when the install is in a volume named after the tool alone (shared by every setup)', () => {
+    const legacy = locked();
+    delete legacy.tools.eslint!.installs.podman!.volume;
+    expect(installState(legacy, tool, 'podman', IMAGE, match)).toMatchObject({ kind: 'stale', reason: expect.stringContaining('named after the tool alone'), installSpec: 'npm:eslint@9.12.0', resolves: false });
+    // the control: the same record with its volume is ready
+    expect(installState(locked(), tool, 'podman', IMAGE, match).kind).toBe('ready');
   });
 
   it('keeps the scope of a scoped package in the locked spec', () => {

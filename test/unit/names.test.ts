@@ -2,21 +2,31 @@ import { describe, it, expect } from 'vitest';
 import { cacheVolume, containerName, toolVolume, LABEL_RUN, LABEL_TOOL } from '../../src/plan/names.js';
 
 describe('names', () => {
-  it('derives the tool volume from the tool name', () => {
-    expect(toolVolume('eslint')).toBe('shim-tool-eslint');
-    expect(toolVolume('my.tool_1-x')).toBe('shim-tool-my.tool_1-x');
+  const STATE = '/home/u/.local/state/shim';
+  it('names the tool volume after the tool, its state directory and its spec', () => {
+    expect(toolVolume('eslint', 'npm:eslint@9', STATE)).toMatch(/^shim-tool-eslint-[0-9a-f]{12}$/);
+    expect(toolVolume('my.tool_1-x', 'npm:x', STATE)).toMatch(/^shim-tool-my\.tool_1-x-[0-9a-f]{12}$/);
+    expect(toolVolume('eslint', 'npm:eslint@9', STATE)).toBe(toolVolume('eslint', 'npm:eslint@9', STATE));
+  });
+
+  it('gives two setups, or two specs of one tool name, volumes of their own', () => {
+    const mine = toolVolume('eslint', 'npm:eslint@9', STATE);
+    expect(toolVolume('eslint', 'npm:eslint@9', '/home/other/.local/state/shim')).not.toBe(mine);
+    expect(toolVolume('eslint', 'npm:eslint@8', STATE)).not.toBe(mine);
+    expect(toolVolume('eslint2', 'npm:eslint@9', STATE)).not.toBe(mine);
   });
 
   it('replaces + and adds a hash so a+b and a_b differ', () => {
-    expect(toolVolume('a+b')).toMatch(/^shim-tool-a_b-[0-9a-f]{6}$/);
-    expect(toolVolume('a+b')).not.toBe(toolVolume('a_b'));
-    expect(toolVolume('a+b')).toBe(toolVolume('a+b'));
-    expect(toolVolume('a+b')).not.toBe(toolVolume('a++b'));
+    const v = (t: string) => toolVolume(t, 'npm:x', STATE);
+    expect(v('a+b')).toMatch(/^shim-tool-a_b-[0-9a-f]{6}-[0-9a-f]{12}$/);
+    expect(v('a+b')).not.toBe(v('a_b'));
+    expect(v('a+b')).toBe(v('a+b'));
+    expect(v('a+b')).not.toBe(v('a++b'));
   });
 
   it('produces only characters container runtimes accept', () => {
     for (const t of ['c++', 'g+', 'x.y', 'A-Z_0']) {
-      expect(toolVolume(t)).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
+      expect(toolVolume(t, 'npm:x', STATE)).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
       expect(containerName('run', t, 'abc')).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/);
     }
   });

@@ -5,6 +5,7 @@ import { CA_BUNDLE_DST, CA_BUNDLE_VARS } from '../../src/plan/env.js';
 import { resolveLimits } from '../../src/plan/limits.js';
 import {
   IMAGE,
+  VOLUME,
   afterImage,
   beforeImage,
   docker,
@@ -199,16 +200,18 @@ describe('buildRunPlan: network and ports', () => {
 });
 
 describe('buildRunPlan: mounts', () => {
-  it('mounts the tool volume read-only at /mise', () => {
+  it('mounts the tool volume its install recorded read-only at /mise', () => {
     expect(INSTALL_DIR).toBe('/mise');
-    expect(valuesOf(plan().argv, '--mount')).toEqual(['type=bind,src=/tmp/shim-lifeline-1000-r1a2b3,dst=/run/shim-lifeline,ro', 'type=volume,src=shim-tool-eslint,dst=/mise,ro']);
+    expect(valuesOf(plan().argv, '--mount')).toEqual(['type=bind,src=/tmp/shim-lifeline-1000-r1a2b3,dst=/run/shim-lifeline,ro', `type=volume,src=${VOLUME},dst=/mise,ro`]);
+    expect(plan().volume).toBe(VOLUME);
+    expect(valuesOf(plan({ volume: 'shim-tool-eslint-fedcba987654' }).argv, '--mount')).toContain('type=volume,src=shim-tool-eslint-fedcba987654,dst=/mise,ro');
   });
 
   it('binds a configured mount with --mount type=bind,src=…,dst=…', () => {
     const mounts = [makeMount('/home/user/project', '/workspace')];
     expect(valuesOf(plan({ mounts }).argv, '--mount')).toEqual([
       'type=bind,src=/tmp/shim-lifeline-1000-r1a2b3,dst=/run/shim-lifeline,ro',
-      'type=volume,src=shim-tool-eslint,dst=/mise,ro',
+      `type=volume,src=${VOLUME},dst=/mise,ro`,
       'type=bind,src=/home/user/project,dst=/workspace',
     ]);
   });

@@ -36,6 +36,20 @@ describe('buildRunPlan with warm', () => {
     expect(w.startArgv[w.startArgv.indexOf('--name') + 1]).toBe(w.name);
   });
 
+  it('mounts one lifeline directory per container key, read-only, and gives each call its own socket in it', () => {
+    const w = plan().warm!;
+    expect(w.lifeline).toEqual({ dir: `/tmp/shim-warm-1000-${w.key}`, socketPath: `/tmp/shim-warm-1000-${w.key}/r1a2b3.sock`, shared: true });
+    expect(w.startArgv).toContain(`type=bind,src=/tmp/shim-warm-1000-${w.key},dst=/run/shim-lifeline,ro`);
+    // the directory is the key's, so the key does not depend on it, and a later call finds the same one
+    const later = plan({ runId: 'r9z8y7' }).warm!;
+    expect(later.key).toBe(w.key);
+    expect(later.lifeline.dir).toBe(w.lifeline.dir);
+    expect(later.lifeline.socketPath).toBe(`${w.lifeline.dir}/r9z8y7.sock`);
+    // under XDG_RUNTIME_DIR (a per-user tmpfs) when there is one
+    const xdg = plan({ host: makeHost({}, { XDG_RUNTIME_DIR: '/run/user/1000' }) }).warm!;
+    expect(xdg.lifeline.dir).toBe(`/run/user/1000/shim-warm-1000-${xdg.key}`);
+  });
+
   it('keeps every flag of the cold run but --init (the same isolation), and sets the working directory per call', () => {
     const p = plan({ mounts: [makeMount('/home/user/project', '/workspace')], limits: { profile: 'default', args: ['--memory=4g'], unenforced: [], warnings: [] } });
     const workdir = p.argv.indexOf('--workdir');
@@ -154,7 +168,8 @@ describe('warmReusable', () => {
 
 describe('warmSignals', () => {
   it('signals the call, never the container, and kills the call\'s process group on timeout, cleanup and shim\'s death', () => {
-    const s = warmSignals({ callId: 'r1', clientOwnGroup: true }, 'C', '/usr/bin/docker');
+    const lifeline = { dir: '/tmp/shim-warm-0-k', socketPath: '/tmp/shim-warm-0-k/r1.sock', shared: true };
+    const s = warmSignals({ callId: 'r1', clientOwnGroup: true, lifeline }, 'C', '/usr/bin/docker');
     expect(s.signalArgv.SIGTERM).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'TERM']);
     expect(s.signalArgv.SIGINT).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'INT']);
     expect(s.forceKillArgv).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'KILL']);
@@ -162,5 +177,7 @@ describe('warmSignals', () => {
     expect(s.cleanupArgv).toEqual(s.forceKillArgv);
     expect(s.watchdogArgv.slice(-7)).toEqual(['/usr/bin/docker', 'exec', 'C', WARM_HELPER, 'signal', 'r1', 'KILL']);
     expect(s.clientOwnGroup).toBe(true);
+    // and the call's lifeline is held while it runs (the keeper kills the call once it closes)
+    expect(s.lifeline).toBe(lifeline);
   });
 });

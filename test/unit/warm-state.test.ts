@@ -5,10 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { buildRunPlan } from '../../src/plan/run-plan.js';
 import type { WarmState } from '../../src/plan/warm.js';
 import { prepareWarmCall, processStart, readWarmState, warmStateFile } from '../../src/runtime/warm.js';
-import { docker, runInputs } from './fixtures.js';
+import { ensureSharedLifelineDir } from '../../src/runtime/lifeline.js';
+import { docker, makeHost, runInputs } from './fixtures.js';
 import { tempDir } from './tmp.js';
 
-const warm = buildRunPlan(runInputs({ runtime: docker(), warm: { idleSeconds: 600, from: 'tool' }, args: ['--fix'] })).warm!;
+// the calls' lifeline directory goes under XDG_RUNTIME_DIR: a temp dir here
+const runtimeDir = tempDir();
+const warm = buildRunPlan(runInputs({ runtime: docker(), host: makeHost({ uid: process.getuid!() }, { XDG_RUNTIME_DIR: runtimeDir }), warm: { idleSeconds: 600, from: 'tool' }, args: ['--fix'] })).warm!;
 // a runtime that cannot run: a call that tried to start a container would fail
 const ctx = (stateDir: string, now: number) => ({ runtimePath: '/nonexistent/docker', runtimeEnv: {}, stateDir, now: () => now });
 
@@ -27,7 +30,10 @@ describe('processStart', () => {
 });
 
 describe('prepareWarmCall', () => {
-  const live = (now: number): WarmState => ({ name: 'shim-warm-eslint-live', pid: process.pid, pidStart: processStart(process.pid)!, lastUse: now - 1000, idleSeconds: 600 });
+  const live = (now: number): WarmState => ({
+    name: 'shim-warm-eslint-live', pid: process.pid, pidStart: processStart(process.pid)!, lastUse: now - 1000, idleSeconds: 600,
+    lifelineDir: ensureSharedLifelineDir(warm.lifeline.dir),
+  });
 
   it('reuses the recorded container while it runs and is not near its idle stop, recording the use', async () => {
     const dir = tempDir();
@@ -45,6 +51,9 @@ describe('prepareWarmCall', () => {
     ['the pid now belongs to another process', (s: WarmState) => ({ ...s, pidStart: '1' })],
     ['the process is gone', (s: WarmState) => ({ ...s, pid: 2 ** 30 })],
     ['the idle stop is near', (s: WarmState) => ({ ...s, lastUse: s.lastUse - 580_000 })],
+    // its calls' sockets would go into a directory the container does not see: no lifeline
+    ['the lifeline directory was made anew since it started', (s: WarmState) => ({ ...s, lifelineDir: '0:0' })],
+    ['it was started without a lifeline directory', ({ lifelineDir: _, ...s }: WarmState) => s],
   ])('starts a new container when %s', async (_why, change) => {
     const dir = tempDir();
     const now = 1_800_000_000_000;
