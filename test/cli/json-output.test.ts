@@ -29,7 +29,7 @@ describe('shim explain', () => {
     const out = await w.shim(['explain', '--json', 'eslint']);
     expectExit(out, 0);
     const report = JSON.parse(out.stdout);
-    expect(Object.keys(report)).toEqual(['tool', 'spec', 'lockedVersion', 'runtime', 'image', 'fields', 'network', 'project', 'workdir', 'mounts', 'env', 'enforced', 'notEnforced', 'warnings', 'command', 'argv', 'warm']);
+    expect(Object.keys(report)).toEqual(['tool', 'spec', 'lockedVersion', 'runtime', 'image', 'fields', 'network', 'credentials', 'project', 'workdir', 'mounts', 'env', 'enforced', 'notEnforced', 'warnings', 'command', 'argv', 'warm']);
     expect(report.warm).toBeNull();
     expect(report.network).toEqual({ mode: 'bridge', origin: 'config.json', ports: [], allowedHosts: [] });
     expect(report.mounts).toEqual([{ src: w.project, dst: '/workspace', mode: 'rw', arrow: '<-->' }]);

@@ -170,7 +170,8 @@ describe('real tools through their links (podman)', () => {
   });
 
   it('claude and opencode from the sample config start through their links (their own postinstall ran)', async () => {
-    const claude = await sb.run([t('claude'), '--version']);
+    // the sample brokers ANTHROPIC_API_KEY from the host's variable: a run reads it, so one must be set
+    const claude = await sb.run([t('claude'), '--version'], { env: { ANTHROPIC_API_KEY: 'sk-test-not-a-key' } });
     expect(claude.stderr).not.toMatch(/native binary not installed/);
     expect(claude.exitCode).toBe(0);
     expect(claude.stdout).toMatch(/^\d+\.\d+\.\d+ \(Claude Code\)/);

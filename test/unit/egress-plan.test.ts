@@ -85,7 +85,7 @@ describe('planProxy', () => {
 
   it('passes socket, tool and exactly the configured list as the last argument', () => {
     const { argv } = planProxy(host, 'claude', HOSTS, 'r9');
-    expect(JSON.parse(argv[argv.length - 1]!)).toEqual({ socket: '/run/user/1000/shim-egress-1000-r9/proxy.sock', tool: 'claude', allow: HOSTS });
+    expect(JSON.parse(argv[argv.length - 1]!)).toEqual({ socket: '/run/user/1000/shim-egress-1000-r9/proxy.sock', tool: 'claude', allow: HOSTS, credentials: [] });
   });
 
   it('merges nothing into the list and keeps its own copy', () => {
@@ -147,11 +147,14 @@ describe('buildRunPlan with allowed_hosts', () => {
     const unrestricted = plan({ tool: makeTool({ env }) }).argv;
     expect(envValue(unrestricted, 'HTTPS_PROXY')).toBe('http://elsewhere.example:8080');
     expect(envValue(unrestricted, 'NO_PROXY')).toBe('*');
-    const argv = beforeImage(plan({ tool: allowlistTool({ env }) }).argv);
+    const p = plan({ tool: allowlistTool({ env }) });
+    const argv = beforeImage(p.argv);
     expect(envValue(argv, 'HTTPS_PROXY')).toBe(PROXY_URL);
     expect(envValue(argv, 'NO_PROXY')).toBe('');
-    // the rest of the tool's env still goes through
-    expect(envValue(argv, 'FOO')).toBe('bar');
+    expect(p.passedEnv.HTTPS_PROXY).toBeUndefined();
+    // the rest of the tool's env still goes through (as a bare --env FOO, its value in passedEnv)
+    expect(valuesOf(argv, '--env')).toContain('FOO');
+    expect(p.passedEnv.FOO).toBe('bar');
   });
 
   it('records allowlist mode and exactly the configured hosts in the policy', () => {
@@ -165,7 +168,7 @@ describe('buildRunPlan with allowed_hosts', () => {
   it('plans the proxy for the tool and run', () => {
     const p = plan({ tool: allowlistTool({ name: 'claude' }), runId: 'abc' });
     expect(p.proxy).toBeDefined();
-    expect(JSON.parse(p.proxy!.argv[p.proxy!.argv.length - 1]!)).toEqual({ socket: '/tmp/shim-egress-1000-abc/proxy.sock', tool: 'claude', allow: HOSTS });
+    expect(JSON.parse(p.proxy!.argv[p.proxy!.argv.length - 1]!)).toEqual({ socket: '/tmp/shim-egress-1000-abc/proxy.sock', tool: 'claude', allow: HOSTS, credentials: [] });
   });
 
   it('keeps the policy hash across runs (the socket directory is named after the run)', () => {

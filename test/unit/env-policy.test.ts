@@ -127,11 +127,13 @@ describe('checkEnvPolicy: names', () => {
 });
 
 describe('buildRunPlan applies the env policy', () => {
-  it('refuses before building anything, and passes a listed secret as NAME=value', () => {
+  it('refuses before building anything, and passes a listed secret as a bare NAME with its value in passedEnv', () => {
     const host = makeHost({}, { NPM_TOKEN: 'npm-secret' });
     expect(() => buildRunPlan(runInputs({ tool: makeTool({ env_passthrough: ['NPM_TOKEN'] }), host }))).toThrow(ConfigError);
     const p = buildRunPlan(runInputs({ tool: makeTool({ env_passthrough: ['NPM_TOKEN'], secrets: ['NPM_TOKEN'] }), host }));
-    expect(valuesOf(p.argv, '--env')).toContain('NPM_TOKEN=npm-secret');
+    expect(valuesOf(p.argv, '--env')).toContain('NPM_TOKEN');
+    expect(p.passedEnv).toEqual({ NPM_TOKEN: 'npm-secret' });
+    expect(p.argv.join('\n')).not.toContain('npm-secret');
     expect(p.display).not.toContain('npm-secret');
   });
 

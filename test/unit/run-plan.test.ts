@@ -288,29 +288,37 @@ describe('buildRunPlan: environment', () => {
     ]);
   });
 
-  it('passes every variable as NAME=value, never a bare name', () => {
-    const tool = makeTool({ env: { A: '1', EMPTY: '' }, env_passthrough: ['TERM'] });
-    const env = valuesOf(plan({ tool, host: makeHost({}, { TERM: 'xterm' }) }).argv, '--env');
-    for (const e of env) expect(e).toMatch(/^[A-Za-z_][A-Za-z0-9_]*=/);
-    expect(env).toContain('EMPTY=');
-    expect(env).toContain('A=1');
+  it('passes every tool value as a bare --env NAME, its value in passedEnv, never on argv', () => {
+    const tool = makeTool({ env: { A: 'value-a', EMPTY: '' }, env_passthrough: ['TERM'] });
+    const p = plan({ tool, host: makeHost({}, { TERM: 'xterm-term-value' }) });
+    const env = valuesOf(p.argv, '--env');
+    expect(env).toEqual(expect.arrayContaining(['A', 'EMPTY', 'TERM']));
+    expect(p.passedEnv).toEqual({ TERM: 'xterm-term-value', A: 'value-a', EMPTY: '' });
+    const joined = p.argv.join('\n');
+    expect(joined).not.toContain('value-a');
+    expect(joined).not.toContain('xterm-term-value');
+    // shim's constants keep their value on argv (the runtime needs its own HOME and PATH)
+    expect(env).toContain('HOME=/home/shim');
+    expect(p.passedEnv.HOME).toBeUndefined();
   });
 
-  it('keeps multi-line values intact in one argv entry', () => {
+  it('keeps multi-line values intact in one passedEnv entry', () => {
     const tool = makeTool({ env: { CERT: 'line1\nline2\n' } });
-    expect(valuesOf(plan({ tool }).argv, '--env')).toContain('CERT=line1\nline2\n');
+    const p = plan({ tool });
+    expect(p.passedEnv.CERT).toBe('line1\nline2\n');
+    expect(valuesOf(p.argv, '--env')).toContain('CERT');
   });
 
   it('copies only passthrough variables that are set on the host', () => {
     const tool = makeTool({ env_passthrough: ['TERM', 'NOT_SET'] });
-    const env = valuesOf(plan({ tool, host: makeHost({}, { TERM: 'xterm-256color' }) }).argv, '--env');
-    expect(env).toContain('TERM=xterm-256color');
-    expect(env.some((e) => e.startsWith('NOT_SET'))).toBe(false);
+    const p = plan({ tool, host: makeHost({}, { TERM: 'xterm-256color' }) });
+    expect(p.passedEnv).toEqual({ TERM: 'xterm-256color' });
+    expect(valuesOf(p.argv, '--env').some((e) => e.startsWith('NOT_SET'))).toBe(false);
   });
 
   it('passes a passthrough variable that is set but empty', () => {
     const tool = makeTool({ env_passthrough: ['EMPTY_ON_HOST'] });
-    expect(valuesOf(plan({ tool, host: makeHost({}, { EMPTY_ON_HOST: '' }) }).argv, '--env')).toContain('EMPTY_ON_HOST=');
+    expect(plan({ tool, host: makeHost({}, { EMPTY_ON_HOST: '' }) }).passedEnv).toEqual({ EMPTY_ON_HOST: '' });
   });
 
   it('never lets host variables that are not listed in', () => {
@@ -321,37 +329,77 @@ describe('buildRunPlan: environment', () => {
     expect(joined).not.toContain('alice');
     expect(joined).not.toContain('SSH_AUTH_SOCK');
     expect(joined).not.toContain('HTTP_PROXY');
+    expect(p.passedEnv).toEqual({});
   });
 
   it('configured env wins over passthrough of the same name', () => {
     const tool = makeTool({ env: { LANG: 'C.UTF-8' }, env_passthrough: ['LANG'] });
-    const env = valuesOf(plan({ tool, host: makeHost({}, { LANG: 'de_DE.UTF-8' }) }).argv, '--env');
-    expect(env.filter((e) => e.startsWith('LANG='))).toEqual(['LANG=C.UTF-8']);
+    const p = plan({ tool, host: makeHost({}, { LANG: 'de_DE.UTF-8' }) });
+    expect(valuesOf(p.argv, '--env').filter((e) => e.startsWith('LANG'))).toEqual(['LANG']);
+    expect(p.passedEnv.LANG).toBe('C.UTF-8');
   });
 
-  it('redacts secret-looking names in display but not in argv', () => {
+  it('puts no secret value on argv or in display; display shows the bare name', () => {
     const tool = makeTool({ env: { NPM_TOKEN: 'hunter2', API_KEY: 'k3y', PLAIN: 'visible' }, secrets: ['NPM_TOKEN', 'API_KEY'] });
     const p = plan({ tool });
-    expect(valuesOf(p.argv, '--env')).toEqual(expect.arrayContaining(['NPM_TOKEN=hunter2', 'API_KEY=k3y', 'PLAIN=visible']));
-    expect(p.display).not.toContain('hunter2');
-    expect(p.display).not.toContain('k3y');
-    expect(p.display).toContain('NPM_TOKEN=***');
-    expect(p.display).toContain('API_KEY=***');
-    expect(p.display).toContain('PLAIN=visible');
+    expect(p.passedEnv).toMatchObject({ NPM_TOKEN: 'hunter2', API_KEY: 'k3y', PLAIN: 'visible' });
+    for (const text of [p.argv.join('\n'), p.display, p.displayArgv.join('\n')]) {
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain('k3y');
+      expect(text).not.toContain('visible');
+    }
+    expect(p.display).toContain('--env NPM_TOKEN --env API_KEY --env PLAIN');
   });
 
-  it('redacts passthrough values in display but not in argv', () => {
+  it('puts no passthrough value on argv or in display', () => {
     const tool = makeTool({ env_passthrough: ['MY_VAR'] });
     const p = plan({ tool, host: makeHost({}, { MY_VAR: 'from-host-value' }) });
-    expect(valuesOf(p.argv, '--env')).toContain('MY_VAR=from-host-value');
+    expect(p.passedEnv).toEqual({ MY_VAR: 'from-host-value' });
+    expect(p.argv.join('\n')).not.toContain('from-host-value');
     expect(p.display).not.toContain('from-host-value');
-    expect(p.display).toContain('MY_VAR=***');
+    expect(p.display).toContain('--env MY_VAR ');
   });
 
-  it('does not redact a configured value that overrides a passthrough name', () => {
-    const tool = makeTool({ env: { MY_VAR: 'configured' }, env_passthrough: ['MY_VAR'] });
-    const p = plan({ tool, host: makeHost({}, { MY_VAR: 'from-host' }) });
-    expect(p.display).toContain('MY_VAR=configured');
+  it('a warm tool: the start command carries no value, and another value gives another container key', () => {
+    const warm = { idleSeconds: 60, from: 'tool' as const };
+    const tool = (v: string) => makeTool({ env: { API_TOKEN: v }, secrets: ['API_TOKEN'] });
+    const a = plan({ tool: tool('secret-one'), warm });
+    const b = plan({ tool: tool('secret-two'), warm });
+    expect(a.warm!.startArgv).toContain('API_TOKEN');
+    expect(a.warm!.startArgv.join('\n')).not.toContain('secret-one');
+    expect(a.warm!.startDisplay).not.toContain('secret-one');
+    expect(a.passedEnv).toEqual({ API_TOKEN: 'secret-one' });
+    // positive control: the same tool with the same value keeps its key
+    expect(plan({ tool: tool('secret-one'), warm }).warm!.key).toBe(a.warm!.key);
+    expect(b.warm!.key).not.toBe(a.warm!.key);
+    expect(b.policyHash).not.toBe(a.policyHash);
+  });
+
+  it('a configured value under a name the runtime reads itself stays on argv, not in the runtime\'s environment', () => {
+    const tool = makeTool({ env: { LD_PRELOAD: '/x/evil.so', DOCKER_CONFIG: '/tmp/d', TMPDIR: '/tmp/t' } });
+    const p = plan({ tool });
+    expect(p.passedEnv).toEqual({});
+    expect(valuesOf(p.argv, '--env')).toEqual(expect.arrayContaining(['LD_PRELOAD=/x/evil.so', 'DOCKER_CONFIG=/tmp/d', 'TMPDIR=/tmp/t']));
+  });
+
+  it('a passthrough of such a name goes bare when the runtime has that very value, but never one the runtime sets for itself', () => {
+    const tool = makeTool({ env_passthrough: ['HTTPS_PROXY', 'DOCKER_CONFIG'] });
+    const p = plan({ tool, host: makeHost({}, { HTTPS_PROXY: 'http://user:pw@proxy:3128', DOCKER_CONFIG: '/home/u/.docker' }) });
+    expect(p.passedEnv).toEqual({ HTTPS_PROXY: 'http://user:pw@proxy:3128' });
+    expect(p.argv.join('\n')).not.toContain('user:pw');
+    // shim may point the runtime's DOCKER_CONFIG elsewhere (engine-config.ts): the tool's copy goes on argv
+    expect(valuesOf(p.argv, '--env')).toContain('DOCKER_CONFIG=/home/u/.docker');
+    expect(p.display).toContain("'DOCKER_CONFIG=***'");
+  });
+
+  it('refuses a secret under a name the runtime reads itself unless it is the host\'s own value', () => {
+    const tool = makeTool({ env: { DOCKER_AUTH_CONFIG: '{"auths":{}}' }, secrets: ['DOCKER_AUTH_CONFIG'] });
+    expect(() => plan({ tool })).toThrow(ConfigError);
+    expect(() => plan({ tool })).toThrow(/DOCKER_AUTH_CONFIG is a secret, and podman\/docker read DOCKER_AUTH_CONFIG themselves/);
+    // positive control: passed through from the host unchanged, it goes bare
+    const through = makeTool({ env_passthrough: ['DOCKER_AUTH_CONFIG'], secrets: ['DOCKER_AUTH_CONFIG'] });
+    const p = plan({ tool: through, host: makeHost({}, { DOCKER_AUTH_CONFIG: '{"auths":{"x":{}}}' }) });
+    expect(p.passedEnv).toEqual({ DOCKER_AUTH_CONFIG: '{"auths":{"x":{}}}' });
   });
 });
 
