@@ -4,15 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, type Sandbox } from '../e2e/harness.js';
-
-/** Removes every install volume of the named tools (shim-tool-<tool>, whatever follows). */
-async function removeToolVolumes(sb: Sandbox | undefined, tools: readonly string[]): Promise<void> {
-  if (!sb) return;
-  const names = (await sb.runtime(['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n');
-  const mine = names.filter((v) => tools.some((t) => v === `shim-tool-${t}` || v.startsWith(`shim-tool-${t}-`)));
-  if (mine.length) await sb.runtime(['volume', 'rm', '--force', ...mine]);
-}
+import { createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const ROOMY = `roomy-${tag}`;
