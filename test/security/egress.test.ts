@@ -96,7 +96,9 @@ describe('allowed_hosts on rootful podman: no route out, only the listed hosts t
   });
 
   it('installs a real npm package through the proxy when the registry is listed, and not otherwise', async () => {
-    const install = 'cd /tmp && npm install --no-save --no-package-lock --no-audit --no-fund cowsay@1.6.0 >/dev/null 2>&1; node -e "require(\'/tmp/node_modules/cowsay\'); console.log(\'installed\')"';
+    // in a directory of its own with a package.json: the image's /node_modules (the tool's companions,
+    // for configs that import them) would otherwise make npm take / as the project
+    const install = 'mkdir -p /tmp/p && cd /tmp/p && echo {} > package.json && npm install --no-save --no-package-lock --no-audit --no-fund cowsay@1.6.0 >/dev/null 2>&1; node -e "require(\'/tmp/p/node_modules/cowsay\'); console.log(\'installed\')"';
     const allowed = await h.sh(allow(REGISTRY), install);
     expect(allowed.stdout, allowed.stderr).toContain('installed');
     const records = await h.audit();
