@@ -16,6 +16,7 @@ import { trustCommand } from './commands/trust.js';
 import { psCommand, stopCommand } from './commands/warm.js';
 import { pauseCommand } from './commands/pause.js';
 import { addSnapshotCommand } from './cli-snapshot.js';
+import { addEgressCommands } from './cli-egress.js';
 
 const HELP_EXAMPLES = `Examples:
   shim up                       link every configured tool into ~/.local/bin (or $SHIM_BIN_DIR)
@@ -113,6 +114,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
       .action(async (name: string, opts: { json?: boolean }) => setStatus(await pauseCommand(app, action, name, opts)));
   }
   addSnapshotCommand(program, app, setStatus);
+  addEgressCommands(program, app, setStatus);
   program
     .command('install')
     .description('install tools into their volumes now (all tools when none is named)')

@@ -84,6 +84,12 @@ const allowedHost = z
   .regex(HOST_PATTERN_RE, 'must be a lower-case host name or "*.domain", optionally with ":port"')
   .refine((s) => !s.includes(':') || (Number(s.split(':')[1]) >= 1 && Number(s.split(':')[1]) <= 65535), 'port must be 1-65535');
 
+/** Why `entry` is not a valid allowed_hosts entry (the message the config validator gives), or undefined. */
+export function allowedHostIssue(entry: string): string | undefined {
+  const r = allowedHost.safeParse(entry);
+  return r.success ? undefined : r.error.issues[0]?.message;
+}
+
 // an npm package name, optionally with a version or range ("globals", "@eslint/js@9", "typescript@~5.6"):
 // registry packages only (no URLs, git, file or alias specs, which would fetch from elsewhere)
 export const NPM_PACKAGE_NAME_RE = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;

@@ -1,0 +1,76 @@
+// `shim allow <tool> [host…] [--json]`: adds hosts to a tool's allow-list through the drop-in
+// config.d/50-allow-<tool>.json (never the user's own files) and prints the drop-in's diff. Without
+// hosts it folds an edit of the user's own list into the drop-in. See plan/allow-drop-in.ts for why
+// the drop-in holds the whole list.
+import type { App } from '../app/with-config-files.js';
+import { allowedHostIssue } from '../config/schema.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../lock.js';
+import { planAllowDropIn } from '../plan/allow-drop-in.js';
+import { loadAllowState, type AllowState } from './allow-state.js';
+
+export interface AllowOptions {
+  json?: boolean;
+}
+
+export function allowCommand(app: App, tool: string, hosts: readonly string[], options: AllowOptions): number {
+  const problems = hosts.map((h) => ({ h, issue: allowedHostIssue(h) })).filter((p) => p.issue);
+  if (problems.length) {
+    throw new UsageError(
+      `not a valid allowed_hosts entry: ${problems.map((p) => `${JSON.stringify(p.h)} (${p.issue})`).join(', ')}`,
+      'write a lower-case host name ("registry.example.com"), "*.example.com", or either with a port ("registry.example.com:8443")',
+    );
+  }
+  const state = loadAllowState(app, tool);
+  refuseUnlessAllowList(state);
+  if (!hosts.length && !state.existing) {
+    throw new UsageError(`shim allow ${tool}: name at least one host to allow`, `e.g. shim allow ${tool} registry.example.com (shim suggest ${tool} lists the hosts it was refused)`);
+  }
+  const plan = planAllowDropIn({ tool, base: state.base, hosts, label: state.label, ...(state.existing ? { existing: state.existing } : {}) });
+  if (plan.changed) {
+    try {
+      // temp file + rename in the same directory: a reader sees the old file or the new one, never a
+      // part; the temp name ends in .tmp, so a run listing config.d meanwhile never reads it
+      writeFileAtomic(state.file, plan.text, { file: 0o600, dir: 0o700 });
+    } catch (e) {
+      throw new ConfigError(`cannot write ${state.file}: ${(e as Error).message}`, `check that ${app.paths.configDropInDir} is writable`);
+    }
+  }
+  if (options.json) {
+    const report = { tool, file: state.label, changed: plan.changed, added: plan.added, alreadyAllowed: plan.alreadyAllowed, folded: plan.stale, allowedHosts: plan.allowedHosts, diff: plan.diff };
+    app.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  if (plan.alreadyAllowed.length) app.reporter.info(`already allowed for ${tool}: ${plan.alreadyAllowed.join(', ')}`);
+  if (!plan.changed) {
+    app.reporter.info(`no change: ${state.label} already holds ${tool}'s allow-list (${plan.allowedHosts.join(', ')})`);
+    return 0;
+  }
+  app.stdout(plan.diff);
+  const what = [plan.added.length ? `added ${plan.added.join(', ')}` : '', plan.stale ? 'folded in the edit of your own list' : ''].filter(Boolean).join('; ');
+  app.reporter.info(`${state.existing ? 'updated' : 'wrote'} ${state.file}${what ? `: ${what}` : ''}; ${tool} may now reach ${plan.allowedHosts.join(', ')}`);
+  return 0;
+}
+
+/** shim allow extends an allow-list; it never turns "none" or "bridge" into one. */
+function refuseUnlessAllowList(state: AllowState): void {
+  const { tool } = state;
+  if (state.network === 'none') {
+    throw new ConfigError(
+      `${tool} has no allow-list: its network is "none" [${state.networkOrigin}], so it reaches no host at all, and shim allow only extends an existing list`,
+      `to let it reach a few hosts, add "allowed_hosts": ["host", …] to the ${tool} entry of your config.json (shim explain ${tool} shows where its settings come from)`,
+    );
+  }
+  if (state.network === 'bridge') {
+    throw new ConfigError(
+      `${tool} has full network ("network": "bridge" [${state.networkOrigin}]): nothing is refused, so there is nothing to allow`,
+      `to limit it to a few hosts instead, replace "network": "bridge" by "allowed_hosts": ["host", …] in the ${tool} entry of ${state.networkOrigin}`,
+    );
+  }
+  if (state.overriddenBy) {
+    throw new ConfigError(
+      `${state.overriddenBy} sets ${tool}'s allowed_hosts and comes after ${state.label}, so the drop-in would have no effect`,
+      `add the hosts to allowed_hosts in ${state.overriddenBy}`,
+    );
+  }
+}

@@ -1,0 +1,117 @@
+// `shim suggest`: from a tool's refusals in the audit log, the smallest allow-list change that would
+// have let them through. One allowed_hosts entry per refused host and port: the bare host for 443,
+// "host:port" for any other port. Port 80 too: the audit log does not say whether a refused request
+// was plain HTTP (which a bare entry allows on 80) or a CONNECT to port 80 (which it does not), and
+// "host:80" allows both. Never a wildcard: an exact host is always the smaller change.
+import type { AuditRecord } from '../audit/record.js';
+import { allowedHostIssue } from '../config/schema.js';
+
+/** Why a refused request is listed. */
+export type RefusalStatus = 'suggested' | 'allowed-now' | 'cannot-allow';
+
+/** One refused host and port of the tool, summed over the runs read. */
+export interface Refusal {
+  /** The allowed_hosts entry that allows it ("host" for 443, else "host:port"). */
+  entry: string;
+  host: string;
+  port: number;
+  /** Refused requests in all. */
+  requests: number;
+  /** Runs that had at least one. */
+  runs: number;
+  /** Start time (ISO) of the last run that was refused it. */
+  lastRefused: string;
+  status: RefusalStatus;
+  /** For "cannot-allow": what the allowed_hosts validator says; for "allowed-now": the entry that allows it. */
+  reason?: string;
+}
+
+export interface EgressSuggestion {
+  tool: string;
+  /** Every refusal, the most recent first. */
+  refusals: Refusal[];
+  /** The entries to add, in the order of `refusals`. */
+  add: string[];
+}
+
+/** The allowed_hosts entry that allows `host` on `port`: "host" for 443, "host:port" otherwise. */
+export function entryFor(host: string, port: number): string {
+  return port === 443 ? host : `${host}:${port}`;
+}
+
+interface ParsedEntry {
+  host: string;
+  wildcard: boolean;
+  /** Unset: the default (443 through CONNECT; 80 for plain HTTP, which suggestions never rely on). */
+  port?: number;
+}
+
+/** Splits a valid allowed_hosts entry (the config schema's forms) into host, wildcard and port. */
+export function parseEntry(entry: string): ParsedEntry {
+  const colon = entry.lastIndexOf(':');
+  const hostPart = colon >= 0 ? entry.slice(0, colon) : entry;
+  const port = colon >= 0 ? Number(entry.slice(colon + 1)) : undefined;
+  const wildcard = hostPart.startsWith('*.');
+  return { host: wildcard ? hostPart.slice(2) : hostPart, wildcard, ...(port ? { port } : {}) };
+}
+
+// The same host rule as the proxy (proxy/allow-list.ts): a wildcard covers names below its suffix on a
+// label boundary, never the suffix itself; every other entry only its exact name.
+function hostCovered(e: ParsedEntry, host: string): boolean {
+  return e.wildcard ? host.endsWith(`.${e.host}`) : e.host === host;
+}
+
+/** The entry of `list` that allows a CONNECT to host:port (a bare entry: port 443 only), if any. */
+export function allowingEntry(list: readonly string[], host: string, port: number): string | undefined {
+  return list.find((raw) => {
+    const e = parseEntry(raw);
+    return hostCovered(e, host) && (e.port ?? 443) === port;
+  });
+}
+
+/** True when `candidate` allows nothing that `list` does not already allow. */
+export function entryCovered(list: readonly string[], candidate: string): boolean {
+  if (list.includes(candidate)) return true;
+  const c = parseEntry(candidate);
+  return list.some((raw) => {
+    const e = parseEntry(raw);
+    if (e.port !== c.port) return false;
+    // a wildcard candidate is covered only by a wildcard whose names include all of its names
+    return c.wildcard ? e.wildcard && (c.host === e.host || c.host.endsWith(`.${e.host}`)) : hostCovered(e, c.host);
+  });
+}
+
+/** Sums the refusals of `tool` in `records` (any order) against its current allow-list. */
+export function buildEgressSuggestion(tool: string, records: readonly AuditRecord[], allowedHosts: readonly string[]): EgressSuggestion {
+  const byKey = new Map<string, Refusal>();
+  for (const record of records) {
+    if (record.tool !== tool) continue;
+    const seenThisRun = new Set<string>();
+    for (const e of record.egress) {
+      if (e.action !== 'deny') continue;
+      const key = `${e.host}\0${e.port}`;
+      let r = byKey.get(key);
+      if (!r) {
+        r = { ...classify(e.host, e.port, allowedHosts), host: e.host, port: e.port, requests: 0, runs: 0, lastRefused: record.time };
+        byKey.set(key, r);
+      }
+      r.requests += e.requests ?? 1;
+      if (!seenThisRun.has(key)) r.runs++;
+      seenThisRun.add(key);
+      if (Date.parse(record.time) > Date.parse(r.lastRefused)) r.lastRefused = record.time;
+    }
+  }
+  const refusals = [...byKey.values()].sort((a, b) => Date.parse(b.lastRefused) - Date.parse(a.lastRefused) || b.requests - a.requests || a.entry.localeCompare(b.entry));
+  const add = [...new Set(refusals.filter((r) => r.status === 'suggested').map((r) => r.entry))];
+  return { tool, refusals, add };
+}
+
+function classify(host: string, port: number, allowedHosts: readonly string[]): Pick<Refusal, 'entry' | 'status' | 'reason'> {
+  // port 0: the proxy could not parse the request at all (host is a sanitised excerpt)
+  if (port < 1 || port > 65535) return { entry: host, status: 'cannot-allow', reason: 'the request could not be parsed (no host and port to allow)' };
+  const entry = entryFor(host, port);
+  const issue = allowedHostIssue(entry);
+  if (issue) return { entry, status: 'cannot-allow', reason: `not a valid allowed_hosts entry: ${issue}` };
+  const allowing = allowingEntry(allowedHosts, host, port);
+  return allowing ? { entry, status: 'allowed-now', reason: allowing } : { entry, status: 'suggested' };
+}
