@@ -18,7 +18,7 @@ import { createWorld, expectExit, requireBuilt, SHIM, type World } from './helpe
 
 beforeAll(requireBuilt);
 
-const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'pause', 'resume', 'snapshot', 'install', 'rebuild', 'prune', 'explain', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
+const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'pause', 'resume', 'snapshot', 'install', 'rebuild', 'prune', 'explain', 'suggest', 'allow', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
 
 function which(cmd: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
@@ -341,6 +341,19 @@ describe('bash completion, run for real', () => {
       [],
       [],
     ]);
+  });
+
+  it('suggest and allow complete a tool name first, then no tool names (allow takes hosts)', async () => {
+    const w = completionWorld();
+    const got = await complete(w, [
+      ['shim', 'suggest', ''],
+      ['shim', 'suggest', 'eslint', ''],
+      ['shim', 'suggest', '--'],
+      ['shim', 'allow', ''],
+      ['shim', 'allow', 'eslint', ''],
+      ['shim', 'allow', '--'],
+    ]);
+    expect(got).toEqual([TOOLS, [], ['--help', '--json', '--no-color', '--since'], TOOLS, [], ['--help', '--json', '--no-color']]);
   });
 
   it('mcp --root completes directories', async () => {

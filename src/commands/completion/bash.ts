@@ -107,7 +107,7 @@ ${posCases}
     return 0
   fi
   case "$kind" in
-    tool) (( count == 0 )) && COMPREPLY=($(compgen -W "$(_shim_tools)" -- "$cur")) ;;
+    tool|tool-hosts) (( count == 0 )) && COMPREPLY=($(compgen -W "$(_shim_tools)" -- "$cur")) ;;
     tools) COMPREPLY=($(compgen -W "$(_shim_tools)" -- "$cur")) ;;
     shell) (( count == 0 )) && COMPREPLY=($(compgen -W "${COMPLETION_SHELLS.join(' ')}" -- "$cur")) ;;
     command) (( count == 0 )) && COMPREPLY=($(compgen -W "${names}" -- "$cur")) ;;

@@ -21,7 +21,7 @@ export function buildFishScript(): string {
       const value = f.value === 'tool' ? ` -x -a '(__shim_tools)'` : f.value === 'dir' ? ` -x -a '(__fish_complete_directories)'` : f.value === 'text' ? ' -x' : '';
       lines.push(`complete -c shim -n ${cond} -f -l ${f.name.slice(2)}${value} -d ${fq(f.description)}`);
     }
-    if (c.positional === 'tool') {
+    if (c.positional === 'tool' || c.positional === 'tool-hosts') {
       const once = c.name === 'run' ? '__shim_run_needs_tool' : `'__shim_using ${c.name}; and __shim_no_positional'`;
       lines.push(`complete -c shim -n ${once} -f -a '(__shim_tools)'`);
     } else if (c.positional === 'tools') {

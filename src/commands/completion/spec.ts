@@ -6,8 +6,8 @@ export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
 /** One of COMPLETION_SHELLS. */
 export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
 
-/** What a subcommand's positional arguments are. */
-export type Positional = 'none' | 'tool' | 'tools' | 'shell' | 'command';
+/** What a subcommand's positional arguments are ('tool-hosts': a tool name, then free host names). */
+export type Positional = 'none' | 'tool' | 'tools' | 'tool-hosts' | 'shell' | 'command';
 
 /** One flag of shim's, as completion offers it. */
 export interface FlagSpec {
@@ -74,6 +74,13 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
   { name: 'rebuild', description: "rebuild shim's image", flags: [], positional: 'none' },
   { name: 'prune', description: 'remove download cache volumes', flags: [{ name: '--all', description: 'also remove the tool volumes' }], positional: 'none' },
   { name: 'explain', description: 'show what a tool may do', flags: [JSON_FLAG], positional: 'tool' },
+  {
+    name: 'suggest',
+    description: 'the hosts a tool was refused and the allow-list change',
+    flags: [{ name: '--since', description: 'only refusals since (30m, 1h, 2d, ISO date; default 7d)', value: 'text' }, JSON_FLAG],
+    positional: 'tool',
+  },
+  { name: 'allow', description: "add hosts to a tool's allow-list (a drop-in)", flags: [JSON_FLAG], positional: 'tool-hosts' },
   { name: 'doctor', description: 'check this machine', flags: [JSON_FLAG], positional: 'none' },
   {
     name: 'log',

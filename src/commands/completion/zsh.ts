@@ -22,6 +22,8 @@ export function buildZshScript(): string {
         ? [zq('1:tool:_shim_tools'), zq('*::tool arguments:_files')]
         : c.positional === 'tool'
           ? [zq('1:tool:_shim_tools')]
+          : c.positional === 'tool-hosts'
+            ? [zq('1:tool:_shim_tools'), zq('*:host (allowed_hosts entry): ')]
           : c.positional === 'tools'
             ? [zq('*:tool:_shim_tools')]
             : c.positional === 'shell'
