@@ -70,7 +70,10 @@ describe('config.sample.json', () => {
     expect(claude.env_passthrough).toBeUndefined();
     expect(claude.secrets).toBeUndefined();
     expect(claude.credentials).toEqual({ ANTHROPIC_API_KEY: { from: 'env:ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'] } });
-    expect(claude.allowed_hosts).toEqual(['api.anthropic.com', 'platform.claude.com']);
+    // every host claude needs with nonessential traffic off: the API, Console sign-in (its absence made
+    // claude exit with "Unable to connect to Anthropic services"), claude.ai sign-in; nothing else
+    expect(claude.allowed_hosts).toEqual(['api.anthropic.com', 'platform.claude.com', 'claude.ai']);
+    for (const v of ['CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', 'DISABLE_AUTOUPDATER', 'DISABLE_TELEMETRY', 'DISABLE_ERROR_REPORTING', 'DISABLE_BUG_COMMAND']) expect(claude.env?.[v], v).toBe('1');
     expect(claude.network).toBeUndefined();
     expect(claude.mounts).toContainEqual({ src: 'claude-state', dst: '/home/shim/.claude' });
     expect(claude.env?.CLAUDE_CONFIG_DIR).toBe('/home/shim/.claude');
