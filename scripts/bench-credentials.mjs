@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const REQUESTS = 40;
+const TOOL = 'shimbench-cred';
 
 // each request on a new connection (Connection: close), so both include a full CONNECT and TLS handshake
 const CLIENT = String.raw`
@@ -66,14 +68,14 @@ export async function benchB7(root, runtime, h) {
     const hostB = `127.0.0.2:${portB}`;
     fs.writeFileSync(path.join(dir, 'secret'), 'bench-real-value\n');
     const tool = { tool: 'npm:cowsay', command: 'node', mounts: [{ src: '.' }], allowed_hosts: [hostA, hostB], credentials: { BENCH_KEY: { from: `file:${path.join(dir, 'secret')}`, hosts: [hostA] } } };
-    const setup = h.makeSetup(path.join(dir, 'setup'), runtime, [], { 'shimbench-cred': tool });
+    const setup = h.makeSetup(path.join(dir, 'setup'), runtime, [], { [TOOL]: tool });
     const system = fs.existsSync('/etc/ssl/certs/ca-certificates.crt') ? fs.readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8') : '';
     fs.writeFileSync(path.join(dir, 'bundle.pem'), `${system}\n${tls.cert}`);
     const env = { ...setup.env, SHIM_CA_BUNDLE: path.join(dir, 'bundle.pem') };
     fs.writeFileSync(path.join(setup.project, 'client.mjs'), CLIENT);
     h.log(`B7: ${REQUESTS} HTTPS requests each, brokered vs plain allow-listed (${runtime})`);
     // the project is the current directory, mounted at its own path
-    const r = h.mustRun('B7 client', setup.link('shimbench-cred'), [path.join(setup.project, 'client.mjs'), String(REQUESTS), `https://${hostA}/`, `https://${hostB}/`], { env, cwd: setup.project });
+    const r = h.mustRun('B7 client', setup.link(TOOL), [path.join(setup.project, 'client.mjs'), String(REQUESTS), `https://${hostA}/`, `https://${hostB}/`], { env, cwd: setup.project });
     const times = JSON.parse(r.stdout.trim().split('\n').pop());
     const seen = await new Promise((resolve, reject) =>
       https.get({ host: '127.0.0.1', port: portA, path: '/__seen', ca: tls.cert }, (res) => {
@@ -104,4 +106,21 @@ export async function benchB7(root, runtime, h) {
   } finally {
     servers.kill();
   }
+}
+
+/** Removes B7's volumes: its tool volume (named per setup: shim-tool-<tool>-<hash>) and its download
+ *  cache. Listed and matched exactly, since docker takes no name prefix (podman would). */
+export function removeB7Volumes(runtime, sh) {
+  const ls = sh(runtime, ['volume', 'ls', '--format', '{{.Name}}']);
+  const re = new RegExp(`^shim-(tool|cache)-${TOOL}(-[0-9a-f]{12})?$`);
+  const names = ls.stdout.split('\n').filter((v) => re.test(v));
+  if (names.length) sh(runtime, ['volume', 'rm', '-f', ...names], { stdio: 'ignore' });
+}
+
+// `node scripts/bench-credentials.mjs [options]` runs B7 alone: bench.mjs --only B7 (its options too,
+// e.g. --out DIR to keep bench/results.md, which holds the last full run)
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const bench = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench.mjs');
+  const child = spawn(process.execPath, [bench, '--only', 'B7', ...process.argv.slice(2)], { stdio: 'inherit' });
+  child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
 }

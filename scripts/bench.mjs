@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchB6 } from './bench-snapshot.mjs';
-import { benchB7 } from './bench-credentials.mjs';
+import { benchB7, removeB7Volumes } from './bench-credentials.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -615,7 +615,7 @@ async function main() {
     if (wanted('B5')) await attempt('B5', 'allow-list vs network none', '≤ +50 ms', () => benchB5(setup));
     if (wanted('B6')) await attempt('B6', 'snapshot of a 20,000-file tree', 'reported only', () => benchB6(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
     if (wanted('B7')) {
-      cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', 'shim-tool-shimbench-cred'], { stdio: 'ignore' }));
+      cleanups.push(() => removeB7Volumes(opts.runtime, sh));
       await attempt('B7', 'brokered credential vs plain allow-listed request', 'reported only', () => benchB7(root, opts.runtime, { makeSetup, mustRun, stats, ms, fmtMs, log }));
     }
   } finally {
