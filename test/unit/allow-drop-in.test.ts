@@ -33,7 +33,8 @@ describe('planAllowDropIn', () => {
     const { value, error } = parseJsonc(plan.text);
     expect(error).toBeUndefined();
     const layer = validateToolObject(LABEL, value as Record<string, unknown>);
-    expect('tools' in layer && layer.tools.get('claude')).toEqual({ allowed_hosts: ['api.anthropic.com', 'platform.claude.com'] });
+    if ('messages' in layer) throw new Error(layer.messages.join('\n'));
+    expect(layer.tools.get('claude')).toEqual({ allowed_hosts: ['api.anthropic.com', 'platform.claude.com'] });
   });
 
   it('the same hosts again: no change, nothing added, reported as already allowed', () => {
