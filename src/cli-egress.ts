@@ -22,5 +22,5 @@ export function addEgressCommands(program: Command, app: App, setStatus: (code: 
     .argument('<tool>', 'tool name')
     .argument('[hosts...]', 'allowed_hosts entries: host, *.domain, either with :port')
     .option('--json', 'machine-readable output')
-    .action((tool: string, hosts: string[], opts: Json) => setStatus(allowCommand(app, tool, hosts, opts)));
+    .action(async (tool: string, hosts: string[], opts: Json) => setStatus(await allowCommand(app, tool, hosts, opts)));
 }

@@ -2,10 +2,11 @@
 // config.d/50-allow-<tool>.json (never the user's own files) and prints the drop-in's diff. Without
 // hosts it folds an edit of the user's own list into the drop-in. See plan/allow-drop-in.ts for why
 // the drop-in holds the whole list.
+import path from 'node:path';
 import type { App } from '../app/with-config-files.js';
 import { allowedHostIssue } from '../config/schema.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../lock.js';
+import { withLock, writeFileAtomic } from '../lock.js';
 import { planAllowDropIn } from '../plan/allow-drop-in.js';
 import { loadAllowState, type AllowState } from './allow-state.js';
 
@@ -13,7 +14,7 @@ export interface AllowOptions {
   json?: boolean;
 }
 
-export function allowCommand(app: App, tool: string, hosts: readonly string[], options: AllowOptions): number {
+export async function allowCommand(app: App, tool: string, hosts: readonly string[], options: AllowOptions): Promise<number> {
   const problems = hosts.map((h) => ({ h, issue: allowedHostIssue(h) })).filter((p) => p.issue);
   if (problems.length) {
     throw new UsageError(
@@ -21,21 +22,28 @@ export function allowCommand(app: App, tool: string, hosts: readonly string[], o
       'write a lower-case host name ("registry.example.com"), "*.example.com", or either with a port ("registry.example.com:8443")',
     );
   }
-  const state = loadAllowState(app, tool);
-  refuseUnlessAllowList(state);
-  if (!hosts.length && !state.existing) {
-    throw new UsageError(`shim allow ${tool}: name at least one host to allow`, `e.g. shim allow ${tool} registry.example.com (shim suggest ${tool} lists the hosts it was refused)`);
-  }
-  const plan = planAllowDropIn({ tool, base: state.base, hosts, label: state.label, ...(state.existing ? { existing: state.existing } : {}) });
-  if (plan.changed) {
-    try {
-      // temp file + rename in the same directory: a reader sees the old file or the new one, never a
-      // part; the temp name ends in .tmp, so a run listing config.d meanwhile never reads it
-      writeFileAtomic(state.file, plan.text, { file: 0o600, dir: 0o700 });
-    } catch (e) {
-      throw new ConfigError(`cannot write ${state.file}: ${(e as Error).message}`, `check that ${app.paths.configDropInDir} is writable`);
+  // a configured tool (its name checked by the config schema) before its name is used in a path
+  loadAllowState(app, tool);
+  // two shim allow of one tool at once: the second reads the drop-in the first wrote, so neither's
+  // hosts are lost
+  const { state, plan } = await withLock(path.join(app.paths.stateDir, `allow-${tool}.lock`), async () => {
+    const state = loadAllowState(app, tool);
+    refuseUnlessAllowList(state);
+    if (!hosts.length && !state.existing) {
+      throw new UsageError(`shim allow ${tool}: name at least one host to allow`, `e.g. shim allow ${tool} registry.example.com (shim suggest ${tool} lists the hosts it was refused)`);
     }
-  }
+    const plan = planAllowDropIn({ tool, base: state.base, hosts, label: state.label, ...(state.existing ? { existing: state.existing } : {}) });
+    if (plan.changed) {
+      try {
+        // temp file + rename in the same directory: a reader sees the old file or the new one, never
+        // a part; the temp name does not end in .json, so a run listing config.d never reads it
+        writeFileAtomic(state.file, plan.text, { file: 0o600, dir: 0o700 });
+      } catch (e) {
+        throw new ConfigError(`cannot write ${state.file}: ${(e as Error).message}`, `check that ${app.paths.configDropInDir} is writable`);
+      }
+    }
+    return { state, plan };
+  });
   if (options.json) {
     const report = { tool, file: state.label, changed: plan.changed, added: plan.added, alreadyAllowed: plan.alreadyAllowed, folded: plan.stale, allowedHosts: plan.allowedHosts, diff: plan.diff };
     app.stdout(`${JSON.stringify(report, null, 2)}\n`);

@@ -111,6 +111,26 @@ describe('shim allow', () => {
     expect(fs.readFileSync(dropIn(w), 'utf8')).toBe(before);
   });
 
+  it('two at once: both hosts land (the drop-in is read and written under a lock)', async () => {
+    const w = claudeWorld();
+    const [a, b] = await Promise.all([w.shim(['allow', 'claude', 'a.example.com']), w.shim(['allow', 'claude', 'b.example.com'])]);
+    expectExit(a, 0);
+    expectExit(b, 0);
+    const explain = JSON.parse((await w.shim(['explain', '--json', 'claude'])).stdout);
+    expect([...explain.network.allowedHosts].sort()).toEqual(['a.example.com', 'api.anthropic.com', 'b.example.com']);
+  });
+
+  it('a tool name that is not configured never reaches a path (no lock or file outside shim\'s dirs)', async () => {
+    const w = claudeWorld();
+    const before = fs.readdirSync(w.root).sort();
+    // as a lock name under the state dir (root/state/shim), this would land in root
+    const out = await w.shim(['allow', '../../../escape', 'a.example.com']);
+    expectExit(out, 127);
+    expect(fs.readdirSync(w.root).sort()).toEqual(before);
+    expect(fs.existsSync(w.stateDir)).toBe(false);
+    expect(fs.existsSync(w.dropInDir)).toBe(false);
+  });
+
   it('--json reports what changed', async () => {
     const w = claudeWorld();
     const out = await w.shim(['allow', 'claude', 'claude.ai', '--json']);
