@@ -5,7 +5,7 @@
 import type { App } from '../app/with-config-files.js';
 import { auditLogPath } from '../audit/log.js';
 import { parseSince, readAudit } from '../audit/query.js';
-import { planAllowDropIn } from '../plan/allow-drop-in.js';
+import { dropInStale, planAllowDropIn } from '../plan/allow-drop-in.js';
 import { buildEgressSuggestion, type Refusal } from '../plan/egress-suggest.js';
 import { loadAllowState, type AllowState } from './allow-state.js';
 import { formatTime } from './log.js';
@@ -72,12 +72,8 @@ function notes(state: AllowState, adding: boolean): string[] {
   }
   if (state.network === 'bridge') out.push(`${state.tool} has full network now ("network": "bridge" [${state.networkOrigin}]): nothing is refused while it stays so`);
   if (state.overriddenBy) out.push(`${state.overriddenBy} sets ${state.tool}'s allowed_hosts after ${state.label}, so a drop-in would not count: add the hosts there instead`);
-  if (state.existing && planStale(state)) out.push(`${state.label} hides an edit of ${state.tool}'s allowed_hosts in your own files: run \`shim allow ${state.tool}\` to fold it in`);
+  if (dropInStale(state.base, state.existing)) out.push(`${state.label} hides an edit of ${state.tool}'s allowed_hosts in your own files: run \`shim allow ${state.tool}\` to fold it in`);
   return out;
-}
-
-function planStale(state: AllowState): boolean {
-  return planAllowDropIn({ tool: state.tool, base: state.base, hosts: [], label: state.label, ...(state.existing ? { existing: state.existing } : {}) }).stale;
 }
 
 const STATUS: Record<Refusal['status'], (r: Refusal) => string> = {

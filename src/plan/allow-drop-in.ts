@@ -84,11 +84,21 @@ export interface AllowPlan {
   diff: string;
 }
 
+/** The hosts of earlier `shim allow` calls that the user's list does not hold itself. */
+function keptByShim(base: readonly string[], existing: AllowRequest['existing']): string[] {
+  const earlier = existing ? (existing.content.added ?? existing.content.list.filter((h) => !base.includes(h))) : [];
+  return earlier.filter((h) => !base.includes(h));
+}
+
+/** Whether the existing drop-in hides a change of the user's own list (`shim allow <tool>` folds it in). */
+export function dropInStale(base: readonly string[], existing: AllowRequest['existing']): boolean {
+  return existing !== undefined && !sameList(existing.content.list, unique([...base, ...keptByShim(base, existing)]));
+}
+
 /** Computes the drop-in's new content from the user's list, what earlier calls added, and `hosts`. */
 export function planAllowDropIn(req: AllowRequest): AllowPlan {
   const { tool, base, existing } = req;
-  const earlier = existing ? (existing.content.added ?? existing.content.list.filter((h) => !base.includes(h))) : [];
-  const kept = earlier.filter((h) => !base.includes(h));
+  const kept = keptByShim(base, existing);
   const current = unique([...base, ...kept]);
   const added: string[] = [];
   const alreadyAllowed: string[] = [];
@@ -96,7 +106,6 @@ export function planAllowDropIn(req: AllowRequest): AllowPlan {
   const allowedHosts = [...current, ...added];
   const addedByShim = [...kept, ...added];
   const text = renderAllowDropIn(tool, allowedHosts, addedByShim);
-  const stale = existing !== undefined && !sameList(existing.content.list, current);
   return {
     added,
     alreadyAllowed,
@@ -104,7 +113,7 @@ export function planAllowDropIn(req: AllowRequest): AllowPlan {
     addedByShim,
     text,
     changed: text !== existing?.text,
-    stale,
+    stale: dropInStale(base, existing),
     diff: formatUnifiedDiff(existing?.text, text, req.label),
   };
 }

@@ -5,6 +5,7 @@
 // "host:80" allows both. Never a wildcard: an exact host is always the smaller change.
 import type { AuditRecord } from '../audit/record.js';
 import { allowedHostIssue } from '../config/schema.js';
+import { compileAllowList, findAllowing } from './allow-list.js';
 
 /** Why a refused request is listed. */
 export type RefusalStatus = 'suggested' | 'allowed-now' | 'cannot-allow';
@@ -39,45 +40,28 @@ export function entryFor(host: string, port: number): string {
   return port === 443 ? host : `${host}:${port}`;
 }
 
-interface ParsedEntry {
-  host: string;
-  wildcard: boolean;
-  /** Unset: the default (443 through CONNECT; 80 for plain HTTP, which suggestions never rely on). */
-  port?: number;
-}
-
-/** Splits a valid allowed_hosts entry (the config schema's forms) into host, wildcard and port. */
-export function parseEntry(entry: string): ParsedEntry {
-  const colon = entry.lastIndexOf(':');
-  const hostPart = colon >= 0 ? entry.slice(0, colon) : entry;
-  const port = colon >= 0 ? Number(entry.slice(colon + 1)) : undefined;
-  const wildcard = hostPart.startsWith('*.');
-  return { host: wildcard ? hostPart.slice(2) : hostPart, wildcard, ...(port ? { port } : {}) };
-}
-
-// The same host rule as the proxy (proxy/allow-list.ts): a wildcard covers names below its suffix on a
-// label boundary, never the suffix itself; every other entry only its exact name.
-function hostCovered(e: ParsedEntry, host: string): boolean {
-  return e.wildcard ? host.endsWith(`.${e.host}`) : e.host === host;
-}
-
-/** The entry of `list` that allows a CONNECT to host:port (a bare entry: port 443 only), if any. */
+/** The entry of `list` that allows a CONNECT to host:port (a bare entry: port 443 only), if any: the
+ *  proxy's own matching. */
 export function allowingEntry(list: readonly string[], host: string, port: number): string | undefined {
-  return list.find((raw) => {
-    const e = parseEntry(raw);
-    return hostCovered(e, host) && (e.port ?? 443) === port;
-  });
+  return findAllowing(compileAllowList(list), { host, port, ip: ipVersion(host) }, 'connect')?.raw;
+}
+
+/** The audit log holds hosts as the proxy parsed them: an IP literal is all digits and dots (4) or holds
+ *  a colon (6); the proxy lets only the very same literal allow it, never a wildcard. */
+function ipVersion(host: string): 0 | 4 | 6 {
+  return host.includes(':') ? 6 : /^[\d.]+$/.test(host) ? 4 : 0;
 }
 
 /** True when `candidate` allows nothing that `list` does not already allow. */
 export function entryCovered(list: readonly string[], candidate: string): boolean {
   if (list.includes(candidate)) return true;
-  const c = parseEntry(candidate);
-  return list.some((raw) => {
-    const e = parseEntry(raw);
-    if (e.port !== c.port) return false;
-    // a wildcard candidate is covered only by a wildcard whose names include all of its names
-    return c.wildcard ? e.wildcard && (c.host === e.host || c.host.endsWith(`.${e.host}`)) : hostCovered(e, c.host);
+  const [c] = compileAllowList([candidate]);
+  return compileAllowList(list).some((e) => {
+    if (e.port !== c!.port) return false;
+    // a wildcard candidate is covered only by a wildcard whose names include all of its names; a name,
+    // by any entry that allows it
+    if (c!.wildcard) return e.wildcard && (c!.host === e.host || c!.host.endsWith(`.${e.host}`));
+    return findAllowing([e], { host: c!.host, port: e.port ?? 443, ip: ipVersion(c!.host) }, 'connect') !== undefined;
   });
 }
 

@@ -8,7 +8,7 @@ import https from 'node:https';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { compileAllowList, findAllowing, type AllowEntry } from './allow-list.js';
+import { compileAllowList, findAllowing, type AllowEntry } from '../plan/allow-list.js';
 import type { Target } from './authority.js';
 import type { RunCa } from './certificates.js';
 import { HOP_BY_HOP, type Broker } from './server.js';

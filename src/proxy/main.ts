@@ -8,7 +8,7 @@
 import dns from 'node:dns';
 import tls from 'node:tls';
 import type { ProxyConfig } from '../plan/egress.js';
-import { compileAllowList } from './allow-list.js';
+import { compileAllowList } from '../plan/allow-list.js';
 import { createEgressProxy, type Broker, type Decision } from './server.js';
 
 /** Messages from the proxy process to shim, one JSON object per line. */

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { cacheVolume } from '../../src/plan/names.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -134,11 +135,11 @@ export async function toolVolumes(sb: Pick<Sandbox, 'runtime'>, tools: readonly 
   return ls.stdout.split('\n').filter((v) => re.test(v));
 }
 
-/** Removes the install volumes of the named tools (cleanup after a test). */
+/** Removes the install volumes and download caches of the named tools (cleanup after a test). */
 export async function removeToolVolumes(sb: Pick<Sandbox, 'runtime'> | undefined, tools: readonly string[]): Promise<void> {
   if (!sb) return;
-  const volumes = await toolVolumes(sb, tools);
-  if (volumes.length) await sb.runtime(['volume', 'rm', '--force', ...volumes]);
+  const volumes = [...(await toolVolumes(sb, tools)), ...tools.map(cacheVolume)];
+  await sb.runtime(['volume', 'rm', '--force', ...volumes]);
 }
 
 export function removeSandbox(sandbox: Sandbox | undefined): void {

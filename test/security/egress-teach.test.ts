@@ -24,10 +24,7 @@ describe('shim suggest and shim allow on rootful podman: a refused host, suggest
   });
 
   afterAll(async () => {
-    if (sb) {
-      await removeToolVolumes(sb, [tool]);
-      await sb.runtime(['volume', 'rm', '--force', `shim-cache-${tool}`]);
-    }
+    await removeToolVolumes(sb, [tool]);
     removeSandbox(sb);
   });
 

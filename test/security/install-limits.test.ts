@@ -26,7 +26,6 @@ describe('install containers on podman', () => {
   }, 120_000);
   afterAll(async () => {
     await removeToolVolumes(sb, ALL);
-    await sb?.runtime(['volume', 'rm', '--force', ...ALL.map((t) => `shim-cache-${t}`)]);
     removeSandbox(sb);
   });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEgress } from '../../src/audit/record.js';
 import { allowingEntry, buildEgressSuggestion, entryCovered, entryFor } from '../../src/plan/egress-suggest.js';
-import { compileAllowList, findAllowing } from '../../src/proxy/allow-list.js';
+import { compileAllowList, findAllowing } from '../../src/plan/allow-list.js';
 import { parseConnectTarget } from '../../src/proxy/authority.js';
 import { makeAuditRecord } from './audit-fixtures.js';
 

@@ -1,7 +1,7 @@
 // The allow-list is checked before any DNS lookup, so whatever it lets through is all a tool can reach:
 // a wildcard must stop at a label boundary, ports must be exact and IP literals must be listed as such.
 import { describe, it, expect } from 'vitest';
-import { compileAllowList, findAllowing, type Method } from '../../src/proxy/allow-list.js';
+import { compileAllowList, findAllowing, type Method } from '../../src/plan/allow-list.js';
 import { parseConnectTarget, type Target } from '../../src/proxy/authority.js';
 
 /** Parses a CONNECT-style "host:port" into a Target the way the proxy does (fails the test if bad). */

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { compileAllowList } from '../../src/proxy/allow-list.js';
+import { compileAllowList } from '../../src/plan/allow-list.js';
 import { createEgressProxy, type Decision, type ResolvedAddress } from '../../src/proxy/server.js';
 
 const TOOL = 'mytool';

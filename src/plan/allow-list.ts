@@ -1,6 +1,7 @@
 // The allow-list of one run, exactly as configured (nothing is merged in): `host`, `*.suffix`, each with
-// an optional `:port`. Checked before any DNS lookup, so a denied name never reaches a resolver.
-import type { Target } from './authority.js';
+// an optional `:port`. Checked before any DNS lookup, so a denied name never reaches a resolver. Pure:
+// the proxy matches requests with it, and `shim suggest`/`shim allow` reason with the very same rules.
+import type { Target } from '../proxy/authority.js';
 
 export interface AllowEntry {
   /** As written in the config, for messages. */
