@@ -247,7 +247,7 @@ const FAKE_RUNTIME = `#!/bin/sh
 # shim's benchmark fake runtime: exits 0 at once; the install helper's answer when asked to install
 [ -n "$BENCH_FAKE_LOG" ] && echo "$*" >> "$BENCH_FAKE_LOG"
 for a in "$@"; do
-  case "$a" in */install-tool) printf '1.0.0\\t/mise/bin\\n'; exit 0 ;; esac
+  case "$a" in */install-tool) printf '{"version":"1.0.0","binPaths":["/mise/bin"],"commands":["cowsay"]}\\n'; exit 0 ;; esac
 done
 exit 0
 `;
