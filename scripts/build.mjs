@@ -48,6 +48,36 @@ const result = await build({
   plugins: [zodEnglishOnly],
 });
 
+// The bundle of tool links (bin/shim.js loads it for any name but shim's own): the same entry as
+// CommonJS, which Node starts faster than ES modules (no ESM loader) and which bin/shim.js can hand to
+// V8's code cache on Node 20 (vm.Script cachedData). The CLI is left out (__SHIM_LINK_ONLY__), and what
+// a link needs only now and then goes in files of their own, loaded (required) only when used: the
+// config files' validation (zod, on a config cache miss) and execa (installs, image builds, queries).
+const LINK_APART = { execa: './link-execa.cjs', './with-config-files.js': './link-config.cjs' };
+const linkApart = {
+  name: 'link-apart',
+  setup(b) {
+    b.onResolve({ filter: /^(execa|\.\/with-config-files\.js)$/ }, (args) => ({ path: LINK_APART[args.path], external: true }));
+  },
+};
+const cjs = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  mainFields: ['module', 'main'],
+  minifySyntax: true,
+  legalComments: 'none',
+  // import() of the files apart becomes require(), resolved next to dist/link.cjs
+  supported: { 'dynamic-import': false },
+  define: { __SHIM_VERSION__: JSON.stringify(pkg.version), __SHIM_LINK_ONLY__: 'true', 'import.meta.dirname': '__dirname' },
+  logLevel: 'warning',
+};
+await build({ ...cjs, entryPoints: { link: 'src/main.ts' }, plugins: [linkApart] });
+await build({ ...cjs, entryPoints: { 'link-config': 'src/app/with-config-files.ts', 'link-execa': 'execa' }, plugins: [zodEnglishOnly] });
+
 // chunks of earlier builds (other hashes) would ship in the package: remove them after the build, so
 // dist/ is never missing a file a running shim needs
 const chunks = path.join('dist', 'chunks');
