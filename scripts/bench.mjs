@@ -17,6 +17,8 @@
 //   B4 throughput: 1 GiB through `cat` in the container via shim vs the bare runtime; shim's peak RSS
 //   B5 the same `--version` run with allowed_hosts (egress proxy + in-container forwarder) vs network none
 //   B7 one HTTPS request with a brokered credential (TLS terminated by the proxy) vs a plain allow-listed one
+//   B8 shim's runtime flags: its exact `run` command (`true` as the command) vs a bare `run … true`, and
+//      without each flag in turn
 //   B6 `shim snapshot create` of a 20,000-file tree, first and second time, vs `cp -a` and `git stash create`
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -26,6 +28,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchB6 } from './bench-snapshot.mjs';
 import { benchB7 } from './bench-credentials.mjs';
+import { benchB8 } from './bench-flags.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -539,7 +542,7 @@ function markdown(res) {
       lines.push(`- **${r.id}** failed: \`${r.error.split('\n').join(' ')}\``);
       continue;
     }
-    if (r.id === 'B1' || r.id === 'B2' || r.id === 'B5' || r.id === 'B6' || r.id === 'B7') {
+    if (['B1', 'B2', 'B5', 'B6', 'B7', 'B8'].includes(r.id)) {
       lines.push(`- **${r.id}** shim ${fmtMs(r.shim)} (${spread(r.shim)}), baseline ${fmtMs(r.baseline)} (${spread(r.baseline)}), n=${r.shim.n}.`);
       for (const n of r.notes) lines.push(`  ${n}.`);
       if (r.extra?.bareCommand) lines.push(`  Bare command (container name changed per run): \`${r.extra.bareCommand}\``);
@@ -599,7 +602,7 @@ async function main() {
   try {
     const b1 = wanted('B1') ? await attempt('B1', 'launcher overhead', '≤ 1.2× node -e 0', () => benchB1(root)) : undefined;
     let setup;
-    if (wanted('B2') || wanted('B4') || wanted('B5')) {
+    if (wanted('B2') || wanted('B4') || wanted('B5') || wanted('B8')) {
       setup = makeSetup(path.join(root, 'real'), opts.runtime);
       cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', ...Object.keys(TOOLS).map((t) => `shim-tool-${t}`)], { stdio: 'ignore' }));
       log(`installing ${Object.keys(TOOLS).join(', ')} with shim install (${opts.runtime})…`);
@@ -613,6 +616,7 @@ async function main() {
     if (wanted('B3')) await attempt('B3', 'warm vs cold', 'warm ≤ 0.5 × cold on docker', () => benchB3(root, cleanups));
     if (wanted('B4')) await attempt('B4', 'throughput', '≥ 0.9× and ≤ 80 MiB', () => benchB4(setup, root));
     if (wanted('B5')) await attempt('B5', 'allow-list vs network none', '≤ +50 ms', () => benchB5(setup));
+    if (wanted('B8')) await attempt('B8', "shim's runtime flags", 'reported only', () => benchB8(setup, opts.runtime, opts.rounds, { sideBySide, timeOnce, log, ms }));
     if (wanted('B6')) await attempt('B6', 'snapshot of a 20,000-file tree', 'reported only', () => benchB6(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
     if (wanted('B7')) {
       cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', 'shim-tool-shimbench-cred'], { stdio: 'ignore' }));
