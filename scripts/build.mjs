@@ -2,7 +2,7 @@
 // Code splitting: modules loaded with a dynamic import() (the MCP SDK, for `shim mcp` only) go into
 // their own files under dist/chunks/ and are never parsed by other commands.
 import { build } from 'esbuild';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 // zod re-exports all of its ~60 message locales; shim only ever uses English. Resolving zod's locale
@@ -76,6 +76,14 @@ const cjs = {
   logLevel: 'warning',
 };
 await build({ ...cjs, entryPoints: { link: 'src/main.ts' }, plugins: [linkApart] });
+// every module of the bundle wraps the built-ins it imports by default (`import fs from 'node:fs'`) in
+// an object of its own, a getter per export (fs has over a hundred): once per built-in is enough
+const linkFile = path.join('dist', 'link.cjs');
+const linkText = await readFile(linkFile, 'utf8');
+await writeFile(
+  linkFile,
+  `${linkText.replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__shimBuiltin("$1")')}function __shimBuiltin(name) {\n  return (__shimBuiltin.cache ??= {})[name] ??= __toESM(require(name), 1);\n}\n`,
+);
 await build({ ...cjs, entryPoints: { 'link-config': 'src/app/with-config-files.ts', 'link-execa': 'execa' }, plugins: [zodEnglishOnly] });
 
 // chunks of earlier builds (other hashes) would ship in the package: remove them after the build, so
