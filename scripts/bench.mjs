@@ -226,6 +226,18 @@ function makeSetup(root, runtime, extraPath = [], tools = TOOLS) {
   return { ...d, env, shim, link: (tool) => path.join(d.bin, tool) };
 }
 
+/** The volumes a setup's installs made: each tool's install volume (named per setup and spec, so read
+ *  from its dry run) and its download cache. For the cleanup, before the setup's state goes. */
+function volumesOf(setup, tools) {
+  const names = [];
+  for (const tool of tools) {
+    const r = sh(NODE, [SHIM, 'run', '--dry-run', '--json', tool], { env: setup.env, cwd: setup.project });
+    if (r.status === 0) for (const a of JSON.parse(r.stdout).argv) names.push(/^type=volume,src=([^,]+),dst=\/mise,ro$/.exec(a)?.[1]);
+    names.push(`shim-cache-${tool}`);
+  }
+  return names.filter(Boolean);
+}
+
 /** The bare runtime command shim would run, from `shim run --dry-run --json` (a fresh name per call). */
 function bareCommand(setup, tool, args) {
   const out = JSON.parse(setup.shim(['run', '--dry-run', '--json', tool, ...args]).stdout);
@@ -374,7 +386,7 @@ function benchB3Shim(runtime, root, cleanups) {
   const setup = makeSetup(path.join(root, `b3-${runtime}`), runtime, [], WARM_TOOLS);
   cleanups.push(() => {
     sh(NODE, [SHIM, 'stop'], { env: setup.env, stdio: 'ignore' });
-    sh(runtime, ['volume', 'rm', '-f', ...Object.keys(WARM_TOOLS).map((t) => `shim-tool-${t}`)], { stdio: 'ignore' });
+    sh(runtime, ['volume', 'rm', '-f', ...volumesOf(setup, Object.keys(WARM_TOOLS))], { stdio: 'ignore' });
   });
   log(`B3: installing ${Object.keys(WARM_TOOLS).join(', ')} (${runtime})…`);
   setup.shim(['install']);
@@ -615,7 +627,7 @@ async function main() {
     let setup;
     if (wanted('B2') || wanted('B4') || wanted('B5') || wanted('B8')) {
       setup = makeSetup(path.join(root, 'real'), opts.runtime);
-      cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', ...Object.keys(TOOLS).map((t) => `shim-tool-${t}`)], { stdio: 'ignore' }));
+      cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', ...volumesOf(setup, Object.keys(TOOLS))], { stdio: 'ignore' }));
       log(`installing ${Object.keys(TOOLS).join(', ')} with shim install (${opts.runtime})…`);
       setup.shim(['install']);
     }
@@ -631,7 +643,7 @@ async function main() {
     if (wanted('B8')) await attempt('B8', "shim's runtime flags", 'reported only', () => benchB8(setup, opts.runtime, opts.rounds, { sideBySide, timeOnce, log, ms }));
     if (wanted('B6')) await attempt('B6', 'snapshot of a 20,000-file tree', 'reported only', () => benchB6(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
     if (wanted('B7')) {
-      cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', 'shim-tool-shimbench-cred'], { stdio: 'ignore' }));
+      cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', 'shim-tool-shimbench-cred', 'shim-cache-shimbench-cred'], { stdio: 'ignore' }));
       await attempt('B7', 'brokered credential vs plain allow-listed request', 'reported only', () => benchB7(root, opts.runtime, { makeSetup, mustRun, stats, ms, fmtMs, log }));
     }
   } finally {
