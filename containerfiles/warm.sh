@@ -1,7 +1,11 @@
 #!/bin/sh
 # The in-container half of shim's warm containers (see src/plan/warm.ts). One script, three roles:
 #
-#   warm keep IDLE               the container's PID 1 (a warm container has no --init). It exits, and
+#   warm keep IDLE               the container's PID 1 (a warm container has no --init), run by keeper-sh,
+#                                an execute-only copy of /bin/sh: a process started from a file it
+#                                cannot read is not dumpable, so the tool (the same user) can neither
+#                                open its /proc/1/mem, which would let it rewrite the keeper, nor read
+#                                its /proc/1/environ. It exits, and
 #                                so stops the container, after IDLE seconds in which no call ran; while
 #                                no call runs, it kills whatever a finished call left running. As the
 #                                PID 1 of its namespace it cannot be killed or stopped from inside: the

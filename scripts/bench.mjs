@@ -17,15 +17,19 @@
 //   B4 throughput: 1 GiB through `cat` in the container via shim vs the bare runtime; shim's peak RSS
 //   B5 the same `--version` run with allowed_hosts (egress proxy + in-container forwarder) vs network none
 //   B7 one HTTPS request with a brokered credential (TLS terminated by the proxy) vs a plain allow-listed one
+//   B8 shim's runtime flags: its exact `run` command (`true` as the command) vs a bare `run … true`, and
+//      without each flag in turn
 //   B6 `shim snapshot create` of a 20,000-file tree, first and second time, vs `cp -a` and `git stash create`
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchB6 } from './bench-snapshot.mjs';
 import { benchB7, removeB7Volumes } from './bench-credentials.mjs';
+import { benchB8 } from './bench-flags.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -222,11 +226,31 @@ function makeSetup(root, runtime, extraPath = [], tools = TOOLS) {
   return { ...d, env, shim, link: (tool) => path.join(d.bin, tool) };
 }
 
+/** The volumes a setup's installs made: each tool's install volume (named per setup and spec, so read
+ *  from its dry run) and its download cache. For the cleanup, before the setup's state goes. */
+function volumesOf(setup, tools) {
+  const names = [];
+  for (const tool of tools) {
+    const r = sh(NODE, [SHIM, 'run', '--dry-run', '--json', tool], { env: setup.env, cwd: setup.project });
+    if (r.status === 0) for (const a of JSON.parse(r.stdout).argv) names.push(/^type=volume,src=([^,]+),dst=\/mise,ro$/.exec(a)?.[1]);
+    names.push(`shim-cache-${tool}`);
+  }
+  return names.filter(Boolean);
+}
+
 /** The bare runtime command shim would run, from `shim run --dry-run --json` (a fresh name per call). */
 function bareCommand(setup, tool, args) {
   const out = JSON.parse(setup.shim(['run', '--dry-run', '--json', tool, ...args]).stdout);
   const [file, ...argv] = out.argv;
   const nameAt = argv.indexOf('--name');
+  // the run's lifeline (src/plan/lifeline.ts): its directory and a socket listening there, as shim holds
+  // them (connections wait in the backlog: nothing here needs to accept them)
+  const lifeline = argv.map((a) => /^type=bind,src=([^,]+),dst=\/run\/shim-lifeline,ro$/.exec(a)?.[1]).find(Boolean);
+  if (lifeline && !fs.existsSync(lifeline)) {
+    fs.mkdirSync(lifeline, { mode: 0o700 });
+    net.createServer().listen(path.join(lifeline, 'lifeline.sock')).unref();
+    process.once('exit', () => fs.rmSync(lifeline, { recursive: true, force: true }));
+  }
   return {
     display: out.command,
     file,
@@ -247,7 +271,7 @@ const FAKE_RUNTIME = `#!/bin/sh
 # shim's benchmark fake runtime: exits 0 at once; the install helper's answer when asked to install
 [ -n "$BENCH_FAKE_LOG" ] && echo "$*" >> "$BENCH_FAKE_LOG"
 for a in "$@"; do
-  case "$a" in */install-tool) printf '1.0.0\\t/mise/bin\\n'; exit 0 ;; esac
+  case "$a" in */install-tool) printf '{"version":"1.0.0","binPaths":["/mise/bin"],"commands":["cowsay"]}\\n'; exit 0 ;; esac
 done
 exit 0
 `;
@@ -276,17 +300,19 @@ function benchB1(root) {
     opts.rounds,
     2,
   );
-  const ratio = r.link.median / r.node.median;
+  // issue 20's measure: what the link adds to the runtime command it runs, in units of `node -e 0`
+  const overhead = r.link.median - r.fake.median;
+  const ratio = overhead / r.node.median;
   return {
     id: 'B1',
-    title: `launcher overhead: tool link → runtime spawned (fake ${opts.runtime} that exits at once) vs \`node -e 0\``,
+    title: `launcher overhead: tool link → runtime spawned (fake ${opts.runtime} that exits at once), less the fake runtime, vs \`node -e 0\``,
     shim: r.link,
     baseline: r.node,
     extra: { shimCliVersion: r.cliVersion, fakeRuntimeAlone: r.fake, runtimeCallsPerRun: runtimeCalls },
-    result: `${ratio.toFixed(2)}× (${fmtMs(r.link)} vs ${fmtMs(r.node)}; +${ms(r.link.median - r.node.median)} ms)`,
+    result: `${ratio.toFixed(2)}× (link ${fmtMs(r.link)} − fake runtime ${fmtMs(r.fake)} = ${ms(overhead)} ms, vs node -e 0 ${fmtMs(r.node)})`,
     ratio,
-    target: '≤ 1.2× node -e 0',
-    met: ratio <= 1.2,
+    target: 'link − runtime ≤ 1.25× node -e 0',
+    met: ratio <= 1.25,
     notes: [
       'timed from spawning the link to its exit, so it also covers what shim does after the runtime returns (audit log, watchdog release)',
       `steady state: shim makes ${runtimeCalls.length} runtime call(s) per run (${runtimeCalls.join(', ') || 'none'}) plus its /bin/sh watchdog; the fake runtime alone takes ${fmtMs(r.fake)}`,
@@ -360,7 +386,7 @@ function benchB3Shim(runtime, root, cleanups) {
   const setup = makeSetup(path.join(root, `b3-${runtime}`), runtime, [], WARM_TOOLS);
   cleanups.push(() => {
     sh(NODE, [SHIM, 'stop'], { env: setup.env, stdio: 'ignore' });
-    sh(runtime, ['volume', 'rm', '-f', ...Object.keys(WARM_TOOLS).map((t) => `shim-tool-${t}`)], { stdio: 'ignore' });
+    sh(runtime, ['volume', 'rm', '-f', ...volumesOf(setup, Object.keys(WARM_TOOLS))], { stdio: 'ignore' });
   });
   log(`B3: installing ${Object.keys(WARM_TOOLS).join(', ')} (${runtime})…`);
   setup.shim(['install']);
@@ -391,8 +417,8 @@ function benchB3(root, cleanups) {
     shim: docker?.warm,
     baseline: docker?.cold,
     result: [docker, podman].filter(Boolean).map(part).join('; ') || 'no runtime usable',
-    target: 'warm ≤ 0.5 × cold on docker',
-    met: docker ? docker.ratio <= 0.5 : null,
+    target: 'warm ≤ 0.6 × cold on docker and on podman',
+    met: docker && podman ? docker.ratio <= 0.6 && podman.ratio <= 0.6 : null,
     runs,
     references: refs,
   };
@@ -539,7 +565,7 @@ function markdown(res) {
       lines.push(`- **${r.id}** failed: \`${r.error.split('\n').join(' ')}\``);
       continue;
     }
-    if (r.id === 'B1' || r.id === 'B2' || r.id === 'B5' || r.id === 'B6' || r.id === 'B7') {
+    if (['B1', 'B2', 'B5', 'B6', 'B7', 'B8'].includes(r.id)) {
       lines.push(`- **${r.id}** shim ${fmtMs(r.shim)} (${spread(r.shim)}), baseline ${fmtMs(r.baseline)} (${spread(r.baseline)}), n=${r.shim.n}.`);
       for (const n of r.notes) lines.push(`  ${n}.`);
       if (r.extra?.bareCommand) lines.push(`  Bare command (container name changed per run): \`${r.extra.bareCommand}\``);
@@ -597,22 +623,24 @@ async function main() {
     }
   };
   try {
-    const b1 = wanted('B1') ? await attempt('B1', 'launcher overhead', '≤ 1.2× node -e 0', () => benchB1(root)) : undefined;
+    const b1 = wanted('B1') ? await attempt('B1', 'launcher overhead', 'link − runtime ≤ 1.25× node -e 0', () => benchB1(root)) : undefined;
     let setup;
-    if (wanted('B2') || wanted('B4') || wanted('B5')) {
+    if (wanted('B2') || wanted('B4') || wanted('B5') || wanted('B8')) {
       setup = makeSetup(path.join(root, 'real'), opts.runtime);
-      cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', ...Object.keys(TOOLS).map((t) => `shim-tool-${t}`)], { stdio: 'ignore' }));
+      cleanups.push(() => sh(opts.runtime, ['volume', 'rm', '-f', ...volumesOf(setup, Object.keys(TOOLS))], { stdio: 'ignore' }));
       log(`installing ${Object.keys(TOOLS).join(', ')} with shim install (${opts.runtime})…`);
       setup.shim(['install']);
     }
     if (wanted('B2')) {
       let nodeBaseline = b1?.baseline;
-      if (!nodeBaseline) nodeBaseline = sideBySide({ node: () => timeOnce(NODE, ['-e', '0'], process.env) }, opts.rounds, 2).node;
+      // in the setup's environment, as the links run (a NODE_EXTRA_CA_CERTS in the caller's would slow Node)
+      if (!nodeBaseline) nodeBaseline = sideBySide({ node: () => timeOnce(NODE, ['-e', '0'], setup.env) }, opts.rounds, 2).node;
       await attempt('B2', 'installed tool --version vs bare runtime', 'difference ≤ 1.25 × node -e 0', () => benchB2(setup, nodeBaseline));
     }
-    if (wanted('B3')) await attempt('B3', 'warm vs cold', 'warm ≤ 0.5 × cold on docker', () => benchB3(root, cleanups));
+    if (wanted('B3')) await attempt('B3', 'warm vs cold', 'warm ≤ 0.6 × cold on docker and on podman', () => benchB3(root, cleanups));
     if (wanted('B4')) await attempt('B4', 'throughput', '≥ 0.9× and ≤ 80 MiB', () => benchB4(setup, root));
     if (wanted('B5')) await attempt('B5', 'allow-list vs network none', '≤ +50 ms', () => benchB5(setup));
+    if (wanted('B8')) await attempt('B8', "shim's runtime flags", 'reported only', () => benchB8(setup, opts.runtime, opts.rounds, { sideBySide, timeOnce, log, ms }));
     if (wanted('B6')) await attempt('B6', 'snapshot of a 20,000-file tree', 'reported only', () => benchB6(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
     if (wanted('B7')) {
       cleanups.push(() => removeB7Volumes(opts.runtime, sh));

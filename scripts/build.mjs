@@ -2,7 +2,7 @@
 // Code splitting: modules loaded with a dynamic import() (the MCP SDK, for `shim mcp` only) go into
 // their own files under dist/chunks/ and are never parsed by other commands.
 import { build } from 'esbuild';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 // zod re-exports all of its ~60 message locales; shim only ever uses English. Resolving zod's locale
@@ -47,6 +47,44 @@ const result = await build({
   metafile: true,
   plugins: [zodEnglishOnly],
 });
+
+// The bundle of tool links (bin/shim.js loads it for any name but shim's own): the same entry as
+// CommonJS, which Node starts faster than ES modules (no ESM loader) and which bin/shim.js can hand to
+// V8's code cache on Node 20 (vm.Script cachedData). The CLI is left out (__SHIM_LINK_ONLY__), and what
+// a link needs only now and then goes in files of their own, loaded (required) only when used: the
+// config files' validation (zod, on a config cache miss) and execa (installs, image builds, queries).
+const LINK_APART = { execa: './link-execa.cjs', './with-config-files.js': './link-config.cjs' };
+const linkApart = {
+  name: 'link-apart',
+  setup(b) {
+    b.onResolve({ filter: /^(execa|\.\/with-config-files\.js)$/ }, (args) => ({ path: LINK_APART[args.path], external: true }));
+  },
+};
+const cjs = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  mainFields: ['module', 'main'],
+  minifySyntax: true,
+  legalComments: 'none',
+  // import() of the files apart becomes require(), resolved next to dist/link.cjs
+  supported: { 'dynamic-import': false },
+  define: { __SHIM_VERSION__: JSON.stringify(pkg.version), __SHIM_LINK_ONLY__: 'true', 'import.meta.dirname': '__dirname' },
+  logLevel: 'warning',
+};
+await build({ ...cjs, entryPoints: { link: 'src/main.ts' }, plugins: [linkApart] });
+// every module of the bundle wraps the built-ins it imports by default (`import fs from 'node:fs'`) in
+// an object of its own, a getter per export (fs has over a hundred): once per built-in is enough
+const linkFile = path.join('dist', 'link.cjs');
+const linkText = await readFile(linkFile, 'utf8');
+await writeFile(
+  linkFile,
+  `${linkText.replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__shimBuiltin("$1")')}function __shimBuiltin(name) {\n  return (__shimBuiltin.cache ??= {})[name] ??= __toESM(require(name), 1);\n}\n`,
+);
+await build({ ...cjs, entryPoints: { 'link-config': 'src/app/with-config-files.ts', 'link-execa': 'execa' }, plugins: [zodEnglishOnly] });
 
 // chunks of earlier builds (other hashes) would ship in the package: remove them after the build, so
 // dist/ is never missing a file a running shim needs

@@ -9,6 +9,10 @@ export const ExitCode = {
   notFound: 127,
 } as const;
 
+/** Marks every ShimError, also one made by another copy of this module (a tool link's config loader is
+ *  a bundle of its own, dist/link-config.cjs, loaded only when the config cache misses). */
+const SHIM_ERROR = Symbol.for('shim.error');
+
 /** Base of every error shim reports to the user (no stack trace is shown for these). */
 export class ShimError extends Error {
   constructor(
@@ -18,7 +22,13 @@ export class ShimError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+    Object.defineProperty(this, SHIM_ERROR, { value: true });
   }
+}
+
+/** Whether `e` is a ShimError of any copy of this module. */
+export function isShimError(e: unknown): e is ShimError {
+  return e instanceof ShimError || (typeof e === 'object' && e !== null && SHIM_ERROR in e);
 }
 
 /** A config file is unreadable, is not valid JSON(C), or fails validation. */

@@ -3,16 +3,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ExitCode, ShimError, errorJson } from './errors.js';
+import tty from 'node:tty';
+import { ExitCode, errorJson, isShimError } from './errors.js';
 import type { HostEnv } from './host.js';
 import { colorLevel, createReporter, splitNoColor } from './report.js';
 
 declare const __SHIM_VERSION__: string | undefined;
+/** True in dist/link.cjs, the bundle bin/shim.js loads for tool links only (the CLI is left out of it). */
+declare const __SHIM_LINK_ONLY__: boolean | undefined;
 
 function gatherHost(): HostEnv {
-  // dist/shim.mjs (bundled) or src/main.ts (tests): the package root is one level up either way
-  const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  // dist/shim.mjs, dist/link.cjs (bundled) or src/main.ts (tests): the package root is one level up
+  const packageRoot = path.resolve(typeof __SHIM_LINK_ONLY__ === 'boolean' ? __dirname : import.meta.dirname, '..');
   const entry = path.join(packageRoot, 'bin', 'shim.js');
   const user = os.userInfo();
   return {
@@ -21,9 +23,10 @@ function gatherHost(): HostEnv {
     uid: user.uid,
     gid: user.gid,
     env: process.env,
-    stdinIsTTY: Boolean(process.stdin.isTTY),
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    // isatty, not process.stdin.isTTY: that would build the three stdio streams on every call
+    stdinIsTTY: tty.isatty(0),
+    stdoutIsTTY: tty.isatty(1),
+    stderrIsTTY: tty.isatty(2),
     arch: process.arch,
     shimEntry: fs.existsSync(entry) ? fs.realpathSync(entry) : entry,
     packageRoot,
@@ -54,11 +57,15 @@ async function main(): Promise<number> {
       const [{ createLinkApp }, { runTool }] = await Promise.all([import('./app/with-config-cache.js'), import('./commands/run.js')]);
       return await runTool(await createLinkApp(host, reporter, stdout), tool, argv, { via: 'link' });
     }
-    const [{ createApp }, { runCli }] = await Promise.all([import('./app/with-config-files.js'), import('./cli.js')]);
-    return await runCli(createApp(host, reporter, stdout), argv);
+    // written out where it is used, so the link bundle's build (the constant defined) drops the CLI
+    if (typeof __SHIM_LINK_ONLY__ === 'boolean') throw new Error('dist/link.cjs runs tool links only (bin/shim.js loads dist/shim.mjs for the CLI)');
+    else {
+      const [{ createApp }, { runCli }] = await Promise.all([import('./app/with-config-files.js'), import('./cli.js')]);
+      return await runCli(createApp(host, reporter, stdout), argv);
+    }
   } catch (e) {
-    if (e instanceof ShimError) {
-      const json = tool === undefined && (await import('./cli.js')).wantsJson(argv);
+    if (isShimError(e)) {
+      const json = typeof __SHIM_LINK_ONLY__ !== 'boolean' && tool === undefined && (await import('./cli.js')).wantsJson(argv);
       if (json) process.stdout.write(`${JSON.stringify(errorJson(e))}\n`);
       else reporter.error(e.message, e.hint);
       return e.exitCode;
@@ -68,4 +75,7 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// no top-level await: the same entry is bundled as ESM (dist/shim.mjs) and CommonJS (dist/link.cjs)
+void main().then((code) => {
+  process.exitCode = code;
+});

@@ -12,8 +12,10 @@ export function scanToml(text: string, file: string): ConfEntry[] {
   let table = '';
   let i = 0;
   const n = text.length;
+  // to the end of the line at once: containers.conf is mostly comments (24 KB of them in podman 4.3's)
   const skipComment = () => {
-    while (i < n && text[i] !== '\n') i++;
+    const nl = text.indexOf('\n', i);
+    i = nl < 0 ? n : nl;
   };
   /** Reads one value up to its end at depth 0 (end of line), strings and brackets respected. */
   const readValue = (): string => {

@@ -8,7 +8,7 @@ import { realpathLoose } from './realpath.js';
 
 /** The protected paths of this host, each both as written and resolved through symlinks (a symlinked
  *  ~/.ssh protects its target too). Missing paths are compared by their lexical path. */
-export function loadProtectedPaths(env: Env, home: string, paths: ShimPaths, realpath: (p: string) => string = fs.realpathSync): ProtectedPath[] {
+export function loadProtectedPaths(env: Env, home: string, paths: ShimPaths, realpath: (p: string) => string = fs.realpathSync.native): ProtectedPath[] {
   const out: ProtectedPath[] = [];
   const seen = new Set<string>();
   const add = (p: ProtectedPath) => {

@@ -17,6 +17,10 @@ import { LABEL_TOOL } from './names.js';
 
 /** The script baked into the image (containerfiles/warm.sh). */
 export const WARM_HELPER = '/usr/local/libexec/shim/warm';
+/** An execute-only copy of the image's /bin/sh (Containerfile) that runs the keeper: a process started
+ *  from a file it cannot read is not dumpable, so a call, the same user, can neither open the keeper's
+ *  /proc/1/mem (and rewrite it, which seccomp's ptrace ban does not stop) nor read its environment. */
+export const WARM_KEEPER_SHELL = '/usr/local/libexec/shim/keeper-sh';
 /** The keeper's and the calls' bookkeeping inside the container (a tmpfs of its own). */
 export const WARM_STATE_DIR = '/run/shim-warm';
 /** Marks a warm container; the value is its key (runtime and policy). */
@@ -118,7 +122,7 @@ export function warmSignals(warm: Pick<WarmPlan, 'callId' | 'clientOwnGroup' | '
 
 /** Turns the cold run's container flags into a warm container's: detached, without `--init` (the keeper
  *  is PID 1, which a tool cannot kill or stop from inside), with its label, the keeper's tmpfs, the
- *  calls' lifeline directory (read-only) and the keeper as command. `containerArgs` has no `-i`/`-t`
+ *  calls' lifeline directory (read-only) and the keeper, under its unreadable shell, as command. `containerArgs` has no `-i`/`-t`
  *  and no command. */
 export function buildWarmStart(containerArgs: readonly string[], image: string, key: string, idleSeconds: number, lifelineDir: string): string[] {
   const [run, ...rest] = containerArgs;
@@ -132,6 +136,7 @@ export function buildWarmStart(containerArgs: readonly string[], image: string, 
     `${WARM_STATE_DIR}:rw,nosuid,nodev,noexec,size=1m,mode=1777`,
     ...buildLifelineArgs({ dir: lifelineDir }),
     image,
+    WARM_KEEPER_SHELL,
     WARM_HELPER,
     'keep',
     String(idleSeconds),

@@ -5,13 +5,14 @@
 // credentials keep working.
 import fs from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
 import { CREDENTIAL_BUNDLE_FILE, CREDENTIAL_CA_FILE } from '../plan/credentials.js';
 
 const pem = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
 
-/** Writes ca.pem and ca-bundle.pem (0644 in the run's private 0700 directory). */
-export function writeCredentialCa(dir: string, caPem: string, hostBundle: string | undefined): void {
+/** Writes ca.pem and ca-bundle.pem (0644 in the run's private 0700 directory). node:tls is loaded here,
+ *  not with the module: a tool link that brokers no credential never needs it. */
+export async function writeCredentialCa(dir: string, caPem: string, hostBundle: string | undefined): Promise<void> {
+  const tls = await import('node:tls');
   const extra = hostBundle ? pem(hostBundle) : '';
   fs.writeFileSync(path.join(dir, CREDENTIAL_CA_FILE), `${pem(caPem)}${extra}`, { mode: 0o644, flag: 'wx' });
   fs.writeFileSync(path.join(dir, CREDENTIAL_BUNDLE_FILE), `${tls.rootCertificates.map(pem).join('')}${extra}${pem(caPem)}`, { mode: 0o644, flag: 'wx' });

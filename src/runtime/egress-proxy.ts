@@ -108,7 +108,7 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks, host: { en
           void exited.then(() => reject(new RuntimeError('the egress proxy stopped before it was ready to broker credentials')));
         });
         child.stdin!.write(`${JSON.stringify({ values, ...(caBundle ? { caBundle } : {}) })}\n`);
-        writeCredentialCa(plan.socketDir, await ca, caBundle);
+        await writeCredentialCa(plan.socketDir, await ca, caBundle);
       })()
     : Promise.resolve();
   ready.catch(() => {});

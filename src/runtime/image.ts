@@ -32,20 +32,47 @@ function recipeDir(host: HostEnv): string {
   return path.join(host.packageRoot, 'containerfiles');
 }
 
-/** Hashes every file of containerfiles/ with the base image and architecture. */
-export function recipeHash(host: HostEnv, base: string): string {
+/** Hashes every file of containerfiles/ with the base image and architecture. With `cacheDir`, the hash
+ *  is kept there under a stamp of the files (name, size, inode, modification and change times: a
+ *  change time cannot be set back), so a run that finds them unchanged reads and hashes none. */
+export function recipeHash(host: HostEnv, base: string, cacheDir?: string): string {
   const dir = recipeDir(host);
-  const hash = createHash('sha256').update(`base=${base}\narch=${host.arch}\n`);
-  for (const name of fs.readdirSync(dir).sort()) {
+  const names = fs.readdirSync(dir).sort();
+  const head = `base=${base}\narch=${host.arch}\n`;
+  const cacheFile = cacheDir && path.join(cacheDir, 'recipe-hash.json');
+  let stamp: string | undefined;
+  if (cacheFile) {
+    stamp = head + names.map((n) => {
+      const st = fs.statSync(path.join(dir, n));
+      return `${n}:${st.size}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}\n`;
+    }).join('');
+    try {
+      const cached = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as { stamp?: unknown; hash?: unknown };
+      if (cached.stamp === stamp && typeof cached.hash === 'string' && /^[0-9a-f]{64}$/.test(cached.hash)) return cached.hash;
+    } catch {
+      // none yet
+    }
+  }
+  const hash = createHash('sha256').update(head);
+  for (const name of names) {
     hash.update(`file=${name}\n`).update(fs.readFileSync(path.join(dir, name)));
   }
-  return hash.digest('hex');
+  const digest = hash.digest('hex');
+  if (cacheFile) {
+    try {
+      writeFileAtomic(cacheFile, JSON.stringify({ stamp, hash: digest }), { file: 0o600, dir: 0o700 });
+    } catch {
+      // the next run hashes again
+    }
+  }
+  return digest;
 }
 
-/** Returns the image choice for this host (no build, no runtime call). */
-export function loadImageChoice(ctx: Pick<ImageContext, 'host' | 'settings'>): { choice: ImageChoice; hash: string } {
+/** Returns the image choice for this host (no build, no runtime call); with `paths`, the recipe's hash
+ *  may come from shim's cache directory. */
+export function loadImageChoice(ctx: Pick<ImageContext, 'host' | 'settings'> & { paths?: Pick<ShimPaths, 'cacheDir'> }): { choice: ImageChoice; hash: string } {
   const base = ctx.host.env.SHIM_BASE_IMAGE || ctx.settings.base_image;
-  const hash = recipeHash(ctx.host, base ?? chooseImage({}, {}, '').base);
+  const hash = recipeHash(ctx.host, base ?? chooseImage({}, {}, '').base, ctx.paths?.cacheDir);
   return { choice: chooseImage(ctx.host.env, ctx.settings, hash), hash };
 }
 

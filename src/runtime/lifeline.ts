@@ -63,8 +63,19 @@ export async function holdLifeline(plan: LifelinePlan): Promise<HeldLifeline> {
   const release = () => {
     for (const s of held) s.destroy();
     server.close();
-    // a warm container's directory stays for its other calls: only this call's socket goes
-    fs.rmSync(plan.shared ? plan.socketPath : plan.dir, { recursive: true, force: true });
+    // a warm container's directory stays for its other calls: only this call's socket goes. unlink and
+    // rmdir first: fs.rmSync loads Node's rimraf, which costs a tool link a few ms
+    try {
+      fs.unlinkSync(plan.socketPath);
+    } catch {
+      // closed with the server already, or never made
+    }
+    if (plan.shared) return;
+    try {
+      fs.rmdirSync(plan.dir);
+    } catch {
+      fs.rmSync(plan.dir, { recursive: true, force: true });
+    }
   };
   try {
     await new Promise<void>((resolve, reject) => {

@@ -111,3 +111,42 @@ describe('what a tool link loads', () => {
     for (const marker of markers) expect(all.some((t) => marker.test(t)), String(marker)).toBe(true);
   });
 });
+
+describe('the link bundle (dist/link.cjs)', () => {
+  const dist = path.resolve(import.meta.dirname, '../../dist');
+
+  it('holds neither the schema validator nor the CLI parser nor execa: those are files apart, required when used', () => {
+    const link = fs.readFileSync(path.join(dist, 'link.cjs'), 'utf8');
+    expect(link).toContain('runTool'); // control: it is the run path
+    for (const marker of [/ZodError/, /commander\.unknownOption/, /ExecaError/]) expect(marker.test(link), String(marker)).toBe(false);
+    // bin/shim.js runs it through vm.Script, where an import() would find no module loader
+    expect(link).not.toMatch(/\bimport\(/);
+    expect(link).toContain('require("./link-config.cjs")');
+    expect(link).toContain('require("./link-execa.cjs")');
+    expect(fs.readFileSync(path.join(dist, 'link-config.cjs'), 'utf8')).toMatch(/ZodError/);
+    expect(fs.readFileSync(path.join(dist, 'link-execa.cjs'), 'utf8')).toMatch(/ExecaError/);
+  });
+
+  // bin/shim.js keeps V8's code cache of the link bundle in shim's cache directory
+  it(
+    'keeps a code cache (0600) that a wrong key or broken data only makes it ignore',
+    async () => {
+      const w = await linkedWorld();
+      const cache = path.join(w.root, 'cache', 'shim', `link-code-${process.version}-${process.arch}.cache`);
+      expectExit(await w.link('eslint', []), 0);
+      expect(fs.existsSync(cache)).toBe(true);
+      expect((fs.statSync(cache).mode & 0o777).toString(8)).toBe('600');
+      const [key] = fs.readFileSync(cache, 'latin1').split('\n');
+      expect(key).toContain(process.version);
+      // right key, broken data: V8 rejects it, the run goes on and the cache is made anew
+      fs.writeFileSync(cache, `${key}\n${'x'.repeat(4096)}`);
+      expectExit(await w.link('eslint', []), 0);
+      expect(fs.readFileSync(cache).length).toBeGreaterThan(4096 + key!.length + 1);
+      expect(fs.readFileSync(cache, 'latin1').includes('x'.repeat(4096))).toBe(false);
+      // another key (another build of the bundle): not used, replaced
+      fs.writeFileSync(cache, `0:0:0:0:${process.version}:${process.arch}\nnot code`);
+      expectExit(await w.link('eslint', []), 0);
+      expect(fs.readFileSync(cache, 'latin1').split('\n')[0]).toBe(key);
+    },
+  );
+});

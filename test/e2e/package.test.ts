@@ -27,7 +27,7 @@ describe('npm package', () => {
     expect(info!.name).toBe('shim-sandbox');
     expect(JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')).bin).toEqual({ shim: 'bin/shim.js' });
     const files = info!.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['bin/shim.js', 'dist/shim.mjs', 'containerfiles/Containerfile', 'containerfiles/seccomp.json', 'schema/config.schema.json', 'schema/settings.schema.json', 'config.sample.json', 'README.md', 'LICENSE']));
+    expect(files).toEqual(expect.arrayContaining(['bin/shim.js', 'bin/package.json', 'dist/shim.mjs', 'dist/link.cjs', 'dist/link-config.cjs', 'dist/link-execa.cjs', 'containerfiles/Containerfile', 'containerfiles/seccomp.json', 'schema/config.schema.json', 'schema/settings.schema.json', 'config.sample.json', 'README.md', 'LICENSE']));
     expect(files.some((f) => f.startsWith('src/') || f.startsWith('test/'))).toBe(false);
 
     const prefix = path.join(scratch, 'prefix');

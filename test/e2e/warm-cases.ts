@@ -62,6 +62,13 @@ export function defineWarmCases(flavour: Flavour): void {
       ]);
     });
 
+    it('runs the keeper undumpable: a call cannot open its /proc/1/mem, though it can a process of its own', async () => {
+      const probe = 'sleep 50 & own=$!; perl -e \'for (@ARGV) { print open(my $f, "+<", "/proc/$_/mem") ? "mem:$_:open\\n" : "mem:$_:denied\\n" }\' "$own" 1 | sed "s/:$own:/:own:/"; kill $own';
+      const r = await sb.run([WARM, '-c', probe]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe('mem:own:open\nmem:1:denied\n');
+    });
+
     it('writes to the project as the invoking user, passes stdin and exit statuses through', async () => {
       const r = await sb.run([WARM, '-c', 'cat > from-warm.txt; exit 42'], { input: 'piped\n' });
       expect(r.exitCode).toBe(42);

@@ -68,6 +68,18 @@ for (const flavour of ['docker', 'rootless'] as Flavour[]) {
       expect(await containers(sb)).toEqual([before]);
     });
 
+    it('cannot open the keeper\'s memory or read its environment (it is not dumpable), though a process of its own it can', async () => {
+      // /proc/PID/mem opened for writing is what would let a call rewrite the keeper: seccomp bans ptrace,
+      // not this; the control is a process the call started itself, the same user as the keeper
+      const probe = 'sleep 50 & own=$!; perl -e \'for (@ARGV) { print open(my $f, "+<", "/proc/$_/mem") ? "mem:$_:open\\n" : "mem:$_:denied\\n" }\' "$own" 1 | sed "s/:$own:/:own:/"; for p in "$own" 1; do cat /proc/$p/environ >/dev/null 2>&1 && echo "env:$p:read" || echo "env:$p:denied"; done | sed "s/:$own:/:own:/"; kill $own';
+      const r = await sb.run([WARM, '-c', probe]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain('mem:own:open');
+      expect(r.stdout).toContain('env:own:read');
+      expect(r.stdout).toContain('mem:1:denied');
+      expect(r.stdout).toContain('env:1:denied');
+    });
+
     it('keeps no leftover alive with a lock or call marks of its own making', async () => {
       const r = await sb.run([WARM, '-c', 'mkdir /run/shim-warm/lock; : > /run/shim-warm/lock/1; echo 99999 > /run/shim-warm/calls/fake; (setsid sleep 778 >/dev/null 2>&1 &); sleep 0.2; ' + PROCESSES]);
       expect(r.stdout).toContain('sleep 778');

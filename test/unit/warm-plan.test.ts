@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { buildRunPlan } from '../../src/plan/run-plan.js';
-import { WARM_HELPER, dirsToClean, resolveWarm, warmExecArgv, warmReusable, warmSignals, type WarmState } from '../../src/plan/warm.js';
+import { WARM_HELPER, WARM_KEEPER_SHELL, dirsToClean, resolveWarm, warmExecArgv, warmReusable, warmSignals, type WarmState } from '../../src/plan/warm.js';
 import { IMAGE, docker, makeHost, makeMount, makeTool, runInputs } from './fixtures.js';
 
 const warm = { idleSeconds: 600, from: 'tool' as const };
@@ -25,7 +25,7 @@ describe('buildRunPlan with warm', () => {
   it('starts a detached container whose main process is the keeper, with the state tmpfs and the key label', () => {
     const w = plan().warm!;
     expect(w.startArgv.slice(0, 3)).toEqual(['run', '--detach', '--rm']);
-    expect(w.startArgv.slice(-4)).toEqual([IMAGE, WARM_HELPER, 'keep', '600']);
+    expect(w.startArgv.slice(-5)).toEqual([IMAGE, WARM_KEEPER_SHELL, WARM_HELPER, 'keep', '600']);
     expect(w.startArgv).toContain(`io.shim.warm=${w.key}`);
     expect(w.startArgv).toContain('/run/shim-warm:rw,nosuid,nodev,noexec,size=1m,mode=1777');
     expect(w.startArgv).not.toContain('-i');
