@@ -25,7 +25,9 @@ const zodEnglishOnly = {
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 const result = await build({
-  entryPoints: { shim: 'src/main.ts', proxy: 'src/proxy/main.ts' },
+  entryPoints: { shim: 'src/main.ts', proxy: 'src/proxy/main.ts', session: 'src/session/supervisor-main.ts' },
+  // a native addon (prebuilt per platform): loaded from node_modules, by the session supervisor only
+  external: ['@lydell/node-pty'],
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   entryNames: '[name]',

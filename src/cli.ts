@@ -13,8 +13,11 @@ import { initCommand } from './commands/init.js';
 import { schemaCommand } from './commands/schema.js';
 import { completionCommand } from './commands/completion.js';
 import { trustCommand } from './commands/trust.js';
-import { psCommand, stopCommand } from './commands/warm.js';
+import { psAllCommand, stopAllCommand } from './commands/session-ps.js';
 import { pauseCommand } from './commands/pause.js';
+import { runSession } from './commands/session.js';
+import { addSessionCommands } from './cli-session.js';
+import { UsageError } from './errors.js';
 import { addSnapshotCommand } from './cli-snapshot.js';
 import { addEgressCommands } from './cli-egress.js';
 
@@ -69,11 +72,17 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .argument('<tool>', 'tool name')
     .argument('[args...]', 'arguments for the tool')
     .option('--dry-run', 'print the runtime command and exit without running anything')
-    .option('--json', 'with --dry-run: print it as JSON')
+    .option('--json', 'with --dry-run: print it as JSON; with -d: the session as JSON')
+    .option('--name <name>', 'run as a session of this name: it outlives the terminal (detach with Ctrl-], shim attach NAME)')
+    .option('-d, --detach', 'with --name: start the session without attaching; prints its name')
     .passThroughOptions()
     .allowUnknownOption()
     .helpOption(false)
-    .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean }) => setStatus(await runTool(app, tool, args, opts)));
+    .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean; name?: string; detach?: boolean }) => {
+      if (opts.detach && !opts.name) throw new UsageError('-d starts a session, which needs a name', `shim run -d --name NAME ${tool}`);
+      if (opts.name && !opts.dryRun) return setStatus(await runSession(app, tool, args, { name: opts.name, ...(opts.detach ? { detach: true } : {}), ...(opts.json ? { json: true } : {}) }));
+      setStatus(await runTool(app, tool, args, opts));
+    });
 
   program
     .command('explain')
@@ -97,14 +106,14 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(() => setStatus(linkDown(app)));
   program
     .command('ps')
-    .description('list the warm containers that are up (tools with "warm": true)')
+    .description('list the running sessions and the warm containers that are up')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }) => setStatus(await psCommand(app, opts)));
+    .action(async (opts: { json?: boolean }) => setStatus(await psAllCommand(app, opts)));
   program
     .command('stop')
-    .description('stop warm containers now (all, or those of the named tools); a call running in one is killed')
-    .argument('[tools...]', 'tool names')
-    .action(async (tools: string[]) => setStatus(await stopCommand(app, tools)));
+    .description('stop sessions by name, or warm containers (all, or those of the named tools; a call running in one is killed)')
+    .argument('[names...]', 'session or tool names')
+    .action(async (tools: string[]) => setStatus(await stopAllCommand(app, tools)));
   for (const action of ['pause', 'resume'] as const) {
     program
       .command(action)
@@ -113,6 +122,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
       .option('--json', 'machine-readable output')
       .action(async (name: string, opts: { json?: boolean }) => setStatus(await pauseCommand(app, action, name, opts)));
   }
+  addSessionCommands(program, app, setStatus);
   addSnapshotCommand(program, app, setStatus);
   addEgressCommands(program, app, setStatus);
   program

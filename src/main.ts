@@ -54,8 +54,8 @@ async function main(): Promise<number> {
   try {
     if (tool !== undefined) {
       // a link loads neither the CLI parser nor, with a current config cache, the schema validator
-      const [{ createLinkApp }, { runTool }] = await Promise.all([import('./app/with-config-cache.js'), import('./commands/run.js')]);
-      return await runTool(await createLinkApp(host, reporter, stdout), tool, argv, { via: 'link' });
+      const [{ createLinkApp }, { runLink }] = await Promise.all([import('./app/with-config-cache.js'), import('./commands/session.js')]);
+      return await runLink(await createLinkApp(host, reporter, stdout), tool, argv);
     }
     // written out where it is used, so the link bundle's build (the constant defined) drops the CLI
     if (typeof __SHIM_LINK_ONLY__ === 'boolean') throw new Error('dist/link.cjs runs tool links only (bin/shim.js loads dist/shim.mjs for the CLI)');

@@ -123,6 +123,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     ...(isObject(r.warm) && isString(r.warm.container) && typeof r.warm.started === 'boolean' ? { warm: { container: r.warm.container, started: r.warm.started } } : {}),
     ...(isString(r.runId) ? { runId: r.runId } : {}),
     ...(Array.isArray(r.snapshots) && r.snapshots.every(isString) ? { snapshots: r.snapshots } : {}),
+    ...(isObject(r.session) && isString(r.session.name) && isString(r.session.event) ? { session: { name: r.session.name, event: r.session.event } } : {}),
   };
 }
 

@@ -54,4 +54,7 @@ export interface AuditRecord {
   projectRoot?: string;
   /** What shim warned about (also those held back while the tool owned a terminal). */
   warnings?: string[];
+  /** A session's event: its start, a terminal attaching or detaching, `shim shell`, `shim stop`, and its
+   *  end (the only one with the run's outcome: exit status, duration, egress). */
+  session?: { name: string; event: 'start' | 'attach' | 'detach' | 'shell' | 'stop' | 'end' };
 }

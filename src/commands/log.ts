@@ -50,9 +50,10 @@ export function formatRuns(records: readonly AuditRecord[]): string {
   const rows = records.map((r) => [
     formatTime(r.time),
     `${r.tool} ${r.version}`,
-    r.signal ? `exit ${r.exitCode} (${r.signal})` : `exit ${r.exitCode}`,
-    formatDuration(r.durationMs),
-    r.warm ? `${formatNetwork(r)}, warm` : formatNetwork(r),
+    // a session's events other than its end have no outcome of their own
+    r.session && r.session.event !== 'end' ? `session ${r.session.name}: ${r.session.event}` : r.signal ? `exit ${r.exitCode} (${r.signal})` : `exit ${r.exitCode}`,
+    r.session && r.session.event !== 'end' && r.session.event !== 'shell' ? '' : formatDuration(r.durationMs),
+    r.warm ? `${formatNetwork(r)}, warm` : r.session?.event === 'end' ? `${formatNetwork(r)}, session ${r.session.name}` : formatNetwork(r),
     r.limitsHit.length ? `limits: ${r.limitsHit.join(',')}` : '',
     r.snapshots?.length ? `snapshot ${r.snapshots.join(',')}` : '',
     r.cwd,

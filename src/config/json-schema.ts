@@ -33,6 +33,7 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   warm: 'keep one container running per policy and run each call in it with exec (faster on docker); each call still starts with no leftover processes and empty tmpfs dirs; not with allowed_hosts (default: settings, else false)',
   warm_idle: 'how long a warm container waits for the next call before it stops by itself, at least "10s" (default: settings, else "10m")',
   snapshot: 'snapshot the read-write host directories the tool mounts before each run (git-ignored files left out); `shim snapshot restore <run id>` undoes a run (default: false)',
+  session: 'on a terminal, the tool\'s link starts a session named <tool>-<project dir> (detach with Ctrl-], `shim attach` from any terminal), or reattaches to the one running for this project (default: false)',
   packages: 'npm packages installed beside the tool in the install phase, e.g. ["@eslint/js@9", "globals"]: shared configs, plugins, a language server\'s typescript; found by the tool and its config files from any directory',
   install_scripts: 'packages whose install scripts (postinstall…) run, in the install container only (registry-only network, no project, no secrets); everything else installs with scripts off',
   install_hosts: 'hosts this tool\'s install may reach besides its registry (a postinstall that downloads), same forms as allowed_hosts',
@@ -52,6 +53,7 @@ export const SETTINGS_DESCRIPTIONS: Record<keyof Settings, string> = {
   install_timeout: 'how long an install container may run before shim stops it: a duration such as "10m", or "0" for no limit (default: "10m")',
   warm: 'default of "warm" for every tool (tools with allowed_hosts run cold)',
   warm_idle: 'default of "warm_idle" for every tool',
+  detach_keys: 'the keys that detach a terminal from a session, in docker\'s notation: "ctrl-]" (default) or a sequence such as "ctrl-p,ctrl-q"',
 };
 
 // "input": what a user writes (env values may be numbers or booleans; optional fields stay optional).

@@ -41,6 +41,8 @@ export interface ResolvedTool {
   warm_idle?: string;
   /** Snapshot its read-write directories before each run (unset: no). */
   snapshot?: boolean;
+  /** On a terminal, the link starts or reattaches to the tool's session for the project. */
+  session?: boolean;
   /** npm packages installed beside the tool, as configured. */
   packages: string[];
   /** Packages whose install scripts run at install time. */
@@ -150,6 +152,7 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     ...(merged.warm !== undefined ? { warm: merged.warm } : {}),
     ...(merged.warm_idle !== undefined ? { warm_idle: merged.warm_idle } : {}),
     ...(merged.snapshot !== undefined ? { snapshot: merged.snapshot } : {}),
+    ...(merged.session !== undefined ? { session: merged.session } : {}),
     packages: merged.packages ?? [],
     install_scripts: merged.install_scripts ?? [],
     install_hosts: merged.install_hosts ?? [],

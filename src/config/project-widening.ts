@@ -202,6 +202,10 @@ export function findWidenings(name: string, part: ToolLayer, base: Base, setting
         // turning it on only adds a copy on your side; turning yours off removes your safety net
         if (v === false && b.snapshot === true) add(key, 'false (no snapshot before runs)');
         break;
+      case 'session':
+        // a session keeps the tool running after its terminal is gone
+        if (v === true && b.session !== true) add(key, 'true (the tool keeps running after you leave its terminal)');
+        break;
       default: {
         // a field added to the schema must be classified here; until then it counts as widening
         const unclassified: never = key;

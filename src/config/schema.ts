@@ -6,6 +6,7 @@ import { DURATION_RE, MIN_WARM_IDLE_MS, PROFILES, RELEASE_AGE_RE, SIZE_RE, durat
 import { parsePortSpec } from './ports.js';
 
 import { ENV_NAME_RE, TOOL_NAME_RE } from './names.js';
+import { parseDetachKeys } from '../plan/session.js';
 
 export { ENV_NAME_RE, TOOL_NAME_RE };
 
@@ -168,6 +169,8 @@ export const ToolLayerSchema = z.strictObject({
   warm_idle: warmIdle.optional(),
   /** Snapshot the tool's read-write directories before each run (shim snapshot restore undoes a run). */
   snapshot: z.boolean().optional(),
+  /** On a terminal, the tool's link starts (or reattaches to) a session named after the tool and project. */
+  session: z.boolean().optional(),
   /** npm packages installed beside the tool (shared configs, plugins, a language server's typescript). */
   packages: z.array(npmPackage).optional(),
   /** Packages whose install scripts run (in the install container only); all others' never do. */
@@ -199,6 +202,14 @@ export const SettingsSchema = z.strictObject({
   warm: z.boolean().optional(),
   /** Default of "warm_idle" for tools that do not set it. */
   warm_idle: warmIdle.optional(),
+  /** The key sequence that detaches a terminal from a session (docker's notation; default "ctrl-]"). */
+  detach_keys: z
+    .string()
+    .superRefine((s, ctx) => {
+      const parsed = parseDetachKeys(s);
+      if ('error' in parsed) ctx.addIssue({ code: 'custom', message: `${parsed.error}: use e.g. "ctrl-]" or "ctrl-p,ctrl-q"` });
+    })
+    .optional(),
 });
 export type Settings = z.output<typeof SettingsSchema>;
 

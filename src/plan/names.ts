@@ -40,3 +40,5 @@ export function containerName(kind: 'run' | 'install' | 'warm', tool: string, ru
 /** Labels put on every container shim starts. */
 export const LABEL_TOOL = 'io.shim.tool';
 export const LABEL_RUN = 'io.shim.run';
+/** On a session's container: the session's name. */
+export const LABEL_SESSION = 'io.shim.session';

@@ -11,7 +11,8 @@ import { checkPodmanArgs } from './podman-args.js';
 import { buildIdentityArgs } from './identity.js';
 import type { ResolvedLimits } from './limits.js';
 import { buildMountArgs, type MountFact } from './mounts.js';
-import { LABEL_RUN, containerName } from './names.js';
+import { LABEL_RUN, LABEL_SESSION, containerName } from './names.js';
+import { sessionContainerName } from './session.js';
 import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
@@ -47,6 +48,9 @@ export interface RunInputs {
   limits?: ResolvedLimits;
   /** The tool asked to run warm (resolveWarm), or not. */
   warm?: WarmRequest;
+  /** The run is a session (plan/session.ts): its container is named after the session and always has a
+   *  terminal (the supervisor's), and it never runs warm. */
+  session?: { name: string };
 }
 
 export interface RunPlan {
@@ -137,7 +141,7 @@ export function commandArgv(tool: Pick<ResolvedTool, 'command' | 'tool' | 'name'
 /** Builds the runtime command for running a tool with the given arguments. */
 export function buildRunPlan(input: RunInputs): RunPlan {
   const { tool, host, runtime } = input;
-  const name = containerName('run', tool.name, input.runId);
+  const name = input.session ? sessionContainerName(input.session.name) : containerName('run', tool.name, input.runId);
   const network = decideNetwork(tool, envFlag(host.env, 'SHIM_ALLOW_NETWORK'), input.limits?.profile ?? tool.profile);
   const ports = planPorts(tool, parseExtraPorts(host.env.SHIM_EXTRA_PORTS), network.mode);
   // refused before anything else is decided: a secret without `secrets`, a host socket, a shim-owned
@@ -149,13 +153,14 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const tooled = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
   const { fromHost } = tooled;
   const env = proxy ? withProxyEnv(withCredentialEnv(tooled.env, credentials)) : tooled.env;
-  const interactive = host.stdinIsTTY && host.stdoutIsTTY;
+  const interactive = input.session ? true : host.stdinIsTTY && host.stdoutIsTTY;
   const lifeline = planLifeline(host, input.runId);
 
   // the container's own flags, before and after the call's stdin/terminal flag (a warm container has none)
   const [run, ...head] = [
     ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
     ...(input.limits?.args ?? []),
+    ...(input.session ? ['--label', `${LABEL_SESSION}=${input.session.name}`] : []),
   ];
   const workdir = planWorkdir(tool.workdir, input.mounts, input.cwd);
   const mountTail = [
@@ -188,12 +193,12 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const display = shellQuote(displayArgv);
   // the run's own name and label are left out of a policy, and so is the proxy's socket directory,
   // which is named after the run
-  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)) && !a.includes(`${PLACEHOLDER_PREFIX}${input.runId}`) && !a.includes(lifeline.dir));
+  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && !a.startsWith(`${LABEL_SESSION}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)) && !a.includes(`${PLACEHOLDER_PREFIX}${input.runId}`) && !a.includes(lifeline.dir));
   const policyArgv = ownOnly(argv.slice(0, argv.length - input.args.length));
-  const coldReason = input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
+  const coldReason = input.session ? undefined : input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
   const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);
   // a warm container serves every directory of the project: each call sets its own working directory
-  const warm = input.warm && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, interactive, display: displayOf, workdir, passedEnv: passing.env }) : undefined;
+  const warm = input.warm && !input.session && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, interactive, display: displayOf, workdir, passedEnv: passing.env }) : undefined;
   const policy: RunPolicy = {
     network: network.mode,
     allowedHosts: proxy?.allowedHosts ?? [],

@@ -72,7 +72,7 @@ export interface SignalPlan {
 }
 
 /** Runs a runtime command with no output; resolves to its exit code (-1 when it could not start). */
-function spawnQuiet(file: string, argv: readonly string[], env: Readonly<Record<string, string>>): Promise<number> {
+export function spawnQuiet(file: string, argv: readonly string[], env: Readonly<Record<string, string>>): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(file, [...argv], { env, stdio: 'ignore' });
     child.once('error', () => resolve(-1));
@@ -81,7 +81,7 @@ function spawnQuiet(file: string, argv: readonly string[], env: Readonly<Record<
 }
 
 /** Starts the watchdog detached (its own process group: a terminal's Ctrl-C must not end it). */
-function startWatchdog(argv: readonly string[] | undefined, env: Readonly<Record<string, string>>) {
+export function startWatchdog(argv: readonly string[] | undefined, env: Readonly<Record<string, string>>) {
   if (!argv?.length) return undefined;
   const [file, ...args] = argv;
   const dog = spawn(file!, args, { env, detached: true, stdio: ['pipe', 'ignore', 'ignore'] });

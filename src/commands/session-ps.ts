@@ -1,0 +1,86 @@
+// `shim ps` and `shim stop NAME…` with sessions: sessions (running, paused, or ended with their log
+// still kept) listed beside the warm containers, and names that are sessions stopped as sessions.
+import type { App } from '../app/app.js';
+import { resolveTool } from '../config/merge.js';
+import { runCaptured } from '../runtime/exec.js';
+import { sessionNames, readSessionInfo } from '../session/store.js';
+import { listWarm, psCommand, stopCommand } from './warm.js';
+import { noSuchSession, pathsOf, sessionStatus } from './session-start.js';
+import { stopSessions } from './session.js';
+
+export interface SessionRow {
+  name: string;
+  tool: string;
+  project: string;
+  /** running, paused, or exited (with its status in `exit`). */
+  state: string;
+  startedAt: string;
+  clients: number;
+  container: string;
+  exit: { status: number; endedAt: string; reason?: string } | null;
+}
+
+/** Every session with a record: a running one as its supervisor and runtime describe it. */
+export async function listSessions(app: App): Promise<SessionRow[]> {
+  const rows = await Promise.all(
+    sessionNames(app.paths.stateDir).map(async (name): Promise<SessionRow | undefined> => {
+      const live = await sessionStatus(app, name);
+      const info = live ?? readSessionInfo(pathsOf(app, name).meta);
+      if (!info) return undefined;
+      // a record without an end whose supervisor does not answer: it died (killed), and its container with it
+      const exit = live ? null : (info.exit ?? { status: 137, endedAt: '', reason: 'supervisor gone' });
+      return { name, tool: info.tool, project: info.project, state: live ? 'running' : 'exited', startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit };
+    }),
+  );
+  const found = rows.filter((r): r is SessionRow => Boolean(r));
+  const live = found.filter((r) => r.state === 'running');
+  if (live.length) {
+    // paused is the runtime's to say
+    const runtime = app.runtime();
+    const out = await runCaptured({ file: runtime.path, argv: ['inspect', '--format', '{{.Name}}\t{{.State.Status}}', ...live.map((r) => r.container)], env: app.runtimeEnv() });
+    const states = new Map(out.stdout.split('\n').filter(Boolean).map((l) => l.replace(/^\//, '').split('\t') as [string, string]));
+    for (const r of live) if (states.get(r.container) === 'paused') r.state = 'paused';
+  }
+  return found;
+}
+
+function ago(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}
+
+/** `shim ps [--json]`: sessions, then warm containers. */
+export async function psAllCommand(app: App, options: { json?: boolean } = {}): Promise<number> {
+  const sessions = await listSessions(app);
+  if (options.json) {
+    const containers = await listWarm(app);
+    app.stdout(`${JSON.stringify({ runtime: app.runtime().name, sessions, containers }, null, 2)}\n`);
+    return 0;
+  }
+  if (sessions.length) {
+    const now = Date.now();
+    const rows = [
+      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'PROJECT'],
+      ...sessions.map((s) => [s.name, s.tool, s.exit ? `exited ${s.exit.status}` : s.state, ago(s.startedAt, now), String(s.clients), s.project]),
+    ];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const row of rows) app.stdout(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+    app.stdout('\n');
+  } else app.reporter.info('no sessions');
+  return psCommand(app, {});
+}
+
+/** `shim stop [NAME…]`: sessions by name; other names are tools whose warm containers stop; no name
+ *  stops every warm container (sessions only ever stop by name). */
+export async function stopAllCommand(app: App, names: readonly string[]): Promise<number> {
+  const rest = await stopSessions(app, names);
+  for (const name of rest) {
+    try {
+      resolveTool(name, app.config(), app.paths.configDir);
+    } catch {
+      throw await noSuchSession(app, name);
+    }
+  }
+  if (names.length && !rest.length) return 0;
+  return stopCommand(app, rest);
+}

@@ -1,0 +1,187 @@
+// The session commands: `shim run --name NAME [-d]`, a `"session": true` link, `shim attach`, `shim
+// logs`, `shim shell` and `shim stop NAME`. Starting is in session-start.ts; the supervisor that keeps a
+// session alive is session/supervisor.ts.
+import fs from 'node:fs';
+import os from 'node:os';
+import { spawn } from 'node:child_process';
+import type { App } from '../app/app.js';
+import { resolveTool } from '../config/merge.js';
+import { UsageError } from '../errors.js';
+import { appendAudit } from '../audit/log.js';
+import { defaultSessionName, sessionShellArgv } from '../plan/session.js';
+import { gatherRunFacts } from '../facts/run-facts.js';
+import { attachSession, connectSession, requestSession } from '../session/client.js';
+import { readSessionInfo } from '../session/store.js';
+import { tailLog } from '../session/output-store.js';
+import type { SessionInfo } from '../session/protocol.js';
+import type { AuditRecord } from '../audit/record.js';
+import { auditBaseFile, checkSessionName, detachKeysOf, noSuchSession, pathsOf, sessionStatus, startSession } from './session-start.js';
+import { checkToolName, runTool } from './run.js';
+import { TOOL_NAME_RE } from '../config/names.js';
+
+const terminalSize = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+
+/** Attaches this terminal to a running session; the status is the tool's when it ended, else 0. */
+async function attachTerminal(app: App, name: string): Promise<number> {
+  const socket = await connectSession(pathsOf(app, name).socket);
+  if (!socket) throw await noSuchSession(app, name);
+  if (!app.host.stdinIsTTY || !app.host.stdoutIsTTY) {
+    socket.destroy();
+    throw new UsageError(`attaching to ${name} needs a terminal (stdin and stdout)`, `read its output with shim logs ${name}`);
+  }
+  const keys = detachKeysOf(app);
+  const result = await attachSession(socket, keys.bytes, { input: process.stdin, output: process.stdout });
+  if (result.detached) {
+    app.reporter.info(`detached from ${name} (${keys.label}); it keeps running: shim attach ${name} to come back, shim stop ${name} to end it`);
+    return 0;
+  }
+  // without an exit frame the supervisor went away without saying how the tool ended: its record says
+  const status = result.status ?? readSessionInfo(pathsOf(app, name).meta)?.exit?.status ?? 125;
+  app.reporter.info(`session ${name} ended: exit ${status}`);
+  return status;
+}
+
+/** `shim run --name NAME [-d] TOOL [args…]`. */
+export async function runSession(app: App, tool: string, args: readonly string[], options: { name: string; detach?: boolean; json?: boolean }): Promise<number> {
+  if (options.json && !options.detach) throw new UsageError('--json with a session needs -d (an attached session prints the tool\'s own output)', `shim run -d --json --name ${options.name} ${tool}`);
+  checkToolName(tool);
+  checkSessionName(app, options.name);
+  if (!options.detach && (!app.host.stdinIsTTY || !app.host.stdoutIsTTY)) {
+    throw new UsageError('a session started without -d attaches this terminal, and stdin or stdout is not one', `start it detached: shim run -d --name ${options.name} ${tool}`);
+  }
+  const info = await startSession(app, tool, args, { name: options.name, via: 'cli', ...(app.host.stdoutIsTTY ? { size: terminalSize() } : {}) });
+  if (options.detach) {
+    app.stdout(options.json ? `${JSON.stringify(info, null, 2)}\n` : `${info.name}\n`);
+    app.reporter.info(`session ${info.name} started (${tool}): shim attach ${info.name}, shim logs ${info.name}, shim stop ${info.name}`);
+    return 0;
+  }
+  return attachTerminal(app, info.name);
+}
+
+/** A tool link: a `"session": true` tool on a terminal runs as the project's session, any other run
+ *  as usual. */
+export async function runLink(app: App, tool: string, args: readonly string[]): Promise<number> {
+  if (app.host.stdinIsTTY && app.host.stdoutIsTTY && TOOL_NAME_RE.test(tool) && resolveTool(tool, app.config(), app.paths.configDir).session) return runLinkSession(app, tool, args);
+  return runTool(app, tool, args, { via: 'link' });
+}
+
+/** A link of a `"session": true` tool on a terminal: reattaches to the project's session of the tool,
+ *  or starts it (named `<tool>-<project dir>`). */
+export async function runLinkSession(app: App, tool: string, args: readonly string[]): Promise<number> {
+  const resolved = resolveTool(tool, app.config(), app.paths.configDir);
+  const project = gatherRunFacts(resolved, app.host, app.paths).root.path;
+  let name = defaultSessionName(tool, project);
+  const running = await sessionStatus(app, name);
+  if (running && running.project === project) {
+    if (args.length) app.reporter.warn(`${tool} is already running as session ${name} for this project: attaching to it (the arguments ${JSON.stringify(args.join(' '))} are not used)`);
+    return attachTerminal(app, name);
+  }
+  // the name is another project's session: this project's gets the name with a hash of its path
+  if (running) name = defaultSessionName(tool, project, true);
+  if (await sessionStatus(app, name)) return attachTerminal(app, name);
+  const info = await startSession(app, tool, args, { name, via: 'link', size: terminalSize() });
+  return attachTerminal(app, info.name);
+}
+
+export async function attachCommand(app: App, name: string): Promise<number> {
+  checkSessionName(app, name);
+  return attachTerminal(app, name);
+}
+
+/** `shim logs [-f] [-n N] NAME`: the session's output log (kept after it ended, until a new session of
+ *  the same name starts). */
+export async function logsCommand(app: App, name: string, options: { follow?: boolean; lines?: string; json?: boolean }): Promise<number> {
+  checkSessionName(app, name);
+  if (options.json && options.follow) throw new UsageError('--json and --follow do not go together', `shim logs --json ${name}`);
+  const paths = pathsOf(app, name);
+  const meta = readSessionInfo(paths.meta);
+  if (!meta) throw await noSuchSession(app, name);
+  const lines = options.lines === undefined ? Infinity : Number(options.lines);
+  if (!Number.isInteger(lines) && lines !== Infinity) throw new UsageError(`-n takes a whole number of lines, not ${JSON.stringify(options.lines)}`, `shim logs -n 100 ${name}`);
+  const text = lines === Infinity ? tailLog(paths.log, paths.oldLog, Number.MAX_SAFE_INTEGER) : tailLog(paths.log, paths.oldLog, Math.max(0, lines));
+  if (options.json) {
+    app.stdout(`${JSON.stringify({ name, tool: meta.tool, output: text.toString('utf8'), exit: meta.exit ?? null }, null, 2)}\n`);
+    return 0;
+  }
+  process.stdout.write(text);
+  if (!options.follow) return 0;
+  // follow: what is appended to output.log, across its rotation, until the session has ended
+  let offset = fileSize(paths.log);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    const size = fileSize(paths.log);
+    if (size < offset) offset = 0; // rotated: the new file starts at its beginning
+    if (size > offset) {
+      const fd = fs.openSync(paths.log, 'r');
+      const buf = Buffer.alloc(size - offset);
+      fs.readSync(fd, buf, 0, buf.length, offset);
+      fs.closeSync(fd);
+      process.stdout.write(buf);
+      offset = size;
+    }
+    if (readSessionInfo(paths.meta)?.exit && !(await connectSession(paths.socket).then((s) => (s?.destroy(), s)))) return 0;
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** `shim shell NAME [-- cmd…]`: a shell (or cmd) in the session's container, so in its very sandbox. */
+export async function shellCommand(app: App, name: string, command: readonly string[]): Promise<number> {
+  checkSessionName(app, name);
+  const info = await sessionStatus(app, name);
+  if (!info) throw await noSuchSession(app, name);
+  const base = shellAuditBase(app, info);
+  const tty = app.host.stdinIsTTY && app.host.stdoutIsTTY;
+  const runtime = app.runtime();
+  const started = Date.now();
+  const child = spawn(runtime.path, sessionShellArgv(info.container, info.workdir, tty, command), { env: app.runtimeEnv(), stdio: 'inherit' });
+  const status = await new Promise<number>((resolve) => {
+    child.once('error', () => resolve(127));
+    child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
+  });
+  appendAudit(app.paths.stateDir, { ...base, exitCode: status, durationMs: Date.now() - started }, (m) => app.reporter.warn(m));
+  return status;
+}
+
+/** The session's audit record less its outcome, written when it started (names only, no values). */
+function shellAuditBase(app: App, info: SessionInfo): AuditRecord {
+  const saved = (() => {
+    try {
+      return JSON.parse(fs.readFileSync(auditBaseFile(pathsOf(app, info.name)), 'utf8')) as AuditRecord;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (!saved) throw new UsageError(`the session ${info.name} has no record of its run`, `stop it (shim stop ${info.name}) and start it again`);
+  return { ...saved, time: new Date().toISOString(), cwd: app.host.cwd, egress: [], signal: null, limitsHit: [], session: { name: info.name, event: 'shell' } };
+}
+
+/** Stops the named sessions; returns the names that are not sessions (tools, for warm containers). */
+export async function stopSessions(app: App, names: readonly string[]): Promise<string[]> {
+  const rest: string[] = [];
+  for (const name of names) {
+    const info = validNameOrUndefined(name) ? await sessionStatus(app, name) : undefined;
+    if (!info) {
+      rest.push(name);
+      continue;
+    }
+    const ended = await requestSession<{ status: number }>(pathsOf(app, name).socket, { mode: 'stop' });
+    app.reporter.info(`stopped: session ${name} (${info.tool})${ended ? `, exit ${ended.status}` : ''}`);
+  }
+  return rest;
+}
+
+function validNameOrUndefined(name: string): string | undefined {
+  try {
+    checkToolName(name);
+    return name;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,105 @@
+// The client side of a session's socket: one-shot requests (status, read, send, stop) and attaching a
+// terminal. Attaching puts the terminal in raw mode, relays both ways, and watches the typed bytes for
+// the detach keys, which never reach the tool.
+import net from 'node:net';
+import { FRAME, FrameReader, frame, parseJson, type Hello } from './protocol.js';
+
+/** Connects to a session's socket; undefined when no supervisor answers there. */
+export function connectSession(socketPath: string): Promise<net.Socket | undefined> {
+  return new Promise((resolve) => {
+    const socket = net.connect(socketPath);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', () => resolve(undefined));
+  });
+}
+
+/** Sends one request and resolves to the supervisor's JSON reply (or its exit frame for `stop`);
+ *  undefined when the session is not running. */
+export async function requestSession<T>(socketPath: string, hello: Hello): Promise<T | undefined> {
+  const socket = await connectSession(socketPath);
+  if (!socket) return undefined;
+  return new Promise((resolve) => {
+    const reader = new FrameReader();
+    let answer: T | undefined;
+    socket.on('data', (chunk) => {
+      for (const f of reader.push(chunk)) if (f.type === FRAME.reply || f.type === FRAME.exit) answer = parseJson<T>(f.body);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(answer));
+    socket.write(frame(FRAME.hello, hello));
+  });
+}
+
+/** Watches typed bytes for a key sequence: what matches is held back until it is complete (detach) or
+ *  broken (then it is passed on with the rest). */
+export class KeySequence {
+  private matched = 0;
+  constructor(private readonly keys: readonly number[]) {}
+
+  /** Returns the bytes to pass on, and whether the sequence was completed (bytes after it are dropped). */
+  feed(data: Buffer): { pass: Buffer; hit: boolean } {
+    const out: number[] = [];
+    for (const byte of data) {
+      if (byte === this.keys[this.matched]) {
+        if (++this.matched === this.keys.length) return { pass: Buffer.from(out), hit: true };
+        continue;
+      }
+      if (this.matched) out.push(...this.keys.slice(0, this.matched));
+      this.matched = byte === this.keys[0] ? 1 : 0;
+      if (!this.matched) out.push(byte);
+    }
+    return { pass: Buffer.from(out), hit: false };
+  }
+}
+
+// what a full-screen program may have left the terminal in: alternate screen, hidden cursor, mouse
+// reporting, bracketed paste, colours (the program goes on running; the user's shell needs it back)
+const TERMINAL_RESET = '\x1b[0m\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\r\n';
+
+export interface AttachIo {
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+}
+
+/** Attaches the terminal until the detach keys are typed or the tool ends. */
+export async function attachSession(socket: net.Socket, detachKeys: readonly number[], io: AttachIo): Promise<{ detached: true } | { detached: false; status: number | undefined }> {
+  const { input, output } = io;
+  const keys = new KeySequence(detachKeys);
+  const size = () => ({ cols: output.columns || 80, rows: output.rows || 24 });
+  const raw = input.isTTY ? input.isRaw : undefined;
+  if (input.isTTY) input.setRawMode(true);
+  input.resume();
+  socket.write(frame(FRAME.hello, { mode: 'attach', ...size() }));
+  return new Promise((resolve) => {
+    let status: number | undefined;
+    let detached = false;
+    const reader = new FrameReader();
+    const onResize = () => socket.write(frame(FRAME.resize, size()));
+    const onInput = (chunk: Buffer) => {
+      const { pass, hit } = keys.feed(chunk);
+      if (pass.length) socket.write(frame(FRAME.input, pass));
+      if (hit) {
+        detached = true;
+        socket.end();
+      }
+    };
+    const done = () => {
+      input.off('data', onInput);
+      output.off('resize', onResize);
+      input.pause();
+      if (input.isTTY) input.setRawMode(raw ?? false);
+      if (detached) output.write(TERMINAL_RESET);
+      resolve(detached ? { detached: true } : { detached: false, status });
+    };
+    socket.on('data', (chunk) => {
+      for (const f of reader.push(chunk)) {
+        if (f.type === FRAME.output && !detached) output.write(f.body);
+        else if (f.type === FRAME.exit) status = parseJson<{ status: number }>(f.body).status;
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', done);
+    input.on('data', onInput);
+    output.on('resize', onResize);
+  });
+}

@@ -1,0 +1,101 @@
+// What a session printed: the recent bytes in memory (replayed to a terminal that attaches, read by MCP's
+// session_read), and everything on disk in a log of two files, output.log and output.log.1: when
+// output.log reaches its cap it replaces output.log.1, so the log never holds more than twice the cap.
+import fs from 'node:fs';
+
+/** The last `capacity` bytes of a stream, and how many bytes the stream has carried in all. */
+export class Scrollback {
+  private chunks: Buffer[] = [];
+  private held = 0;
+  /** Bytes written since the start (the offset of the next byte). */
+  total = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  write(data: Buffer): void {
+    this.chunks.push(data);
+    this.held += data.length;
+    this.total += data.length;
+    while (this.held - this.chunks[0]!.length >= this.capacity) this.held -= this.chunks.shift()!.length;
+  }
+
+  /** The held bytes from `offset` on (clamped to what is still held), at most `max` of them. */
+  read(offset = 0, max = Infinity): { data: Buffer; offset: number; end: number; dropped: number } {
+    const all = Buffer.concat(this.chunks);
+    const first = this.total - all.length;
+    const keepFrom = Math.max(0, this.total - this.capacity);
+    const from = Math.min(Math.max(offset, keepFrom, first), this.total);
+    const end = Math.min(this.total, from + max);
+    return { data: all.subarray(from - first, end - first), offset: from, end, dropped: Math.max(0, from - offset) };
+  }
+
+  /** The most recent bytes, at most the capacity: what a terminal that attaches sees first. */
+  recent(): Buffer {
+    return this.read(this.total - this.capacity).data;
+  }
+}
+
+/** Appends to a session's output log, rotating at `maxBytes`. Writing must never end the session: a
+ *  failure is reported once and logging stops. */
+export class OutputLog {
+  private fd: number | undefined;
+  private size = 0;
+  private failed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly oldFile: string,
+    private readonly maxBytes: number,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  write(data: Buffer): void {
+    if (this.failed) return;
+    try {
+      if (this.fd === undefined) this.open();
+      if (this.size > 0 && this.size + data.length > this.maxBytes) {
+        fs.closeSync(this.fd!);
+        fs.renameSync(this.file, this.oldFile);
+        this.open();
+      }
+      fs.writeSync(this.fd!, data);
+      this.size += data.length;
+    } catch (e) {
+      this.failed = true;
+      this.onError(`the session's output log ${this.file} cannot be written (${(e as Error).message}); the session goes on without it`);
+    }
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private open(): void {
+    this.fd = fs.openSync(this.file, 'a', 0o600);
+    this.size = fs.fstatSync(this.fd).size;
+  }
+}
+
+/** The last `lines` lines of a session's log (both files), for `shim logs -n`. */
+export function tailLog(file: string, oldFile: string, lines: number): Buffer {
+  const read = (f: string) => {
+    try {
+      return fs.readFileSync(f);
+    } catch {
+      return Buffer.alloc(0);
+    }
+  };
+  const all = Buffer.concat([read(oldFile), read(file)]);
+  if (lines <= 0) return Buffer.alloc(0);
+  let at = all.length;
+  // a final newline ends the last line rather than starting an empty one
+  if (at > 0 && all[at - 1] === 0x0a) at--;
+  for (let seen = 0; at > 0; ) {
+    const nl = all.lastIndexOf(0x0a, at - 1);
+    if (nl < 0) return all;
+    if (++seen === lines) return all.subarray(nl + 1);
+    at = nl;
+  }
+  return all;
+}

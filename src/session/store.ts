@@ -1,0 +1,32 @@
+// Where sessions are found: each has a directory under the state directory (meta.json, its output log)
+// and, while its supervisor lives, a socket. A session is running when its socket answers.
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../lock.js';
+import { sessionsDir, validSessionName } from '../plan/session.js';
+import type { SessionInfo } from './protocol.js';
+
+export function writeSessionInfo(file: string, info: SessionInfo): void {
+  writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`, { file: 0o600, dir: 0o700 });
+}
+
+export function readSessionInfo(file: string): SessionInfo | undefined {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as SessionInfo;
+    return typeof v?.name === 'string' && typeof v.container === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The names of every session with a directory (running or ended), sorted. */
+export function sessionNames(stateDir: string): string[] {
+  try {
+    return fs
+      .readdirSync(sessionsDir(stateDir))
+      .filter((n) => validSessionName(n) && fs.existsSync(path.join(sessionsDir(stateDir), n, 'meta.json')))
+      .sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,37 @@
+// Entry of a session's supervisor (dist/session.mjs), started detached by `shim run --name` and by tool
+// links of `"session": true`. The plan comes on stdin as JSON (it holds the values of the variables
+// passed to the container: never on an argv or on disk); stdout says "ready" or why not, then closes;
+// stderr is the session's supervisor.log.
+import type { SessionSpec } from './supervisor.js';
+import { superviseSession } from './supervisor.js';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+
+async function main(): Promise<number> {
+  const spec = JSON.parse(await readStdin()) as SessionSpec;
+  let told = false;
+  const ready = (error?: string) => {
+    if (told) return;
+    told = true;
+    if (error) log(error);
+    process.stdout.write(error ? `error ${JSON.stringify(error)}\n` : 'ready\n');
+    process.stdout.end();
+  };
+  try {
+    return await superviseSession(spec, ready, log);
+  } catch (e) {
+    log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
+    ready(`internal error: ${(e as Error)?.message}`);
+    return 125;
+  }
+}
+
+void main().then((code) => {
+  process.exitCode = code;
+});

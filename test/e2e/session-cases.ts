@@ -1,0 +1,159 @@
+// Sessions on a real runtime, driven through a real terminal (tmux): a REPL started as a session, typed
+// into, detached with Ctrl-], listed, its terminal killed, reattached from another terminal with its
+// earlier output, its log read, a shell beside it in the same sandbox, stopped with nothing left; a
+// session's timeout; unknown names.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
+import { openTerminal, type Terminal } from './terminal.js';
+
+const tag = Math.random().toString(36).slice(2, 8);
+const REPL = `repl-${tag}`;
+const SHORT = `short-${tag}`;
+const TOOLS = {
+  [REPL]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'repl> ' }, mounts: [{ src: '.' }] },
+  [SHORT]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'short> ' }, limits: { timeout: '4s' } },
+};
+
+interface PsSession {
+  name: string;
+  tool: string;
+  state: string;
+  clients: number;
+  project: string;
+  exit: { status: number } | null;
+}
+
+export function defineSessionCases(flavour: Flavour): void {
+  describe(`sessions on ${flavour}`, () => {
+    let sb: Sandbox;
+    const terminals: Terminal[] = [];
+    const open = async (...argv: string[]) => {
+      const t = await openTerminal(sb, argv);
+      terminals.push(t);
+      return t;
+    };
+    const sessions = async (): Promise<PsSession[]> => {
+      const r = await sb.run(['shim', 'ps', '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { sessions: PsSession[] }).sessions;
+    };
+    const containersOf = async (name: string) => {
+      const r = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.session=${name}`, '--format', '{{.Names}}']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      return r.stdout.split('\n').filter(Boolean);
+    };
+
+    beforeAll(async () => {
+      sb = await createSandbox(flavour, TOOLS);
+      // installed before any terminal waits on it
+      const r = await sb.run(['shim', 'install', REPL, SHORT]);
+      expect(r.exitCode, r.stderr).toBe(0);
+    });
+    afterAll(async () => {
+      for (const t of terminals) await t.kill();
+      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`]) await sb.run(['shim', 'stop', name]);
+      await removeToolVolumes(sb, Object.keys(TOOLS));
+      removeSandbox(sb);
+    });
+
+    it('runs a REPL as a session that outlives its terminal: detach, list, reattach with the earlier output, logs, shell, stop', async () => {
+      const name = `s1-${tag}`;
+      const first = await open('shim', 'run', '--name', name, REPL);
+      await first.waitFor(/repl> $/m);
+      await first.type('echo marker-$((6*7))');
+      await first.keys('Enter');
+      await first.waitFor(/^marker-42/m);
+
+      // Ctrl-] detaches: shim returns to the shell with status 0 and says how to come back
+      await first.keys('C-]');
+      const detached = await first.waitFor(/EXIT=\d+/);
+      expect(detached).toContain(`shim attach ${name}`);
+      expect(detached).toMatch(/EXIT=0/);
+      let listed = (await sessions()).find((s) => s.name === name);
+      expect(listed).toMatchObject({ tool: REPL, state: 'running', clients: 0, project: sb.project });
+
+      // a second terminal attaches; the first one is killed: the session goes on
+      const second = await open('shim', 'attach', name);
+      const replayed = await second.waitFor(/^marker-42/m);
+      expect(replayed).toContain('echo marker-$((6*7))');
+      expect((await sessions()).find((s) => s.name === name)?.clients).toBe(1);
+      await first.kill();
+      await second.kill();
+      listed = (await sessions()).find((s) => s.name === name);
+      expect(listed?.state).toBe('running');
+
+      // a shell beside the tool runs in the same container: what it leaves in /tmp (the container's own
+      // tmpfs) the REPL sees
+      const shell = await sb.run(['shim', 'shell', name, '--', 'sh', '-c', 'echo from-shell > /tmp/shared; pwd']);
+      expect(shell.exitCode, shell.stderr).toBe(0);
+      expect(shell.stdout.trim()).toBe(sb.project);
+
+      const third = await open('shim', 'attach', name);
+      await third.waitFor(/^marker-42/m);
+      await third.type('cat /tmp/shared; echo again-$((7*7))');
+      await third.keys('Enter');
+      await third.waitFor(/^again-49/m);
+      expect(await third.screen()).toMatch(/^from-shell/m);
+
+      const logs = await sb.run(['shim', 'logs', name]);
+      expect(logs.exitCode, logs.stderr).toBe(0);
+      expect(logs.stdout).toMatch(/marker-42[\s\S]*from-shell[\s\S]*again-49/);
+      const last = await sb.run(['shim', 'logs', '-n', '1', name]);
+      expect(last.stdout).not.toContain('marker-42');
+
+      // stop: the attached terminal learns that it ended, and no container is left
+      expect(await containersOf(name)).toHaveLength(1);
+      const stop = await sb.run(['shim', 'stop', name]);
+      expect(stop.exitCode, stop.stderr).toBe(0);
+      await third.waitFor(/EXIT=\d+/);
+      expect(await third.screen()).toContain(`session ${name} ended`);
+      expect(await containersOf(name)).toEqual([]);
+      listed = (await sessions()).find((s) => s.name === name);
+      expect(listed?.state).toBe('exited');
+      // the log is kept after the end
+      expect((await sb.run(['shim', 'logs', name])).stdout).toContain('again-49');
+
+      const audit = await sb.run(['shim', 'log', '--tool', REPL, '--json']);
+      const events = (JSON.parse(audit.stdout) as { session?: { name: string; event: string } }[]).filter((r) => r.session?.name === name).map((r) => r.session!.event);
+      for (const e of ['start', 'attach', 'detach', 'shell', 'stop', 'end']) expect(events).toContain(e);
+    });
+
+    it('starts detached with -d (printing the name) and survives the death of the shim that started it', async () => {
+      const name = `bg-${tag}`;
+      const r = await sb.run(['shim', 'run', '-d', '--name', name, REPL]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`${name}\n`);
+      // a second session of the same name is refused
+      const again = await sb.run(['shim', 'run', '-d', '--name', name, REPL]);
+      expect(again.exitCode).toBe(2);
+      expect(again.stderr).toContain(`a session named "${name}" is already running`);
+      expect((await sessions()).find((s) => s.name === name)?.state).toBe('running');
+      expect(await containersOf(name)).toHaveLength(1);
+      await sb.run(['shim', 'stop', name]);
+      expect(await containersOf(name)).toEqual([]);
+    });
+
+    it("ends a session at its tool's timeout, with no container left", async () => {
+      const name = `to-${tag}`;
+      const r = await sb.run(['shim', 'run', '-d', '--name', name, SHORT]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(await containersOf(name)).toHaveLength(1);
+      let listed: PsSession | undefined;
+      for (let i = 0; i < 100 && listed?.state !== 'exited'; i++) {
+        await new Promise((res) => setTimeout(res, 200));
+        listed = (await sessions()).find((s) => s.name === name);
+      }
+      expect(listed?.exit?.status).toBe(124);
+      expect(await containersOf(name)).toEqual([]);
+    });
+
+    it('names what is running when a name is unknown', async () => {
+      const r = await sb.run(['shim', 'attach', `nope-${tag}`]);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(`no session named "nope-${tag}" is running`);
+      const bad = await sb.run(['shim', 'run', '-d', '--name', '../x', REPL]);
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toContain('invalid session name');
+    });
+  });
+}
