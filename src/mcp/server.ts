@@ -28,6 +28,7 @@ import {
   safetyProblems,
   stdinProgramArgs,
 } from './tools.js';
+import { registerSessionTools } from './session-tools.js';
 
 const timeoutSchema = z
   .number()
@@ -204,6 +205,8 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
       return text(explainTool(appIn(root), tool));
     }),
   );
+
+  registerSessionTools(server, { root, appIn, callCwd: (cwd) => loadCallCwd(root, cwd), guarded, text });
 
   const transport = new StdioServerTransport();
   const stdinClosed = new Promise<void>((resolve) => {

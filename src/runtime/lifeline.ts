@@ -43,7 +43,7 @@ export function lifelineDirId(dir: string): string | undefined {
 
 /** Creates the directory (0700, must not exist; a warm container's shared one may) and listens on the
  *  socket; resolves once it listens, so the container's watcher always finds it while shim lives. */
-export async function holdLifeline(plan: LifelinePlan): Promise<HeldLifeline> {
+export async function holdLifeline(plan: LifelinePlan, onConnected?: () => void): Promise<HeldLifeline> {
   const fail = (e: unknown) => failure(plan.dir, e);
   if (plan.shared) ensureSharedLifelineDir(plan.dir);
   else {
@@ -55,6 +55,8 @@ export async function holdLifeline(plan: LifelinePlan): Promise<HeldLifeline> {
   }
   const held = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    // the container's watcher connected: its processes run
+    onConnected?.();
     held.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => held.delete(socket));

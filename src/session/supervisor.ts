@@ -60,6 +60,10 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     return 125;
   }
 
+  // ready once the container runs (its watcher holds the lifeline), so `shim shell` and `ps` find it at
+  // once after a detached start
+  let containerUp: () => void = () => {};
+  const running = new Promise<void>((resolve) => (containerUp = resolve));
   let egress: EgressSession | undefined;
   let lifeline: Awaited<ReturnType<typeof holdLifeline>> | undefined;
   let pty: IPty;
@@ -68,7 +72,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
       egress = startEgressProxy(spec.proxy, { onDenied: log, onFailed: log, onWarning: log }, { env: process.env, home: spec.home });
       await egress.ready;
     }
-    lifeline = spec.signals.lifeline ? await holdLifeline(spec.signals.lifeline) : undefined;
+    lifeline = spec.signals.lifeline ? await holdLifeline(spec.signals.lifeline, () => containerUp()) : undefined;
+    if (!lifeline) containerUp();
     const { spawn } = await import('@lydell/node-pty');
     pty = spawn(spec.command.file, [...spec.command.argv], { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: info.cwd, env: { ...spec.command.env } });
   } catch (e) {
@@ -182,10 +187,13 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   process.on('SIGHUP', () => {});
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => stop('stopped'));
-  ready();
-
-  const ended = await new Promise<{ exitCode: number; signal?: number }>((resolve) => pty.onExit(resolve));
-  const status = ended.signal ? 128 + ended.signal : ended.exitCode;
+  const ended = new Promise<{ exitCode: number; signal?: number }>((resolve) => pty.onExit(resolve));
+  // a tool that ends before its container ran (the runtime refused it) did not start: say why
+  const first = await Promise.race([running.then(() => 'up' as const), ended.then(() => 'ended' as const)]);
+  if (first === 'up') ready();
+  else ready(`the runtime ended before the container ran: ${scrollback.recent().toString('utf8').trim().slice(-2000)}`);
+  const { exitCode, signal } = await ended;
+  const status = signal ? 128 + signal : exitCode;
   if (ending) await quiet(spec.signals.cleanupArgv);
   for (const t of timers) clearTimeout(t);
   watchdog?.stdin?.end('done\n');

@@ -75,9 +75,9 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     removeSandbox(sb);
   });
 
-  it('offers the four tools, with descriptions and input schemas', async () => {
+  it('offers its tools, with descriptions and input schemas', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'explain_tool', 'list_tools', 'run_tool']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'explain_tool', 'list_tools', 'run_tool', 'session_read', 'session_send', 'session_start', 'session_stop']);
     const run = tools.find((t) => t.name === 'run_tool')!;
     expect(run.description).toContain('inside that root');
     expect(Object.keys(run.inputSchema.properties ?? {}).sort()).toEqual(['args', 'cwd', 'stdin', 'timeout_s', 'tool']);
@@ -93,6 +93,36 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     expect(Object.keys(byName).sort()).toEqual(Object.keys(TOOLS).sort());
     expect(byName[COW]).toMatchObject({ spec: 'npm:cowsay', command: 'cowsay', network: 'none', mounts: [], safe: true, error: null });
     expect(byName[MOUNTED]).toMatchObject({ command: 'node', mounts: ['. -> /workspace (rw)'], safe: false });
+  });
+
+  it('drives a long-lived tool as a session: start, send, read what is new, stop; the CLI sees the same session', async () => {
+    const name = `mcp-sess-${tag}`;
+    const start = await call('session_start', { tool: SH, name, args: ['-i'] });
+    expect(start.isError, start.text).toBe(false);
+    expect(start.json).toMatchObject({ name, tool: SH });
+    const ps = await sb.run(['shim', 'ps', '--json']);
+    expect((JSON.parse(ps.stdout) as { sessions: { name: string; state: string }[] }).sessions).toContainEqual(expect.objectContaining({ name, state: 'running' }));
+    const sent = await call('session_send', { name, text: 'echo from-mcp-$((20+22))', enter: true });
+    expect(sent.json.written).toBeGreaterThan(0);
+    let read: CallOutcome | undefined;
+    for (let i = 0; i < 100; i++) {
+      read = await call('session_read', { name });
+      if (/^from-mcp-42$/m.test(read.json.output)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(read!.json.output).toMatch(/^from-mcp-42$/m);
+    // plain text: no escape sequences; `end` as the next offset gives only what is new
+    expect(read!.json.output).not.toContain('\x1b');
+    const next = await call('session_read', { name, offset: read!.json.end });
+    expect(next.json.output).not.toContain('from-mcp-42');
+    const stop = await call('session_stop', { name });
+    expect(stop.isError, stop.text).toBe(false);
+    expect(typeof stop.json.exit_code).toBe('number');
+    const gone = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.session=${name}`, '--format', '{{.Names}}']);
+    expect(gone.stdout.trim()).toBe('');
+    const after = await call('session_send', { name, text: 'x' });
+    expect(after.isError).toBe(true);
+    expect(after.text).toContain(`no session named "${name}" is running`);
   });
 
   it('explain_tool explains a tool; an unknown one is a tool error, not a crash', async () => {
