@@ -1,11 +1,26 @@
 // The client side of a session's socket: one-shot requests (status, read, send, stop) and attaching a
 // terminal. Attaching puts the terminal in raw mode, relays both ways, and watches the typed bytes for
 // the detach keys, which never reach the tool.
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { FRAME, FrameReader, frame, parseJson, type Hello } from './protocol.js';
 
-/** Connects to a session's socket; undefined when no supervisor answers there. */
+/** True when the socket's directory is the user's own and no one else's (mode 0700): in /tmp another
+ *  user could have made it first, and a socket of theirs would receive what the terminal types. */
+function ownDirectory(socketPath: string): boolean {
+  try {
+    const st = fs.lstatSync(path.dirname(socketPath));
+    return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Connects to a session's socket; undefined when no supervisor answers there (or the socket is not in
+ *  a directory of the user's alone). */
 export function connectSession(socketPath: string): Promise<net.Socket | undefined> {
+  if (!ownDirectory(socketPath)) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
     socket.once('connect', () => resolve(socket));

@@ -10,7 +10,7 @@ import type { AuditRecord } from '../audit/record.js';
 import { appendAudit } from '../audit/log.js';
 import type { ProxyPlan } from '../plan/egress.js';
 import type { SessionPaths } from '../plan/session.js';
-import { holdLifeline } from '../runtime/lifeline.js';
+import { ensureSharedLifelineDir, holdLifeline } from '../runtime/lifeline.js';
 import { spawnQuiet, startWatchdog, type Command, type SignalPlan } from '../runtime/exec.js';
 import { startEgressProxy, type EgressSession } from '../runtime/egress-proxy.js';
 import { FRAME, FrameReader, frame, parseJson, type Hello, type SessionInfo } from './protocol.js';
@@ -49,7 +49,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
 
   const server = net.createServer();
   try {
-    fs.mkdirSync(paths.socketDir, { recursive: true, mode: 0o700 });
+    // in /tmp another user could have made the directory first: it must be ours, 0700
+    ensureSharedLifelineDir(paths.socketDir);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(paths.socket, () => resolve());

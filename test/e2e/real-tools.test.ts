@@ -8,6 +8,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from './harness.js';
+import { openTerminal } from './terminal.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const t = (name: string) => `${name}-${tag}`;
@@ -178,6 +179,26 @@ describe('real tools through their links (podman)', () => {
     const opencode = await sb.run([t('opencode'), '--version']);
     expect(opencode.exitCode).toBe(0);
     expect(opencode.stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('the sample claude starts as a session on a terminal: its TUI renders under tmux, and shim ps lists it', async () => {
+    const name = `${t('claude')}-${path.basename(sb.project)}`;
+    const term = await openTerminal(sb, [t('claude')], { env: { ANTHROPIC_API_KEY: 'sk-test-not-a-key' } });
+    try {
+      // the full-screen welcome: drawn through the session's terminal
+      await term.waitFor(/Welcome to Claude Code/, 120_000);
+      const ps = await sb.run(['shim', 'ps', '--json']);
+      expect((JSON.parse(ps.stdout) as { sessions: { name: string; tool: string }[] }).sessions).toContainEqual(expect.objectContaining({ name, tool: t('claude') }));
+      // here claude cannot reach api.anthropic.com and ends by itself; with a network it waits: detach
+      await term.keys('C-]');
+      const screen = await term.waitFor(/EXIT=\d+/);
+      expect(screen).toMatch(new RegExp(`detached from ${name}|session ${name} ended`));
+    } finally {
+      await term.kill();
+      await sb.run(['shim', 'stop', name]);
+    }
+    const gone = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.session=${name}`, '--format', '{{.Names}}']);
+    expect(gone.stdout.trim()).toBe('');
   });
 
   it('a tool whose postinstall was skipped fails, and shim says which script and how to allow it (control for the above)', async () => {
