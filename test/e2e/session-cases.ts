@@ -9,9 +9,11 @@ import { openTerminal, type Terminal } from './terminal.js';
 const tag = Math.random().toString(36).slice(2, 8);
 const REPL = `repl-${tag}`;
 const SHORT = `short-${tag}`;
+const LINKED = `linked-${tag}`;
 const TOOLS = {
   [REPL]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'repl> ' }, mounts: [{ src: '.' }] },
   [SHORT]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'short> ' }, limits: { timeout: '4s' } },
+  [LINKED]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'linked> ' }, session: true },
 };
 
 interface PsSession {
@@ -46,12 +48,12 @@ export function defineSessionCases(flavour: Flavour): void {
     beforeAll(async () => {
       sb = await createSandbox(flavour, TOOLS);
       // installed before any terminal waits on it
-      const r = await sb.run(['shim', 'install', REPL, SHORT]);
+      const r = await sb.run(['shim', 'install', REPL, SHORT, LINKED]);
       expect(r.exitCode, r.stderr).toBe(0);
     });
     afterAll(async () => {
       for (const t of terminals) await t.kill();
-      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`]) await sb.run(['shim', 'stop', name]);
+      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`]) await sb.run(['shim', 'stop', name]);
       await removeToolVolumes(sb, Object.keys(TOOLS));
       removeSandbox(sb);
     });
@@ -144,6 +146,29 @@ export function defineSessionCases(flavour: Flavour): void {
         listed = (await sessions()).find((s) => s.name === name);
       }
       expect(listed?.exit?.status).toBe(124);
+      expect(await containersOf(name)).toEqual([]);
+    });
+
+    it('runs the link of a "session": true tool as the project\'s session on a terminal, comes back to it, and runs plainly without one', async () => {
+      const name = `${LINKED}-project`;
+      const first = await open(LINKED);
+      await first.waitFor(/linked> $/m);
+      await first.type('echo link-$((2*21))');
+      await first.keys('Enter');
+      await first.waitFor(/^link-42/m);
+      await first.keys('C-]');
+      expect(await first.waitFor(/EXIT=\d+/)).toContain(`detached from ${name}`);
+      // the link again, with arguments: the running session of this project, its earlier output first
+      const second = await open(LINKED, '-c', 'echo not-run');
+      const screen = await second.waitFor(/^link-42/m);
+      expect(screen).toContain(`already running as session ${name} for this project`);
+      expect((await sessions()).filter((s) => s.tool === LINKED).map((s) => s.name)).toEqual([name]);
+      // without a terminal the link is a plain run
+      const plain = await sb.run([LINKED, '-c', 'echo plain-run']);
+      expect(plain.exitCode, plain.stderr).toBe(0);
+      expect(plain.stdout).toBe('plain-run\n');
+      await sb.run(['shim', 'stop', name]);
+      await second.waitFor(/EXIT=\d+/);
       expect(await containersOf(name)).toEqual([]);
     });
 
