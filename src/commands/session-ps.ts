@@ -18,6 +18,9 @@ export interface SessionRow {
   clients: number;
   container: string;
   exit: { status: number; endedAt: string; reason?: string } | null;
+  /** The run id (`shim snapshot restore` takes it) and the snapshots taken before the session. */
+  runId: string;
+  snapshots: string[];
 }
 
 /** Every session with a record: a running one as its supervisor and runtime describe it. */
@@ -29,7 +32,7 @@ export async function listSessions(app: App): Promise<SessionRow[]> {
       if (!info) return undefined;
       // a record without an end whose supervisor does not answer: it died (killed), and its container with it
       const exit = live ? null : (info.exit ?? { status: 137, endedAt: '', reason: 'supervisor gone' });
-      return { name, tool: info.tool, project: info.project, state: live ? 'running' : 'exited', startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit };
+      return { name, tool: info.tool, project: info.project, state: live ? 'running' : 'exited', startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [] };
     }),
   );
   const found = rows.filter((r): r is SessionRow => Boolean(r));
@@ -60,8 +63,8 @@ export async function psAllCommand(app: App, options: { json?: boolean } = {}): 
   if (sessions.length) {
     const now = Date.now();
     const rows = [
-      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'PROJECT'],
-      ...sessions.map((s) => [s.name, s.tool, s.exit ? `exited ${s.exit.status}` : s.state, ago(s.startedAt, now), String(s.clients), s.project]),
+      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'SNAPSHOT', 'PROJECT'],
+      ...sessions.map((s) => [s.name, s.tool, s.exit ? `exited ${s.exit.status}` : s.state, ago(s.startedAt, now), String(s.clients), s.snapshots.length ? s.snapshots.join(',') : '-', s.project]),
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const row of rows) app.stdout(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
