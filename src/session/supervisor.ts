@@ -5,6 +5,7 @@
 // It decides nothing: the command, flags and limits come planned in the SessionSpec.
 import fs from 'node:fs';
 import net from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import type { IPty } from '@lydell/node-pty';
 import type { AuditRecord } from '../audit/record.js';
 import { appendAudit } from '../audit/log.js';
@@ -126,6 +127,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   const infoNow = (): SessionInfo => ({ ...info, pid: process.pid, clients: attached.size });
   const serve = (socket: net.Socket) => {
     const reader = new FrameReader();
+    // typed bytes may split a character between frames: decoded per client, a character at a time
+    const typed = new StringDecoder('utf8');
     let hello: Hello | undefined;
     socket.on('error', () => {});
     socket.on('close', () => {
@@ -133,23 +136,22 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
       if (attached.delete(socket)) audit('detach');
     });
     socket.on('data', (chunk) => {
-      let frames;
       try {
-        frames = reader.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      for (const f of frames) {
-        if (!hello) {
-          if (f.type !== FRAME.hello) return void socket.destroy();
-          hello = parseJson<Hello>(f.body);
-          onHello(socket, hello);
-        } else if (hello.mode === 'attach' && f.type === FRAME.input) pty.write(f.body.toString('utf8'));
-        else if (hello.mode === 'attach' && f.type === FRAME.resize) {
-          const r = parseJson<{ cols: number; rows: number }>(f.body);
-          resize(r.cols, r.rows);
+        for (const f of reader.push(chunk)) {
+          if (!hello) {
+            if (f.type !== FRAME.hello) return void socket.destroy();
+            hello = parseJson<Hello>(f.body);
+            onHello(socket, hello);
+          } else if (hello.mode === 'attach' && f.type === FRAME.input) pty.write(typed.write(f.body));
+          else if (hello.mode === 'attach' && f.type === FRAME.resize) {
+            const r = parseJson<{ cols: number; rows: number }>(f.body);
+            resize(r.cols, r.rows);
+          }
         }
+      } catch (e) {
+        // a client that does not speak the protocol is dropped; the session goes on
+        log(`dropped a client: ${(e as Error).message}`);
+        socket.destroy();
       }
     });
   };

@@ -2,6 +2,8 @@
 // into, detached with Ctrl-], listed, its terminal killed, reattached from another terminal with its
 // earlier output, its log read, a shell beside it in the same sandbox, stopped with nothing left; a
 // session's timeout; unknown names.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
 import { openTerminal, type Terminal } from './terminal.js';
@@ -10,10 +12,12 @@ const tag = Math.random().toString(36).slice(2, 8);
 const REPL = `repl-${tag}`;
 const SHORT = `short-${tag}`;
 const LINKED = `linked-${tag}`;
+const SNAPPED = `snapped-${tag}`;
 const TOOLS = {
   [REPL]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'repl> ' }, mounts: [{ src: '.' }] },
   [SHORT]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'short> ' }, limits: { timeout: '4s' } },
   [LINKED]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'linked> ' }, session: true },
+  [SNAPPED]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }], snapshot: true },
 };
 
 interface PsSession {
@@ -23,6 +27,8 @@ interface PsSession {
   clients: number;
   project: string;
   exit: { status: number } | null;
+  runId: string;
+  snapshots: string[];
 }
 
 export function defineSessionCases(flavour: Flavour): void {
@@ -48,12 +54,12 @@ export function defineSessionCases(flavour: Flavour): void {
     beforeAll(async () => {
       sb = await createSandbox(flavour, TOOLS);
       // installed before any terminal waits on it
-      const r = await sb.run(['shim', 'install', REPL, SHORT, LINKED]);
+      const r = await sb.run(['shim', 'install', REPL, SHORT, LINKED, SNAPPED]);
       expect(r.exitCode, r.stderr).toBe(0);
     });
     afterAll(async () => {
       for (const t of terminals) await t.kill();
-      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`]) await sb.run(['shim', 'stop', name]);
+      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`]) await sb.run(['shim', 'stop', name]);
       await removeToolVolumes(sb, Object.keys(TOOLS));
       removeSandbox(sb);
     });
@@ -170,6 +176,23 @@ export function defineSessionCases(flavour: Flavour): void {
       await sb.run(['shim', 'stop', name]);
       await second.waitFor(/EXIT=\d+/);
       expect(await containersOf(name)).toEqual([]);
+    });
+
+    it('snapshots the project before a session of a "snapshot": true tool; ps names it and restore undoes what the session did', async () => {
+      const name = `snap-${tag}`;
+      fs.writeFileSync(path.join(sb.project, 'notes.txt'), 'before\n');
+      if (flavour === 'rootless') fs.chownSync(path.join(sb.project, 'notes.txt'), sb.uid, sb.uid);
+      const r = await sb.run(['shim', 'run', '-d', '--name', name, SNAPPED, '-c', 'echo wrecked > notes.txt; exec sleep 600']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      for (let i = 0; i < 50 && fs.readFileSync(path.join(sb.project, 'notes.txt'), 'utf8') !== 'wrecked\n'; i++) await new Promise((res) => setTimeout(res, 100));
+      expect(fs.readFileSync(path.join(sb.project, 'notes.txt'), 'utf8')).toBe('wrecked\n');
+      const listed = (await sessions()).find((s) => s.name === name)!;
+      expect(listed.snapshots).toHaveLength(1);
+      await sb.run(['shim', 'stop', name]);
+      const restore = await sb.run(['shim', 'snapshot', 'restore', listed.runId]);
+      expect(restore.exitCode, restore.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(sb.project, 'notes.txt'), 'utf8')).toBe('before\n');
+      fs.rmSync(path.join(sb.project, 'notes.txt'));
     });
 
     it('names what is running when a name is unknown', async () => {
