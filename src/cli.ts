@@ -1,6 +1,6 @@
 // The `shim` command line (commander). Tool links never come here: main.ts dispatches them first, so
 // through a link shim takes no options at all.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { App } from './app/with-config-files.js';
 import { listTools } from './commands/list.js';
 import { linkDown, linkUp } from './commands/links.js';
@@ -167,7 +167,8 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .description('print a completion script: shim completion bash|zsh|fish')
     .argument('[shell]', 'bash, zsh or fish')
     .option('--tools', 'list the configured tool names (used by the scripts)')
-    .action((shell: string | undefined, opts: { tools?: boolean }) => setStatus(completionCommand(app, shell, opts)));
+    .addOption(new Option('--sessions', 'list the session names (used by the scripts)').hideHelp())
+    .action((shell: string | undefined, opts: { tools?: boolean; sessions?: boolean }) => setStatus(completionCommand(app, shell, opts)));
   program
     .command('trust')
     .description("trust this project's .shim.json (records its hash); --revoke forgets it, --show prints its state")

@@ -1,12 +1,14 @@
 // `shim completion bash|zsh|fish`: prints a completion script for that shell. Subcommands and flags
 // are baked into the script; tool names are not: the script runs `shim completion --tools` (one name
 // per line, no JSON to parse in the shell) each time it needs them, so a newly configured tool
-// completes without regenerating the script. After `run <tool>` every word is the tool's own, so the
-// script offers nothing of shim's there and falls back to file names.
+// completes without regenerating the script. Session names likewise come from the hidden
+// `shim completion --sessions` (every session with a record; no socket is asked). After `run <tool>`
+// every word is the tool's own, so the script offers nothing of shim's there and falls back to file names.
 import type { App } from '../app/with-config-files.js';
 import { listToolNames } from '../config/merge.js';
 import { TOOL_NAME_RE } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { sessionNames } from '../session/store.js';
 import { buildBashScript } from './completion/bash.js';
 import { buildFishScript } from './completion/fish.js';
 import { COMPLETION_SHELLS, type CompletionShell } from './completion/spec.js';
@@ -23,10 +25,20 @@ export function completionToolNames(app: App): string[] {
   }
 }
 
-/** `shim completion <shell>` prints the script; `shim completion --tools` prints one tool name per line. */
-export function completionCommand(app: App, shell: string | undefined, opts: { tools?: boolean } = {}): number {
-  if (opts.tools) {
-    const names = completionToolNames(app);
+/** Names of the sessions that have a record (running or ended); never throws. */
+export function completionSessionNames(app: App): string[] {
+  try {
+    return sessionNames(app.paths.stateDir);
+  } catch {
+    return [];
+  }
+}
+
+/** `shim completion <shell>` prints the script; `shim completion --tools` prints one tool name per
+ *  line, `--sessions` one session name per line (both: tools first). */
+export function completionCommand(app: App, shell: string | undefined, opts: { tools?: boolean; sessions?: boolean } = {}): number {
+  if (opts.tools || opts.sessions) {
+    const names = [...new Set([...(opts.tools ? completionToolNames(app) : []), ...(opts.sessions ? completionSessionNames(app) : [])])];
     if (names.length) app.stdout(`${names.join('\n')}\n`);
     return 0;
   }

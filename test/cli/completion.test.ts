@@ -2,13 +2,16 @@
 // in-process and checked for syntax (bash -n; zsh -n and fish --no-execute where installed, else a
 // structural check that says so in the test name); the bash script is then run for real: sourced
 // from the built CLI, with `shim` on PATH a wrapper around bin/shim.js, completing command lines the
-// way bash's programmable completion calls it (COMP_WORDS, COMP_CWORD).
+// way bash's programmable completion calls it (COMP_WORDS, COMP_CWORD). Session names come from
+// records written under the world's state dir (sessions/NAME/meta.json), as `shim run --name` leaves them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import type { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app/with-config-files.js';
+import { createProgram } from '../../src/cli.js';
 import { completionCommand, completionScript } from '../../src/commands/completion.js';
 import { COMPLETION_COMMANDS, COMPLETION_SHELLS } from '../../src/commands/completion/spec.js';
 import { UsageError } from '../../src/errors.js';
@@ -18,7 +21,7 @@ import { createWorld, expectExit, requireBuilt, SHIM, type World } from './helpe
 
 beforeAll(requireBuilt);
 
-const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'pause', 'resume', 'snapshot', 'install', 'rebuild', 'prune', 'explain', 'suggest', 'allow', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
+const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'pause', 'resume', 'attach', 'logs', 'shell', 'snapshot', 'install', 'rebuild', 'prune', 'explain', 'suggest', 'allow', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
 
 function which(cmd: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
@@ -26,6 +29,15 @@ function which(cmd: string): string | undefined {
 }
 const ZSH = which('zsh');
 const FISH = which('fish');
+
+/** Records of sessions as `shim run --name` leaves them: sessions/NAME/meta.json under the state dir. */
+function writeSessions(w: World, names: readonly string[]): void {
+  for (const name of names) {
+    const dir = path.join(w.stateDir, 'sessions', name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ name, container: `shim-session-${name}` }));
+  }
+}
 
 /** An App over a world's config dir, with stdout and stderr captured. */
 function inProcess(w: World) {
@@ -61,6 +73,25 @@ describe('completionCommand (in process)', () => {
     expect(q.stderr()).toBe('');
   });
 
+  it('--sessions prints the names of the sessions with a record, sorted, one per line; --tools --sessions both', () => {
+    const w = createWorld();
+    const none = inProcess(w);
+    expect(completionCommand(none.app, undefined, { sessions: true })).toBe(0);
+    expect(none.stdout()).toBe('');
+    w.writeConfig({ eslint: { tool: 'npm:eslint' } });
+    writeSessions(w, ['web', 'api', 'eslint']);
+    fs.mkdirSync(path.join(w.stateDir, 'sessions', 'no-record')); // no meta.json: not a session
+    fs.mkdirSync(path.join(w.stateDir, 'sessions', '-bad'), { recursive: true });
+    fs.writeFileSync(path.join(w.stateDir, 'sessions', '-bad', 'meta.json'), '{}'); // not a valid name
+    const p = inProcess(w);
+    expect(completionCommand(p.app, undefined, { sessions: true })).toBe(0);
+    expect(p.stdout()).toBe('api\neslint\nweb\n');
+    expect(p.stderr()).toBe('');
+    const q = inProcess(w);
+    expect(completionCommand(q.app, undefined, { tools: true, sessions: true })).toBe(0);
+    expect(q.stdout()).toBe('eslint\napi\nweb\n'); // a name both a tool and a session is offered once
+  });
+
   it.each([['powershell'], ['BASH'], [''], [undefined]])('shell %j is a usage error naming bash, zsh and fish', (shell) => {
     const p = inProcess(createWorld());
     let caught: unknown;
@@ -89,11 +120,39 @@ describe('completionCommand (in process)', () => {
     const script = completionScript(shell);
     for (const c of COMPLETION_COMMANDS) {
       expect(script).toMatch(new RegExp(`\\b${c.name}\\b`));
-      for (const f of c.flags) expect(script).toContain(shell === 'fish' ? `-l ${f.name.slice(2)}` : f.name);
+      for (const f of c.flags) {
+        expect(script).toContain(shell === 'fish' ? `-l ${f.name.slice(2)}` : f.name);
+        if (f.short) expect(script).toContain(shell === 'fish' ? `-s ${f.short.slice(1)} -l ${f.name.slice(2)}` : f.short);
+      }
     }
     expect(script).toContain(shell === 'fish' ? '-l no-color' : '--no-color');
     expect(script).toContain('command shim completion --tools 2>/dev/null');
-    expect(script).not.toContain('--tools "'); // the hidden flag is never offered as a word
+    expect(script).toContain('command shim completion --sessions 2>/dev/null');
+    expect(script).toContain('command shim completion --tools --sessions 2>/dev/null');
+    expect(script).not.toContain('--tools "'); // the hidden flags are never offered as words
+    expect(script).not.toMatch(/-l (tools|sessions)\b|--sessions\[/);
+  });
+
+  it('the table is in step with the CLI: the same subcommands, options (long and short), and arguments', () => {
+    const program = createProgram(inProcess(createWorld()).app, () => {});
+    // options only the scripts use, not offered
+    const scriptOnly = new Set(['completion --tools', 'completion --sessions']);
+    expect(program.commands.find((c) => c.name() === 'completion')!.options.find((o) => o.long === '--sessions')?.hidden).toBe(true);
+    const cliCommands = program.commands.map((c) => c.name());
+    expect(sorted(cliCommands)).toEqual(sorted(SUBCOMMANDS.filter((n) => n !== 'help')));
+    const optionsOf = (c: Command): string[] =>
+      [...c.options.flatMap((o) => [o.long, o.short].filter((n): n is string => Boolean(n))), ...c.commands.flatMap(optionsOf)].filter((n) => !scriptOnly.has(`${c.name()} ${n}`));
+    for (const spec of COMPLETION_COMMANDS.filter((c) => c.name !== 'help')) {
+      const cmd = program.commands.find((c) => c.name() === spec.name)!;
+      const offered = spec.flags.flatMap((f) => (f.short ? [f.name, f.short] : [f.name]));
+      expect(sorted([...new Set(optionsOf(cmd))]), spec.name).toEqual(sorted(offered));
+      // a hidden option is one the scripts use (not in the table)
+      for (const o of cmd.options.filter((x) => x.hidden)) expect(scriptOnly.has(`${spec.name} ${o.long}`), `${spec.name} ${o.long}`).toBe(true);
+      if (cmd.commands.length) continue; // snapshot: its subcommands' arguments are not completed
+      const args = cmd.registeredArguments;
+      expect(args.length > 0, `${spec.name} takes arguments`).toBe(spec.positional !== 'none');
+      expect(args[0]?.variadic ?? false, `${spec.name}: any number of names`).toBe(spec.positional === 'tools' || spec.positional === 'sessions-tools');
+    }
   });
 });
 
@@ -151,7 +210,7 @@ function checkFishStructure(script: string): void {
   const completes = script.split('\n').filter((l) => l.startsWith('complete '));
   expect(completes.length).toBeGreaterThan(COMPLETION_COMMANDS.length);
   for (const line of completes) {
-    expect(line, line).toMatch(/^complete -c shim( -e| -n (?:'[^']*'|\S+)| -[fxF]| -l [a-z-]+| -a (?:'[^']*'|\S+)| -d '(?:[^'\\]|\\.)*')*$/);
+    expect(line, line).toMatch(/^complete -c shim( -e| -n (?:'[^']*'|\S+)| -[fxF]| -s [a-z]| -l [a-z-]+| -a (?:'[^']*'|\S+)| -d '(?:[^'\\]|\\.)*')*$/);
     // every condition calls a function the script defines (or fish's `not`)
     const cond = /-n (?:'([^']*)'|(\S+))/.exec(line);
     if (cond) {
@@ -196,14 +255,40 @@ describe('syntax', () => {
   if (FISH) {
     it('fish: completes for real (complete -C) with tool names from the CLI', async () => {
       const w = completionWorld();
+      writeSessions(w, SESSIONS);
       const file = path.join(w.root, 'shim.fish');
       fs.writeFileSync(file, completionScript('fish'));
       const lines = ['shim r', 'shim run ', 'shim run --', 'shim run eslint --', 'shim explain eslint ', 'shim log --tool ', 'shim completion '];
+      const sessionLines = ['shim attach ', 'shim attach web ', 'shim logs -n 5 ', 'shim logs --lines ', 'shim logs -', 'shim shell ', 'shim shell web ', 'shim stop ', 'shim stop web e', 'shim run --name x ', 'shim run -d --name x e', 'shim run --name ', 'shim log --since 1h --tool ', 'shim doctor '];
+      lines.push(...sessionLines);
       const cmds = lines.map((l) => `complete -C ${sq(l)} | string replace -r '\\t.*' ''; echo '<<end>>'`).join('; ');
       const r = await execa(FISH!, ['-N', '-c', `source ${sq(file)}; ${cmds}`], { env: { ...w.env, PATH: `${w.env.PATH}:${path.dirname(FISH!)}` }, extendEnv: false, cwd: w.project, reject: false });
       expect(r.stderr).toBe('');
       const blocks = String(r.stdout).split('<<end>>').map((b) => b.split('\n').filter(Boolean).sort());
-      expect(blocks.slice(0, lines.length)).toEqual([['rebuild', 'run'], TOOLS, ['--dry-run', '--json', '--no-color'], [], [], TOOLS, ['bash', 'fish', 'zsh']]);
+      expect(blocks.slice(0, lines.length)).toEqual([
+        ['rebuild', 'resume', 'run'],
+        TOOLS,
+        ['--detach', '--dry-run', '--json', '--name', '--no-color'],
+        [],
+        [],
+        TOOLS,
+        ['bash', 'fish', 'zsh'],
+        SESSIONS,
+        [],
+        SESSIONS,
+        [],
+        // fish offers a short option with its long form
+        ['--follow', '--help', '--json', '--lines', '--no-color', '-f', '-n'],
+        SESSIONS,
+        [],
+        sorted([...TOOLS, ...SESSIONS]),
+        ['eslint'],
+        TOOLS,
+        ['eslint'],
+        [],
+        TOOLS,
+        TOOLS,
+      ]);
     });
   }
 
@@ -251,6 +336,7 @@ async function complete(w: World, lines: readonly (readonly string[])[], scriptF
 
 const sorted = (a: readonly string[]) => [...a].sort();
 const TOOLS = ['eslint', 'prettier', 'ruff'];
+const SESSIONS = ['api', 'web'];
 
 describe('bash completion, run for real', () => {
   it('`shim completion bash` prints the script and registers _shim_complete for shim', async () => {
@@ -298,7 +384,7 @@ describe('bash completion, run for real', () => {
       ['shim', 'run', '--dry-run', 'eslint', '--fix', '--j'],
       ['shim', 'run', '--', 'eslint', ''],
     ]);
-    expect(got).toEqual([TOOLS, ['eslint'], ['--dry-run', '--json', '--no-color'], TOOLS, ['prettier'], [], [], [], [], []]);
+    expect(got).toEqual([TOOLS, ['eslint'], ['--detach', '--dry-run', '--json', '--name', '--no-color'], TOOLS, ['prettier'], [], [], [], [], []]);
   });
 
   it('explain, install and log --tool complete tool names; flags per subcommand', async () => {
@@ -354,6 +440,88 @@ describe('bash completion, run for real', () => {
       ['shim', 'allow', '--'],
     ]);
     expect(got).toEqual([TOOLS, [], ['--help', '--json', '--no-color', '--since'], TOOLS, [], ['--help', '--json', '--no-color']]);
+  });
+
+  it('attach, logs and shell complete one session name; stop completes session and tool names', async () => {
+    const w = completionWorld();
+    writeSessions(w, SESSIONS);
+    const got = await complete(w, [
+      ['shim', 'attach', ''],
+      ['shim', 'attach', 'w'],
+      ['shim', 'attach', 'web', ''],
+      ['shim', 'attach', '--'],
+      ['shim', 'logs', ''],
+      ['shim', 'logs', '-f', 'a'],
+      ['shim', 'logs', '-n', ''],
+      ['shim', 'logs', '--lines', '=', ''],
+      ['shim', 'logs', '-n', '5', ''],
+      ['shim', 'logs', '--lines', '5', ''],
+      ['shim', 'logs', 'web', ''],
+      ['shim', 'logs', '--'],
+      ['shim', 'logs', '-'],
+      ['shim', 'shell', ''],
+      ['shim', 'shell', 'web', ''],
+      ['shim', 'shell', 'web', '--', ''],
+      ['shim', 'stop', ''],
+      ['shim', 'stop', 'web', 'e'],
+      ['shim', 'stop', 'a'],
+      ['shim', 'ps', '--'],
+    ]);
+    expect(got).toEqual([
+      SESSIONS,
+      ['web'],
+      [],
+      ['--help', '--no-color'],
+      SESSIONS,
+      ['api'],
+      [],
+      [],
+      SESSIONS,
+      SESSIONS,
+      [],
+      ['--follow', '--help', '--json', '--lines', '--no-color'],
+      ['--follow', '--help', '--json', '--lines', '--no-color', '-f', '-n'],
+      SESSIONS,
+      [],
+      [],
+      sorted([...TOOLS, ...SESSIONS]),
+      ['eslint'],
+      ['api'],
+      ['--help', '--json', '--no-color'],
+    ]);
+  });
+
+  it('run --name and -d: the tool name still completes after them (a session name is new: nothing offered)', async () => {
+    const w = completionWorld();
+    writeSessions(w, SESSIONS);
+    const got = await complete(w, [
+      ['shim', 'run', '--name', ''],
+      ['shim', 'run', '--name', 'x', ''],
+      ['shim', 'run', '--name', '=', 'x', 'p'],
+      ['shim', 'run', '-d', '--name', 'x', 'e'],
+      ['shim', 'run', '--name', 'x', '-d', '--json', ''],
+      ['shim', 'run', '--name', 'x', 'eslint', ''],
+      ['shim', 'run', '-'],
+    ]);
+    expect(got).toEqual([[], TOOLS, ['prettier'], ['eslint'], TOOLS, [], ['--detach', '--dry-run', '--json', '--name', '--no-color', '-d']]);
+  });
+
+  it('session names are read at completion time, from `shim completion --sessions` (hidden from help)', async () => {
+    const w = completionWorld();
+    const file = path.join(w.root, 'shim.bash');
+    fs.writeFileSync(file, execFileSync(process.execPath, [SHIM, 'completion', 'bash'], { env: w.env }));
+    expect(await complete(w, [['shim', 'attach', '']], file)).toEqual([[]]);
+    writeSessions(w, ['web']);
+    expect(await complete(w, [['shim', 'attach', '']], file)).toEqual([['web']]);
+    const out = await w.shim(['completion', '--sessions']);
+    expectExit(out, 0);
+    expect(out.stdout).toBe('web\n');
+    expect(out.stderr).toBe('');
+    const both = await w.shim(['completion', '--tools', '--sessions']);
+    expect(both.stdout).toBe('eslint\nprettier\nruff\nweb\n');
+    const help = await w.shim(['completion', '--help']);
+    expect(help.stdout).toContain('--tools');
+    expect(help.stdout).not.toContain('--sessions');
   });
 
   it('mcp --root completes directories', async () => {

@@ -10,13 +10,18 @@ export function buildBashScript(): string {
     .map((c) => `    ${c.name}) kind=${c.positional} ;;`)
     .join('\n');
   const valueFlags = COMPLETION_COMMANDS.flatMap((c) => c.flags.filter((f) => f.value).map((f) => ({ cmd: c.name, ...f })));
-  const valueCases = valueFlags.map((f) => `    ${f.cmd}:${f.name}) echo ${f.value} ;;`).join('\n');
+  const valueCases = valueFlags.map((f) => `    ${f.short ? `${f.cmd}:${f.short}|` : ''}${f.cmd}:${f.name}) echo ${f.value} ;;`).join('\n');
   return `# bash completion for shim. Load it with:  source <(shim completion bash)
 # (e.g. in ~/.bashrc), or save it as ~/.local/share/bash-completion/completions/shim
-# Tool names come from \`shim completion --tools\` each time, so new tools complete at once.
+# Tool names come from \`shim completion --tools\` each time, so new tools complete at once;
+# session names likewise from \`shim completion --sessions\`.
 
 _shim_tools() {
   command shim completion --tools 2>/dev/null
+}
+
+_shim_sessions() {
+  command shim completion --sessions 2>/dev/null
 }
 
 # Prints what the value of option $2 of subcommand $1 is (tool, dir, text); fails for a plain flag.
@@ -109,6 +114,8 @@ ${posCases}
   case "$kind" in
     tool|tool-hosts) (( count == 0 )) && COMPREPLY=($(compgen -W "$(_shim_tools)" -- "$cur")) ;;
     tools) COMPREPLY=($(compgen -W "$(_shim_tools)" -- "$cur")) ;;
+    session) (( count == 0 )) && COMPREPLY=($(compgen -W "$(_shim_sessions)" -- "$cur")) ;;
+    sessions-tools) COMPREPLY=($(compgen -W "$(command shim completion --tools --sessions 2>/dev/null)" -- "$cur")) ;;
     shell) (( count == 0 )) && COMPREPLY=($(compgen -W "${COMPLETION_SHELLS.join(' ')}" -- "$cur")) ;;
     command) (( count == 0 )) && COMPREPLY=($(compgen -W "${names}" -- "$cur")) ;;
   esac

@@ -1,17 +1,22 @@
 // The completion model shared by the per-shell generators: shim's subcommands, their flags and what
-// their positional arguments are. Tool names are not here: the scripts ask `shim completion --tools`.
+// their positional arguments are. Tool and session names are not here: the scripts ask
+// `shim completion --tools` and `shim completion --sessions` each time.
 
 /** The shells `shim completion` writes a script for. */
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
 /** One of COMPLETION_SHELLS. */
 export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
 
-/** What a subcommand's positional arguments are ('tool-hosts': a tool name, then free host names). */
-export type Positional = 'none' | 'tool' | 'tools' | 'tool-hosts' | 'shell' | 'command';
+/** What a subcommand's positional arguments are ('tool-hosts': a tool name, then free host names;
+ *  'session': one session name, then nothing of shim's; 'sessions-tools': any number of session or
+ *  tool names). */
+export type Positional = 'none' | 'tool' | 'tools' | 'tool-hosts' | 'session' | 'sessions-tools' | 'shell' | 'command';
 
 /** One flag of shim's, as completion offers it. */
 export interface FlagSpec {
   name: string;
+  /** Its one-letter form ('-d'), when it has one. */
+  short?: string;
   description: string;
   /** The flag takes a value: a tool name, a directory, or free text (nothing to complete). */
   value?: 'tool' | 'dir' | 'text';
@@ -41,16 +46,33 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
   {
     name: 'run',
     description: 'run a configured tool',
-    flags: [{ name: '--dry-run', description: 'print the runtime command, run nothing' }, { ...JSON_FLAG, description: 'print it as JSON (with --dry-run)' }],
+    flags: [
+      { name: '--dry-run', description: 'print the runtime command, run nothing' },
+      { ...JSON_FLAG, description: 'print it as JSON (with --dry-run; the session with -d)' },
+      { name: '--name', description: 'run as a session of this name', value: 'text' },
+      { name: '--detach', short: '-d', description: 'with --name: start the session detached' },
+    ],
     positional: 'tool',
   },
   { name: 'list', description: 'list configured tools', flags: [JSON_FLAG], positional: 'none' },
   { name: 'up', description: 'link every tool into the bin dir', flags: [], positional: 'none' },
   { name: 'down', description: 'remove the links pointing at shim', flags: [], positional: 'none' },
-  { name: 'ps', description: 'list the warm containers that are up', flags: [JSON_FLAG], positional: 'none' },
-  { name: 'stop', description: 'stop warm containers (all, or of the named tools)', flags: [], positional: 'tools' },
+  { name: 'ps', description: 'list the running sessions and the warm containers that are up', flags: [JSON_FLAG], positional: 'none' },
+  { name: 'stop', description: 'stop sessions by name, or warm containers (all, or of the named tools)', flags: [], positional: 'sessions-tools' },
   { name: 'pause', description: 'freeze a warm container (container or tool name)', flags: [JSON_FLAG], positional: 'tool' },
   { name: 'resume', description: 'thaw a paused warm container', flags: [JSON_FLAG], positional: 'tool' },
+  { name: 'attach', description: 'attach this terminal to a running session', flags: [], positional: 'session' },
+  {
+    name: 'logs',
+    description: "print a session's output",
+    flags: [
+      { name: '--follow', short: '-f', description: 'keep printing what it writes until it ends' },
+      { name: '--lines', short: '-n', description: 'only the last N lines', value: 'text' },
+      JSON_FLAG,
+    ],
+    positional: 'session',
+  },
+  { name: 'shell', description: "run a shell (or the command after --) in a session's sandbox", flags: [], positional: 'session' },
   {
     name: 'snapshot',
     description: 'project snapshots: create, list, diff, restore, delete, prune',
@@ -81,7 +103,7 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
     positional: 'tool',
   },
   { name: 'allow', description: "add hosts to a tool's allow-list (a drop-in)", flags: [JSON_FLAG], positional: 'tool-hosts' },
-  { name: 'doctor', description: 'check this machine', flags: [JSON_FLAG], positional: 'none' },
+  { name: 'doctor', description: 'check this machine (or one tool)', flags: [JSON_FLAG], positional: 'tool' },
   {
     name: 'log',
     description: 'show the audit log',
@@ -114,5 +136,5 @@ export function commandFlags(c: CommandSpec): FlagSpec[] {
   return [...c.flags, ...GLOBAL_FLAGS, ...(c.name === 'run' || c.name === 'help' ? [] : [HELP_FLAG])];
 }
 
-/** The flags' names, space-separated (a word list for compgen). */
-export const flagWords = (flags: readonly FlagSpec[]) => flags.map((f) => f.name).join(' ');
+/** The flags' names (long and short), space-separated (a word list for compgen). */
+export const flagWords = (flags: readonly FlagSpec[]) => flags.flatMap((f) => (f.short ? [f.short, f.name] : [f.name])).join(' ');
