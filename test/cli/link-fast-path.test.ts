@@ -86,7 +86,7 @@ describe('tool link fast path', () => {
 });
 
 describe('what a tool link loads', () => {
-  it('reaches neither the schema validator nor the CLI parser from the entry, the link app and the run module', () => {
+  it('reaches neither the schema validator nor the CLI parser from the entry, the link app and the run module (through the session dispatch)', () => {
     const dist = path.resolve(import.meta.dirname, '../../dist');
     const seen = new Set<string>();
     const walk = (file: string) => {
@@ -98,7 +98,7 @@ describe('what a tool link loads', () => {
     };
     const entry = path.join(dist, 'shim.mjs');
     walk(entry);
-    const dynamic = [...fs.readFileSync(entry, 'utf8').matchAll(/import\("(\.\/chunks\/(?:with-config-cache|run)-[A-Z0-9]+\.mjs)"\)/g)].map((m) => m[1]!);
+    const dynamic = [...fs.readFileSync(entry, 'utf8').matchAll(/import\("(\.\/chunks\/(?:with-config-cache|session)-[A-Z0-9]+\.mjs)"\)/g)].map((m) => m[1]!);
     expect(dynamic).toHaveLength(2);
     for (const d of dynamic) walk(path.join(dist, d));
     const loaded = [...seen].map((f) => fs.readFileSync(f, 'utf8'));
