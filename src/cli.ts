@@ -97,12 +97,12 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(() => setStatus(linkDown(app)));
   program
     .command('ps')
-    .description('list the warm containers that are up (tools with "warm": true)')
+    .description('list the warm containers that are up, running or paused (tools with "warm": true)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => setStatus(await psCommand(app, opts)));
   program
     .command('stop')
-    .description('stop warm containers now (all, or those of the named tools); a call running in one is killed')
+    .description('stop warm containers now, running or paused (all, or those of the named tools); a call running in one is killed')
     .argument('[tools...]', 'tool names')
     .action(async (tools: string[]) => setStatus(await stopCommand(app, tools)));
   for (const action of ['pause', 'resume'] as const) {

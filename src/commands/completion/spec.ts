@@ -47,7 +47,7 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
   { name: 'list', description: 'list configured tools', flags: [JSON_FLAG], positional: 'none' },
   { name: 'up', description: 'link every tool into the bin dir', flags: [], positional: 'none' },
   { name: 'down', description: 'remove the links pointing at shim', flags: [], positional: 'none' },
-  { name: 'ps', description: 'list the warm containers that are up', flags: [JSON_FLAG], positional: 'none' },
+  { name: 'ps', description: 'list the warm containers that are up (running or paused)', flags: [JSON_FLAG], positional: 'none' },
   { name: 'stop', description: 'stop warm containers (all, or of the named tools)', flags: [], positional: 'tools' },
   { name: 'pause', description: 'freeze a warm container (container or tool name)', flags: [JSON_FLAG], positional: 'tool' },
   { name: 'resume', description: 'thaw a paused warm container', flags: [JSON_FLAG], positional: 'tool' },
