@@ -106,7 +106,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(() => setStatus(linkDown(app)));
   program
     .command('ps')
-    .description('list the running sessions and the warm containers that are up')
+    .description('list the sessions and the warm containers (running or paused)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => setStatus(await psAllCommand(app, opts)));
   program
@@ -117,8 +117,8 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
   for (const action of ['pause', 'resume'] as const) {
     program
       .command(action)
-      .description(action === 'pause' ? 'freeze every process of a warm container (NAME: its container or tool name from `shim ps`)' : 'thaw a paused warm container')
-      .argument('<name>', 'container or tool name')
+      .description(action === 'pause' ? 'freeze every process of a session or warm container (NAME: a session, container or tool name from `shim ps`)' : 'thaw a paused session or warm container')
+      .argument('<name>', 'session, container or tool name')
       .option('--json', 'machine-readable output')
       .action(async (name: string, opts: { json?: boolean }) => setStatus(await pauseCommand(app, action, name, opts)));
   }

@@ -1,7 +1,8 @@
-// `shim ps` and `shim stop [tool…]`: the warm containers that are up, and stopping them before their idle
-// time is over (a running call in one is killed with it).
+// `shim ps` and `shim stop [tool…]`: the warm containers that are up (running or paused), and stopping
+// them before their idle time is over (a running call in one is killed with it, a paused one too).
 import type { App } from '../app/with-config-files.js';
-import { warmInspectArgv, warmListArgv, warmRemoveArgv } from '../plan/warm.js';
+import { warmListAllArgv } from '../plan/pause.js';
+import { warmInspectArgv, warmRemoveArgv } from '../plan/warm.js';
 import { expectSuccess, runCaptured } from '../runtime/exec.js';
 import { forgetWarm, readWarmState, warmStateFile } from '../runtime/warm.js';
 import { checkToolName } from './run.js';
@@ -11,16 +12,18 @@ export interface WarmContainer {
   tool: string;
   key: string;
   startedAt: string;
+  /** running or paused (or what the runtime says when it is on its way out). */
+  state: string;
   /** From shim's own record: when a call last started in it, and its idle time (null when unknown). */
   lastUse: string | null;
   idleSeconds: number | null;
 }
 
-/** The warm containers that are up (of one tool when named), or those paused (`listArgv`). */
-export async function listWarm(app: App, tool?: string, listArgv = warmListArgv(tool)): Promise<WarmContainer[]> {
+/** The warm containers that are up, running or paused (of one tool when named). */
+export async function listWarm(app: App, tool?: string): Promise<WarmContainer[]> {
   const runtime = app.runtime();
   const run = (argv: string[]) => runCaptured({ file: runtime.path, argv, env: app.runtimeEnv() });
-  const ids = expectSuccess('listing warm containers', await run(listArgv), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
+  const ids = expectSuccess('listing warm containers', await run(warmListAllArgv(tool)), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
   if (!ids.length) return [];
   // a container may stop between the two calls: what inspect still finds is listed
   const out = await run(warmInspectArgv(ids));
@@ -28,7 +31,7 @@ export async function listWarm(app: App, tool?: string, listArgv = warmListArgv(
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [name = '', toolName = '', key = '', startedAt = ''] = line.split('\t');
+      const [name = '', toolName = '', key = '', startedAt = '', status = ''] = line.split('\t');
       const state = readWarmState(warmStateFile(app.paths.stateDir, key));
       const own = state?.name === name.replace(/^\//, '');
       return {
@@ -36,6 +39,7 @@ export async function listWarm(app: App, tool?: string, listArgv = warmListArgv(
         tool: toolName,
         key,
         startedAt,
+        state: status,
         lastUse: own ? new Date(state.lastUse).toISOString() : null,
         idleSeconds: own ? state.idleSeconds : null,
       };
@@ -59,8 +63,8 @@ export async function psCommand(app: App, options: { json?: boolean } = {}): Pro
   }
   const now = Date.now();
   const rows = [
-    ['TOOL', 'CONTAINER', 'STARTED', 'LAST CALL', 'IDLE STOP'],
-    ...containers.map((c) => [c.tool, c.name, ago(c.startedAt, now), c.lastUse ? ago(c.lastUse, now) : '-', c.idleSeconds ? `after ${c.idleSeconds}s idle` : '-']),
+    ['TOOL', 'CONTAINER', 'STATE', 'STARTED', 'LAST CALL', 'IDLE STOP'],
+    ...containers.map((c) => [c.tool, c.name, c.state, ago(c.startedAt, now), c.lastUse ? ago(c.lastUse, now) : '-', c.idleSeconds ? `after ${c.idleSeconds}s idle` : '-']),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const row of rows) app.stdout(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);

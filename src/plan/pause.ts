@@ -1,7 +1,7 @@
 // `shim pause NAME` / `shim resume NAME`, the pure part: which warm container a name means, whether
-// the host can freeze it, and the runtime's argv. (Sessions, issue 17, will be pausable the same way.)
+// the host can freeze it, and the runtime's argv. (A session is paused by its name: commands/pause.ts.)
 import type { RuntimeInfo } from '../host.js';
-import { LABEL_WARM } from './warm.js';
+import { warmListArgv } from './warm.js';
 
 export type PauseAction = 'pause' | 'resume';
 
@@ -25,7 +25,7 @@ export function pauseObstacle(runtime: Pick<RuntimeInfo, 'name' | 'rootless'>, c
 }
 
 /** The containers `name` means: a container name, else every warm container of the tool of that name. */
-export function resolvePausable(name: string, candidates: readonly Pausable[]): Pausable[] {
+export function resolvePausable<T extends Pausable>(name: string, candidates: readonly T[]): T[] {
   const exact = candidates.filter((c) => c.name === name);
   return exact.length ? exact : candidates.filter((c) => c.tool === name);
 }
@@ -37,7 +37,21 @@ export function describePausable(name: string, candidates: readonly Pausable[], 
   return `no ${action === 'pause' ? '' : 'paused '}warm container or tool named ${JSON.stringify(name)}; these can be ${can}: ${candidates.map((c) => `${c.tool} (${c.name})`).join(', ')}`;
 }
 
-/** Lists the paused warm containers (`ps` alone shows running ones only): what resume can thaw. */
-export function pausedWarmListArgv(): string[] {
-  return ['ps', '--all', '--quiet', '--filter', `label=${LABEL_WARM}`, '--filter', 'status=paused'];
+/** Lists the warm containers that are running or paused (of one tool when named): what `shim ps` shows
+ *  and `shim stop` stops. A bare `ps` differs here: podman's leaves paused containers out, docker's
+ *  lists them. Filters on one key are ORed on both runtimes.
+ *  https://docs.docker.com/reference/cli/docker/container/ls/#filter */
+export function warmListAllArgv(tool?: string): string[] {
+  return [...warmListArgv(tool), '--all', '--filter', 'status=running', '--filter', 'status=paused'];
+}
+
+/** What `action` can act on with `name`: pause takes running containers, resume paused ones; when the
+ *  name only matches containers in another state, the error says which state they are in. */
+export function choosePausable<T extends Pausable & { state: string }>(action: PauseAction, name: string, all: readonly T[]): { targets: T[]; error?: string } {
+  const candidates = all.filter((c) => c.state === (action === 'pause' ? 'running' : 'paused'));
+  const targets = resolvePausable(name, candidates);
+  if (targets.length) return { targets };
+  const elsewhere = resolvePausable(name, all);
+  if (elsewhere.length) return { targets, error: `nothing to ${action}: ${elsewhere.map((c) => `${c.name} (${c.tool}) is ${c.state}`).join(', ')}` };
+  return { targets, error: describePausable(name, candidates, action) };
 }

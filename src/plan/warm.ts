@@ -165,9 +165,9 @@ export function warmListArgv(tool?: string): string[] {
   return ['ps', '--quiet', '--filter', `label=${LABEL_WARM}`, ...(tool ? ['--filter', `label=${LABEL_TOOL}=${tool}`] : [])];
 }
 
-/** Tab-separated facts about containers, the same on podman and docker. */
+/** Tab-separated facts about containers, the same on podman and docker (the last: running, paused…). */
 export function warmInspectArgv(ids: readonly string[]): string[] {
-  return ['inspect', '--format', `{{.Name}}\t{{index .Config.Labels "${LABEL_TOOL}"}}\t{{index .Config.Labels "${LABEL_WARM}"}}\t{{.State.StartedAt}}`, ...ids];
+  return ['inspect', '--format', `{{.Name}}\t{{index .Config.Labels "${LABEL_TOOL}"}}\t{{index .Config.Labels "${LABEL_WARM}"}}\t{{.State.StartedAt}}\t{{.State.Status}}`, ...ids];
 }
 
 export function warmRemoveArgv(ids: readonly string[]): string[] {

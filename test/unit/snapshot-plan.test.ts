@@ -2,7 +2,7 @@
 // mounts are covered, and which containers a pause name means.
 import { describe, expect, it } from 'vitest';
 import { capProblem, diffManifests, isSafeSnapshotPath, parents, planPrune, planRestore, snapshotRoots, type SnapshotEntry, type SnapshotSummary } from '../../src/plan/snapshot.js';
-import { describePausable, pauseArgv, pauseObstacle, resolvePausable } from '../../src/plan/pause.js';
+import { choosePausable, describePausable, pauseArgv, pauseObstacle, resolvePausable, warmListAllArgv } from '../../src/plan/pause.js';
 
 const file = (hash: string, mode = 0o644): SnapshotEntry => ({ type: 'file', hash, size: 1, mode, mtimeMs: 1, ctimeMs: 1, ino: 1 });
 const link = (target: string): SnapshotEntry => ({ type: 'symlink', target });
@@ -103,6 +103,29 @@ describe('pause', () => {
   it('an unknown name is refused with what can be paused', () => {
     expect(describePausable('nope', warm)).toBe('no warm container or tool named "nope"; these can be paused: agent (shim-warm-agent-1), agent (shim-warm-agent-2), lint (shim-warm-lint-3)');
     expect(describePausable('nope', [])).toMatch(/no warm containers are up/);
+  });
+  it('pause takes the running containers of a name, resume the paused ones', () => {
+    const mixed = [
+      { name: 'a1', tool: 'agent', state: 'running' },
+      { name: 'a2', tool: 'agent', state: 'paused' },
+    ];
+    expect(choosePausable('pause', 'agent', mixed)).toEqual({ targets: [mixed[0]] });
+    expect(choosePausable('resume', 'agent', mixed)).toEqual({ targets: [mixed[1]] });
+    expect(choosePausable('resume', 'a2', mixed)).toEqual({ targets: [mixed[1]] });
+  });
+  it('a name in the wrong state is refused saying its state; an unknown one listing what can be acted on', () => {
+    const mixed = [
+      { name: 'a1', tool: 'agent', state: 'running' },
+      { name: 'l1', tool: 'lint', state: 'paused' },
+    ];
+    expect(choosePausable('pause', 'lint', mixed)).toEqual({ targets: [], error: 'nothing to pause: l1 (lint) is paused' });
+    expect(choosePausable('resume', 'a1', mixed)).toEqual({ targets: [], error: 'nothing to resume: a1 (agent) is running' });
+    expect(choosePausable('resume', 'nope', mixed).error).toBe('no paused warm container or tool named "nope"; these can be resumed: lint (l1)');
+    expect(choosePausable('pause', 'nope', []).error).toMatch(/no warm containers are up/);
+  });
+  it('lists running and paused warm containers alike (podman\'s bare ps leaves paused ones out)', () => {
+    expect(warmListAllArgv()).toEqual(['ps', '--quiet', '--filter', 'label=io.shim.warm', '--all', '--filter', 'status=running', '--filter', 'status=paused']);
+    expect(warmListAllArgv('lint')).toContain('label=io.shim.tool=lint');
   });
   it('rootless podman on cgroup v1 cannot freeze; rootful, docker and cgroup v2 can', () => {
     expect(pauseObstacle({ name: 'podman', rootless: true }, false)).toMatch(/cgroup v1/);

@@ -115,6 +115,7 @@ ${posCases}
     tool|tool-hosts) (( count == 0 )) && COMPREPLY=($(compgen -W "$(_shim_tools)" -- "$cur")) ;;
     tools) COMPREPLY=($(compgen -W "$(_shim_tools)" -- "$cur")) ;;
     session) (( count == 0 )) && COMPREPLY=($(compgen -W "$(_shim_sessions)" -- "$cur")) ;;
+    session-tool) (( count == 0 )) && COMPREPLY=($(compgen -W "$(command shim completion --tools --sessions 2>/dev/null)" -- "$cur")) ;;
     sessions-tools) COMPREPLY=($(compgen -W "$(command shim completion --tools --sessions 2>/dev/null)" -- "$cur")) ;;
     shell) (( count == 0 )) && COMPREPLY=($(compgen -W "${COMPLETION_SHELLS.join(' ')}" -- "$cur")) ;;
     command) (( count == 0 )) && COMPREPLY=($(compgen -W "${names}" -- "$cur")) ;;

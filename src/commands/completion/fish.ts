@@ -29,6 +29,8 @@ export function buildFishScript(): string {
       lines.push(`complete -c shim -n '__shim_using ${c.name}' -f -a '(__shim_tools)'`);
     } else if (c.positional === 'session') {
       lines.push(`complete -c shim -n '__shim_using ${c.name}; and __shim_no_positional' -f -a '(__shim_sessions)'`);
+    } else if (c.positional === 'session-tool') {
+      lines.push(`complete -c shim -n '__shim_using ${c.name}; and __shim_no_positional' -f -a '(__shim_sessions_tools)'`);
     } else if (c.positional === 'sessions-tools') {
       lines.push(`complete -c shim -n '__shim_using ${c.name}' -f -a '(__shim_sessions_tools)'`);
     } else if (c.positional === 'shell') {

@@ -8,9 +8,9 @@ export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
 
 /** What a subcommand's positional arguments are ('tool-hosts': a tool name, then free host names;
- *  'session': one session name, then nothing of shim's; 'sessions-tools': any number of session or
- *  tool names). */
-export type Positional = 'none' | 'tool' | 'tools' | 'tool-hosts' | 'session' | 'sessions-tools' | 'shell' | 'command';
+ *  'session': one session name, then nothing of shim's; 'session-tool': one session or tool name;
+ *  'sessions-tools': any number of session or tool names). */
+export type Positional = 'none' | 'tool' | 'tools' | 'tool-hosts' | 'session' | 'session-tool' | 'sessions-tools' | 'shell' | 'command';
 
 /** One flag of shim's, as completion offers it. */
 export interface FlagSpec {
@@ -57,10 +57,10 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
   { name: 'list', description: 'list configured tools', flags: [JSON_FLAG], positional: 'none' },
   { name: 'up', description: 'link every tool into the bin dir', flags: [], positional: 'none' },
   { name: 'down', description: 'remove the links pointing at shim', flags: [], positional: 'none' },
-  { name: 'ps', description: 'list the running sessions and the warm containers that are up', flags: [JSON_FLAG], positional: 'none' },
+  { name: 'ps', description: 'list the sessions and the warm containers (running or paused)', flags: [JSON_FLAG], positional: 'none' },
   { name: 'stop', description: 'stop sessions by name, or warm containers (all, or of the named tools)', flags: [], positional: 'sessions-tools' },
-  { name: 'pause', description: 'freeze a warm container (container or tool name)', flags: [JSON_FLAG], positional: 'tool' },
-  { name: 'resume', description: 'thaw a paused warm container', flags: [JSON_FLAG], positional: 'tool' },
+  { name: 'pause', description: 'freeze a session or warm container (session, container or tool name)', flags: [JSON_FLAG], positional: 'session-tool' },
+  { name: 'resume', description: 'thaw a paused session or warm container', flags: [JSON_FLAG], positional: 'session-tool' },
   { name: 'attach', description: 'attach this terminal to a running session', flags: [], positional: 'session' },
   {
     name: 'logs',

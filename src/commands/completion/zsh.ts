@@ -26,6 +26,8 @@ function zshPositional(c: CommandSpec): string[] {
       return [zq('*:tool:_shim_tools')];
     case 'session':
       return c.name === 'shell' ? [zq('1:session:_shim_sessions'), zq('*::command (after --): ')] : [zq('1:session:_shim_sessions')];
+    case 'session-tool':
+      return [zq('1:session or tool:_shim_sessions_tools')];
     case 'sessions-tools':
       return [zq('*:session or tool:_shim_sessions_tools')];
     case 'shell':

@@ -1,0 +1,95 @@
+// Snapshots on a real runtime: an agent-like tool (sh with the project writable and "snapshot": true)
+// edits, deletes, creates and chmods files through the container; diff names each change, restore (by
+// run id, from the audit log) brings the tree back exactly and leaves git-ignored files alone.
+// (Pause and resume: pause-cases.ts.)
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
+
+const tag = Math.random().toString(36).slice(2, 8);
+const AGENT = `agent-${tag}`;
+const TOOLS = {
+  [AGENT]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }], snapshot: true },
+};
+
+/** Every non-ignored file of the tree: path, mode, content (or symlink target). */
+function state(root: string): string[] {
+  const out = execFileSync('git', ['-C', root, 'ls-files', '--cached', '--others', '--exclude-standard', '-z']).toString().split('\0').filter(Boolean);
+  return out.sort().flatMap((p) => {
+    const abs = path.join(root, p);
+    const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) return [];
+    return [`${p} ${(st.mode & 0o7777).toString(8)} ${st.isSymbolicLink() ? `-> ${fs.readlinkSync(abs)}` : fs.readFileSync(abs, 'utf8')}`];
+  });
+}
+
+export function defineSnapshotCases(flavour: Flavour): void {
+  describe(`snapshots on ${flavour}`, () => {
+    let sb: Sandbox;
+    let data: Record<string, string>;
+    const shim = (args: string[]) => sb.run(['shim', ...args], { env: data });
+
+    beforeAll(async () => {
+      sb = await createSandbox(flavour, TOOLS);
+      data = { XDG_DATA_HOME: path.join(sb.root, 'data') };
+      const p = sb.project;
+      execFileSync('git', ['init', '-q', p]);
+      fs.writeFileSync(path.join(p, '.gitignore'), 'build/\n');
+      fs.mkdirSync(path.join(p, 'src'));
+      fs.mkdirSync(path.join(p, 'build'));
+      fs.writeFileSync(path.join(p, 'src', 'main.js'), 'console.log(1)\n');
+      fs.writeFileSync(path.join(p, 'README'), 'hello\n');
+      fs.writeFileSync(path.join(p, 'run.sh'), '#!/bin/sh\necho hi\n');
+      fs.writeFileSync(path.join(p, 'build', 'out.js'), 'built 1\n');
+      fs.symlinkSync('README', path.join(p, 'readme-link'));
+    });
+    afterAll(async () => {
+      await shim(['stop']);
+      await removeToolVolumes(sb, Object.keys(TOOLS));
+      removeSandbox(sb);
+    });
+
+    it('snapshots before the run, diff names each change, restore by run id brings the tree back and leaves ignored files alone', async () => {
+      const p = sb.project;
+      const saved = state(p);
+      const agent = await sb.run([AGENT, '-c', 'echo changed >> src/main.js; rm README; echo new > notes.txt; mkdir -p gen && echo g > gen/x; chmod 755 run.sh; echo built 2 > build/out.js; ln -sf run.sh readme-link'], { env: data });
+      expect(agent.exitCode, agent.stderr).toBe(0);
+      expect(state(p)).not.toEqual(saved);
+
+      // the audit record names the run and its snapshot, and `shim log` shows it
+      const log = await shim(['log', '--tool', AGENT, '--json']);
+      const [record] = JSON.parse(log.stdout) as { runId: string; snapshots: string[] }[];
+      expect(record!.snapshots).toHaveLength(1);
+      const id = record!.snapshots[0]!;
+      expect((await shim(['log', '--tool', AGENT])).stdout).toContain(`snapshot ${id}`);
+      const list = JSON.parse((await shim(['snapshot', 'list', '--json'])).stdout) as { id: string; runId?: string; root: string }[];
+      expect(list.find((s) => s.id === id)).toMatchObject({ runId: record!.runId, root: fs.realpathSync(p) });
+
+      const diff = await shim(['snapshot', 'diff', id, '--json']);
+      expect(diff.exitCode, diff.stderr).toBe(0);
+      expect(JSON.parse(diff.stdout)).toMatchObject({
+        added: ['gen/x', 'notes.txt'],
+        changed: ['readme-link', 'src/main.js'],
+        deleted: ['README'],
+        modeChanged: [{ path: 'run.sh', from: '0644', to: '0755' }],
+      });
+
+      const restore = await shim(['snapshot', 'restore', record!.runId]);
+      expect(restore.exitCode, restore.stderr).toBe(0);
+      expect(state(p)).toEqual(saved);
+      expect(fs.existsSync(path.join(p, 'gen'))).toBe(false);
+      // git-ignored: neither saved nor touched
+      expect(fs.readFileSync(path.join(p, 'build', 'out.js'), 'utf8')).toBe('built 2\n');
+      // and a second diff finds nothing
+      expect(JSON.parse((await shim(['snapshot', 'diff', id, '--json'])).stdout)).toMatchObject({ added: [], changed: [], deleted: [], modeChanged: [] });
+    });
+
+    it('a created snapshot prints its id', async () => {
+      const created = await shim(['snapshot', 'create', '--name', 'manual']);
+      expect(created.exitCode, created.stderr).toBe(0);
+      expect(created.stdout).toMatch(/^\d{8}-\d{6}-[0-9a-f]{6}\n$/);
+    });
+  });
+}
