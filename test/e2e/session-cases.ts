@@ -59,7 +59,7 @@ export function defineSessionCases(flavour: Flavour): void {
     });
     afterAll(async () => {
       for (const t of terminals) await t.kill();
-      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`]) await sb.run(['shim', 'stop', name]);
+      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`, `tick-${tag}`]) await sb.run(['shim', 'stop', name]);
       await removeToolVolumes(sb, Object.keys(TOOLS));
       removeSandbox(sb);
     });
@@ -193,6 +193,42 @@ export function defineSessionCases(flavour: Flavour): void {
       expect(restore.exitCode, restore.stderr).toBe(0);
       expect(fs.readFileSync(path.join(sb.project, 'notes.txt'), 'utf8')).toBe('before\n');
       fs.rmSync(path.join(sb.project, 'notes.txt'));
+    });
+
+    it('pauses a ticking session by name (its output stops) and resumes it (it ticks again), or says why this host cannot', async () => {
+      const name = `tick-${tag}`;
+      const r = await sb.run(['shim', 'run', '-d', '--name', name, REPL, '-c', 'i=0; while :; do i=$((i+1)); echo tick-$i; sleep 0.2; done']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const ticks = async () => ((await sb.run(['shim', 'logs', name])).stdout.match(/^tick-\d+/gm) ?? []).length;
+      const grows = async (from: number) => {
+        for (let i = 0; i < 100; i++) {
+          if ((await ticks()) > from + 2) return true;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        return false;
+      };
+      // control: it ticks
+      expect(await grows(0)).toBe(true);
+      const pause = await sb.run(['shim', 'pause', name]);
+      if (flavour === 'rootless' && !fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+        expect(pause.exitCode).toBe(125);
+        expect(pause.stderr).toContain('rootless podman cannot pause containers on this host: it uses cgroup v1');
+        expect(await grows(await ticks())).toBe(true);
+      } else {
+        expect(pause.exitCode, pause.stderr).toBe(0);
+        expect((await sessions()).find((s) => s.name === name)?.state).toBe('paused');
+        const frozen = await ticks();
+        await new Promise((res) => setTimeout(res, 1500));
+        expect(await ticks()).toBe(frozen);
+        const again = await sb.run(['shim', 'pause', name]);
+        expect(again.stderr).toContain(`nothing to pause: session ${name} is paused`);
+        const resume = await sb.run(['shim', 'resume', name]);
+        expect(resume.exitCode, resume.stderr).toBe(0);
+        expect(await grows(frozen)).toBe(true);
+        expect((await sessions()).find((s) => s.name === name)?.state).toBe('running');
+      }
+      await sb.run(['shim', 'stop', name]);
+      expect(await containersOf(name)).toEqual([]);
     });
 
     it('names what is running when a name is unknown', async () => {
