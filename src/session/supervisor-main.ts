@@ -15,6 +15,8 @@ const log = (message: string) => process.stderr.write(`${new Date().toISOString(
 
 async function main(): Promise<number> {
   const spec = JSON.parse(await readStdin()) as SessionSpec;
+  // what `ps` shows for this process: the session, not only "node …/session.mjs"
+  process.title = `shim-session ${spec.info.name}`;
   let told = false;
   const ready = (error?: string) => {
     if (told) return;
