@@ -102,6 +102,16 @@ export function defineSessionCases(flavour: Flavour): void {
       await third.keys('Enter');
       await third.waitFor(/^again-49/m);
       expect(await third.screen()).toMatch(/^from-shell/m);
+      // two terminals at once: what one types, both see
+      const fourth = await open('shim', 'attach', name);
+      await fourth.waitFor(/^again-49/m);
+      expect((await sessions()).find((s) => s.name === name)?.clients).toBe(2);
+      await third.type('echo both-$((1+1))');
+      await third.keys('Enter');
+      await third.waitFor(/^both-2/m);
+      await fourth.waitFor(/^both-2/m);
+      await fourth.keys('C-]');
+      await fourth.waitFor(/EXIT=0/);
 
       const logs = await sb.run(['shim', 'logs', name]);
       expect(logs.exitCode, logs.stderr).toBe(0);
@@ -146,6 +156,8 @@ export function defineSessionCases(flavour: Flavour): void {
       const r = await sb.run(['shim', 'run', '-d', '--name', name, SHORT]);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(await containersOf(name)).toHaveLength(1);
+      // logs -f follows the session until it ends
+      const follow = sb.run(['shim', 'logs', '-f', name]);
       let listed: PsSession | undefined;
       for (let i = 0; i < 100 && listed?.state !== 'exited'; i++) {
         await new Promise((res) => setTimeout(res, 200));
@@ -153,6 +165,9 @@ export function defineSessionCases(flavour: Flavour): void {
       }
       expect(listed?.exit?.status).toBe(124);
       expect(await containersOf(name)).toEqual([]);
+      const followed = await follow;
+      expect(followed.exitCode, followed.stderr).toBe(0);
+      expect(followed.stdout).toContain('short> ');
     });
 
     it('runs the link of a "session": true tool as the project\'s session on a terminal, comes back to it, and runs plainly without one', async () => {
