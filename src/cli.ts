@@ -16,6 +16,7 @@ import { trustCommand } from './commands/trust.js';
 import { psAllCommand, stopAllCommand } from './commands/session-ps.js';
 import { pauseCommand } from './commands/pause.js';
 import { runSession } from './commands/session.js';
+import { checkSessionName } from './commands/session-start.js';
 import { addSessionCommands } from './cli-session.js';
 import { UsageError } from './errors.js';
 import { addSnapshotCommand } from './cli-snapshot.js';
@@ -81,6 +82,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean; name?: string; detach?: boolean }) => {
       if (opts.detach && !opts.name) throw new UsageError('-d starts a session, which needs a name', `shim run -d --name NAME ${tool}`);
       if (opts.name && !opts.dryRun) return setStatus(await runSession(app, tool, args, { name: opts.name, ...(opts.detach ? { detach: true } : {}), ...(opts.json ? { json: true } : {}) }));
+      if (opts.name) checkSessionName(app, opts.name);
       setStatus(await runTool(app, tool, args, opts));
     });
 

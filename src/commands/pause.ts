@@ -14,7 +14,7 @@ export async function pauseCommand(app: App, action: PauseAction, name: string, 
   const runtime = app.runtime();
   const obstacle = pauseObstacle(runtime, freezeSupported(runtime));
   if (obstacle) throw new RuntimeError(obstacle, 'run the tool with rootful podman or docker, or boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1)');
-  const session = (await listSessions(app)).find((s) => s.name === name && s.state !== 'exited');
+  const session = (await listSessions(app)).find((s) => s.name === name && (s.state === 'running' || s.state === 'paused'));
   if (session) {
     if (session.state !== (action === 'pause' ? 'running' : 'paused')) throw new UsageError(`nothing to ${action}: session ${name} is ${session.state}`, 'see `shim ps`');
     await executePause(action, [session.container], { path: runtime.path, env: app.runtimeEnv() });

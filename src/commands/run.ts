@@ -152,12 +152,12 @@ export async function warmCallEnded(app: App, run: PreparedRun): Promise<void> {
 }
 
 /** Prints the runtime command a run would use, without building, installing or running anything. */
-export function dryRun(app: App, name: string, args: readonly string[]): RunPlan {
+export function dryRun(app: App, name: string, args: readonly string[], session?: { name: string }): RunPlan {
   checkToolName(name);
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const ctx = imageContext(app);
   const locked = readLockFile(app.paths.stateDir).tools[tool.name]?.installs[ctx.runtime.name];
-  return planFor(app, tool, loadImageChoice(ctx).choice.ref, locked?.binPaths ?? [], args, undefined, locked?.commands, locked?.volume);
+  return planFor(app, tool, loadImageChoice(ctx).choice.ref, locked?.binPaths ?? [], args, undefined, locked?.commands, locked?.volume, session);
 }
 
 /** Runs `body` with the run's egress proxy up when the plan has one (allow-list mode), and returns what
@@ -193,10 +193,11 @@ function skippedScriptsNote(name: string, status: number, skipped: readonly stri
   return `${name} exited ${status}; its install ran no install scripts of ${list} (shim runs none unless listed): if that is what failed, add "install_scripts": [${JSON.stringify(skipped[0])}] to ${name}`;
 }
 
-export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean; json?: boolean; via?: 'cli' | 'link' } = {}): Promise<number> {
+export async function runTool(app: App, name: string, args: readonly string[], options: { dryRun?: boolean; json?: boolean; via?: 'cli' | 'link'; name?: string } = {}): Promise<number> {
   if (options.json && !options.dryRun) throw new UsageError('--json needs --dry-run (a real run prints the tool\'s own output)', `shim run --dry-run --json ${name}`);
   if (options.dryRun) {
-    const plan = dryRun(app, name, args);
+    // with --name: the session's command (its terminal, its container's name)
+    const plan = dryRun(app, name, args, options.name ? { name: options.name } : undefined);
     for (const w of plan.warnings) app.reporter.warn(w);
     const warm = plan.warm ? { key: plan.warm.key, idleSeconds: plan.warm.idleSeconds, start: plan.warm.startDisplay, call: plan.warm.callDisplay } : undefined;
     const json = { tool: plan.tool, runtime: plan.runtime.name, command: plan.display, argv: plan.displayArgv, policyHash: plan.policyHash, policy: plan.policy, warm: warm ?? null, warnings: plan.warnings };

@@ -3,7 +3,7 @@
 import type { App } from '../app/app.js';
 import { resolveTool } from '../config/merge.js';
 import { runCaptured } from '../runtime/exec.js';
-import { sessionNames, readSessionInfo } from '../session/store.js';
+import { readSessionInfo, sessionNames, supervisorAlive } from '../session/store.js';
 import { listWarm, psCommand, stopCommand } from './warm.js';
 import { noSuchSession, pathsOf, sessionStatus } from './session-start.js';
 import { stopSessions } from './session.js';
@@ -12,7 +12,8 @@ export interface SessionRow {
   name: string;
   tool: string;
   project: string;
-  /** running, paused, or exited (with its status in `exit`). */
+  /** running, paused, exited (with its status in `exit`), lost (its supervisor died without a record of
+   *  the end) or unknown (its supervisor runs but does not answer). */
   state: string;
   startedAt: string;
   clients: number;
@@ -30,9 +31,12 @@ export async function listSessions(app: App): Promise<SessionRow[]> {
       const live = await sessionStatus(app, name);
       const info = live ?? readSessionInfo(pathsOf(app, name).meta);
       if (!info) return undefined;
-      // a record without an end whose supervisor does not answer: it died (killed), and its container with it
-      const exit = live ? null : (info.exit ?? { status: 137, endedAt: '', reason: 'supervisor gone' });
-      return { name, tool: info.tool, project: info.project, state: live ? 'running' : 'exited', startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [] };
+      // a record without an end: its supervisor runs but does not answer (unknown), or it died (killed),
+      // and its container with it (lost: how the tool ended is not known)
+      const alive = !live && !info.exit && supervisorAlive(info);
+      const state = live ? 'running' : alive ? 'unknown' : info.exit ? 'exited' : 'lost';
+      const exit = live || alive ? null : (info.exit ?? null);
+      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [] };
     }),
   );
   const found = rows.filter((r): r is SessionRow => Boolean(r));

@@ -6,12 +6,13 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { settingsOrThrow, type App } from '../app/app.js';
 import { RuntimeError, UsageError } from '../errors.js';
-import { DEFAULT_DETACH_KEYS, SCROLLBACK_BYTES, SESSION_LOG_BYTES, SESSION_STOP_GRACE_MS, describeDetachKeys, parseDetachKeys, sessionPaths, validSessionName, type SessionPaths } from '../plan/session.js';
+import { DEFAULT_DETACH_KEYS, SCROLLBACK_BYTES, SESSION_LOG_BYTES, SESSION_STOP_GRACE_MS, describeDetachKeys, parseDetachKeys, sessionPaths, sessionsDir, validSessionName, type SessionPaths } from '../plan/session.js';
+import { withLock } from '../lock.js';
 import { auditRecord } from '../audit/from-run.js';
 import type { SessionSpec } from '../session/supervisor.js';
 import type { SessionInfo } from '../session/protocol.js';
 import { requestSession } from '../session/client.js';
-import { sessionNames } from '../session/store.js';
+import { readSessionInfo, sessionNames, supervisorAlive } from '../session/store.js';
 import { prepareRun } from './run.js';
 
 export function checkSessionName(app: App, name: string): void {
@@ -19,8 +20,13 @@ export function checkSessionName(app: App, name: string): void {
   throw new UsageError(`invalid session name ${JSON.stringify(name)}`, 'session names are letters, digits and . _ + -, start with a letter or digit, and are at most 64 characters');
 }
 
+/** Where the session called `name` is: its state under the state directory, and its socket where its
+ *  record says (it was placed by the environment of the shim that started it), else where this
+ *  environment would place it. */
 export function pathsOf(app: App, name: string): SessionPaths {
-  return sessionPaths(app.host, app.paths.stateDir, name);
+  const paths = sessionPaths(app.host, app.paths.stateDir, name);
+  const recorded = readSessionInfo(paths.meta)?.socket;
+  return recorded && path.isAbsolute(recorded) ? { ...paths, socket: recorded, socketDir: path.dirname(recorded) } : paths;
 }
 
 /** The running session called `name` (its supervisor's answer), or undefined. */
@@ -56,46 +62,67 @@ function supervisorEntry(app: App): string {
   return path.join(app.host.packageRoot, 'dist', 'session.mjs');
 }
 
-/** Prepares the run and starts its supervisor; resolves once the session is up. */
+/** Refuses a name a session still holds: its socket answers, or its supervisor still runs. */
+async function refuseRunning(app: App, name: string, paths: SessionPaths): Promise<void> {
+  const previous = readSessionInfo(paths.meta);
+  if ((await sessionStatus(app, name)) || (previous && !previous.exit && supervisorAlive(previous))) {
+    throw new UsageError(`a session named ${JSON.stringify(name)} is already running`, `attach to it with shim attach ${name}, or pick another --name`);
+  }
+}
+
+/** Prepares the run and starts its supervisor; resolves once the session's container runs. */
 export async function startSession(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp'; size?: { cols: number; rows: number } }): Promise<SessionInfo> {
   checkSessionName(app, options.name);
-  const paths = pathsOf(app, options.name);
-  if (await sessionStatus(app, options.name)) throw new UsageError(`a session named ${JSON.stringify(options.name)} is already running`, `attach to it with shim attach ${options.name}, or pick another --name`);
+  // a new session's socket goes where this environment places it
+  const paths = sessionPaths(app.host, app.paths.stateDir, options.name);
+  await refuseRunning(app, options.name, paths);
   const run = await prepareRun(app, tool, args, { session: { name: options.name } });
   for (const w of run.plan.warnings) app.reporter.warn(w);
-  // a new session of an old name starts a new log
-  fs.rmSync(paths.dir, { recursive: true, force: true });
-  fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  const info: SessionSpec['info'] = {
-    name: options.name,
-    tool: run.tool.name,
-    project: run.plan.project?.path ?? app.host.cwd,
-    cwd: app.host.cwd,
-    container: run.plan.containerName,
-    runtime: run.ctx.runtime.name,
-    runId: run.runId ?? '',
-    startedAt: new Date().toISOString(),
-    workdir: run.plan.workdir,
-    ...(run.snapshots?.length ? { snapshots: run.snapshots } : {}),
-  };
-  const base = auditRecord(app, run, { startedAt: new Date(), exitCode: 0, signal: null, durationMs: 0, limitsHit: [], warnings: run.plan.warnings }, options.via);
-  const spec: SessionSpec = {
-    info,
-    paths,
-    command: run.command,
-    signals: run.signals,
-    ...(run.plan.limits?.timeoutMs ? { timeoutMs: run.plan.limits.timeoutMs } : {}),
-    stopGraceMs: SESSION_STOP_GRACE_MS,
-    scrollbackBytes: SCROLLBACK_BYTES,
-    logBytes: SESSION_LOG_BYTES,
-    ...(run.plan.proxy ? { proxy: run.plan.proxy } : {}),
-    home: app.host.home,
-    stateDir: app.paths.stateDir,
-    cols: options.size?.cols ?? 80,
-    rows: options.size?.rows ?? 24,
-    audit: base,
-  };
-  fs.writeFileSync(auditBaseFile(paths), JSON.stringify(base), { mode: 0o600 });
+  // two starts of one name: one session, the other refused
+  return withLock(path.join(sessionsDir(app.paths.stateDir), `${options.name}.lock`), async () => {
+    await refuseRunning(app, options.name, paths);
+    // a new session of an old name starts a new log
+    fs.rmSync(paths.dir, { recursive: true, force: true });
+    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    const info: SessionSpec['info'] = {
+      name: options.name,
+      tool: run.tool.name,
+      project: run.plan.project?.path ?? app.host.cwd,
+      cwd: app.host.cwd,
+      container: run.plan.containerName,
+      runtime: run.ctx.runtime.name,
+      runId: run.runId ?? '',
+      startedAt: new Date().toISOString(),
+      workdir: run.plan.workdir,
+      socket: paths.socket,
+      ...(run.snapshots?.length ? { snapshots: run.snapshots } : {}),
+    };
+    const base = auditRecord(app, run, { startedAt: new Date(), exitCode: 0, signal: null, durationMs: 0, limitsHit: [], warnings: run.plan.warnings }, options.via);
+    const spec: SessionSpec = {
+      info,
+      paths,
+      command: run.command,
+      signals: run.signals,
+      ...(run.plan.limits?.timeoutMs ? { timeoutMs: run.plan.limits.timeoutMs } : {}),
+      stopGraceMs: SESSION_STOP_GRACE_MS,
+      scrollbackBytes: SCROLLBACK_BYTES,
+      logBytes: SESSION_LOG_BYTES,
+      ...(run.plan.proxy ? { proxy: run.plan.proxy } : {}),
+      home: app.host.home,
+      stateDir: app.paths.stateDir,
+      cols: options.size?.cols ?? 80,
+      rows: options.size?.rows ?? 24,
+      audit: base,
+    };
+    fs.writeFileSync(auditBaseFile(paths), JSON.stringify(base), { mode: 0o600 });
+    const pid = await spawnSupervisor(app, spec);
+    return { ...info, pid };
+  });
+}
+
+/** Starts the supervisor detached, hands it the plan, and waits for its word. */
+async function spawnSupervisor(app: App, spec: SessionSpec): Promise<number> {
+  const { paths, info } = spec;
   const logFd = fs.openSync(paths.supervisorLog, 'a', 0o600);
   const child = spawn(app.host.node.path, [supervisorEntry(app)], { cwd: app.host.cwd, env: app.host.env, detached: true, stdio: ['pipe', 'pipe', logFd] });
   fs.closeSync(logFd);
@@ -112,7 +139,7 @@ export async function startSession(app: App, tool: string, args: readonly string
   child.unref();
   if (said !== 'ready') {
     const why = said.startsWith('error ') ? (JSON.parse(said.slice(6)) as string) : 'it exited before it was ready';
-    throw new RuntimeError(`the session ${options.name} could not start: ${why}`, `see ${paths.supervisorLog}`);
+    throw new RuntimeError(`the session ${info.name} could not start: ${why}`, `see ${paths.supervisorLog}`);
   }
-  return { ...info, pid: child.pid ?? 0 };
+  return child.pid ?? 0;
 }

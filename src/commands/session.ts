@@ -11,7 +11,8 @@ import { appendAudit } from '../audit/log.js';
 import { defaultSessionName, sessionShellArgv } from '../plan/session.js';
 import { gatherRunFacts } from '../facts/run-facts.js';
 import { attachSession, connectSession, requestSession } from '../session/client.js';
-import { readSessionInfo } from '../session/store.js';
+import { readSessionInfo, supervisorAlive } from '../session/store.js';
+import { followLog } from '../session/follow.js';
 import { tailLog } from '../session/output-store.js';
 import type { SessionInfo } from '../session/protocol.js';
 import type { AuditRecord } from '../audit/record.js';
@@ -22,9 +23,20 @@ import { TOOL_NAME_RE } from '../config/names.js';
 const terminalSize = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
 
 /** Attaches this terminal to a running session; the status is the tool's when it ended, else 0. */
-async function attachTerminal(app: App, name: string): Promise<number> {
-  const socket = await connectSession(pathsOf(app, name).socket);
-  if (!socket) throw await noSuchSession(app, name);
+async function attachTerminal(app: App, name: string, justStarted = false): Promise<number> {
+  const paths = pathsOf(app, name);
+  const socket = await connectSession(paths.socket);
+  if (!socket) {
+    const ended = readSessionInfo(paths.meta)?.exit;
+    // a tool that ended between its start and this attach: what it printed, and how it ended
+    if (justStarted && ended) {
+      process.stdout.write(tailLog(paths.log, paths.oldLog, Number.MAX_SAFE_INTEGER));
+      app.reporter.info(`session ${name} ended: exit ${ended.status}`);
+      return ended.status;
+    }
+    if (ended) throw new UsageError(`the session ${name} has ended (exit ${ended.status})`, `read what it printed with shim logs ${name}`);
+    throw await noSuchSession(app, name);
+  }
   if (!app.host.stdinIsTTY || !app.host.stdoutIsTTY) {
     socket.destroy();
     throw new UsageError(`attaching to ${name} needs a terminal (stdin and stdout)`, `read its output with shim logs ${name}`);
@@ -55,7 +67,7 @@ export async function runSession(app: App, tool: string, args: readonly string[]
     app.reporter.info(`session ${info.name} started (${tool}): shim attach ${info.name}, shim logs ${info.name}, shim stop ${info.name}`);
     return 0;
   }
-  return attachTerminal(app, info.name);
+  return attachTerminal(app, info.name, true);
 }
 
 /** A tool link: a `"session": true` tool on a terminal runs as the project's session, any other run
@@ -80,7 +92,7 @@ export async function runLinkSession(app: App, tool: string, args: readonly stri
   if (running) name = defaultSessionName(tool, project, true);
   if (await sessionStatus(app, name)) return attachTerminal(app, name);
   const info = await startSession(app, tool, args, { name, via: 'link', size: terminalSize() });
-  return attachTerminal(app, info.name);
+  return attachTerminal(app, info.name, true);
 }
 
 export async function attachCommand(app: App, name: string): Promise<number> {
@@ -96,39 +108,21 @@ export async function logsCommand(app: App, name: string, options: { follow?: bo
   const paths = pathsOf(app, name);
   const meta = readSessionInfo(paths.meta);
   if (!meta) throw await noSuchSession(app, name);
-  const lines = options.lines === undefined ? Infinity : Number(options.lines);
-  if (!Number.isInteger(lines) && lines !== Infinity) throw new UsageError(`-n takes a whole number of lines, not ${JSON.stringify(options.lines)}`, `shim logs -n 100 ${name}`);
-  const text = lines === Infinity ? tailLog(paths.log, paths.oldLog, Number.MAX_SAFE_INTEGER) : tailLog(paths.log, paths.oldLog, Math.max(0, lines));
+  const lines = options.lines === undefined ? undefined : Number(options.lines);
+  if (lines !== undefined && !(Number.isInteger(lines) && lines >= 0)) throw new UsageError(`-n takes a whole number of lines, not ${JSON.stringify(options.lines)}`, `shim logs -n 100 ${name}`);
   if (options.json) {
+    const text = tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER);
     app.stdout(`${JSON.stringify({ name, tool: meta.tool, output: text.toString('utf8'), exit: meta.exit ?? null }, null, 2)}\n`);
     return 0;
   }
-  process.stdout.write(text);
-  if (!options.follow) return 0;
-  // follow: what is appended to output.log, across its rotation, until the session has ended
-  let offset = fileSize(paths.log);
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 200));
-    const size = fileSize(paths.log);
-    if (size < offset) offset = 0; // rotated: the new file starts at its beginning
-    if (size > offset) {
-      const fd = fs.openSync(paths.log, 'r');
-      const buf = Buffer.alloc(size - offset);
-      fs.readSync(fd, buf, 0, buf.length, offset);
-      fs.closeSync(fd);
-      process.stdout.write(buf);
-      offset = size;
-    }
-    if (readSessionInfo(paths.meta)?.exit && !(await connectSession(paths.socket).then((s) => (s?.destroy(), s)))) return 0;
-  }
-}
-
-function fileSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
+  if (!options.follow) {
+    process.stdout.write(tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER));
     return 0;
   }
+  // over once its supervisor neither answers nor runs (however it ended)
+  const ended = async () => !(await sessionStatus(app, name)) && !supervisorAlive(readSessionInfo(paths.meta) ?? meta);
+  await followLog(paths.log, paths.oldLog, lines, (b) => process.stdout.write(b), ended);
+  return 0;
 }
 
 /** `shim shell NAME [-- cmd…]`: a shell (or cmd) in the session's container, so in its very sandbox. */

@@ -12,6 +12,8 @@ import { requestSession } from '../session/client.js';
 import type { ReadReply } from '../session/protocol.js';
 import { readSessionInfo } from '../session/store.js';
 import { SCROLLBACK_BYTES } from '../plan/session.js';
+import { UsageError } from '../errors.js';
+import { isInside } from './tools.js';
 
 type Guard = <A>(handler: (args: A, cancelled: AbortSignal) => Promise<CallToolResult>) => (args: A, extra: { signal: AbortSignal }) => Promise<CallToolResult>;
 
@@ -35,6 +37,17 @@ export function plainText(raw: string): string {
 
 export function registerSessionTools(server: McpServer, ctx: SessionToolContext): void {
   const { guarded, text } = ctx;
+  /** The app and places of a session this server may drive: one whose project lies inside its root
+   *  (an agent confined to one project must not type into another project's session). */
+  const reachable = async (session: string) => {
+    const app = ctx.appIn(ctx.root);
+    checkSessionName(app, session);
+    const paths = pathsOf(app, session);
+    const info = readSessionInfo(paths.meta);
+    if (!info) throw await noSuchSession(app, session);
+    if (!isInside(ctx.root, info.project)) throw new UsageError(`the session ${session} belongs to ${info.project}, outside this server's root ${ctx.root}`, 'drive it from a server whose --root holds its project, or from the CLI');
+    return { app, paths, info };
+  };
   const name = z.string().describe('session name (shim ps lists them)');
 
   server.registerTool(
@@ -72,10 +85,9 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
       annotations: { destructiveHint: true, openWorldHint: false },
     },
     guarded(async ({ name: session, text: typed, enter }) => {
-      const app = ctx.appIn(ctx.root);
-      checkSessionName(app, session);
+      const { app, paths } = await reachable(session);
       const data = Buffer.from(`${typed}${enter ? '\r' : ''}`, 'utf8').toString('base64');
-      const reply = await requestSession<{ written: number }>(pathsOf(app, session).socket, { mode: 'send', data });
+      const reply = await requestSession<{ written: number }>(paths.socket, { mode: 'send', data });
       if (!reply) throw await noSuchSession(app, session);
       return text(reply);
     }),
@@ -97,9 +109,7 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
       annotations: { readOnlyHint: true },
     },
     guarded(async ({ name: session, offset, max_bytes, raw }) => {
-      const app = ctx.appIn(ctx.root);
-      checkSessionName(app, session);
-      const paths = pathsOf(app, session);
+      const { app, paths } = await reachable(session);
       const reply = await requestSession<ReadReply>(paths.socket, { mode: 'read', ...(offset !== undefined ? { offset } : {}), max: max_bytes ?? SCROLLBACK_BYTES });
       const show = (s: string) => (raw ? s : plainText(s));
       if (reply) return text({ output: show(Buffer.from(reply.data, 'base64').toString('utf8')), offset: reply.offset, end: reply.end, dropped: reply.dropped, running: true, exit: null });
@@ -118,11 +128,10 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
       annotations: { destructiveHint: true, openWorldHint: false },
     },
     guarded(async ({ name: session }) => {
-      const app = ctx.appIn(ctx.root);
-      checkSessionName(app, session);
+      const { app, paths } = await reachable(session);
       if (!(await sessionStatus(app, session))) throw await noSuchSession(app, session);
-      const ended = await requestSession<{ status: number }>(pathsOf(app, session).socket, { mode: 'stop' });
-      return text({ name: session, exit_code: ended?.status ?? readSessionInfo(pathsOf(app, session).meta)?.exit?.status ?? null });
+      const ended = await requestSession<{ status: number }>(paths.socket, { mode: 'stop' });
+      return text({ name: session, exit_code: ended?.status ?? readSessionInfo(paths.meta)?.exit?.status ?? null });
     }),
   );
 }

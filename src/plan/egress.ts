@@ -3,6 +3,7 @@
 // listening on a Unix socket in a private directory that is bind-mounted into the container, where a
 // forwarder (containerfiles/with-proxy.sh) exposes it on 127.0.0.1:3128. There is no route, no resolver
 // and no other way out, identically on rootless podman, rootful podman and docker.
+import { socketBase } from './socket-base.js';
 import path from 'node:path';
 import type { HostEnv } from '../host.js';
 
@@ -62,9 +63,7 @@ export function permissionFlag(nodeVersion: string): string {
 
 /** A private directory per run: under XDG_RUNTIME_DIR when it is set (a per-user tmpfs), else /tmp. */
 export function proxySocketDir(host: Pick<HostEnv, 'env' | 'uid'>, runId: string): string {
-  const runtimeDir = host.env.XDG_RUNTIME_DIR;
-  const base = runtimeDir && path.isAbsolute(runtimeDir) ? runtimeDir : '/tmp';
-  return path.join(base, `shim-egress-${host.uid}-${runId}`);
+  return path.join(socketBase(host.env), `shim-egress-${host.uid}-${runId}`);
 }
 
 export function planProxy(

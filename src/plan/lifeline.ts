@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { HostEnv } from '../host.js';
 import { mountSpec } from './quote.js';
+import { socketBase } from './socket-base.js';
 
 /** The in-container helper that starts the watcher, then becomes the command. */
 export const LIFELINE_HELPER = '/usr/local/libexec/shim/lifeline';
@@ -23,22 +24,16 @@ export interface LifelinePlan {
   shared?: boolean;
 }
 
-/** Where lifeline directories go: XDG_RUNTIME_DIR (a per-user tmpfs), else /tmp. */
-function lifelineBase(host: Pick<HostEnv, 'env'>): string {
-  const runtimeDir = host.env.XDG_RUNTIME_DIR;
-  return runtimeDir && path.isAbsolute(runtimeDir) ? runtimeDir : '/tmp';
-}
-
 /** Returns the run's lifeline: a private directory of its own. */
 export function planLifeline(host: Pick<HostEnv, 'env' | 'uid'>, runId: string): LifelinePlan {
-  const dir = path.join(lifelineBase(host), `shim-lifeline-${host.uid}-${runId}`);
+  const dir = path.join(socketBase(host.env), `shim-lifeline-${host.uid}-${runId}`);
   return { dir, socketPath: path.join(dir, SOCKET) };
 }
 
 /** Returns a warm call's lifeline: one directory per warm container key, mounted when the container
  *  starts, and in it one socket per call, named after the call (warm.sh's keeper probes it). */
 export function planWarmLifeline(host: Pick<HostEnv, 'env' | 'uid'>, key: string, callId: string): LifelinePlan {
-  const dir = path.join(lifelineBase(host), `shim-warm-${host.uid}-${key}`);
+  const dir = path.join(socketBase(host.env), `shim-warm-${host.uid}-${key}`);
   return { dir, socketPath: path.join(dir, `${callId}.sock`), shared: true };
 }
 

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { ShimPaths } from '../config/paths.js';
 import type { Env } from '../host.js';
+import { socketBase } from './socket-base.js';
 
 export type ProtectedCategory = 'root' | 'system' | 'home' | 'credentials' | 'persistence' | 'shim' | 'runtime' | 'socket';
 
@@ -115,6 +116,10 @@ export function protectedPathSpecs(env: Env, home: string, paths: ShimPaths): Pr
   }
   if (env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR)) {
     specs.push({ path: env.XDG_RUNTIME_DIR, label: '$XDG_RUNTIME_DIR (agent, bus and runtime sockets)', category: 'socket', scope: 'tree' });
+  } else {
+    // shim's own sockets (session supervisors, other runs' lifelines and egress proxies) are then
+    // directly in /tmp: /tmp itself may not be mounted, a directory in it may
+    specs.push({ path: socketBase(env), label: "/tmp (shim's session, lifeline and egress sockets, with no XDG_RUNTIME_DIR)", category: 'socket', scope: 'self' });
   }
   return specs.map((s) => ({ ...s, path: path.resolve(s.path) }));
 }

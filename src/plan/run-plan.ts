@@ -141,7 +141,7 @@ export function commandArgv(tool: Pick<ResolvedTool, 'command' | 'tool' | 'name'
 /** Builds the runtime command for running a tool with the given arguments. */
 export function buildRunPlan(input: RunInputs): RunPlan {
   const { tool, host, runtime } = input;
-  const name = input.session ? sessionContainerName(input.session.name) : containerName('run', tool.name, input.runId);
+  const name = input.session ? sessionContainerName(input.session.name, input.runId) : containerName('run', tool.name, input.runId);
   const network = decideNetwork(tool, envFlag(host.env, 'SHIM_ALLOW_NETWORK'), input.limits?.profile ?? tool.profile);
   const ports = planPorts(tool, parseExtraPorts(host.env.SHIM_EXTRA_PORTS), network.mode);
   // refused before anything else is decided: a secret without `secrets`, a host socket, a shim-owned

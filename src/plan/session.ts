@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { HostEnv } from '../host.js';
 import { TOOL_NAME_RE } from '../config/names.js';
+import { socketBase } from './socket-base.js';
 
 /** Session names follow tool names: a file name, a container name, nothing a shell would expand. */
 export const SESSION_NAME_RE = TOOL_NAME_RE;
@@ -36,9 +37,7 @@ export function validSessionName(name: string): boolean {
 
 /** Where the session called `name` keeps its socket and state. */
 export function sessionPaths(host: Pick<HostEnv, 'env' | 'uid'>, stateDir: string, name: string): SessionPaths {
-  const runtimeDir = host.env.XDG_RUNTIME_DIR;
-  const base = runtimeDir && path.isAbsolute(runtimeDir) ? runtimeDir : '/tmp';
-  const socketDir = path.join(base, `shim-sessions-${host.uid}`);
+  const socketDir = path.join(socketBase(host.env), `shim-sessions-${host.uid}`);
   const dir = path.join(stateDir, 'sessions', name);
   return {
     socketDir,
@@ -64,9 +63,11 @@ export function defaultSessionName(tool: string, projectRoot: string, taken = fa
   return `${tool}-${base}`.slice(0, 64 - suffix.length) + suffix;
 }
 
-/** The container of a session, found by name from `shim shell`, `pause` and `ps`. */
-export function sessionContainerName(name: string): string {
-  return `shim-session-${name.replaceAll('+', '_')}-${createHash('sha256').update(name).digest('hex').slice(0, 6)}`;
+/** The container of a session: named after the session and its run, so a late signal or cleanup of an
+ *  ended session can never reach a new session of the same name. (`shim shell` and `pause` find it
+ *  through the session's record; the label io.shim.session names the session.) */
+export function sessionContainerName(name: string, runId: string): string {
+  return `shim-session-${name.replaceAll('+', '_')}-${createHash('sha256').update(name).digest('hex').slice(0, 6)}-${runId}`;
 }
 
 /**

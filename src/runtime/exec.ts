@@ -11,6 +11,7 @@ import type { LifelinePlan } from '../plan/lifeline.js';
 import { holdLifeline } from './lifeline.js';
 import { copyWithBudget, watchOutputClosed, type Budget } from './output-budget.js';
 import { tailOf } from './tail.js';
+import { setLongTimeout } from './long-timeout.js';
 
 export interface Command {
   file: string;
@@ -159,14 +160,12 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     deliver('SIGTERM');
     timers.push(setTimeout(() => void quiet(signals.forceKillArgv), KILL_GRACE_MS));
   };
-  if (limits.timeoutMs) {
-    timers.push(
-      setTimeout(() => {
+  const timeout = limits.timeoutMs
+    ? setLongTimeout(() => {
         timedOut = true;
         stop();
-      }, limits.timeoutMs),
-    );
-  }
+      }, limits.timeoutMs)
+    : undefined;
   let unwatch = () => {};
   if (budget) {
     const onCut = limits.onOutputCut ?? (() => {});
@@ -186,6 +185,7 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     watchdog?.stdin?.end('done\n');
     lifeline?.release();
     unwatch();
+    timeout?.clear();
     for (const t of timers) clearTimeout(t);
     for (const [sig, handler] of handlers) process.off(sig, handler);
   }
@@ -222,16 +222,14 @@ export async function runCaptured(cmd: Command, cleanup?: readonly string[], lif
   for (const s of sigs) process.on(s, onSignal);
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];
-  if (limits.timeoutMs) {
-    timers.push(
-      setTimeout(() => {
+  const timeout = limits.timeoutMs
+    ? setLongTimeout(() => {
         timedOut = true;
         removeContainer();
         child.kill('SIGTERM');
         timers.push(setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS));
-      }, limits.timeoutMs),
-    );
-  }
+      }, limits.timeoutMs)
+    : undefined;
   try {
     const result = await child;
     const failure = launchFailure(cmd, result);
@@ -246,6 +244,7 @@ export async function runCaptured(cmd: Command, cleanup?: readonly string[], lif
       ...(out!.cut || err!.cut ? { truncated: true } : {}),
     };
   } finally {
+    timeout?.clear();
     for (const t of timers) clearTimeout(t);
     lifeline?.release();
     for (const s of sigs) process.off(s, onSignal);

@@ -7,6 +7,9 @@ import net from 'node:net';
 import type { LifelinePlan } from '../plan/lifeline.js';
 import { RuntimeError } from '../errors.js';
 
+/** Connections held at once: the watcher's, and a warm keeper's probes; more come from the tool. */
+const MAX_HELD = 32;
+
 export interface HeldLifeline {
   /** Lets go of the lifeline and removes its directory (after the container ended). */
   release(): void;
@@ -55,6 +58,8 @@ export async function holdLifeline(plan: LifelinePlan, onConnected?: () => void)
   }
   const held = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    // the container's tool can connect too (the socket is mounted): it may not hold shim's descriptors
+    if (held.size >= MAX_HELD) return void socket.destroy();
     // the container's watcher connected: its processes run
     onConnected?.();
     held.add(socket);

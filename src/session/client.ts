@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { FRAME, FrameReader, frame, parseJson, type Hello } from './protocol.js';
+import { TerminalModes } from './terminal-modes.js';
 
 /** True when the socket's directory is the user's own and no one else's (mode 0700): in /tmp another
  *  user could have made it first, and a socket of theirs would receive what the terminal types. */
@@ -67,19 +68,17 @@ export class KeySequence {
   }
 }
 
-// what a full-screen program may have left the terminal in: alternate screen, hidden cursor, mouse
-// reporting, bracketed paste, colours (the program goes on running; the user's shell needs it back)
-const TERMINAL_RESET = '\x1b[0m\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\r\n';
-
 export interface AttachIo {
   input: NodeJS.ReadStream;
   output: NodeJS.WriteStream;
 }
 
-/** Attaches the terminal until the detach keys are typed or the tool ends. */
+/** Attaches the terminal until the detach keys are typed, the tool ends, or this process is told to
+ *  end (SIGTERM, SIGHUP: that detaches too). The terminal is given back as it was on every path. */
 export async function attachSession(socket: net.Socket, detachKeys: readonly number[], io: AttachIo): Promise<{ detached: true } | { detached: false; status: number | undefined }> {
   const { input, output } = io;
   const keys = new KeySequence(detachKeys);
+  const modes = new TerminalModes();
   const size = () => ({ cols: output.columns || 80, rows: output.rows || 24 });
   const raw = input.isTTY ? input.isRaw : undefined;
   if (input.isTTY) input.setRawMode(true);
@@ -90,31 +89,42 @@ export async function attachSession(socket: net.Socket, detachKeys: readonly num
     let detached = false;
     const reader = new FrameReader();
     const onResize = () => socket.write(frame(FRAME.resize, size()));
+    const detach = () => {
+      detached = true;
+      socket.end();
+    };
     const onInput = (chunk: Buffer) => {
       const { pass, hit } = keys.feed(chunk);
       if (pass.length) socket.write(frame(FRAME.input, pass));
-      if (hit) {
-        detached = true;
-        socket.end();
-      }
+      if (hit) detach();
     };
+    const signals = ['SIGTERM', 'SIGHUP'] as const;
     const done = () => {
       input.off('data', onInput);
       output.off('resize', onResize);
+      for (const sig of signals) process.off(sig, detach);
       input.pause();
       if (input.isTTY) input.setRawMode(raw ?? false);
-      if (detached) output.write(TERMINAL_RESET);
+      output.write(`${modes.reset()}${detached ? '\r\n' : ''}`);
       resolve(detached ? { detached: true } : { detached: false, status });
     };
     socket.on('data', (chunk) => {
-      for (const f of reader.push(chunk)) {
-        if (f.type === FRAME.output && !detached) output.write(f.body);
-        else if (f.type === FRAME.exit) status = parseJson<{ status: number }>(f.body).status;
+      try {
+        for (const f of reader.push(chunk)) {
+          if (f.type === FRAME.output && !detached) {
+            modes.see(f.body);
+            output.write(f.body);
+          } else if (f.type === FRAME.exit) status = parseJson<{ status: number }>(f.body).status;
+        }
+      } catch {
+        // not a supervisor's frames: leave (the terminal is given back in done)
+        socket.destroy();
       }
     });
     socket.on('error', () => {});
     socket.on('close', done);
     input.on('data', onInput);
     output.on('resize', onResize);
+    for (const sig of signals) process.on(sig, detach);
   });
 }

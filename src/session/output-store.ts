@@ -10,7 +10,7 @@ export class Scrollback {
   /** Bytes written since the start (the offset of the next byte). */
   total = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(readonly capacity: number) {}
 
   write(data: Buffer): void {
     this.chunks.push(data);
@@ -33,6 +33,24 @@ export class Scrollback {
   recent(): Buffer {
     return this.read(this.total - this.capacity).data;
   }
+}
+
+// What a replay must not do again: ask the terminal something (device status and attributes, whose
+// answers would be typed into the tool on every attach), read or set the clipboard (OSC 52), or send
+// device control strings (DCS … ST)
+// eslint-disable-next-line no-control-regex
+const NOT_REPLAYED = /\x1b\[[0-9;]*n|\x1b\[[>=]?[0-9;]*c|\x1b\]52;[^\x07\x1b]*(?:\x07|\x1b\\)?|\x1bP[^\x1b]*(?:\x1b\\)?/g;
+
+/** The recent output as a terminal that attaches gets it: from a line start when the oldest bytes were
+ *  dropped (not from the middle of an escape sequence or a character), without terminal queries,
+ *  clipboard access and device control strings. */
+export function replayable(recent: Buffer, truncated: boolean): Buffer {
+  let from = 0;
+  if (truncated) {
+    const nl = recent.indexOf(0x0a);
+    from = nl < 0 ? recent.length : nl + 1;
+  }
+  return Buffer.from(recent.subarray(from).toString('latin1').replace(NOT_REPLAYED, ''), 'latin1');
 }
 
 /** Appends to a session's output log, rotating at `maxBytes`. Writing must never end the session: a
@@ -86,10 +104,13 @@ export function tailLog(file: string, oldFile: string, lines: number): Buffer {
       return Buffer.alloc(0);
     }
   };
-  const all = Buffer.concat([read(oldFile), read(file)]);
+  return tailLines(Buffer.concat([read(oldFile), read(file)]), lines);
+}
+
+/** The last `lines` lines of `all` (a final newline ends the last line rather than starting one). */
+export function tailLines(all: Buffer, lines: number): Buffer {
   if (lines <= 0) return Buffer.alloc(0);
   let at = all.length;
-  // a final newline ends the last line rather than starting an empty one
   if (at > 0 && all[at - 1] === 0x0a) at--;
   for (let seen = 0; at > 0; ) {
     const nl = all.lastIndexOf(0x0a, at - 1);

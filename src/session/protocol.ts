@@ -43,6 +43,9 @@ export interface SessionInfo {
   startedAt: string;
   /** The supervisor's process id. */
   pid: number;
+  /** The supervisor's socket, as the shim that started it placed it (another shell, with another
+   *  XDG_RUNTIME_DIR, still finds it). */
+  socket: string;
   /** Terminals attached now (status only). */
   clients?: number;
   /** Set once the tool has ended. */

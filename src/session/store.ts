@@ -30,3 +30,13 @@ export function sessionNames(stateDir: string): string[] {
     return [];
   }
 }
+
+/** Whether the supervisor a record names still runs (its process, titled after the session): a
+ *  session whose socket does not answer may still be alive, and must not be taken for ended. */
+export function supervisorAlive(info: Pick<SessionInfo, 'pid' | 'name'>): boolean {
+  try {
+    return fs.readFileSync(`/proc/${info.pid}/cmdline`, 'utf8').startsWith(`shim-session ${info.name}`);
+  } catch {
+    return false;
+  }
+}

@@ -14,9 +14,19 @@ async function readStdin(): Promise<string> {
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 
 async function main(): Promise<number> {
-  const spec = JSON.parse(await readStdin()) as SessionSpec;
+  let spec: SessionSpec;
+  try {
+    spec = JSON.parse(await readStdin()) as SessionSpec;
+  } catch {
+    // JSON.parse's message may quote the text, which holds values passed to the container
+    log('the session plan on stdin is not valid JSON');
+    process.stdout.write('error "the session plan on stdin is not valid JSON"\n');
+    return 125;
+  }
   // what `ps` shows for this process: the session, not only "node …/session.mjs"
   process.title = `shim-session ${spec.info.name}`;
+  // the shim that started the session may be gone already (interrupted while it waited)
+  process.stdout.on('error', () => {});
   let told = false;
   const ready = (error?: string) => {
     if (told) return;

@@ -1,22 +1,26 @@
 // A session's supervisor: a detached process (its own session, no terminal) that runs the session's
 // runtime command on a pseudo-terminal it holds, for as long as the tool lives. It owns what a
 // foreground shim owns during a run: the lifeline (the container ends if the supervisor dies, however),
-// the watchdog, the egress proxy and the timeout; and it serves the session's clients on its socket.
-// It decides nothing: the command, flags and limits come planned in the SessionSpec.
+// the watchdog, the egress proxy and the timeout; and it serves the session's clients on its socket
+// (clients.ts). It decides nothing: the command, flags and limits come planned in the SessionSpec.
 import fs from 'node:fs';
 import net from 'node:net';
-import { StringDecoder } from 'node:string_decoder';
+import os from 'node:os';
 import type { IPty } from '@lydell/node-pty';
 import type { AuditRecord } from '../audit/record.js';
 import { appendAudit } from '../audit/log.js';
 import type { ProxyPlan } from '../plan/egress.js';
 import type { SessionPaths } from '../plan/session.js';
-import { ensureSharedLifelineDir, holdLifeline } from '../runtime/lifeline.js';
+import { ensureSharedLifelineDir, holdLifeline, type HeldLifeline } from '../runtime/lifeline.js';
 import { spawnQuiet, startWatchdog, type Command, type SignalPlan } from '../runtime/exec.js';
 import { startEgressProxy, type EgressSession } from '../runtime/egress-proxy.js';
-import { FRAME, FrameReader, frame, parseJson, type Hello, type SessionInfo } from './protocol.js';
+import { setLongTimeout } from '../runtime/long-timeout.js';
+import type { SessionInfo } from './protocol.js';
 import { OutputLog, Scrollback } from './output-store.js';
+import { ClientHub } from './clients.js';
+import { TerminalModes } from './terminal-modes.js';
 import { writeSessionInfo } from './store.js';
+import { connectSession } from './client.js';
 
 export interface SessionSpec {
   info: Omit<SessionInfo, 'pid' | 'clients' | 'exit'>;
@@ -39,182 +43,176 @@ export interface SessionSpec {
 }
 
 type Log = (message: string) => void;
+type Ending = 'stopped' | 'timeout';
 
-/** Runs the session to its end; `ready` is called once clients may connect (or with the reason it
- *  cannot start). Resolves to the tool's exit status. */
+/** Listens on the session's socket. A socket left by a supervisor that died (nothing answers there) is
+ *  removed first; one that answers belongs to a running session of this name. */
+async function listen(paths: SessionPaths, server: net.Server): Promise<void> {
+  // in /tmp another user could have made the directory first: it must be ours, 0700
+  try {
+    ensureSharedLifelineDir(paths.socketDir);
+  } catch {
+    throw new Error(`the session socket directory ${paths.socketDir} is not a directory of yours with mode 0700`);
+  }
+  if (fs.existsSync(paths.socket)) {
+    const live = await connectSession(paths.socket);
+    if (live) {
+      live.destroy();
+      throw new Error(`a session of this name is already running (its socket ${paths.socket} answers)`);
+    }
+    fs.unlinkSync(paths.socket);
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(paths.socket, () => resolve());
+  });
+  fs.chmodSync(paths.socket, 0o600);
+}
+
+/** Runs the session to its end; `ready` is called once the container runs (or with the reason the
+ *  session cannot start). Resolves to the tool's exit status. */
 export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log): Promise<number> {
   const { paths, info } = spec;
   const startedMs = Date.now();
   const audit = (event: NonNullable<AuditRecord['session']>['event'], extra: Partial<AuditRecord> = {}) =>
     appendAudit(spec.stateDir, { ...spec.audit, time: new Date().toISOString(), ...extra, session: { name: info.name, event } }, log);
 
-  const server = net.createServer();
-  try {
-    // in /tmp another user could have made the directory first: it must be ours, 0700
-    ensureSharedLifelineDir(paths.socketDir);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(paths.socket, () => resolve());
+  const scrollback = new Scrollback(spec.scrollbackBytes);
+  const modes = new TerminalModes();
+  let pty: IPty | undefined;
+  let exited = false;
+  let ending: Ending | undefined;
+  let size = { cols: spec.cols, rows: spec.rows };
+  const quiet = (argv: readonly string[]) => spawnQuiet(spec.command.file, argv, spec.command.env);
+  const timers: NodeJS.Timeout[] = [];
+  // a signal through the runtime; the runtime client itself when that fails (no container yet, or a
+  // paused one the runtime will not signal)
+  const signal = (sig: 'SIGHUP' | 'SIGTERM') =>
+    quiet(spec.signals.signalArgv[sig]).then((code) => {
+      if (code !== 0 && !exited) pty?.kill(sig);
     });
-    fs.chmodSync(paths.socket, 0o600);
+  const stop = (why: Ending) => {
+    if (ending || exited) return;
+    ending = why;
+    // what a closing terminal sends (an interactive shell or REPL ignores SIGTERM alone), then SIGTERM
+    void signal('SIGHUP').then(() => signal('SIGTERM'));
+    timers.push(
+      setTimeout(() => {
+        void quiet(spec.signals.forceKillArgv);
+        if (!exited) pty?.kill('SIGKILL');
+      }, spec.stopGraceMs),
+    );
+  };
+  const resize = (cols: number, rows: number) => {
+    if (!(cols > 0 && rows > 0 && cols < 10000 && rows < 10000) || exited || !pty) return;
+    size = { cols, rows };
+    pty.resize(cols, rows);
+  };
+  const hub = new ClientHub(
+    {
+      write: (text) => void (exited ? undefined : pty?.write(text)),
+      resize,
+      // a full-screen program redraws on SIGWINCH, which the kernel sends only when the size changes:
+      // change it for a moment, so a terminal that attaches gets a whole screen, not a stale one
+      redraw: () => {
+        if (exited || !pty) return;
+        pty.resize(size.cols + 1, size.rows);
+        timers.push(setTimeout(() => resize(size.cols, size.rows), 60));
+      },
+      modes: () => modes.restore(),
+      stop: () => stop('stopped'),
+      info: () => ({ ...info, pid: process.pid }),
+      audit,
+      log,
+    },
+    scrollback,
+    spec.scrollbackBytes,
+  );
+
+  // connections are served from the moment the socket exists (a status or stop may come at once)
+  const server = net.createServer((socket) => hub.serve(socket));
+  server.on('error', (e) => log(`socket: ${e.message}`));
+  try {
+    await listen(paths, server);
   } catch (e) {
-    ready(`cannot listen on ${paths.socket}: ${(e as Error).message}`);
+    ready((e as Error).message);
     return 125;
   }
 
-  // ready once the container runs (its watcher holds the lifeline), so `shim shell` and `ps` find it at
-  // once after a detached start
   let containerUp: () => void = () => {};
   const running = new Promise<void>((resolve) => (containerUp = resolve));
   let egress: EgressSession | undefined;
-  let lifeline: Awaited<ReturnType<typeof holdLifeline>> | undefined;
-  let pty: IPty;
+  let lifeline: HeldLifeline | undefined;
+  let watchdog: ReturnType<typeof startWatchdog>;
+  const output = new OutputLog(paths.log, paths.oldLog, spec.logBytes, log);
+  let timeout: { clear(): void } | undefined;
   try {
     if (spec.proxy) {
       egress = startEgressProxy(spec.proxy, { onDenied: log, onFailed: log, onWarning: log }, { env: process.env, home: spec.home });
       await egress.ready;
     }
+    // ready once the container runs (its watcher holds the lifeline), so `shim shell` and `ps` find it
+    // at once after a detached start
     lifeline = spec.signals.lifeline ? await holdLifeline(spec.signals.lifeline, () => containerUp()) : undefined;
     if (!lifeline) containerUp();
     const { spawn } = await import('@lydell/node-pty');
-    pty = spawn(spec.command.file, [...spec.command.argv], { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: info.cwd, env: { ...spec.command.env } });
+    // bytes, not text: what the tool writes reaches terminals and the log exactly as written
+    pty = spawn(spec.command.file, [...spec.command.argv], { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: info.cwd, env: { ...spec.command.env }, encoding: null });
+    watchdog = startWatchdog(spec.signals.watchdogArgv, spec.command.env);
+    pty.onData((data: string | Buffer) => {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      scrollback.write(bytes);
+      modes.see(bytes);
+      output.write(bytes);
+      hub.output(bytes);
+    });
+    if (spec.timeoutMs) timeout = setLongTimeout(() => stop('timeout'), spec.timeoutMs);
+    writeSessionInfo(paths.meta, { ...info, pid: process.pid });
   } catch (e) {
+    if (pty) pty.kill('SIGKILL');
     await egress?.stop();
     lifeline?.release();
     server.close();
     ready((e as Error).message);
     return 125;
   }
-  const watchdog = startWatchdog(spec.signals.watchdogArgv, spec.command.env);
-  const scrollback = new Scrollback(spec.scrollbackBytes);
-  const output = new OutputLog(paths.log, paths.oldLog, spec.logBytes, log);
-  const attached = new Set<net.Socket>();
-  const stopWaiters = new Set<net.Socket>();
-  let ending: 'stopped' | 'timeout' | undefined;
-  let size = { cols: spec.cols, rows: spec.rows };
-
-  const quiet = (argv: readonly string[]) => spawnQuiet(spec.command.file, argv, spec.command.env);
-  const timers: NodeJS.Timeout[] = [];
-  const stop = (why: 'stopped' | 'timeout') => {
-    if (ending) return;
-    ending = why;
-    // what a closing terminal sends (an interactive shell or REPL ignores SIGTERM alone), then SIGTERM
-    void quiet(spec.signals.signalArgv.SIGHUP).then(() => quiet(spec.signals.signalArgv.SIGTERM));
-    timers.push(setTimeout(() => void quiet(spec.signals.forceKillArgv), spec.stopGraceMs));
-  };
-  if (spec.timeoutMs) timers.push(setTimeout(() => stop('timeout'), spec.timeoutMs));
-
-  pty.onData((text) => {
-    const data = Buffer.from(text, 'utf8');
-    scrollback.write(data);
-    output.write(data);
-    const out = frame(FRAME.output, data);
-    for (const c of attached) c.write(out);
-  });
-
-  const resize = (cols: number, rows: number) => {
-    if (!(cols > 0 && rows > 0 && cols < 10000 && rows < 10000)) return;
-    size = { cols, rows };
-    pty.resize(cols, rows);
-  };
-  // a full-screen program redraws on SIGWINCH, which the kernel sends only when the size changes:
-  // change it for a moment, so a terminal that attaches gets a whole screen, not a stale one
-  const redraw = () => {
-    pty.resize(size.cols + 1, size.rows);
-    timers.push(setTimeout(() => pty.resize(size.cols, size.rows), 60));
-  };
-
-  const infoNow = (): SessionInfo => ({ ...info, pid: process.pid, clients: attached.size });
-  const serve = (socket: net.Socket) => {
-    const reader = new FrameReader();
-    // typed bytes may split a character between frames: decoded per client, a character at a time
-    const typed = new StringDecoder('utf8');
-    let hello: Hello | undefined;
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      stopWaiters.delete(socket);
-      if (attached.delete(socket)) audit('detach');
-    });
-    socket.on('data', (chunk) => {
-      try {
-        for (const f of reader.push(chunk)) {
-          if (!hello) {
-            if (f.type !== FRAME.hello) return void socket.destroy();
-            hello = parseJson<Hello>(f.body);
-            onHello(socket, hello);
-          } else if (hello.mode === 'attach' && f.type === FRAME.input) pty.write(typed.write(f.body));
-          else if (hello.mode === 'attach' && f.type === FRAME.resize) {
-            const r = parseJson<{ cols: number; rows: number }>(f.body);
-            resize(r.cols, r.rows);
-          }
-        }
-      } catch (e) {
-        // a client that does not speak the protocol is dropped; the session goes on
-        log(`dropped a client: ${(e as Error).message}`);
-        socket.destroy();
-      }
-    });
-  };
-  const onHello = (socket: net.Socket, hello: Hello) => {
-    switch (hello.mode) {
-      case 'attach':
-        socket.write(frame(FRAME.output, scrollback.recent()));
-        attached.add(socket);
-        audit('attach');
-        resize(hello.cols, hello.rows);
-        redraw();
-        return;
-      case 'send':
-        pty.write(Buffer.from(hello.data, 'base64').toString('utf8'));
-        return void socket.end(frame(FRAME.reply, { written: Buffer.from(hello.data, 'base64').length }));
-      case 'read': {
-        const r = scrollback.read(hello.offset ?? 0, hello.max ?? spec.scrollbackBytes);
-        return void socket.end(frame(FRAME.reply, { data: r.data.toString('base64'), offset: r.offset, end: r.end, dropped: r.dropped }));
-      }
-      case 'status':
-        return void socket.end(frame(FRAME.reply, infoNow()));
-      case 'stop':
-        stopWaiters.add(socket);
-        audit('stop');
-        stop('stopped');
-        return;
-      default:
-        socket.destroy();
-    }
-  };
-  server.on('connection', serve);
-
-  writeSessionInfo(paths.meta, { ...info, pid: process.pid });
   audit('start');
   // the supervisor ends the session when told to, never because a terminal hung up
   process.on('SIGHUP', () => {});
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => stop('stopped'));
-  const ended = new Promise<{ exitCode: number; signal?: number }>((resolve) => pty.onExit(resolve));
+  const ended = new Promise<{ exitCode: number; signal?: number }>((resolve) => pty!.onExit(resolve));
   // a tool that ends before its container ran (the runtime refused it) did not start: say why
   const first = await Promise.race([running.then(() => 'up' as const), ended.then(() => 'ended' as const)]);
   if (first === 'up') ready();
   else ready(`the runtime ended before the container ran: ${scrollback.recent().toString('utf8').trim().slice(-2000)}`);
-  const { exitCode, signal } = await ended;
-  const status = signal ? 128 + signal : exitCode;
+
+  const result = await ended;
+  exited = true;
+  const status = result.signal ? 128 + result.signal : result.exitCode;
   if (ending) await quiet(spec.signals.cleanupArgv);
+  timeout?.clear();
   for (const t of timers) clearTimeout(t);
   watchdog?.stdin?.end('done\n');
   lifeline?.release();
   const egressTotals = (await egress?.stop()) ?? [];
   output.close();
   const exit = { status: ending === 'timeout' ? 124 : status, endedAt: new Date().toISOString(), ...(ending ? { reason: ending } : {}) };
-  writeSessionInfo(paths.meta, { ...info, pid: process.pid, exit });
+  try {
+    writeSessionInfo(paths.meta, { ...info, pid: process.pid, exit });
+  } catch (e) {
+    log(`cannot record the session's end in ${paths.meta}: ${(e as Error).message}`);
+  }
+  const signalName = status > 128 ? (Object.entries(os.constants.signals).find(([, n]) => n === status - 128)?.[0] ?? null) : null;
   audit('end', {
     time: new Date(startedMs).toISOString(),
     exitCode: exit.status,
-    signal: null,
+    signal: signalName,
     durationMs: Date.now() - startedMs,
     limitsHit: ending === 'timeout' ? ['timeout'] : [],
     egress: egressTotals,
   });
-  const bye = frame(FRAME.exit, { status: exit.status });
-  for (const c of [...attached, ...stopWaiters]) c.end(bye);
+  hub.ended(exit.status);
   server.close();
   try {
     fs.unlinkSync(paths.socket);

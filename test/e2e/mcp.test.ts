@@ -125,6 +125,25 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     expect(after.text).toContain(`no session named "${name}" is running`);
   });
 
+  it("refuses to drive a session of a project outside the server's root (control: one inside it)", async () => {
+    const outside = fs.mkdtempSync(path.join(sb.root, 'elsewhere-'));
+    const name = `mcp-out-${tag}`;
+    const started = await sb.run(['shim', 'run', '-d', '--name', name, SH, '-i'], { cwd: outside });
+    expect(started.exitCode, started.stderr).toBe(0);
+    try {
+      for (const [tool, args] of [['session_send', { name, text: 'x' }], ['session_read', { name }], ['session_stop', { name }]] as const) {
+        const r = await call(tool, args);
+        expect(r.isError, tool).toBe(true);
+        expect(r.text).toContain(`outside this server's root`);
+      }
+      // the session is untouched
+      const ps = await sb.run(['shim', 'ps', '--json']);
+      expect((JSON.parse(ps.stdout) as { sessions: { name: string; state: string }[] }).sessions).toContainEqual(expect.objectContaining({ name, state: 'running' }));
+    } finally {
+      await sb.run(['shim', 'stop', name]);
+    }
+  });
+
   it('explain_tool explains a tool; an unknown one is a tool error, not a crash', async () => {
     const r = await call('explain_tool', { tool: MOUNTED });
     expect(r.isError).toBe(false);

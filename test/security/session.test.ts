@@ -68,6 +68,15 @@ describe('sessions under attack on rootless podman', () => {
     }
   });
 
+  it('refuses to mount /tmp itself when it holds shim\'s sockets (no XDG_RUNTIME_DIR); a directory in it is fine (control)', async () => {
+    const refused = await sb.run([TOOL, '-c', 'ls /tmp'], { cwd: '/tmp' });
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toContain("/tmp (shim's session, lifeline and egress sockets");
+    const ok = await sb.run([TOOL, '-c', 'pwd']);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(ok.stdout.trim()).toBe(sb.project);
+  });
+
   it("gives the session's tool nothing of shim's side: no control socket, no session state; the secret is in its env only", async () => {
     const name = `probe-${tag}`;
     const r = await sb.run(['shim', 'run', '-d', '--name', name, TOOL], { env: env() });
@@ -82,7 +91,7 @@ describe('sessions under attack on rootless podman', () => {
 
     // the value is on no argv (the supervisor's included) and in no file of the session
     const info = JSON.parse(fs.readFileSync(path.join(sb.root, 'state', 'shim', 'sessions', name, 'meta.json'), 'utf8')) as { pid: number };
-    expect(fs.readFileSync(`/proc/${info.pid}/cmdline`, 'utf8')).toContain('session.mjs');
+    expect(fs.readFileSync(`/proc/${info.pid}/cmdline`, 'utf8')).toContain(`shim-session ${name}`);
     for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       let cmdline = '';
       try {
@@ -112,6 +121,6 @@ describe('sessions under attack on rootless podman', () => {
     }
     expect(left).toEqual([]);
     const ps = await sb.run(['shim', 'ps', '--json'], { env: env() });
-    expect((JSON.parse(ps.stdout) as { sessions: { name: string; state: string }[] }).sessions.find((s) => s.name === name)?.state).toBe('exited');
+    expect((JSON.parse(ps.stdout) as { sessions: { name: string; state: string }[] }).sessions.find((s) => s.name === name)?.state).toBe('lost');
   });
 });

@@ -48,8 +48,11 @@ describe('protectedPathSpecs', () => {
       ['$DOCKER_HOST', '/var/tmp/d.sock'],
       ['$XDG_RUNTIME_DIR (agent, bus and runtime sockets)', '/xdg'],
     ]);
-    // relative or empty values are ignored
-    expect(protectedPathSpecs({ SSH_AUTH_SOCK: 'rel/sock', XDG_RUNTIME_DIR: '' }, '/home/u', paths('/home/u')).filter((s) => s.category === 'socket')).toEqual([]);
+    // relative or empty values are ignored; without XDG_RUNTIME_DIR, /tmp holds shim's own sockets and
+    // may not be mounted itself (a directory in it may)
+    expect(protectedPathSpecs({ SSH_AUTH_SOCK: 'rel/sock', XDG_RUNTIME_DIR: '' }, '/home/u', paths('/home/u')).filter((s) => s.category === 'socket')).toEqual([
+      { path: '/tmp', label: "/tmp (shim's session, lifeline and egress sockets, with no XDG_RUNTIME_DIR)", category: 'socket', scope: 'self' },
+    ]);
   });
 
   it('has every path absolute and normalised', () => {

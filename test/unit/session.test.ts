@@ -33,8 +33,10 @@ describe('session names and places', () => {
   });
 
   it('names containers apart for names that differ only in + and _', () => {
-    expect(sessionContainerName('a+b')).not.toBe(sessionContainerName('a_b'));
-    expect(sessionContainerName('a+b')).toMatch(/^shim-session-a_b-[0-9a-f]{6}$/);
+    expect(sessionContainerName('a+b', 'r1')).not.toBe(sessionContainerName('a_b', 'r1'));
+    expect(sessionContainerName('a+b', 'r1')).toMatch(/^shim-session-a_b-[0-9a-f]{6}-r1$/);
+    // a new session of the same name gets a container of its own
+    expect(sessionContainerName('a', 'r1')).not.toBe(sessionContainerName('a', 'r2'));
   });
 
   it('runs a shell in the session container, or the given command, in its working directory', () => {
@@ -141,12 +143,83 @@ describe('the run plan of a session', () => {
     const session = buildRunPlan(runInputs({ host, session: { name: 'agent' }, warm: { idleSeconds: 600 } as never }));
     expect(cold.argv).toContain('-i');
     expect(session.argv).toContain('-it');
-    expect(session.containerName).toBe(sessionContainerName('agent'));
+    expect(session.containerName).toBe(sessionContainerName('agent', 'r1a2b3'));
     expect(session.argv).toEqual(expect.arrayContaining(['--label', 'io.shim.session=agent']));
     expect(session.warm).toBeUndefined();
     // the same policy: only the terminal flag, the name and the labels differ
     const strip = (argv: readonly string[], p: typeof cold) => argv.filter((a) => a !== '-i' && a !== '-it' && a !== p.containerName && !a.startsWith('io.shim.') && !a.includes(p.lifeline.dir));
     expect(strip(session.argv, session).filter((a) => a !== '--label')).toEqual(strip(cold.argv, cold).filter((a) => a !== '--label'));
     expect(session.policyHash).not.toBe('');
+  });
+});
+
+describe('replay and terminal modes', () => {
+  it('replays from a line start when the oldest bytes were dropped, without queries, clipboard or device strings', async () => {
+    const { replayable } = await import('../../src/session/output-store.js');
+    expect(replayable(Buffer.from('tail of a line\nnext\n'), true).toString()).toBe('next\n');
+    expect(replayable(Buffer.from('all\n'), false).toString()).toBe('all\n');
+    const noisy = Buffer.from('a\x1b[6nb\x1b[cc\x1b[>0cd\x1b]52;c;aGk=\x07e\x1bPq#0\x1b\\f\x1b[1mg');
+    expect(replayable(noisy, false).toString()).toBe('abcdef\x1b[1mg');
+    // bytes that are not UTF-8 pass unchanged
+    expect(replayable(Buffer.from([0xff, 0x0a]), false)).toEqual(Buffer.from([0xff, 0x0a]));
+  });
+
+  it('follows the modes a program turns on and off, restores them for a new terminal, and undoes them', async () => {
+    const { TerminalModes } = await import('../../src/session/terminal-modes.js');
+    const m = new TerminalModes();
+    expect(m.reset()).toBe('\x1b[0m');
+    m.see(Buffer.from('\x1b[?1049h\x1b[?25l\x1b[?1000;1006h\x1b[?2004h'));
+    m.see(Buffer.from('\x1b[?1000l'));
+    expect(m.restore()).toBe('\x1b[?1049h\x1b[?1006h\x1b[?2004h\x1b[?25l');
+    expect(m.reset()).toBe('\x1b[0m\x1b[?1049l\x1b[?1006l\x1b[?2004l\x1b[?25h');
+    m.see(Buffer.from('\x1b[?1049l\x1b[?1006l\x1b[?2004l\x1b[?25h'));
+    expect(m.reset()).toBe('\x1b[0m');
+  });
+});
+
+describe('long timeouts', () => {
+  it('fires after delays beyond what setTimeout takes, not at once', async () => {
+    const { vi } = await import('vitest');
+    const { setLongTimeout } = await import('../../src/runtime/long-timeout.js');
+    vi.useFakeTimers();
+    try {
+      let fired = 0;
+      setLongTimeout(() => fired++, 600 * 3600 * 1000);
+      vi.advanceTimersByTime(2 ** 31);
+      expect(fired).toBe(0);
+      vi.advanceTimersByTime(600 * 3600 * 1000);
+      expect(fired).toBe(1);
+      const t = setLongTimeout(() => fired++, 10);
+      t.clear();
+      vi.advanceTimersByTime(20);
+      expect(fired).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('logs -f', () => {
+  it('prints the tail, then what is appended, across a rotation, and the last output before the end', async () => {
+    const { followLog } = await import('../../src/session/follow.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-follow-'));
+    const [file, old] = [path.join(dir, 'output.log'), path.join(dir, 'output.log.1')];
+    fs.writeFileSync(file, 'one\ntwo\n');
+    const out: Buffer[] = [];
+    let step = 0;
+    await followLog(file, old, 1, (b) => out.push(b), async () => {
+      step++;
+      if (step === 1) fs.appendFileSync(file, 'three\n');
+      if (step === 2) {
+        // written just before a rotation, then the rotation, then the new file
+        fs.appendFileSync(file, 'four\n');
+        fs.renameSync(file, old);
+        fs.writeFileSync(file, 'five\n');
+      }
+      if (step === 3) fs.appendFileSync(file, 'six\n');
+      return step === 3;
+    });
+    expect(Buffer.concat(out).toString()).toBe('two\nthree\nfour\nfive\nsix\n');
+    fs.rmSync(dir, { recursive: true });
   });
 });
