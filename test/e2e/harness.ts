@@ -146,13 +146,18 @@ export function removeSandbox(sandbox: Sandbox | undefined): void {
   if (sandbox) fs.rmSync(sandbox.root, { recursive: true, force: true });
 }
 
-/** Resolves once the child's stdout has printed `text` (a tool telling the test it is ready). */
-export async function waitForOutput(child: { stdout: NodeJS.ReadableStream | null }, text: string): Promise<void> {
-  await new Promise<void>((resolve) => {
+/** Resolves once the child's stdout has printed `text` (a tool telling the test it is ready); fails
+ *  after `ms` with what it printed, instead of waiting out the test's whole time limit. */
+export async function waitForOutput(child: { stdout: NodeJS.ReadableStream | null }, text: string, ms = 120_000): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
     let seen = '';
+    const timer = setTimeout(() => reject(new Error(`waited ${ms} ms for ${JSON.stringify(text)}; the output was: ${JSON.stringify(seen.slice(-2000))}`)), ms);
     child.stdout!.on('data', (d: Buffer) => {
       seen += d.toString();
-      if (seen.includes(text)) resolve();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
   });
 }
