@@ -202,6 +202,17 @@ export function egressCheck(test: DoctorFacts['egress']): Check {
   };
 }
 
+/** "sessions": a session's supervisor can hold the tool's terminal here. */
+export function sessionsCheck(test: DoctorFacts['sessions']): Check {
+  if (test.ok) return { id: 'sessions', status: 'pass', message: `sessions: ${test.detail}` };
+  return {
+    id: 'sessions',
+    status: 'fail',
+    message: `sessions cannot run: ${test.detail}`,
+    fix: 'shim run --name and tools with "session": true need the @lydell/node-pty package shim depends on (prebuilt for Linux x64 and arm64): reinstall shim with npm, and check that /dev/ptmx is usable',
+  };
+}
+
 /** "engine-config": whether the runtime's own configuration would add to shim's containers. */
 export function engineConfigCheck(engine: EngineConfigFacts | undefined, rt: RuntimeFacts): Check {
   const id = 'engine-config';
@@ -237,7 +248,7 @@ export function evaluate(facts: DoctorFacts): Check[] {
   ];
   checks.push(...linkChecks(facts));
   for (const name of facts.strayLinks) checks.push(strayLinkCheck(name, facts.binDir));
-  checks.push(...configChecks(facts), egressCheck(facts.egress));
+  checks.push(...configChecks(facts), egressCheck(facts.egress), sessionsCheck(facts.sessions));
   return checks;
 }
 

@@ -14,6 +14,7 @@ import { detectRuntime, findOnPath } from '../runtime/detect.js';
 import { runCaptured, type Captured } from '../runtime/exec.js';
 import { loadImageChoice } from '../runtime/image.js';
 import { egressSelfTest } from './egress-self-test.js';
+import { sessionTerminalTest } from './session-self-test.js';
 import { loadPackageFacts } from './package-facts.js';
 import { loadEngineConfig } from '../facts/engine-config.js';
 import type { CgroupVersion, ConfigProblemFacts, DoctorFacts, ImageFacts, OciRuntimeFacts, RuntimeFacts, ToolLinkFacts } from './model.js';
@@ -248,9 +249,10 @@ export async function gatherFacts(app: App, options: GatherOptions = {}): Promis
   const links = tools.map((name) => toolLinkFacts(name, binDir, app.host));
 
   const hostCgroup = readCgroupVersion(options.cgroupRoot);
-  const egress = await egressSelfTest(app.host, app.newRunId());
+  const [egress, sessions] = await Promise.all([egressSelfTest(app.host, app.newRunId()), sessionTerminalTest()]);
   return {
     egress,
+    sessions,
     engineConfig: loadEngineConfig(app.host.env, app.host.home, app.host.uid),
     runtime: rtFacts,
     ...optional('hostCgroup', hostCgroup),

@@ -124,6 +124,8 @@ export interface DoctorFacts {
   configError?: string;
   /** The egress proxy's self-test (see egress-self-test.ts). */
   egress: { ok: boolean; detail: string };
+  /** Whether a session's supervisor can hold a pseudo-terminal here (see session-self-test.ts). */
+  sessions: { ok: boolean; detail: string };
   /** The engine's own configuration that could reach containers (facts/engine-config.ts). */
   engineConfig?: EngineConfigFacts;
 }

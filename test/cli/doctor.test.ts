@@ -86,7 +86,8 @@ describe('shim doctor: a healthy setup', () => {
     const d = await doctor(w, { FAKE_ROOTLESS: '1' });
     expect(failed(d)).toEqual([]);
     expect(d.status).toBe(0);
-    expect(d.checks.map((c) => c.id)).toEqual(['runtime', 'rootless', 'cgroup', 'runc', 'image', 'engine-config', 'bin-dir', 'links', 'config', 'egress']);
+    expect(d.checks.map((c) => c.id)).toEqual(['runtime', 'rootless', 'cgroup', 'runc', 'image', 'engine-config', 'bin-dir', 'links', 'config', 'egress', 'sessions']);
+    expect(d.check('sessions')).toMatchObject({ status: 'pass', message: expect.stringContaining('a pseudo-terminal opens') });
     expect(d.check('runtime')).toMatchObject({ status: 'pass', message: expect.stringContaining('podman 5.0.0') });
     expect(d.check('egress')).toMatchObject({ status: 'pass', message: expect.stringContaining('refused a host not on its list with 403') });
     expect(d.check('image').message).toMatch(/localhost\/shim:[0-9a-f]{12} is present and current/);

@@ -29,6 +29,7 @@ function healthy(extra: Partial<DoctorFacts> = {}): DoctorFacts {
     configFiles: ['config.json'],
     configProblems: [],
     egress: { ok: true, detail: 'the proxy started (--permission) and refused a host not on its list with 403 in 60 ms' },
+    sessions: { ok: true, detail: 'a pseudo-terminal opens (node-pty, 9 ms)' },
     ...extra,
   };
 }
@@ -205,6 +206,8 @@ describe('image, links, PATH and config checks', () => {
 
   it('egress passes with the self-test\'s detail, and fails with a fix that names allowed_hosts', () => {
     expect(byId(healthy(), 'egress')).toMatchObject({ status: 'pass', message: expect.stringContaining('refused a host not on its list') });
+    expect(byId(healthy(), 'sessions')).toMatchObject({ status: 'pass', message: 'sessions: a pseudo-terminal opens (node-pty, 9 ms)' });
+    expect(byId(healthy({ sessions: { ok: false, detail: 'Cannot find module' } }), 'sessions')).toMatchObject({ status: 'fail', message: 'sessions cannot run: Cannot find module', fix: expect.stringContaining('@lydell/node-pty') });
     const failed = byId(healthy({ egress: { ok: false, detail: 'no answer on /tmp/x/proxy.sock' } }), 'egress');
     expect(failed).toMatchObject({ status: 'fail', message: 'egress proxy self-test failed: no answer on /tmp/x/proxy.sock', fix: expect.stringContaining('allowed_hosts') });
   });
