@@ -7,9 +7,9 @@ import { attachCommand, logsCommand, shellCommand } from './commands/session.js'
 export function addSessionCommands(program: Command, app: App, setStatus: (code: number) => void): void {
   program
     .command('attach')
-    .description('attach this terminal to a running session (its recent output first); the detach key (Ctrl-]) leaves it running')
-    .argument('<name>', 'session name (shim ps)')
-    .action(async (name: string) => setStatus(await attachCommand(app, name)));
+    .description('attach this terminal to a running session (its recent output first; without a name, the only one running); the detach key (Ctrl-]) leaves it running')
+    .argument('[name]', 'session name (shim ps)')
+    .action(async (name: string | undefined) => setStatus(await attachCommand(app, name)));
   program
     .command('logs')
     .description("print a session's output (kept on disk, bounded, after it ended too)")

@@ -13,10 +13,10 @@ import { gatherRunFacts } from '../facts/run-facts.js';
 import { attachSession, connectSession, requestSession } from '../session/client.js';
 import { readSessionInfo, supervisorAlive } from '../session/store.js';
 import { followLog } from '../session/follow.js';
-import { tailLog } from '../session/output-store.js';
+import { tailLog, withoutTerminalRequests } from '../session/output-store.js';
 import type { SessionInfo } from '../session/protocol.js';
 import type { AuditRecord } from '../audit/record.js';
-import { auditBaseFile, checkSessionName, detachKeysOf, noSuchSession, pathsOf, sessionStatus, startSession } from './session-start.js';
+import { auditBaseFile, checkSessionName, detachKeysOf, noSuchSession, pathsOf, runningSessions, sessionStatus, startSession } from './session-start.js';
 import { checkToolName, runTool } from './run.js';
 import { TOOL_NAME_RE } from '../config/names.js';
 
@@ -95,7 +95,19 @@ export async function runLinkSession(app: App, tool: string, args: readonly stri
   return attachTerminal(app, info.name, true);
 }
 
-export async function attachCommand(app: App, name: string): Promise<number> {
+/** `shim attach [NAME]`: without a name, the one session that is running (as tmux attaches to its
+ *  only session); with several, the error lists them. */
+export async function attachCommand(app: App, name: string | undefined): Promise<number> {
+  if (name === undefined) {
+    const running = await runningSessions(app);
+    if (running.length !== 1) {
+      throw new UsageError(
+        running.length ? `${running.length} sessions are running: ${running.map((s) => s.name).join(', ')}` : 'no session is running',
+        running.length ? 'name one: shim attach NAME' : 'start one with shim run --name NAME TOOL',
+      );
+    }
+    return attachTerminal(app, running[0]!.name);
+  }
   checkSessionName(app, name);
   return attachTerminal(app, name);
 }
@@ -115,13 +127,15 @@ export async function logsCommand(app: App, name: string, options: { follow?: bo
     app.stdout(`${JSON.stringify({ name, tool: meta.tool, output: text.toString('utf8'), exit: meta.exit ?? null }, null, 2)}\n`);
     return 0;
   }
+  // on a terminal, nothing that would make it answer or touch the clipboard again
+  const write = (b: Buffer) => process.stdout.write(app.host.stdoutIsTTY ? withoutTerminalRequests(b) : b);
   if (!options.follow) {
-    process.stdout.write(tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER));
+    write(tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER));
     return 0;
   }
   // over once its supervisor neither answers nor runs (however it ended)
   const ended = async () => !(await sessionStatus(app, name)) && !supervisorAlive(readSessionInfo(paths.meta) ?? meta);
-  await followLog(paths.log, paths.oldLog, lines, (b) => process.stdout.write(b), ended);
+  await followLog(paths.log, paths.oldLog, lines, write, ended);
   return 0;
 }
 

@@ -50,7 +50,13 @@ export function replayable(recent: Buffer, truncated: boolean): Buffer {
     const nl = recent.indexOf(0x0a);
     from = nl < 0 ? recent.length : nl + 1;
   }
-  return Buffer.from(recent.subarray(from).toString('latin1').replace(NOT_REPLAYED, ''), 'latin1');
+  return withoutTerminalRequests(recent.subarray(from));
+}
+
+/** The output without what would make a terminal act again (queries, clipboard, device strings): what
+ *  `shim logs` writes to a terminal. */
+export function withoutTerminalRequests(data: Buffer): Buffer {
+  return Buffer.from(data.toString('latin1').replace(NOT_REPLAYED, ''), 'latin1');
 }
 
 /** Appends to a session's output log, rotating at `maxBytes`. Writing must never end the session: a

@@ -253,6 +253,20 @@ export function defineSessionCases(flavour: Flavour): void {
       const bad = await sb.run(['shim', 'run', '-d', '--name', '../x', REPL]);
       expect(bad.exitCode).toBe(2);
       expect(bad.stderr).toContain('invalid session name');
+      // attach without a name takes the only running session, and lists them when there are several
+      const none = await sb.run(['shim', 'attach']);
+      expect(none.exitCode).toBe(2);
+      expect(none.stderr).toContain('no session is running');
+      const [one, two] = [`one-${tag}`, `two-${tag}`];
+      try {
+        expect((await sb.run(['shim', 'run', '-d', '--name', one, REPL])).exitCode).toBe(0);
+        // no terminal here: the error names the session it picked
+        expect((await sb.run(['shim', 'attach'])).stderr).toContain(`attaching to ${one} needs a terminal`);
+        expect((await sb.run(['shim', 'run', '-d', '--name', two, REPL])).exitCode).toBe(0);
+        expect((await sb.run(['shim', 'attach'])).stderr).toContain(`2 sessions are running: ${one}, ${two}`);
+      } finally {
+        await sb.run(['shim', 'stop', one, two]);
+      }
     });
   });
 }
