@@ -113,6 +113,8 @@ export async function startSession(app: App, tool: string, args: readonly string
       cols: options.size?.cols ?? 80,
       rows: options.size?.rows ?? 24,
       audit: base,
+      runtime: run.ctx.runtime,
+      ...(run.plan.limits?.memory && !run.plan.limits.unenforced.length ? { memory: run.plan.limits.memory } : {}),
     };
     fs.writeFileSync(auditBaseFile(paths), JSON.stringify(base), { mode: 0o600 });
     const pid = await spawnSupervisor(app, spec);

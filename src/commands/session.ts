@@ -49,7 +49,8 @@ async function attachTerminal(app: App, name: string, justStarted = false): Prom
   }
   // without an exit frame the supervisor went away without saying how the tool ended: its record says
   const status = result.status ?? readSessionInfo(pathsOf(app, name).meta)?.exit?.status ?? 125;
-  app.reporter.info(`session ${name} ended: exit ${status}`);
+  if (result.why) app.reporter.error(`session ${name} ended: exit ${status}: ${result.why}`, 'raise "limits": {"memory": …} for this tool if it really needs more');
+  else app.reporter.info(`session ${name} ended: exit ${status}`);
   return status;
 }
 

@@ -75,7 +75,7 @@ export interface AttachIo {
 
 /** Attaches the terminal until the detach keys are typed, the tool ends, or this process is told to
  *  end (SIGTERM, SIGHUP: that detaches too). The terminal is given back as it was on every path. */
-export async function attachSession(socket: net.Socket, detachKeys: readonly number[], io: AttachIo): Promise<{ detached: true } | { detached: false; status: number | undefined }> {
+export async function attachSession(socket: net.Socket, detachKeys: readonly number[], io: AttachIo): Promise<{ detached: true } | { detached: false; status: number | undefined; why?: string }> {
   const { input, output } = io;
   const keys = new KeySequence(detachKeys);
   const modes = new TerminalModes();
@@ -86,6 +86,7 @@ export async function attachSession(socket: net.Socket, detachKeys: readonly num
   socket.write(frame(FRAME.hello, { mode: 'attach', ...size() }));
   return new Promise((resolve) => {
     let status: number | undefined;
+    let why: string | undefined;
     let detached = false;
     const reader = new FrameReader();
     const onResize = () => socket.write(frame(FRAME.resize, size()));
@@ -106,7 +107,7 @@ export async function attachSession(socket: net.Socket, detachKeys: readonly num
       input.pause();
       if (input.isTTY) input.setRawMode(raw ?? false);
       output.write(`${modes.reset()}${detached ? '\r\n' : ''}`);
-      resolve(detached ? { detached: true } : { detached: false, status });
+      resolve(detached ? { detached: true } : { detached: false, status, ...(why ? { why } : {}) });
     };
     socket.on('data', (chunk) => {
       try {
@@ -114,7 +115,7 @@ export async function attachSession(socket: net.Socket, detachKeys: readonly num
           if (f.type === FRAME.output && !detached) {
             modes.see(f.body);
             output.write(f.body);
-          } else if (f.type === FRAME.exit) status = parseJson<{ status: number }>(f.body).status;
+          } else if (f.type === FRAME.exit) ({ status, why } = parseJson<{ status: number; why?: string }>(f.body));
         }
       } catch {
         // not a supervisor's frames: leave (the terminal is given back in done)

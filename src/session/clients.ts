@@ -54,8 +54,8 @@ export class ClientHub {
   }
 
   /** The tool ended: every attached terminal and every `stop` waiting is told, then all connections end. */
-  ended(status: number): void {
-    this.exit = frame(FRAME.exit, { status });
+  ended(status: number, why?: string): void {
+    this.exit = frame(FRAME.exit, { status, ...(why ? { why } : {}) });
     for (const c of [...this.attached, ...this.waiting]) c.end(this.exit);
     // a peer that never reads or closes must not keep the supervisor alive
     setTimeout(() => {

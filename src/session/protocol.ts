@@ -49,7 +49,7 @@ export interface SessionInfo {
   /** Terminals attached now (status only). */
   clients?: number;
   /** Set once the tool has ended. */
-  exit?: { status: number; endedAt: string; reason?: 'stopped' | 'timeout' };
+  exit?: { status: number; endedAt: string; reason?: 'stopped' | 'timeout' | 'oom' };
   /** Snapshots taken before the session started ("snapshot": true). */
   snapshots?: string[];
 }

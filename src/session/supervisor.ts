@@ -15,6 +15,9 @@ import { ensureSharedLifelineDir, holdLifeline, type HeldLifeline } from '../run
 import { spawnQuiet, startWatchdog, type Command, type SignalPlan } from '../runtime/exec.js';
 import { startEgressProxy, type EgressSession } from '../runtime/egress-proxy.js';
 import { setLongTimeout } from '../runtime/long-timeout.js';
+import { askOomKilled } from '../runtime/oom.js';
+import { formatKilled } from '../plan/oom.js';
+import type { RuntimeInfo } from '../host.js';
 import type { SessionInfo } from './protocol.js';
 import { OutputLog, Scrollback } from './output-store.js';
 import { ClientHub } from './clients.js';
@@ -40,6 +43,9 @@ export interface SessionSpec {
   rows: number;
   /** The session's audit record, less its outcome: each event is this with `session` set. */
   audit: AuditRecord;
+  /** The runtime (to ask it whether a 137 was an out-of-memory kill), and the memory limit if any. */
+  runtime: RuntimeInfo;
+  memory?: string;
 }
 
 type Log = (message: string) => void;
@@ -197,7 +203,10 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   lifeline?.release();
   const egressTotals = (await egress?.stop()) ?? [];
   output.close();
-  const exit = { status: ending === 'timeout' ? 124 : status, endedAt: new Date().toISOString(), ...(ending ? { reason: ending } : {}) };
+  // a 137 under a memory limit: the runtime's event log says whether the kernel killed it for memory
+  const oom = status === 137 && !ending && spec.memory ? await askOomKilled({ runtime: spec.runtime, runtimeEnv: spec.command.env }, info.container, startedMs) : false;
+  const reason = ending ?? (oom ? ('oom' as const) : undefined);
+  const exit = { status: ending === 'timeout' ? 124 : status, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
   try {
     writeSessionInfo(paths.meta, { ...info, pid: process.pid, exit });
   } catch (e) {
@@ -209,10 +218,11 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     exitCode: exit.status,
     signal: signalName,
     durationMs: Date.now() - startedMs,
-    limitsHit: ending === 'timeout' ? ['timeout'] : [],
+    limitsHit: ending === 'timeout' ? ['timeout'] : oom ? ['oom'] : [],
     egress: egressTotals,
   });
-  hub.ended(exit.status);
+  // as a run says it: confirmed by the runtime, or only possibly (a 137 under a memory limit)
+  hub.ended(exit.status, status === 137 && !ending && spec.memory ? formatKilled(info.tool, spec.memory, oom) : undefined);
   server.close();
   try {
     fs.unlinkSync(paths.socket);

@@ -13,11 +13,13 @@ const REPL = `repl-${tag}`;
 const SHORT = `short-${tag}`;
 const LINKED = `linked-${tag}`;
 const SNAPPED = `snapped-${tag}`;
+const SMALL = `small-${tag}`;
 const TOOLS = {
   [REPL]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'repl> ' }, mounts: [{ src: '.' }] },
   [SHORT]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'short> ' }, limits: { timeout: '4s' } },
   [LINKED]: { tool: 'npm:cowsay', command: 'sh', env: { PS1: 'linked> ' }, session: true },
   [SNAPPED]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }], snapshot: true },
+  [SMALL]: { tool: 'npm:cowsay', command: 'node', limits: { memory: '96m' } },
 };
 
 interface PsSession {
@@ -54,12 +56,12 @@ export function defineSessionCases(flavour: Flavour): void {
     beforeAll(async () => {
       sb = await createSandbox(flavour, TOOLS);
       // installed before any terminal waits on it
-      const r = await sb.run(['shim', 'install', REPL, SHORT, LINKED, SNAPPED]);
+      const r = await sb.run(['shim', 'install', REPL, SHORT, LINKED, SNAPPED, SMALL]);
       expect(r.exitCode, r.stderr).toBe(0);
     });
     afterAll(async () => {
       for (const t of terminals) await t.kill();
-      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`, `tick-${tag}`]) await sb.run(['shim', 'stop', name]);
+      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`, `tick-${tag}`, `mem-${tag}`]) await sb.run(['shim', 'stop', name]);
       await removeToolVolumes(sb, Object.keys(TOOLS));
       removeSandbox(sb);
     });
@@ -243,6 +245,22 @@ export function defineSessionCases(flavour: Flavour): void {
         expect((await sessions()).find((s) => s.name === name)?.state).toBe('running');
       }
       await sb.run(['shim', 'stop', name]);
+      expect(await containersOf(name)).toEqual([]);
+    });
+
+    it('tells the attached terminal when the tool went over its memory limit, as a run does', async () => {
+      const name = `mem-${tag}`;
+      const alloc = (mb: number) => `const a = []; for (let i = 0; i < ${mb}; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log('held ${mb}')`;
+      const term = await open('shim', 'run', '--name', name, SMALL, '-e', alloc(400));
+      const screen = await term.waitFor(/EXIT=\d+/);
+      if (flavour === 'rootless' && !fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+        // rootless podman on cgroup v1 cannot enforce the limit (limits_best_effort, as documented)
+        expect(screen).toContain('held 400');
+        expect(screen).toContain(`session ${name} ended: exit 0`);
+      } else {
+        expect(screen).toMatch(new RegExp(`session ${name} ended: exit 137: ${SMALL} was killed(: out of memory| \\(SIGKILL\\), possibly out of memory) \\(limit 96m\\)`));
+        expect(screen).not.toContain('held 400');
+      }
       expect(await containersOf(name)).toEqual([]);
     });
 
