@@ -82,7 +82,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean; name?: string; detach?: boolean }) => {
       if (opts.detach && !opts.name) throw new UsageError('-d starts a session, which needs a name', `shim run -d --name NAME ${tool}`);
       if (opts.name && !opts.dryRun) return setStatus(await runSession(app, tool, args, { name: opts.name, ...(opts.detach ? { detach: true } : {}), ...(opts.json ? { json: true } : {}) }));
-      if (opts.name) checkSessionName(app, opts.name);
+      if (opts.name) checkSessionName(opts.name);
       setStatus(await runTool(app, tool, args, opts));
     });
 

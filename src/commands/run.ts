@@ -9,7 +9,6 @@ import type { PreparedRun } from '../runtime/prepared-run.js';
 import type { AuditEgress } from '../audit/record.js';
 import { UsageError } from '../errors.js';
 import { deferReporter } from '../report.js';
-import os from 'node:os';
 import { envFlag } from '../host.js';
 import { ensureInstalled, type InstallContext } from '../install/ensure.js';
 import { prepareNamedVolumes } from '../install/named-volumes.js';
@@ -17,7 +16,7 @@ import { readLockFile } from '../install/lockfile.js';
 import { gatherRunFacts, type RunFacts } from '../facts/run-facts.js';
 import { planMounts } from '../plan/mount-policy.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
-import { runCaptured, runForeground, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
+import { runCaptured, runForeground, signalName, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
 import { resolveWarm } from '../plan/warm.js';
 import { toolVolume } from '../plan/names.js';
 import { shellQuote } from '../plan/quote.js';
@@ -34,10 +33,6 @@ import type { ProxyPlan } from '../plan/egress.js';
 import { snapshotBeforeRun } from './snapshot.js';
 
 const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
-
-function signalName(n: number): string | undefined {
-  return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
-}
 
 /** Exit status 124 after a timeout; names the limit when the tool was stopped by one. `oomKilled`: what
  *  the runtime said about a 137 under a memory limit (askOomKilled). */

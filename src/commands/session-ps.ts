@@ -7,6 +7,7 @@ import { readSessionInfo, sessionNames, supervisorAlive } from '../session/store
 import { listWarm, psCommand, stopCommand } from './warm.js';
 import { noSuchSession, pathsOf, sessionStatus } from './session-start.js';
 import { stopSessions } from './session.js';
+import { ago, formatTable } from './table.js';
 
 export interface SessionRow {
   name: string;
@@ -51,11 +52,6 @@ export async function listSessions(app: App): Promise<SessionRow[]> {
   return found;
 }
 
-function ago(iso: string, now: number): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
-}
-
 /** `shim ps [--json]`: sessions, then warm containers. */
 export async function psAllCommand(app: App, options: { json?: boolean } = {}): Promise<number> {
   const sessions = await listSessions(app);
@@ -70,9 +66,7 @@ export async function psAllCommand(app: App, options: { json?: boolean } = {}): 
       ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'SNAPSHOT', 'PROJECT'],
       ...sessions.map((s) => [s.name, s.tool, s.exit ? `exited ${s.exit.status}` : s.state, ago(s.startedAt, now), String(s.clients), s.snapshots.length ? s.snapshots.join(',') : '-', s.project]),
     ];
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const row of rows) app.stdout(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
-    app.stdout('\n');
+    app.stdout(`${formatTable(rows)}\n`);
   } else app.reporter.info('no sessions');
   return psCommand(app, {});
 }

@@ -15,7 +15,7 @@ import { requestSession } from '../session/client.js';
 import { readSessionInfo, sessionNames, supervisorAlive } from '../session/store.js';
 import { prepareRun } from './run.js';
 
-export function checkSessionName(app: App, name: string): void {
+export function checkSessionName(name: string): void {
   if (validSessionName(name)) return;
   throw new UsageError(`invalid session name ${JSON.stringify(name)}`, 'session names are letters, digits and . _ + -, start with a letter or digit, and are at most 64 characters');
 }
@@ -72,7 +72,7 @@ async function refuseRunning(app: App, name: string, paths: SessionPaths): Promi
 
 /** Prepares the run and starts its supervisor; resolves once the session's container runs. */
 export async function startSession(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp'; size?: { cols: number; rows: number } }): Promise<SessionInfo> {
-  checkSessionName(app, options.name);
+  checkSessionName(options.name);
   // a new session's socket goes where this environment places it
   const paths = sessionPaths(app.host, app.paths.stateDir, options.name);
   await refuseRunning(app, options.name, paths);

@@ -2,17 +2,17 @@
 // logs`, `shim shell` and `shim stop NAME`. Starting is in session-start.ts; the supervisor that keeps a
 // session alive is session/supervisor.ts.
 import fs from 'node:fs';
-import os from 'node:os';
 import { spawn } from 'node:child_process';
 import type { App } from '../app/app.js';
 import { resolveTool } from '../config/merge.js';
 import { UsageError } from '../errors.js';
 import { appendAudit } from '../audit/log.js';
-import { defaultSessionName, sessionShellArgv } from '../plan/session.js';
+import { defaultSessionName, sessionShellArgv, validSessionName } from '../plan/session.js';
 import { gatherRunFacts } from '../facts/run-facts.js';
 import { attachSession, connectSession, requestSession } from '../session/client.js';
 import { readSessionInfo, supervisorAlive } from '../session/store.js';
 import { followLog } from '../session/follow.js';
+import { exitStatus } from '../runtime/exec.js';
 import { tailLog, withoutTerminalRequests } from '../session/output-store.js';
 import type { SessionInfo } from '../session/protocol.js';
 import type { AuditRecord } from '../audit/record.js';
@@ -58,7 +58,7 @@ async function attachTerminal(app: App, name: string, justStarted = false): Prom
 export async function runSession(app: App, tool: string, args: readonly string[], options: { name: string; detach?: boolean; json?: boolean }): Promise<number> {
   if (options.json && !options.detach) throw new UsageError('--json with a session needs -d (an attached session prints the tool\'s own output)', `shim run -d --json --name ${options.name} ${tool}`);
   checkToolName(tool);
-  checkSessionName(app, options.name);
+  checkSessionName(options.name);
   if (!options.detach && (!app.host.stdinIsTTY || !app.host.stdoutIsTTY)) {
     throw new UsageError('a session started without -d attaches this terminal, and stdin or stdout is not one', `start it detached: shim run -d --name ${options.name} ${tool}`);
   }
@@ -109,14 +109,14 @@ export async function attachCommand(app: App, name: string | undefined): Promise
     }
     return attachTerminal(app, running[0]!.name);
   }
-  checkSessionName(app, name);
+  checkSessionName(name);
   return attachTerminal(app, name);
 }
 
 /** `shim logs [-f] [-n N] NAME`: the session's output log (kept after it ended, until a new session of
  *  the same name starts). */
 export async function logsCommand(app: App, name: string, options: { follow?: boolean; lines?: string; json?: boolean }): Promise<number> {
-  checkSessionName(app, name);
+  checkSessionName(name);
   if (options.json && options.follow) throw new UsageError('--json and --follow do not go together', `shim logs --json ${name}`);
   const paths = pathsOf(app, name);
   const meta = readSessionInfo(paths.meta);
@@ -142,7 +142,7 @@ export async function logsCommand(app: App, name: string, options: { follow?: bo
 
 /** `shim shell NAME [-- cmd…]`: a shell (or cmd) in the session's container, so in its very sandbox. */
 export async function shellCommand(app: App, name: string, command: readonly string[]): Promise<number> {
-  checkSessionName(app, name);
+  checkSessionName(name);
   const info = await sessionStatus(app, name);
   if (!info) throw await noSuchSession(app, name);
   const base = shellAuditBase(app, info);
@@ -152,7 +152,7 @@ export async function shellCommand(app: App, name: string, command: readonly str
   const child = spawn(runtime.path, sessionShellArgv(info.container, info.workdir, tty, command), { env: app.runtimeEnv(), stdio: 'inherit' });
   const status = await new Promise<number>((resolve) => {
     child.once('error', () => resolve(127));
-    child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)));
+    child.once('close', (code, signal) => resolve(exitStatus(code, signal)));
   });
   appendAudit(app.paths.stateDir, { ...base, exitCode: status, durationMs: Date.now() - started }, (m) => app.reporter.warn(m));
   return status;
@@ -175,7 +175,7 @@ function shellAuditBase(app: App, info: SessionInfo): AuditRecord {
 export async function stopSessions(app: App, names: readonly string[]): Promise<string[]> {
   const rest: string[] = [];
   for (const name of names) {
-    const info = validNameOrUndefined(name) ? await sessionStatus(app, name) : undefined;
+    const info = validSessionName(name) ? await sessionStatus(app, name) : undefined;
     if (!info) {
       rest.push(name);
       continue;
@@ -184,13 +184,4 @@ export async function stopSessions(app: App, names: readonly string[]): Promise<
     app.reporter.info(`stopped: session ${name} (${info.tool})${ended ? `, exit ${ended.status}` : ''}`);
   }
   return rest;
-}
-
-function validNameOrUndefined(name: string): string | undefined {
-  try {
-    checkToolName(name);
-    return name;
-  } catch {
-    return undefined;
-  }
 }

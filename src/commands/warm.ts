@@ -6,6 +6,7 @@ import { warmInspectArgv, warmRemoveArgv } from '../plan/warm.js';
 import { expectSuccess, runCaptured } from '../runtime/exec.js';
 import { forgetWarm, readWarmState, warmStateFile } from '../runtime/warm.js';
 import { checkToolName } from './run.js';
+import { ago, formatTable } from './table.js';
 
 export interface WarmContainer {
   name: string;
@@ -46,11 +47,6 @@ export async function listWarm(app: App, tool?: string): Promise<WarmContainer[]
     });
 }
 
-function ago(iso: string, now: number): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
-}
-
 export async function psCommand(app: App, options: { json?: boolean } = {}): Promise<number> {
   const containers = await listWarm(app);
   if (options.json) {
@@ -66,8 +62,7 @@ export async function psCommand(app: App, options: { json?: boolean } = {}): Pro
     ['TOOL', 'CONTAINER', 'STATE', 'STARTED', 'LAST CALL', 'IDLE STOP'],
     ...containers.map((c) => [c.tool, c.name, c.state, ago(c.startedAt, now), c.lastUse ? ago(c.lastUse, now) : '-', c.idleSeconds ? `after ${c.idleSeconds}s idle` : '-']),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const row of rows) app.stdout(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  app.stdout(formatTable(rows));
   return 0;
 }
 

@@ -41,7 +41,7 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
    *  (an agent confined to one project must not type into another project's session). */
   const reachable = async (session: string) => {
     const app = ctx.appIn(ctx.root);
-    checkSessionName(app, session);
+    checkSessionName(session);
     const paths = pathsOf(app, session);
     const info = readSessionInfo(paths.meta);
     if (!info) throw await noSuchSession(app, session);
@@ -71,7 +71,7 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
       checkToolName(tool);
       const app = ctx.appIn(ctx.callCwd(cwd));
       const sessionName = wanted ?? `${tool}-${Math.random().toString(36).slice(2, 8)}`.slice(-64);
-      checkSessionName(app, sessionName);
+      checkSessionName(sessionName);
       const info = await startSession(app, tool, args ?? [], { name: sessionName, via: 'mcp', size: { cols: cols ?? 120, rows: rows ?? 40 } });
       return text({ name: info.name, tool: info.tool, container: info.container, started_at: info.startedAt });
     }),

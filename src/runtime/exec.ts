@@ -51,10 +51,20 @@ function launchFailure(cmd: Command, result: Result): ShimError | undefined {
   return spawnFailure(cmd.file, (result as { code?: string }).code);
 }
 
+/** A process's exit status as a shell reports it: its code, else 128+N after signal N. */
+export function exitStatus(code: number | null | undefined, signal: NodeJS.Signals | null | undefined): number {
+  if (code !== null && code !== undefined) return code;
+  const n = signal ? os.constants.signals[signal] : undefined;
+  return n ? 128 + n : ExitCode.launcherFailed;
+}
+
+/** The name of signal number `n` ("SIGTERM"), when it has one. */
+export function signalName(n: number): string | undefined {
+  return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+}
+
 function statusOf(result: Result): number {
-  if (result.exitCode !== undefined) return result.exitCode;
-  const signal = result.signal ? os.constants.signals[result.signal as NodeJS.Signals] : undefined;
-  return signal ? 128 + signal : ExitCode.launcherFailed;
+  return exitStatus(result.exitCode, result.signal as NodeJS.Signals | undefined);
 }
 
 /** How the runtime is told about signals and cleans up after them (argv from the planner). */
@@ -178,7 +188,7 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     const result = await exited;
     if (result.error) throw spawnFailure(cmd.file, result.error.code) ?? new ShimError(`cannot run ${cmd.file}: ${result.error.message}`, ExitCode.launcherFailed);
     if (signalled) await quiet(signals.cleanupArgv);
-    const ended = result.code ?? (result.signal ? 128 + (os.constants.signals[result.signal] ?? 0) : ExitCode.launcherFailed);
+    const ended = exitStatus(result.code, result.signal);
     const outputClosed = budget?.closed ?? false;
     return { status: outputClosed ? OUTPUT_CLOSED_STATUS : ended, timedOut, outputCut: budget?.cut ?? false, outputClosed };
   } finally {

@@ -28,10 +28,14 @@ export function ensureSharedLifelineDir(dir: string): string {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw failure(dir, e);
   }
   const st = fs.lstatSync(dir);
-  if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o077) !== 0) {
-    throw failure(dir, new Error('it exists but is not a directory of yours with mode 0700'));
-  }
+  if (!isPrivateDirectory(st)) throw failure(dir, new Error('it exists but is not a directory of yours with mode 0700'));
   return `${st.dev}:${st.ino}`;
+}
+
+/** A directory (not a link to one) of the user's alone: theirs, and no one else may enter it. In /tmp
+ *  another user could have made a directory of the expected name first. */
+export function isPrivateDirectory(st: fs.Stats): boolean {
+  return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o077) === 0;
 }
 
 /** The identity of a shared lifeline directory (device:inode), or undefined when it is gone. */

@@ -6,13 +6,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { FRAME, FrameReader, frame, parseJson, type Hello } from './protocol.js';
 import { TerminalModes } from './terminal-modes.js';
+import { isPrivateDirectory } from '../runtime/lifeline.js';
 
 /** True when the socket's directory is the user's own and no one else's (mode 0700): in /tmp another
  *  user could have made it first, and a socket of theirs would receive what the terminal types. */
 function ownDirectory(socketPath: string): boolean {
   try {
-    const st = fs.lstatSync(path.dirname(socketPath));
-    return st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o077) === 0;
+    return isPrivateDirectory(fs.lstatSync(path.dirname(socketPath)));
   } catch {
     return false;
   }

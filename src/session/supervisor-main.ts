@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     process.stdout.end();
   };
   try {
-    return await superviseSession(spec, ready, log);
+    return await superviseSession(spec, ready, log, process.env);
   } catch (e) {
     log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
     ready(`internal error: ${(e as Error)?.message}`);

@@ -5,19 +5,18 @@
 // (clients.ts). It decides nothing: the command, flags and limits come planned in the SessionSpec.
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import type { IPty } from '@lydell/node-pty';
 import type { AuditRecord } from '../audit/record.js';
 import { appendAudit } from '../audit/log.js';
 import type { ProxyPlan } from '../plan/egress.js';
 import type { SessionPaths } from '../plan/session.js';
 import { ensureSharedLifelineDir, holdLifeline, type HeldLifeline } from '../runtime/lifeline.js';
-import { spawnQuiet, startWatchdog, type Command, type SignalPlan } from '../runtime/exec.js';
+import { signalName, spawnQuiet, startWatchdog, type Command, type SignalPlan } from '../runtime/exec.js';
 import { startEgressProxy, type EgressSession } from '../runtime/egress-proxy.js';
 import { setLongTimeout } from '../runtime/long-timeout.js';
 import { askOomKilled } from '../runtime/oom.js';
 import { formatKilled } from '../plan/oom.js';
-import type { RuntimeInfo } from '../host.js';
+import type { Env, RuntimeInfo } from '../host.js';
 import type { SessionInfo } from './protocol.js';
 import { OutputLog, Scrollback } from './output-store.js';
 import { ClientHub } from './clients.js';
@@ -76,8 +75,9 @@ async function listen(paths: SessionPaths, server: net.Server): Promise<void> {
 }
 
 /** Runs the session to its end; `ready` is called once the container runs (or with the reason the
- *  session cannot start). Resolves to the tool's exit status. */
-export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log): Promise<number> {
+ *  session cannot start). `env` is the supervisor's own (the user's: brokered credentials are read
+ *  from it). Resolves to the tool's exit status. */
+export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log, env: Env): Promise<number> {
   const { paths, info } = spec;
   const startedMs = Date.now();
   const audit = (event: NonNullable<AuditRecord['session']>['event'], extra: Partial<AuditRecord> = {}) =>
@@ -154,7 +154,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   let timeout: { clear(): void } | undefined;
   try {
     if (spec.proxy) {
-      egress = startEgressProxy(spec.proxy, { onDenied: log, onFailed: log, onWarning: log }, { env: process.env, home: spec.home });
+      egress = startEgressProxy(spec.proxy, { onDenied: log, onFailed: log, onWarning: log }, { env, home: spec.home });
       await egress.ready;
     }
     // ready once the container runs (its watcher holds the lifeline), so `shim shell` and `ps` find it
@@ -212,11 +212,11 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   } catch (e) {
     log(`cannot record the session's end in ${paths.meta}: ${(e as Error).message}`);
   }
-  const signalName = status > 128 ? (Object.entries(os.constants.signals).find(([, n]) => n === status - 128)?.[0] ?? null) : null;
+
   audit('end', {
     time: new Date(startedMs).toISOString(),
     exitCode: exit.status,
-    signal: signalName,
+    signal: status > 128 ? (signalName(status - 128) ?? null) : null,
     durationMs: Date.now() - startedMs,
     limitsHit: ending === 'timeout' ? ['timeout'] : oom ? ['oom'] : [],
     egress: egressTotals,

@@ -102,7 +102,8 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     expect(start.json).toMatchObject({ name, tool: SH });
     const ps = await sb.run(['shim', 'ps', '--json']);
     expect((JSON.parse(ps.stdout) as { sessions: { name: string; state: string }[] }).sessions).toContainEqual(expect.objectContaining({ name, state: 'running' }));
-    const sent = await call('session_send', { name, text: 'echo from-mcp-$((20+22))', enter: true });
+    // bold on a terminal: escape sequences around the text
+    const sent = await call('session_send', { name, text: "printf '\\033[1mfrom-mcp-%s\\033[0m\\n' $((20+22))", enter: true });
     expect(sent.json.written).toBeGreaterThan(0);
     let read: CallOutcome | undefined;
     for (let i = 0; i < 100; i++) {
@@ -111,8 +112,11 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(read!.json.output).toMatch(/^from-mcp-42$/m);
-    // plain text: no escape sequences; `end` as the next offset gives only what is new
+    // plain text: no escape sequences (control: the raw output has them around the same text); `end`
+    // as the next offset gives only what is new
     expect(read!.json.output).not.toContain('\x1b');
+    const raw = await call('session_read', { name, raw: true });
+    expect(raw.json.output).toContain('\x1b[1mfrom-mcp-42\x1b[0m');
     const next = await call('session_read', { name, offset: read!.json.end });
     expect(next.json.output).not.toContain('from-mcp-42');
     const stop = await call('session_stop', { name });
