@@ -16,7 +16,7 @@ import { readLockFile } from '../install/lockfile.js';
 import { gatherRunFacts, type RunFacts } from '../facts/run-facts.js';
 import { planMounts } from '../plan/mount-policy.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
-import { runCaptured, runForeground, signalName, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
+import { keeperSignals, runCaptured, runForeground, signalName, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
 import { resolveWarm } from '../plan/warm.js';
 import { toolVolume } from '../plan/names.js';
 import { shellQuote } from '../plan/quote.js';
@@ -136,7 +136,8 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
       now: Date.now,
       ...(debug(app) ? { onStart: (name: string) => app.reporter.info(`${tool.name}: started warm container ${name} (it stops after ${plan.warm!.idleSeconds} s without a call)`) } : {}),
     });
-    return { ...base, command: call.command, signals: call.signals, warm: { container: call.container, started: call.started } };
+    // no runtime command: the container's keeper runs the call
+    return { ...base, command: { file: ctx.runtime.path, argv: [], env }, signals: keeperSignals(call.keeperCall), warm: { container: call.container, started: call.started } };
   }
   return { ...base, command: { file: ctx.runtime.path, argv: plan.argv, env }, signals: plan };
 }
@@ -207,7 +208,7 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const run = await prepareRun(app, name, args);
   for (const w of run.plan.warnings) app.reporter.warn(w);
   if (debug(app)) {
-    if (run.warm) app.reporter.info(`warm call in ${run.warm.container}${run.warm.started ? ' (started by this call)' : ''}: ${shellQuote(run.command.argv)}`);
+    if (run.warm) app.reporter.info(`warm call in ${run.warm.container}${run.warm.started ? ' (started by this call)' : ''}, run by its keeper: ${run.plan.warm!.callDisplay}`);
     else app.reporter.info(`run command: ${run.plan.display}${run.plan.coldReason ? ` (runs cold: ${run.plan.coldReason})` : ''}`);
   }
   const onTerminal = app.host.stdinIsTTY || app.host.stdoutIsTTY || app.host.stderrIsTTY;

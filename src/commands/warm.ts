@@ -75,7 +75,7 @@ export async function stopCommand(app: App, tools: readonly string[]): Promise<n
     return 0;
   }
   const runtime = app.runtime();
-  const out = await runCaptured({ file: runtime.path, argv: warmRemoveArgv(found.map((c) => c.name)), env: app.runtimeEnv() });
+  const out = await runCaptured({ file: runtime.path, argv: warmRemoveArgv(runtime.name, found.map((c) => c.name)), env: app.runtimeEnv() });
   expectSuccess('stopping warm containers', out, 'see `shim ps`; the runtime\'s own `rm --force` works too');
   forgetWarm(app.paths.stateDir, found.map((c) => c.key));
   for (const c of found) app.reporter.info(`stopped: ${c.name} (${c.tool})`);

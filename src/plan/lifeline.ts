@@ -19,9 +19,6 @@ export interface LifelinePlan {
   /** Host directory for the socket, created 0700 by the executor before the container starts. */
   dir: string;
   socketPath: string;
-  /** The directory is a warm container's, shared by its calls (one socket each): it may exist already
-   *  (then it must be the user's own, 0700, not a link) and it stays when a call lets go. */
-  shared?: boolean;
 }
 
 /** Returns the run's lifeline: a private directory of its own. */
@@ -30,11 +27,10 @@ export function planLifeline(host: Pick<HostEnv, 'env' | 'uid'>, runId: string):
   return { dir, socketPath: path.join(dir, SOCKET) };
 }
 
-/** Returns a warm call's lifeline: one directory per warm container key, mounted when the container
- *  starts, and in it one socket per call, named after the call (warm.sh's keeper probes it). */
-export function planWarmLifeline(host: Pick<HostEnv, 'env' | 'uid'>, key: string, callId: string): LifelinePlan {
-  const dir = path.join(socketBase(host.env), `shim-warm-${host.uid}-${key}`);
-  return { dir, socketPath: path.join(dir, `${callId}.sock`), shared: true };
+/** Returns a warm container's lifeline directory: one per container key, mounted read-only when the
+ *  container starts; in it, the keeper's birth socket and one socket per call (plan/warm.ts). */
+export function planWarmLifelineDir(host: Pick<HostEnv, 'env' | 'uid'>, key: string): string {
+  return path.join(socketBase(host.env), `shim-warm-${host.uid}-${key}`);
 }
 
 /** Returns the read-only mount of the lifeline's directory. */

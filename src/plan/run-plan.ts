@@ -19,8 +19,8 @@ import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPl
 import { mountSpec, shellQuote } from './quote.js';
 import { PLACEHOLDER_PREFIX, planCredentials, withCredentialEnv } from './credentials.js';
 import { planWorkdir } from './workdir.js';
-import { buildLifelineArgs, lifelineCommand, planLifeline, planWarmLifeline, type LifelinePlan } from './lifeline.js';
-import { buildWarmCall, buildWarmStart, dirsToClean, warmExecArgv, warmObstacle, type WarmPlan, type WarmRequest } from './warm.js';
+import { buildLifelineArgs, lifelineCommand, planLifeline, planWarmLifelineDir, type LifelinePlan } from './lifeline.js';
+import { buildWarmStart, dirsToClean, warmObstacle, warmRemoveArgv, type WarmPlan, type WarmRequest } from './warm.js';
 
 /** Where the tool's install volume is mounted (read-only) in the run container. */
 export const INSTALL_DIR = '/mise';
@@ -198,7 +198,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const coldReason = input.session ? undefined : input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
   const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);
   // a warm container serves every directory of the project: each call sets its own working directory
-  const warm = input.warm && !input.session && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, interactive, display: displayOf, workdir, passedEnv: passing.env }) : undefined;
+  const warm = input.warm && !input.session && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, display: displayOf, quote: (a) => shellQuote(redactArgv(a, new Set(fromHost))), workdir, passedEnv: passing.env }) : undefined;
   const policy: RunPolicy = {
     network: network.mode,
     allowedHosts: proxy?.allowedHosts ?? [],
@@ -235,36 +235,38 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   };
 }
 
-/** The warm container of this policy and this call's exec into it. */
+/** The warm container of this policy and this call, which its keeper runs. */
 function planWarm(
   input: RunInputs,
   containerArgs: string[],
-  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; interactive: boolean; display: (argv: readonly string[]) => string; workdir: string; passedEnv: Record<string, string> },
+  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; display: (argv: readonly string[]) => string; quote: (argv: readonly string[]) => string; workdir: string; passedEnv: Record<string, string> },
 ): WarmPlan {
   const { tool } = input;
-  const { ownOnly, interactive, display } = how;
+  const { ownOnly, display } = how;
   const idleSeconds = input.warm!.idleSeconds;
   // the key covers the runtime and every flag of the container, image and idle time included, and the
   // values of its bare --env flags (another value needs another container)
   const identity = [input.runtime.name, ...ownOnly(containerArgs), input.image, String(idleSeconds), ...assignments(how.passedEnv)];
   const key = createHash('sha256').update(identity.join('\0')).digest('hex').slice(0, 16);
   const name = containerName('warm', tool.name, input.runId);
-  const lifeline = planWarmLifeline(input.host, key, input.runId);
-  const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds, lifeline.dir);
+  const lifelineDir = planWarmLifelineDir(input.host, key);
   const mountDsts = [INSTALL_DIR, ...input.mounts.flatMap((m) => [m.dst, ...(m.gitOverlays ?? []).map((g) => g.dst)])];
-  const [command, ...checked] = commandArgv(tool, input.commands);
-  const call = buildWarmCall(interactive, how.workdir, input.runId, dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args), command!, [...checked, ...input.args]);
+  const cleanDirs = dirsToClean(mountDsts, tool.podman_args, tool.unsafe_podman_args);
+  const startArgv = buildWarmStart(containerArgs.map((a) => (a === how.coldName ? name : a)), input.image, key, idleSeconds, lifelineDir, input.runId, cleanDirs);
+  const argv = [...commandArgv(tool, input.commands), ...input.args];
   return {
     key,
     idleSeconds,
     name,
+    tag: input.runId,
     startArgv,
     startDisplay: display(startArgv),
-    callDisplay: display(warmExecArgv(call, name)),
+    callDisplay: `cd ${how.quote([how.workdir])} && ${how.quote(argv)}`,
     pidArgv: ['inspect', '--format', '{{.State.Pid}}', name],
-    ...call,
+    removeArgv: warmRemoveArgv(input.runtime.name, [name]),
+    cwd: how.workdir,
+    argv,
     callId: input.runId,
-    clientOwnGroup: !interactive,
-    lifeline,
+    lifelineDir,
   };
 }

@@ -1,28 +1,32 @@
 // Warm containers (pure): instead of a fresh `run --rm` per call, one long-lived container per tool and
-// policy, and each call an `exec` into it. The container's PID 1 is the keeper of
-// containerfiles/warm.sh, which stops it after the idle time, so no shim daemon is needed. Each call
-// starts from what a fresh container gives (no leftover processes, empty tmpfs dirs) unless another call
-// of the same tool and policy is running at that moment; everything else (mounts, env, network, limits,
-// user, seccomp) is the container's, fixed when it starts. This file decides every flag; the executor
-// (runtime/warm.ts) only keeps track of which container is live.
+// policy, and each call run in it by the container's PID 1, the keeper (containerfiles/warm-keeper.pl),
+// which stops it after the idle time, so no shim daemon is needed. A call does not go through the
+// runtime's `exec` (on podman it costs about as much as a new container): shim listens on the call's
+// socket in the container's read-only lifeline directory and rings the keeper, which connects back
+// with a secret only it and shim know and starts the tool with those connections as its stdio. Each
+// call starts from what a fresh container gives (no leftover processes, empty tmpfs dirs) unless
+// another call of the same tool and policy is running at that moment; everything else (mounts, env,
+// network, limits, user, seccomp) is the container's, fixed when it starts. This file decides every
+// flag; the executor (runtime/warm.ts) only keeps track of which container is live.
 import path from 'node:path';
 import type { ResolvedTool } from '../config/merge.js';
 import type { Settings } from '../config/schema.js';
 import { DEFAULT_WARM_IDLE, durationMs } from '../defaults.js';
 import { ConfigError } from '../errors.js';
-import { FORWARDED_SIGNALS, buildWatchdogArgvFor, type ForwardedSignal } from './container.js';
 import { CONTAINER_HOME } from './env.js';
-import { buildLifelineArgs, type LifelinePlan } from './lifeline.js';
+import { buildLifelineArgs } from './lifeline.js';
 import { LABEL_TOOL } from './names.js';
 
-/** The script baked into the image (containerfiles/warm.sh). */
-export const WARM_HELPER = '/usr/local/libexec/shim/warm';
-/** An execute-only copy of the image's /bin/sh (Containerfile) that runs the keeper: a process started
- *  from a file it cannot read is not dumpable, so a call, the same user, can neither open the keeper's
- *  /proc/1/mem (and rewrite it, which seccomp's ptrace ban does not stop) nor read its environment. */
-export const WARM_KEEPER_SHELL = '/usr/local/libexec/shim/keeper-sh';
-/** The keeper's and the calls' bookkeeping inside the container (a tmpfs of its own). */
-export const WARM_STATE_DIR = '/run/shim-warm';
+/** The keeper (containerfiles/warm-keeper.pl), baked into the image. */
+export const WARM_KEEPER = '/usr/local/libexec/shim/warm-keeper';
+/** An execute-only copy of the image's perl (Containerfile) that runs the keeper: a process started from
+ *  a file it cannot read is not dumpable, so a call, the same user, can neither open the keeper's
+ *  /proc/1/mem (and rewrite it, which seccomp's ptrace ban does not stop) nor read its environment or
+ *  its secret. */
+export const WARM_KEEPER_PERL = '/usr/local/libexec/shim/keeper-perl';
+/** The variable that brings the keeper shim's nonce for its birth (bare --env: the value is in the
+ *  runtime's environment; the keeper drops it before any call runs). */
+export const WARM_BIRTH_ENV = 'SHIM_WARM_BIRTH';
 /** Marks a warm container; the value is its key (runtime and policy). */
 export const LABEL_WARM = 'io.shim.warm';
 
@@ -49,10 +53,8 @@ export function resolveWarm(tool: ResolvedTool, settings: Pick<Settings, 'warm' 
 /**
  * Why this call runs cold although the tool is warm, or undefined. An allow-list tool is refused
  * outright when it asked itself (its proxy lives for one call, so its container cannot outlive it);
- * with only the global setting it quietly runs cold. A call whose stdin is a terminal but whose output
- * is not runs cold too: without -t its exec client runs in a session of its own (runtimes do not
- * forward signals on exec, so shim does), and reading the terminal from there is a case shim does not
- * take on.
+ * with only the global setting it quietly runs cold. A call on a terminal (stdin one) runs cold too:
+ * the keeper carries a call's stdio over sockets, and a socket is no terminal.
  */
 export function warmObstacle(tool: ResolvedTool, request: WarmRequest, allowlist: boolean, stdin: { isTTY: boolean; interactive: boolean }): string | undefined {
   if (allowlist) {
@@ -64,7 +66,7 @@ export function warmObstacle(tool: ResolvedTool, request: WarmRequest, allowlist
     }
     return 'allowed_hosts: the egress proxy lives for one call';
   }
-  if (stdin.isTTY && !stdin.interactive) return 'stdin is a terminal but the output is not (a warm call would read the terminal from outside its job control)';
+  if (stdin.isTTY) return 'stdin is a terminal (the keeper carries a warm call\'s stdio over sockets, and a socket is no terminal)';
   return undefined;
 }
 
@@ -82,49 +84,42 @@ export interface WarmPlan {
   /** Identifies the container: runtime and policy (everything but the call's own arguments). */
   key: string;
   idleSeconds: number;
-  /** Name of the container this call would start when none is live. */
+  /** Name of the container this call would start when none is live, and its tag: the keeper serves
+   *  the sockets named after it, and its birth socket is birth-TAG.sock. */
   name: string;
+  tag: string;
   /** `run -d …` that starts it, with the keeper as its main process. */
   startArgv: string[];
-  /** The start command and this call's exec (into a container started now), shell-quoted and redacted. */
+  /** The start command and what the keeper runs for this call, shell-quoted and redacted. */
   startDisplay: string;
   callDisplay: string;
   /** Reads the host pid of its init, to tell later whether it still runs without asking the runtime. */
   pidArgv: string[];
-  /** `exec` flags, then (after the container's name) the call. */
-  execFlags: string[];
-  callArgs: string[];
-  /** The call's id inside the container (for signals). */
+  /** Removes it again when its start went wrong. */
+  removeArgv: string[];
+  /** This call: its working directory and argv in the container, and its id. */
+  cwd: string;
+  argv: string[];
   callId: string;
-  /** Without a terminal of its own (-t), the exec client gets its own process group and shim forwards
-   *  every signal itself: a Ctrl-C reaching the client would end it and leave the call running. */
-  clientOwnGroup: boolean;
-  /** The call's socket, held by shim while the call runs, in the directory the container mounts from
-   *  its start: the keeper kills the call once nobody listens on it (shim gone, however it went). */
-  lifeline: LifelinePlan;
+  /** The host directory the container mounts read-only at its start, shared by its calls' sockets. */
+  lifelineDir: string;
 }
 
-/** How one call in the live container `name` is signalled, stopped and cleaned up after. */
-export function warmSignals(warm: Pick<WarmPlan, 'callId' | 'clientOwnGroup' | 'lifeline'>, name: string, runtimePath: string) {
-  const kill = warmSignalArgv(name, warm.callId, 'SIGKILL');
-  return {
-    signalArgv: Object.fromEntries(FORWARDED_SIGNALS.map((sig) => [sig, warmSignalArgv(name, warm.callId, sig)])) as Record<ForwardedSignal, string[]>,
-    forceKillArgv: kill,
-    // after a signal the exec client may end before the call: the call and what it started go too
-    cleanupArgv: kill,
-    // a killed shim takes its call along (the container stays for the next call)
-    watchdogArgv: buildWatchdogArgvFor([runtimePath, ...kill]),
-    clientOwnGroup: warm.clientOwnGroup,
-    // and when the watchdog dies with it, the keeper notices the call's closed lifeline
-    lifeline: warm.lifeline,
-  };
+/** The socket of call `callId` in the live container tagged `tag` (the keeper serves TAG.*.sock). */
+export function warmCallSocket(lifelineDir: string, tag: string, callId: string): string {
+  return path.join(lifelineDir, `${tag}.${callId}.sock`);
+}
+
+/** The socket the keeper of container `tag` reports its birth on. */
+export function warmBirthSocket(lifelineDir: string, tag: string): string {
+  return path.join(lifelineDir, `birth-${tag}.sock`);
 }
 
 /** Turns the cold run's container flags into a warm container's: detached, without `--init` (the keeper
- *  is PID 1, which a tool cannot kill or stop from inside), with its label, the keeper's tmpfs, the
- *  calls' lifeline directory (read-only) and the keeper, under its unreadable shell, as command. `containerArgs` has no `-i`/`-t`
- *  and no command. */
-export function buildWarmStart(containerArgs: readonly string[], image: string, key: string, idleSeconds: number, lifelineDir: string): string[] {
+ *  is PID 1, which a tool cannot kill or stop from inside), with its label, the birth nonce's variable,
+ *  the calls' lifeline directory (read-only) and the keeper, under its unreadable perl, as command, with
+ *  the dirs each call may empty. `containerArgs` has no `-i`/`-t` and no command. */
+export function buildWarmStart(containerArgs: readonly string[], image: string, key: string, idleSeconds: number, lifelineDir: string, tag: string, cleanDirs: readonly string[]): string[] {
   const [run, ...rest] = containerArgs;
   return [
     run!,
@@ -132,32 +127,16 @@ export function buildWarmStart(containerArgs: readonly string[], image: string, 
     ...rest.filter((a) => a !== '--init'),
     '--label',
     `${LABEL_WARM}=${key}`,
-    '--tmpfs',
-    `${WARM_STATE_DIR}:rw,nosuid,nodev,noexec,size=1m,mode=1777`,
+    '--env',
+    WARM_BIRTH_ENV,
     ...buildLifelineArgs({ dir: lifelineDir }),
     image,
-    WARM_KEEPER_SHELL,
-    WARM_HELPER,
-    'keep',
+    WARM_KEEPER_PERL,
+    WARM_KEEPER,
     String(idleSeconds),
+    tag,
+    ...cleanDirs,
   ];
-}
-
-/** The complete exec command of this call in the live container `name`. */
-export function warmExecArgv(warm: Pick<WarmPlan, 'execFlags' | 'callArgs'>, name: string): string[] {
-  return [...warm.execFlags, name, ...warm.callArgs];
-}
-
-export function buildWarmCall(interactive: boolean, workdir: string, callId: string, cleanDirs: readonly string[], command: string, args: readonly string[]): Pick<WarmPlan, 'execFlags' | 'callArgs'> {
-  return {
-    execFlags: ['exec', interactive ? '-it' : '-i', '--workdir', workdir],
-    callArgs: [WARM_HELPER, 'call', callId, cleanDirs.join(':'), command, ...args],
-  };
-}
-
-/** Delivers a signal to one call (KILL: to the call, its descendants and its process group). */
-export function warmSignalArgv(name: string, callId: string, sig: ForwardedSignal | 'SIGKILL'): string[] {
-  return ['exec', name, WARM_HELPER, 'signal', callId, sig.replace(/^SIG/, '')];
 }
 
 /** Lists shim's warm containers (optionally one tool's), one ID per line. */
@@ -170,8 +149,10 @@ export function warmInspectArgv(ids: readonly string[]): string[] {
   return ['inspect', '--format', `{{.Name}}\t{{index .Config.Labels "${LABEL_TOOL}"}}\t{{index .Config.Labels "${LABEL_WARM}"}}\t{{.State.StartedAt}}\t{{.State.Status}}`, ...ids];
 }
 
-export function warmRemoveArgv(ids: readonly string[]): string[] {
-  return ['rm', '--force', ...ids];
+/** Removes containers at once: the keeper, a PID 1 without a SIGTERM handler, ignores the SIGTERM
+ *  podman's `rm --force` sends first (docker's kills at once; podman's waits 10 s without --time 0). */
+export function warmRemoveArgv(runtime: 'podman' | 'docker', ids: readonly string[]): string[] {
+  return ['rm', '--force', ...(runtime === 'podman' ? ['--time', '0'] : []), ...ids];
 }
 
 /** What the executor recorded about a live warm container (runtime/warm.ts keeps it in a state file). */
@@ -186,6 +167,9 @@ export interface WarmState {
   /** Identity (device:inode) of the lifeline directory it mounted: a directory made anew since (a
    *  cleaned /tmp) is not the container's, so its calls' sockets would not reach it. */
   lifelineDir?: string;
+  /** The container's tag (its keeper serves TAG.*.sock) and the sha256 of its keeper's secret. */
+  tag?: string;
+  secretHash?: string;
 }
 
 /**
@@ -203,6 +187,5 @@ export function warmReusable(state: WarmState | undefined, now: number, alive: b
   return now >= state.lastUse && now < state.lastUse + idleMs - margin;
 }
 
-/** How long after its end a call still counts as the container's last use: the keeper may have seen it
- *  running last up to one look (a second) before it ended. */
+/** How long before its end, as shim sees it, a call may have ended for the keeper. */
 export const CALL_END_SLACK_MS = 1_000;

@@ -3,11 +3,12 @@
 // (reading on past the cap so the tool never blocks on a full pipe), and stops the run after
 // `timeoutMs` or when aborted: SIGTERM to the container through the runtime, SIGKILL after a grace
 // period, then the plan's cleanup so no container of the run is left. Decides nothing about the container.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { ExitCode, ShimError } from '../errors.js';
-import { spawnFailure, type Command, type SignalPlan } from './exec.js';
+import { spawnFailure, type Command, type Launched, type SignalPlan } from './exec.js';
 import { holdLifeline } from './lifeline.js';
+import { KeeperCall } from './keeper-call.js';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 export const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -101,9 +102,12 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
   const limitsHit: string[] = [];
 
   const lifeline = signals.lifeline ? await holdLifeline(signals.lifeline) : undefined;
-  let child: ChildProcess;
+  const keeper = signals.keeperCall;
+  // a warm call: the container's keeper runs it, and takes its signals over the call's connection
+  const send = (argv: readonly string[], sig: NodeJS.Signals) => (keeper ? Promise.resolve(child.kill(sig) ? 0 : 1) : quiet(cmd, argv));
+  let child: Launched;
   try {
-    child = spawn(cmd.file, cmd.argv, { env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    child = keeper ? new KeeperCall(keeper) : spawn(cmd.file, cmd.argv, { env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (e) {
     lifeline?.release();
     throw launchError(cmd, e as NodeJS.ErrnoException);
@@ -122,14 +126,14 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
     if (stopping || exited) return;
     stopping = why;
     signal = 'SIGTERM';
-    void quiet(cmd, signals.signalArgv.SIGTERM).then((code) => {
+    void send(signals.signalArgv.SIGTERM, 'SIGTERM').then((code) => {
       // the container does not exist yet (still starting): stop the runtime client instead
       if (code !== 0 && !exited) child.kill('SIGTERM');
     });
     killTimer = setTimeout(() => {
       if (exited) return;
       signal = 'SIGKILL';
-      void quiet(cmd, signals.forceKillArgv).then(() => {
+      void send(signals.forceKillArgv, 'SIGKILL').then(() => {
         if (!exited) child.kill('SIGKILL');
       });
     }, grace);
@@ -143,9 +147,9 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
 
   try {
     const { code, sig } = await new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((resolve, reject) => {
-      child.on('error', (e: NodeJS.ErrnoException) => reject(launchError(cmd, e)));
+      child.once('error', (e: NodeJS.ErrnoException) => reject(e instanceof ShimError ? e : launchError(cmd, e)));
       // "close": the process exited and its stdout/stderr are fully read
-      child.on('close', (c, s) => resolve({ code: c, sig: s }));
+      child.once('close', (c, s) => resolve({ code: c, sig: s }));
       // a process the runtime left behind may hold the pipes open: read on briefly, then stop reading
       child.on('exit', (c, s) => {
         const t = setTimeout(() => {
@@ -160,7 +164,7 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
     if (stopping) {
       limitsHit.push(stopping === 'timeout' ? 'timeout' : 'aborted');
       // a stopped run may leave its container behind (the client can die first): remove it
-      await quiet(cmd, signals.cleanupArgv);
+      if (!keeper) await quiet(cmd, signals.cleanupArgv);
     }
     const truncated = out.truncated || err.truncated;
     if (truncated) limitsHit.push('output');
@@ -177,6 +181,7 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
     };
   } finally {
     exited = true;
+    if (keeper) (child as KeeperCall).release();
     lifeline?.release();
     if (timer) clearTimeout(timer);
     if (killTimer) clearTimeout(killTimer);

@@ -3,6 +3,7 @@
 // stderr, and a captured call (installs, queries).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 // execa is loaded only for captured calls (installs, builds, queries): a tool run on the hot path
 // spawns the runtime with node:child_process and never pays for loading it
 import type { Result } from 'execa';
@@ -12,6 +13,7 @@ import { holdLifeline } from './lifeline.js';
 import { copyWithBudget, watchOutputClosed, type Budget } from './output-budget.js';
 import { tailOf } from './tail.js';
 import { setLongTimeout } from './long-timeout.js';
+import { KeeperCall, type KeeperCallSpec } from './keeper-call.js';
 
 export interface Command {
   file: string;
@@ -80,6 +82,26 @@ export interface SignalPlan {
   clientOwnGroup?: boolean;
   /** The socket the container's watcher holds on to: held while the container runs (see plan/lifeline.ts). */
   lifeline?: LifelinePlan;
+  /** The run is a warm call that the container's keeper runs (no runtime command is spawned): signals
+   *  go to it over the call's own connection, which is also its lifeline (runtime/keeper-call.ts). */
+  keeperCall?: KeeperCallSpec;
+}
+
+/** What the executors need of a started run: a spawned runtime client, or a keeper call. */
+export interface Launched {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  once(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
+  once(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+/** A signal plan of a call its keeper runs: no runtime command, every signal through the call. */
+export function keeperSignals(keeperCall: KeeperCallSpec): SignalPlan {
+  const none: readonly string[] = [];
+  return { signalArgv: { SIGINT: none, SIGTERM: none, SIGHUP: none }, forceKillArgv: none, cleanupArgv: none, keeperCall };
 }
 
 /** Runs a runtime command with no output; resolves to its exit code (-1 when it could not start). */
@@ -135,29 +157,37 @@ export const OUTPUT_CLOSED_STATUS = 128 + os.constants.signals.SIGPIPE;
  * Stdio is inherited unless an output budget is set.
  */
 export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean, limits: ForegroundLimits = {}): Promise<ForegroundResult> {
-  const budget: Budget | undefined = limits.outputBytes ? { left: limits.outputBytes, cut: false, closed: false } : undefined;
+  const keeper = signals.keeperCall;
+  // a keeper call's streams are sockets: its output is always copied (an unlimited budget at most)
+  const budget: Budget | undefined = limits.outputBytes || keeper ? { left: limits.outputBytes ?? Infinity, cut: false, closed: false } : undefined;
   const lifeline = signals.lifeline ? await holdLifeline(signals.lifeline) : undefined;
   const watchdog = startWatchdog(signals.watchdogArgv, cmd.env);
-  const child = spawn(cmd.file, [...cmd.argv], {
-    env: cmd.env,
-    stdio: ['inherit', budget ? 'pipe' : 'inherit', budget ? 'pipe' : 'inherit'],
-    detached: signals.clientOwnGroup ?? false,
-  });
+  const child: Launched = keeper
+    ? new KeeperCall(keeper)
+    : spawn(cmd.file, [...cmd.argv], {
+        env: cmd.env,
+        stdio: ['inherit', budget ? 'pipe' : 'inherit', budget ? 'pipe' : 'inherit'],
+        detached: signals.clientOwnGroup ?? false,
+      });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
+  if (keeper) process.stdin.pipe(child.stdin!);
   const quiet = (argv: readonly string[]) => spawnQuiet(cmd.file, argv, cmd.env);
   const deliver = (sig: (typeof FORWARDED)[number]) =>
-    void quiet(signals.signalArgv[sig]).then((code) => {
-      if (code !== 0) child.kill(sig);
-    });
+    keeper
+      ? void child.kill(sig)
+      : void quiet(signals.signalArgv[sig]).then((code) => {
+          if (code !== 0) child.kill(sig);
+        });
   let signalled = false;
   let timedOut = false;
   const handlers = FORWARDED.map((sig) => {
     const handler = () => {
       signalled = true;
-      if (sig === 'SIGINT' && onTerminal && !signals.clientOwnGroup) return;
+      // a Ctrl-C on the terminal reached the runtime client too (same process group), not a keeper call
+      if (sig === 'SIGINT' && onTerminal && !signals.clientOwnGroup && !keeper) return;
       deliver(sig);
     };
     process.on(sig, handler);
@@ -168,7 +198,7 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
   const stop = () => {
     signalled = true;
     deliver('SIGTERM');
-    timers.push(setTimeout(() => void quiet(signals.forceKillArgv), KILL_GRACE_MS));
+    timers.push(setTimeout(() => (keeper ? void child.kill('SIGKILL') : void quiet(signals.forceKillArgv)), KILL_GRACE_MS));
   };
   const timeout = limits.timeoutMs
     ? setLongTimeout(() => {
@@ -186,12 +216,18 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
   }
   try {
     const result = await exited;
+    if (result.error instanceof ShimError) throw result.error;
     if (result.error) throw spawnFailure(cmd.file, result.error.code) ?? new ShimError(`cannot run ${cmd.file}: ${result.error.message}`, ExitCode.launcherFailed);
-    if (signalled) await quiet(signals.cleanupArgv);
+    if (signalled && !keeper) await quiet(signals.cleanupArgv);
     const ended = exitStatus(result.code, result.signal);
     const outputClosed = budget?.closed ?? false;
     return { status: outputClosed ? OUTPUT_CLOSED_STATUS : ended, timedOut, outputCut: budget?.cut ?? false, outputClosed };
   } finally {
+    if (keeper) {
+      process.stdin.unpipe(child.stdin!);
+      process.stdin.destroy();
+      (child as KeeperCall).release();
+    }
     watchdog?.stdin?.end('done\n');
     lifeline?.release();
     unwatch();

@@ -1,13 +1,13 @@
 // Holds a run's lifeline (plan/lifeline.ts): creates its private directory and listens on its socket
 // for as long as shim runs the container. Holding is all it does: the kernel closes the socket when shim
-// dies, which is what the container's watcher waits for. A warm call's socket lies in its container's
-// shared directory, which outlives the call (warm.sh's keeper probes the socket of every call it runs).
+// dies, which is what the container's watcher waits for. A warm container's directory is shared by its
+// keeper's sockets and outlives every call (runtime/keeper-call.ts).
 import fs from 'node:fs';
 import net from 'node:net';
 import type { LifelinePlan } from '../plan/lifeline.js';
 import { RuntimeError } from '../errors.js';
 
-/** Connections held at once: the watcher's, and a warm keeper's probes; more come from the tool. */
+/** Connections held at once: the watcher's; more come from the tool. */
 const MAX_HELD = 32;
 
 export interface HeldLifeline {
@@ -48,17 +48,14 @@ export function lifelineDirId(dir: string): string | undefined {
   }
 }
 
-/** Creates the directory (0700, must not exist; a warm container's shared one may) and listens on the
+/** Creates the directory (0700, must not exist) and listens on the
  *  socket; resolves once it listens, so the container's watcher always finds it while shim lives. */
 export async function holdLifeline(plan: LifelinePlan, onConnected?: () => void): Promise<HeldLifeline> {
   const fail = (e: unknown) => failure(plan.dir, e);
-  if (plan.shared) ensureSharedLifelineDir(plan.dir);
-  else {
-    try {
-      fs.mkdirSync(plan.dir, { mode: 0o700 });
-    } catch (e) {
-      throw fail(e);
-    }
+  try {
+    fs.mkdirSync(plan.dir, { mode: 0o700 });
+  } catch (e) {
+    throw fail(e);
   }
   const held = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -74,14 +71,12 @@ export async function holdLifeline(plan: LifelinePlan, onConnected?: () => void)
   const release = () => {
     for (const s of held) s.destroy();
     server.close();
-    // a warm container's directory stays for its other calls: only this call's socket goes. unlink and
-    // rmdir first: fs.rmSync loads Node's rimraf, which costs a tool link a few ms
+    // unlink and rmdir first: fs.rmSync loads Node's rimraf, which costs a tool link a few ms
     try {
       fs.unlinkSync(plan.socketPath);
     } catch {
       // closed with the server already, or never made
     }
-    if (plan.shared) return;
     try {
       fs.rmdirSync(plan.dir);
     } catch {

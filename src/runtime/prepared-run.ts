@@ -9,7 +9,8 @@ import type { ImageContext } from './image.js';
 export interface PreparedRun {
   tool: ResolvedTool;
   plan: RunPlan;
-  /** The runtime command (file, argv, environment) to execute: the cold run, or the warm call's exec. */
+  /** The runtime command (file, argv, environment) to execute; a warm call has none (its argv is
+   *  empty): the container's keeper runs it (signals.keeperCall). */
   command: Command;
   /** How the command is signalled and cleaned up after. */
   signals: SignalPlan;

@@ -1,14 +1,17 @@
 // Keeps track of warm containers (the planner, plan/warm.ts, decides every flag): finds the live
-// container of a policy from a small state file, or starts one, and returns the call's exec command
-// and how to signal it. Whether a recorded container still runs is read from /proc (its init's pid and
-// start time), so a call into a warm container costs no extra runtime command.
+// container of a policy from a small state file, or starts one (and takes its keeper's secret at
+// birth), and returns what the call needs to reach the keeper. Whether a recorded container still runs
+// is read from /proc (its init's pid and start time), so a warm call runs no runtime command at all.
 import fs from 'node:fs';
 import path from 'node:path';
 import { withLock, writeFileAtomic } from '../lock.js';
 import { RuntimeError } from '../errors.js';
-import { CALL_END_SLACK_MS, warmExecArgv, warmRemoveArgv, warmReusable, warmSignals, type WarmPlan, type WarmState } from '../plan/warm.js';
-import { expectSuccess, runCaptured, type Command, type SignalPlan } from './exec.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { CALL_END_SLACK_MS, WARM_BIRTH_ENV, warmBirthSocket, warmCallSocket, warmReusable, type WarmPlan, type WarmState } from '../plan/warm.js';
+import { expectSuccess, runCaptured } from './exec.js';
 import { ensureSharedLifelineDir, lifelineDirId } from './lifeline.js';
+import { listenForBirth, type KeeperCallSpec } from './keeper-call.js';
+import { processStart } from './proc.js';
 
 export interface WarmContext {
   runtimePath: string;
@@ -20,8 +23,8 @@ export interface WarmContext {
 }
 
 export interface WarmCall {
-  command: Command;
-  signals: SignalPlan;
+  /** What the call needs to reach the container's keeper. */
+  keeperCall: KeeperCallSpec;
   /** The container the call runs in, and whether this call started it. */
   container: string;
   started: boolean;
@@ -40,47 +43,64 @@ export function readWarmState(file: string): WarmState | undefined {
   }
 }
 
-/** The start time (field 22 of /proc/PID/stat, in clock ticks since boot) of a host process, if it runs. */
-export function processStart(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the fields after the command name, which may hold spaces or parentheses itself
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
+/** How long a new container's keeper has to report; it takes milliseconds. */
+const BIRTH_TIMEOUT_MS = 30_000;
 
 /** Whether the recorded container still runs, with the very lifeline directory the call's socket goes
- *  in (one made anew since, or a record from before lifelines, would leave the call unwatched). */
+ *  in (one made anew since, or a record from before keepers had secrets, cannot serve the call). */
 const alive = (s: WarmState | undefined, lifelineDir: string) =>
-  s !== undefined && processStart(s.pid) === s.pidStart && s.lifelineDir !== undefined && s.lifelineDir === lifelineDirId(lifelineDir);
+  s !== undefined && processStart(s.pid) === s.pidStart && s.lifelineDir !== undefined && s.lifelineDir === lifelineDirId(lifelineDir) && !!s.tag && !!s.secretHash;
+
+/** Waits for the keeper's secret; fails early when the container is gone (its keeper could not run). */
+async function awaitSecret(secret: Promise<string>, pid: number, pidStart: string): Promise<string | undefined> {
+  const deadline = Date.now() + BIRTH_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const got = await Promise.race([secret, new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
+    if (got !== undefined) return got;
+    if (processStart(pid) !== pidStart) return undefined;
+  }
+  return undefined;
+}
 
 /** Starts the policy's container and records it. Its init's pid must be visible here: with a runtime
- *  on another host (or in another pid namespace) shim could not tell whether it still runs. */
+ *  on another host (or in another pid namespace) shim could not tell whether it still runs, nor ring its
+ *  keeper. */
 async function start(warm: WarmPlan, ctx: WarmContext, file: string): Promise<WarmState> {
-  const run = (argv: string[]) => runCaptured({ file: ctx.runtimePath, argv, env: ctx.runtimeEnv });
+  const run = (argv: string[], env = ctx.runtimeEnv) => runCaptured({ file: ctx.runtimePath, argv, env });
   // the calls' lifeline directory is mounted from the start (each call adds its socket there)
-  const lifelineDir = ensureSharedLifelineDir(warm.lifeline.dir);
-  expectSuccess('starting the warm container', await run(warm.startArgv), 'run again with SHIM_DEBUG=1, or set "warm": false for this tool');
-  const pidOut = await run(warm.pidArgv);
-  const pid = Number(pidOut.stdout.trim());
-  const pidStart = Number.isInteger(pid) && pid > 0 ? processStart(pid) : undefined;
-  if (pidStart === undefined) {
-    await run(warmRemoveArgv([warm.name]));
-    throw new RuntimeError(
-      `the warm container's process (pid ${pidOut.stdout.trim() || '?'}) is not visible on this host, so shim could not tell later whether it still runs`,
-      'warm containers need the runtime on this host (not a remote daemon): set "warm": false for this tool',
-    );
+  const lifelineDir = ensureSharedLifelineDir(warm.lifelineDir);
+  // the nonce goes to the new keeper alone (through the runtime's environment, never an argv)
+  const nonce = randomBytes(16).toString('hex');
+  const birth = await listenForBirth(warmBirthSocket(warm.lifelineDir, warm.tag), nonce);
+  try {
+    expectSuccess('starting the warm container', await run(warm.startArgv, { ...ctx.runtimeEnv, [WARM_BIRTH_ENV]: nonce }), 'run again with SHIM_DEBUG=1, or set "warm": false for this tool');
+    const pidOut = await run(warm.pidArgv);
+    const pid = Number(pidOut.stdout.trim());
+    const pidStart = Number.isInteger(pid) && pid > 0 ? processStart(pid) : undefined;
+    if (pidStart === undefined) {
+      await run(warm.removeArgv);
+      throw new RuntimeError(
+        `the warm container's process (pid ${pidOut.stdout.trim() || '?'}) is not visible on this host, so shim could not tell later whether it still runs`,
+        'warm containers need the runtime on this host (not a remote daemon): set "warm": false for this tool',
+      );
+    }
+    const secret = await awaitSecret(birth.secret, pid, pidStart);
+    if (secret === undefined) {
+      await run(warm.removeArgv);
+      throw new RuntimeError("the warm container's keeper did not report at its start", 'run `shim doctor` (the image may predate this shim), or set "warm": false for this tool');
+    }
+    const secretHash = createHash('sha256').update(secret).digest('hex');
+    const state: WarmState = { name: warm.name, pid, pidStart, lastUse: ctx.now(), idleSeconds: warm.idleSeconds, lifelineDir, tag: warm.tag, secretHash };
+    writeFileAtomic(file, JSON.stringify(state));
+    ctx.onStart?.(warm.name);
+    return state;
+  } finally {
+    birth.close();
   }
-  const state: WarmState = { name: warm.name, pid, pidStart: pidStart!, lastUse: ctx.now(), idleSeconds: warm.idleSeconds, lifelineDir };
-  writeFileAtomic(file, JSON.stringify(state));
-  ctx.onStart?.(warm.name);
-  return state;
 }
 
 /** Finds the live container of the plan's policy (starting one when none is), records this call's use,
- *  and returns the call's exec command and signals. The record is read and written under its lock, so
+ *  and returns how the call reaches its keeper. The record is read and written under its lock, so
  *  a call never puts back a container another one has just replaced. */
 export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise<WarmCall> {
   const file = warmStateFile(ctx.stateDir, warm.key);
@@ -88,7 +108,7 @@ export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise
   // one start per policy however many calls arrive at once; the others wait, then reuse it
   const state = await withLock(`${file}.lock`, async () => {
     const recorded = readWarmState(file);
-    if (recorded && warmReusable(recorded, ctx.now(), alive(recorded, warm.lifeline.dir))) {
+    if (recorded && warmReusable(recorded, ctx.now(), alive(recorded, warm.lifelineDir))) {
       writeFileAtomic(file, JSON.stringify({ ...recorded, lastUse: ctx.now() }));
       return recorded;
     }
@@ -96,8 +116,12 @@ export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise
     return start(warm, ctx, file);
   });
   return {
-    command: { file: ctx.runtimePath, argv: warmExecArgv(warm, state.name), env: ctx.runtimeEnv },
-    signals: warmSignals(warm, state.name, ctx.runtimePath),
+    keeperCall: {
+      keeper: { pid: state.pid, pidStart: state.pidStart, secretHash: state.secretHash! },
+      socketPath: warmCallSocket(warm.lifelineDir, state.tag!, warm.callId),
+      cwd: warm.cwd,
+      argv: warm.argv,
+    },
     container: state.name,
     started,
   };

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { buildRunPlan } from '../../src/plan/run-plan.js';
-import { WARM_HELPER, WARM_KEEPER_SHELL, dirsToClean, resolveWarm, warmExecArgv, warmReusable, warmSignals, type WarmState } from '../../src/plan/warm.js';
+import { WARM_BIRTH_ENV, WARM_KEEPER, WARM_KEEPER_PERL, dirsToClean, resolveWarm, warmBirthSocket, warmCallSocket, warmReusable, type WarmState } from '../../src/plan/warm.js';
 import { IMAGE, docker, makeHost, makeMount, makeTool, runInputs } from './fixtures.js';
 
 const warm = { idleSeconds: 600, from: 'tool' as const };
@@ -22,12 +22,15 @@ describe('resolveWarm', () => {
 });
 
 describe('buildRunPlan with warm', () => {
-  it('starts a detached container whose main process is the keeper, with the state tmpfs and the key label', () => {
+  it('starts a detached container whose main process is the keeper (idle time, tag, dirs to empty), with the key label', () => {
     const w = plan().warm!;
     expect(w.startArgv.slice(0, 3)).toEqual(['run', '--detach', '--rm']);
-    expect(w.startArgv.slice(-5)).toEqual([IMAGE, WARM_KEEPER_SHELL, WARM_HELPER, 'keep', '600']);
+    expect(w.startArgv.slice(-9)).toEqual([IMAGE, WARM_KEEPER_PERL, WARM_KEEPER, '600', 'r1a2b3', '/tmp', '/home/shim', '/var/tmp', '/dev/shm']);
+    expect(w.tag).toBe('r1a2b3');
     expect(w.startArgv).toContain(`io.shim.warm=${w.key}`);
-    expect(w.startArgv).toContain('/run/shim-warm:rw,nosuid,nodev,noexec,size=1m,mode=1777');
+    // the birth nonce comes from the runtime's environment, never the argv
+    expect(w.startArgv.join(' ')).toContain(`--env ${WARM_BIRTH_ENV} `);
+    expect(w.startArgv.some((a) => a.startsWith(`${WARM_BIRTH_ENV}=`))).toBe(false);
     expect(w.startArgv).not.toContain('-i');
     expect(w.startArgv).not.toContain('-it');
     // the keeper is PID 1: the kernel drops SIGKILL and SIGSTOP the tool sends it
@@ -36,18 +39,20 @@ describe('buildRunPlan with warm', () => {
     expect(w.startArgv[w.startArgv.indexOf('--name') + 1]).toBe(w.name);
   });
 
-  it('mounts one lifeline directory per container key, read-only, and gives each call its own socket in it', () => {
+  it('mounts one lifeline directory per container key, read-only, with the keeper\'s birth socket and a socket per call in it', () => {
     const w = plan().warm!;
-    expect(w.lifeline).toEqual({ dir: `/tmp/shim-warm-1000-${w.key}`, socketPath: `/tmp/shim-warm-1000-${w.key}/r1a2b3.sock`, shared: true });
+    expect(w.lifelineDir).toBe(`/tmp/shim-warm-1000-${w.key}`);
     expect(w.startArgv).toContain(`type=bind,src=/tmp/shim-warm-1000-${w.key},dst=/run/shim-lifeline,ro`);
+    expect(warmBirthSocket(w.lifelineDir, w.tag)).toBe(`${w.lifelineDir}/birth-r1a2b3.sock`);
     // the directory is the key's, so the key does not depend on it, and a later call finds the same one
     const later = plan({ runId: 'r9z8y7' }).warm!;
     expect(later.key).toBe(w.key);
-    expect(later.lifeline.dir).toBe(w.lifeline.dir);
-    expect(later.lifeline.socketPath).toBe(`${w.lifeline.dir}/r9z8y7.sock`);
+    expect(later.lifelineDir).toBe(w.lifelineDir);
+    // a call's socket is named after the live container's tag (its keeper serves only those) and the call
+    expect(warmCallSocket(later.lifelineDir, 'r1a2b3', later.callId)).toBe(`${w.lifelineDir}/r1a2b3.r9z8y7.sock`);
     // under XDG_RUNTIME_DIR (a per-user tmpfs) when there is one
     const xdg = plan({ host: makeHost({}, { XDG_RUNTIME_DIR: '/run/user/1000' }) }).warm!;
-    expect(xdg.lifeline.dir).toBe(`/run/user/1000/shim-warm-1000-${xdg.key}`);
+    expect(xdg.lifelineDir).toBe(`/run/user/1000/shim-warm-1000-${xdg.key}`);
   });
 
   it('keeps every flag of the cold run but --init (the same isolation), and sets the working directory per call', () => {
@@ -58,26 +63,19 @@ describe('buildRunPlan with warm', () => {
     const cold = p.argv.slice(0, p.argv.indexOf(IMAGE)).filter((a, i) => a !== '-i' && a !== p.containerName && a !== '--init' && i !== workdir && i !== workdir + 1 && i !== lifeline && i !== lifeline - 1);
     const start = p.warm!.startArgv;
     for (const flag of cold) expect(start).toContain(flag);
-    expect(p.warm!.execFlags.slice(-2)).toEqual(['--workdir', p.argv[workdir + 1]]);
+    expect(p.warm!.cwd).toBe(p.argv[workdir + 1]);
   });
 
-  it('runs the call through exec with the helper, the call id, the dirs to empty, the command and its arguments', () => {
+  it('gives the keeper the call\'s working directory, command and arguments, and shows them', () => {
     const p = plan({ args: ['--fix', 'a b.js'] });
-    expect(warmExecArgv(p.warm!, 'C')).toEqual(['exec', '-i', '--workdir', '/workspace', 'C', WARM_HELPER, 'call', 'r1a2b3', '/tmp:/home/shim:/var/tmp:/dev/shm', 'eslint', '--fix', 'a b.js']);
-  });
-
-  it('gives the exec a terminal only when both ends are terminals, and then keeps the client in the foreground', () => {
-    const tty = plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY: true }) }).warm!;
-    expect(tty.execFlags).toEqual(['exec', '-it', '--workdir', '/workspace']);
-    expect(tty.clientOwnGroup).toBe(false);
-    const piped = plan().warm!;
-    expect(piped.execFlags).toEqual(['exec', '-i', '--workdir', '/workspace']);
-    expect(piped.clientOwnGroup).toBe(true);
+    expect(p.warm!.cwd).toBe('/workspace');
+    expect(p.warm!.argv).toEqual(['eslint', '--fix', 'a b.js']);
+    expect(p.warm!.callDisplay).toBe("cd /workspace && eslint --fix 'a b.js'");
   });
 
   it('has one key per policy: not the run id, the arguments or the terminal, but every container flag', () => {
     const key = plan().warm!.key;
-    expect(plan({ runId: 'other1', args: ['x'], host: makeHost({ stdinIsTTY: true, stdoutIsTTY: true }) }).warm!.key).toBe(key);
+    expect(plan({ runId: 'other1', args: ['x'], host: makeHost({ stdoutIsTTY: true }) }).warm!.key).toBe(key);
     expect(plan({ mounts: [makeMount('/home/user/project', '/workspace')] }).warm!.key).not.toBe(key);
     expect(plan({ tool: makeTool({ env: { A: '1' } }) }).warm!.key).not.toBe(key);
     expect(plan({ warm: { idleSeconds: 60, from: 'tool' } }).warm!.key).not.toBe(key);
@@ -90,7 +88,7 @@ describe('buildRunPlan with warm', () => {
     const top = plan({ mounts, cwd: '/home/u/proj' }).warm!;
     const sub = plan({ mounts, cwd: '/home/u/proj/src/lib' }).warm!;
     expect(sub.key).toBe(top.key);
-    expect(sub.execFlags).toEqual(['exec', '-i', '--workdir', '/home/u/proj/src/lib']);
+    expect(sub.cwd).toBe('/home/u/proj/src/lib');
     expect(sub.startArgv).not.toContain('--workdir');
   });
 
@@ -109,10 +107,14 @@ describe('buildRunPlan with warm', () => {
     expect(p.coldReason).toMatch(/allowed_hosts/);
   });
 
-  it('runs cold when stdin is a terminal and stdout is not', () => {
-    const p = plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY: false }) });
-    expect(p.warm).toBeUndefined();
-    expect(p.coldReason).toMatch(/stdin is a terminal/);
+  it('runs cold when stdin is a terminal (a socket is no terminal), with stdout one or not', () => {
+    for (const stdoutIsTTY of [false, true]) {
+      const p = plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY }) });
+      expect(p.warm).toBeUndefined();
+      expect(p.coldReason).toMatch(/stdin is a terminal/);
+    }
+    // the control: output to a terminal alone is no obstacle
+    expect(plan({ host: makeHost({ stdoutIsTTY: true }) }).warm).toBeDefined();
   });
 });
 
@@ -163,21 +165,5 @@ describe('warmReusable', () => {
     expect(warmReusable(state, 1_000_000, false)).toBe(false);
     expect(warmReusable(undefined, 1_000_000, true)).toBe(false);
     expect(warmReusable(state, 999_999, true)).toBe(false);
-  });
-});
-
-describe('warmSignals', () => {
-  it('signals the call, never the container, and kills the call\'s process group on timeout, cleanup and shim\'s death', () => {
-    const lifeline = { dir: '/tmp/shim-warm-0-k', socketPath: '/tmp/shim-warm-0-k/r1.sock', shared: true };
-    const s = warmSignals({ callId: 'r1', clientOwnGroup: true, lifeline }, 'C', '/usr/bin/docker');
-    expect(s.signalArgv.SIGTERM).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'TERM']);
-    expect(s.signalArgv.SIGINT).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'INT']);
-    expect(s.forceKillArgv).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'KILL']);
-    expect(s.signalArgv.SIGHUP).toEqual(['exec', 'C', WARM_HELPER, 'signal', 'r1', 'HUP']);
-    expect(s.cleanupArgv).toEqual(s.forceKillArgv);
-    expect(s.watchdogArgv.slice(-7)).toEqual(['/usr/bin/docker', 'exec', 'C', WARM_HELPER, 'signal', 'r1', 'KILL']);
-    expect(s.clientOwnGroup).toBe(true);
-    // and the call's lifeline is held while it runs (the keeper kills the call once it closes)
-    expect(s.lifeline).toBe(lifeline);
   });
 });

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildRunPlan } from '../../src/plan/run-plan.js';
 import type { WarmState } from '../../src/plan/warm.js';
-import { prepareWarmCall, processStart, readWarmState, warmStateFile } from '../../src/runtime/warm.js';
+import { prepareWarmCall, readWarmState, warmStateFile } from '../../src/runtime/warm.js';
+import { processStart } from '../../src/runtime/proc.js';
 import { ensureSharedLifelineDir } from '../../src/runtime/lifeline.js';
 import { docker, makeHost, runInputs } from './fixtures.js';
 import { tempDir } from './tmp.js';
@@ -32,7 +33,7 @@ describe('processStart', () => {
 describe('prepareWarmCall', () => {
   const live = (now: number): WarmState => ({
     name: 'shim-warm-eslint-live', pid: process.pid, pidStart: processStart(process.pid)!, lastUse: now - 1000, idleSeconds: 600,
-    lifelineDir: ensureSharedLifelineDir(warm.lifeline.dir),
+    lifelineDir: ensureSharedLifelineDir(warm.lifelineDir), tag: 'tag1', secretHash: 'ab'.repeat(32),
   });
 
   it('reuses the recorded container while it runs and is not near its idle stop, recording the use', async () => {
@@ -42,8 +43,13 @@ describe('prepareWarmCall', () => {
     const call = await prepareWarmCall(warm, ctx(dir, now));
     expect(call.started).toBe(false);
     expect(call.container).toBe('shim-warm-eslint-live');
-    expect(call.command.argv).toEqual(['exec', '-i', '--workdir', '/workspace', 'shim-warm-eslint-live', ...warm.callArgs]);
-    expect(call.signals.signalArgv.SIGTERM).toContain('shim-warm-eslint-live');
+    // no runtime command: the keeper of the recorded container runs the call, over its socket
+    expect(call.keeperCall).toEqual({
+      keeper: { pid: process.pid, pidStart: processStart(process.pid), secretHash: 'ab'.repeat(32) },
+      socketPath: `${warm.lifelineDir}/tag1.${warm.callId}.sock`,
+      cwd: '/workspace',
+      argv: ['eslint', '--fix'],
+    });
     expect(readWarmState(file)!.lastUse).toBe(now);
   });
 
@@ -54,6 +60,8 @@ describe('prepareWarmCall', () => {
     // its calls' sockets would go into a directory the container does not see: no lifeline
     ['the lifeline directory was made anew since it started', (s: WarmState) => ({ ...s, lifelineDir: '0:0' })],
     ['it was started without a lifeline directory', ({ lifelineDir: _, ...s }: WarmState) => s],
+    // a container of an older shim: its keeper has no secret to prove itself with
+    ['its keeper has no secret', ({ secretHash: _, ...s }: WarmState) => s],
   ])('starts a new container when %s', async (_why, change) => {
     const dir = tempDir();
     const now = 1_800_000_000_000;

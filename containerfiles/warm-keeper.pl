@@ -1,0 +1,252 @@
+# The keeper of a warm container (see src/plan/warm.ts): its PID 1, which runs every call. Calls reach it
+# over Unix sockets that shim holds, not through the runtime's `exec` (on podman, `exec` costs about as
+# much as a new container).
+#
+#   keeper-perl warm-keeper.pl IDLE TAG [DIR…]
+#
+# It runs under keeper-perl, an execute-only copy of perl: a process started from a file it cannot read
+# is not dumpable, so a tool (the same user) can neither open its /proc/1/mem nor read its environment.
+# As the PID 1 of its namespace the kernel drops SIGKILL and SIGSTOP the tool sends it.
+#
+# Who is who. The lifeline directory (/run/shim-lifeline) is shim's, mounted read-only: only shim makes
+# sockets there, so a socket in it is shim's. A connection to shim, though, may come from any process of
+# the container, so the keeper proves itself with a secret: at birth it connects to birth-TAG.sock and
+# sends a fresh random secret with the nonce shim gave it (SHIM_WARM_BIRTH, read and dropped before any
+# call runs, when no other process exists in the container); shim keeps only its hash. Every later
+# connection starts with the secret, which therefore only ever goes to shim.
+#
+# A call. shim makes TAG.ID.sock and sends SIGUSR1 (the directory is also looked at every second). The
+# keeper forks a handler for it; when no other call runs, it first kills every process but itself (what
+# earlier calls left behind) and empties each DIR (tmpfs dirs chosen by shim, never crossing into a
+# mount). The handler opens four connections (control, stdin, stdout, stderr), reads the working
+# directory and argv from the control one, and starts the tool in a session of its own with the three
+# sockets as its stdio. Lines on the control connection are signals (INT, TERM, HUP; KILL: the call, all
+# it started and its process group); when it closes, shim is gone, however it went, and the call goes the
+# same way. When the tool ends the handler writes "exit N" (128+S after signal S).
+#
+# Idle: after IDLE seconds without a call it exits, which stops the container (--rm removes it).
+use strict;
+use warnings;
+use Socket qw(AF_UNIX SOCK_STREAM pack_sockaddr_un);
+use POSIX ();
+
+my $LIFELINE = '/run/shim-lifeline';
+my ($idle, $tag, @dirs) = @ARGV;
+die "usage: warm-keeper IDLE TAG [DIR…]\n" unless defined $tag && $idle =~ /^\d+$/ && $tag =~ /^[0-9a-z]{1,32}$/;
+my $nonce = delete $ENV{SHIM_WARM_BIRTH};
+die "warm-keeper: no SHIM_WARM_BIRTH\n" unless defined $nonce && $nonce =~ /^[0-9a-f]{16,128}$/;
+
+open(my $random, '<:raw', '/dev/urandom') or die "warm-keeper: /dev/urandom: $!\n";
+(sysread($random, my $bytes, 32) // 0) == 32 or die "warm-keeper: /dev/urandom: short read\n";
+close $random;
+my $secret = unpack('H*', $bytes);
+
+# A connection to one of shim's sockets, or undef.
+sub dial {
+  my ($name) = @_;
+  socket(my $s, AF_UNIX, SOCK_STREAM, 0) or return;
+  connect($s, pack_sockaddr_un("$LIFELINE/$name")) or return;
+  return $s;
+}
+
+sub write_all {
+  my ($s, $data) = @_;
+  while (length $data) {
+    my $n = syswrite($s, $data);
+    return 0 unless $n;
+    substr($data, 0, $n) = '';
+  }
+  return 1;
+}
+
+# One line (without its newline) from a socket, read a byte at a time; undef at EOF.
+sub read_line {
+  my ($s) = @_;
+  my $line = '';
+  while (1) {
+    my $n = sysread($s, my $c, 1);
+    return undef unless $n;
+    return $line if $c eq "\n";
+    $line .= $c;
+    return undef if length $line > 64;
+  }
+}
+
+sub read_exact {
+  my ($s, $len) = @_;
+  my $data = '';
+  while (length $data < $len) {
+    my $n = sysread($s, $data, $len - length $data, length $data);
+    return undef unless $n;
+  }
+  return $data;
+}
+
+# Parent pid and state of a process, from /proc/PID/stat (the name may hold spaces or parentheses).
+sub stat_of {
+  my ($pid) = @_;
+  open(my $f, '<', "/proc/$pid/stat") or return;
+  my $all = do { local $/; <$f> } // return;
+  my ($state, $ppid) = $all =~ /\) (\S) (\d+) / or return;
+  return ($ppid, $state);
+}
+
+sub pids { opendir(my $d, '/proc') or return (); return grep { /^\d+$/ } readdir $d; }
+
+# Kills process $root, everything it started (found before any of it is orphaned) and its group.
+sub kill_call {
+  my ($root) = @_;
+  my %members = ($root => 1);
+  my $grew = 1;
+  my %parent;
+  for my $pid (pids()) { my ($ppid) = stat_of($pid); $parent{$pid} = $ppid if defined $ppid; }
+  while ($grew) {
+    $grew = 0;
+    for my $pid (keys %parent) {
+      next if $members{$pid} || !$members{ $parent{$pid} };
+      $members{$pid} = 1;
+      $grew = 1;
+    }
+  }
+  kill 'KILL', keys %members;
+  kill 'KILL', -$root;
+}
+
+# Kills every process but this one (and zombies, which are collected): what finished calls left running.
+# A forking leftover may make new ones meanwhile, so it looks again until none is left.
+sub kill_strays {
+  for (1 .. 50) {
+    my @strays = grep { my (undef, $state) = stat_of($_); $_ != $$ && defined $state && $state ne 'Z' } pids();
+    return unless @strays;
+    kill 'KILL', @strays;
+  }
+}
+
+# Empties a directory without crossing into anything mounted below it.
+sub empty_dir {
+  my ($dir) = @_;
+  my $dev = (lstat $dir)[0] // return;
+  my $walk;
+  $walk = sub {
+    my ($d) = @_;
+    opendir(my $h, $d) or return;
+    for my $e (grep { $_ ne '.' && $_ ne '..' } readdir $h) {
+      my $p = "$d/$e";
+      my @st = lstat $p or next;
+      next if $st[0] != $dev;
+      if (-d _) { $walk->($p); rmdir $p; }
+      else { unlink $p; }
+    }
+  };
+  $walk->($dir);
+}
+
+# The handler of one call (a child of the keeper); never returns.
+sub handle_call {
+  my ($name) = @_;
+  $SIG{USR1} = 'DEFAULT';
+  my %c;
+  for my $role (qw(ctl in out err)) {
+    $c{$role} = dial($name) or POSIX::_exit(0);
+    write_all($c{$role}, "$secret $role\n") or POSIX::_exit(0);
+  }
+  my $ctl = $c{ctl};
+  my $len = read_line($ctl);
+  POSIX::_exit(0) unless defined $len && $len =~ /^\d{1,7}$/;
+  my $spec = read_exact($ctl, $len);
+  POSIX::_exit(0) unless defined $spec;
+  my ($cwd, @argv) = split /\0/, $spec, -1;
+  POSIX::_exit(0) unless @argv;
+  my $tool = fork;
+  POSIX::_exit(0) unless defined $tool;
+  if ($tool == 0) {
+    POSIX::setsid();
+    open(STDIN, '<&', $c{in}) && open(STDOUT, '>&', $c{out}) && open(STDERR, '>&', $c{err}) or POSIX::_exit(125);
+    # the sockets themselves (and the control one) are close-on-exec: perl marks every fd above 2 so
+    $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE);
+    POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new);
+    if (!chdir $cwd) {
+      print STDERR "shim: cannot enter $cwd in the warm container: $!\n";
+      POSIX::_exit(126);
+    }
+    { no warnings 'exec'; exec { $argv[0] } @argv; }
+    print STDERR "shim: cannot run $argv[0]: $!\n";
+    POSIX::_exit($!{ENOENT} ? 127 : 126);
+  }
+  close $c{$_} for qw(in out err);
+  # SIGCHLD cuts the wait short; a line from shim too
+  $SIG{CHLD} = sub { };
+  my $buf = '';
+  while (1) {
+    if (waitpid($tool, POSIX::WNOHANG()) == $tool) {
+      my $st = $?;
+      write_all($ctl, 'exit ' . (($st & 127) ? 128 + ($st & 127) : $st >> 8) . "\n");
+      POSIX::_exit(0);
+    }
+    my $rin = '';
+    vec($rin, fileno($ctl), 1) = 1;
+    next unless select(my $rout = $rin, undef, undef, 0.1) > 0;
+    my $n = sysread($ctl, $buf, 256, length $buf);
+    if (!$n) {
+      # shim is gone: the call goes with everything it started
+      kill_call($tool);
+      waitpid($tool, 0);
+      POSIX::_exit(0);
+    }
+    while ($buf =~ s/^([^\n]*)\n//) {
+      my $sig = $1;
+      if ($sig eq 'KILL') { kill_call($tool); }
+      elsif ($sig =~ /^(INT|TERM|HUP)$/) { kill $sig, $tool; }
+    }
+    $buf = '' if length $buf > 256;
+  }
+}
+
+my %handlers;    # pid of each running call's handler => its socket's name
+my %seen;        # call sockets already taken up
+my $last_use = time;
+my $bell = 0;
+
+# Takes up the calls whose sockets appeared since the last look.
+sub serve_new {
+  opendir(my $d, $LIFELINE) or return;
+  my %now;
+  for my $e (readdir $d) {
+    next unless $e =~ /^\Q$tag\E\.[0-9a-z]{1,32}\.sock$/;
+    $now{$e} = 1;
+    next if $seen{$e}++;
+    # a call starts like a fresh container unless another one is running
+    if (!%handlers) { kill_strays(); empty_dir($_) for @dirs; }
+    my $pid = fork;
+    next unless defined $pid;
+    if ($pid == 0) { handle_call($e); }
+    $handlers{$pid} = $e;
+    $last_use = time;
+  }
+  delete $seen{$_} for grep { !$now{$_} } keys %seen;
+}
+
+# Collects every child that ended: the handlers, and whatever was orphaned onto PID 1.
+sub collect {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    $last_use = time if delete $handlers{$pid};
+  }
+}
+
+my $birth = dial("birth-$tag.sock") or die "warm-keeper: shim is not waiting at birth-$tag.sock\n";
+write_all($birth, "birth $nonce $secret\n") or die "warm-keeper: birth: $!\n";
+close $birth;
+
+$SIG{USR1} = sub { $bell = 1 };
+$SIG{CHLD} = sub { };
+while (1) {
+  select(undef, undef, undef, 1) unless $bell;
+  $bell = 0;
+  collect();
+  kill_strays() unless %handlers;
+  serve_new();
+  if (!%handlers && time - $last_use >= $idle) {
+    # a call that arrived meanwhile keeps it up; otherwise the container ends with PID 1
+    exit 0;
+  }
+}
