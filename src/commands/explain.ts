@@ -95,7 +95,7 @@ export function explainTool(app: App, name: string): ExplainReport {
     `runs as ${identity}; files written to mounts belong to you`,
     'only the listed variables enter the container (always NAME=value); the runtime adds no proxy variables',
     plan.warm
-      ? `a warm container per policy, reused by calls through exec and stopped after ${plan.warm.idleSeconds} s without one; each call starts with no leftover processes and empty tmpfs dirs when no other call is running; the tool never runs during install`
+      ? `a warm container per policy, whose keeper runs each call (no runtime command per call; a call on a terminal runs cold), stopped after ${plan.warm.idleSeconds} s without one; each call starts with no leftover processes and empty tmpfs dirs when no other call is running; the tool never runs during install`
       : `a fresh container per run, removed on exit (--rm)${plan.coldReason ? ` (warm is on, but this runs cold: ${plan.coldReason})` : ''}; the tool never runs during install`,
   ];
   const limits = plan.limits;
@@ -109,7 +109,7 @@ export function explainTool(app: App, name: string): ExplainReport {
   if (kernel.length && !limits?.unenforced.length) enforced.push(`${profile}: ${[...kernel, ...byShim].join(', ')}`);
   else if (byShim.length) enforced.push(`${profile}: ${byShim.join(', ')}`);
   enforced.push('seccomp: shim\'s deny-by-default profile (no io_uring, user namespaces, mounts, keyrings, ptrace, bpf, kernel modules)');
-  enforced.push(plan.warm ? 'the call ends when shim does, however shim ends (a lifeline per call, which the keeper probes); the warm container stays' : 'the container ends when shim does, however shim ends (a lifeline it holds)');
+  enforced.push(plan.warm ? 'the call ends when shim does, however shim ends (its connection to the keeper is its lifeline); the warm container stays' : 'the container ends when shim does, however shim ends (a lifeline it holds)');
   enforced.push('private IPC; no copy of the output in the runtime\'s logs (--log-driver=none)');
   enforced.push('no value of the tool\'s variables on the runtime\'s command line (a bare --env NAME: the runtime takes it from its environment)');
   const notEnforced = [
@@ -169,7 +169,7 @@ export function formatExplain(r: ExplainReport): string {
   lines.push('', 'not enforced:', ...r.notEnforced.map((e) => `  ✗ ${e}`));
   if (r.warnings.length) lines.push('', 'warnings:', ...r.warnings.map((w) => `  ! ${w}`));
   // a bare --env NAME has no value to redact: pasted into a shell, it takes NAME from that shell's environment
-  if (r.warm) lines.push('', 'warm container, started when none of this policy is up (secrets redacted; --env NAME takes its value from the environment):', `  ${r.warm.start}`, 'each call:', `  ${r.warm.call}`);
+  if (r.warm) lines.push('', 'warm container, started when none of this policy is up (secrets redacted; --env NAME takes its value from the environment):', `  ${r.warm.start}`, 'each call, run by the container\'s keeper over a socket (no runtime command):', `  ${r.warm.call}`);
   else lines.push('', 'runtime command (secrets redacted; --env NAME takes its value from the environment):', `  ${r.command}`);
   return `${lines.join('\n')}\n`;
 }

@@ -197,8 +197,8 @@ export async function runTool(app: App, name: string, args: readonly string[], o
     for (const w of plan.warnings) app.reporter.warn(w);
     const warm = plan.warm ? { key: plan.warm.key, idleSeconds: plan.warm.idleSeconds, start: plan.warm.startDisplay, call: plan.warm.callDisplay } : undefined;
     const json = { tool: plan.tool, runtime: plan.runtime.name, command: plan.display, argv: plan.displayArgv, policyHash: plan.policyHash, policy: plan.policy, warm: warm ?? null, warnings: plan.warnings };
-    // a warm tool: the container it starts when none is live, then the exec of each call
-    const text = warm ? `# warm: started once (when no container of this policy is live)\n${warm.start}\n# each call\n${warm.call}\n` : `${plan.display}\n`;
+    // a warm tool: the container it starts when none is live, then what its keeper runs for each call
+    const text = warm ? `# warm: started once (when no container of this policy is live)\n${warm.start}\n# each call: run by the container's keeper over a socket (no runtime command)\n${warm.call}\n` : `${plan.display}\n`;
     // paste-ready: a bare --env NAME takes NAME's value from the environment it runs in
     const bare = Object.keys(plan.passedEnv);
     const note = bare.length ? `# --env without a value (${bare.join(', ')}): the runtime takes the value from its environment, where shim puts it\n` : '';

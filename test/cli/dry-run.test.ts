@@ -95,14 +95,15 @@ describe('SHIM_DEBUG', () => {
 });
 
 describe('--dry-run and explain of a warm tool', () => {
-  it('print the command that starts the container and the exec of the call, with secrets redacted', async () => {
+  it('print the command that starts the container and what its keeper runs for the call, with secrets redacted', async () => {
     const w = createWorld();
     w.writeConfig({ eslint: { tool: 'npm:eslint', warm: true, warm_idle: '90s', env: { API_TOKEN: 'tok-123' }, secrets: ['API_TOKEN'] } });
     const out = await w.shim(['run', '--dry-run', 'eslint', '.']);
     expectExit(out, 0);
     const lines = out.stdout.trimEnd().split('\n');
-    expect(lines[1]).toMatch(new RegExp(`^${w.fake.paths.podman} run --detach --rm --pull=never .* /usr/local/libexec/shim/warm keep 90$`));
-    expect(lines[3]).toMatch(new RegExp(`^${w.fake.paths.podman} exec -i --workdir /workspace shim-warm-eslint-\\w+ /usr/local/libexec/shim/warm call \\w+ /tmp:/home/shim:/var/tmp:/dev/shm eslint \\.$`));
+    expect(lines[1]).toMatch(new RegExp(`^${w.fake.paths.podman} run --detach --rm --pull=never .* --env SHIM_WARM_BIRTH .* /usr/local/libexec/shim/keeper-perl /usr/local/libexec/shim/warm-keeper 90 \\w+ /tmp /home/shim /var/tmp /dev/shm$`));
+    expect(lines[2]).toContain('no runtime command');
+    expect(lines[3]).toBe('cd /workspace && eslint .');
     expect(out.stdout).toContain('--env API_TOKEN ');
     expect(out.stdout).not.toContain('tok-123');
     expect(w.calls().filter((c) => c.argv[0] === 'run' || c.argv[0] === 'exec')).toEqual([]);
@@ -112,8 +113,8 @@ describe('--dry-run and explain of a warm tool', () => {
 
     const explained = await w.shim(['explain', 'eslint']);
     expectExit(explained, 0);
-    expect(explained.stdout).toContain('a warm container per policy, reused by calls through exec and stopped after 90 s without one');
-    expect(explained.stdout).toContain('each call:');
+    expect(explained.stdout).toContain('a warm container per policy, whose keeper runs each call (no runtime command per call; a call on a terminal runs cold), stopped after 90 s without one');
+    expect(explained.stdout).toContain('each call, run by the container\'s keeper over a socket (no runtime command):\n  cd /workspace && eslint');
     expect(explained.stdout).toMatch(/warm\s+true\s+\[config\.json\]/);
   });
 
