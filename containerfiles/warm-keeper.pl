@@ -21,14 +21,21 @@
 # mount). The handler opens four connections (control, stdin, stdout, stderr), reads the working
 # directory and argv from the control one, and starts the tool in a session of its own with the three
 # sockets as its stdio. Lines on the control connection are signals (INT, TERM, HUP; KILL: the call, all
-# it started and its process group); when it closes, shim is gone, however it went, and the call goes the
-# same way. When the tool ends the handler writes "exit N" (128+S after signal S).
+# it started and its process group; "WINCH ROWS COLS": a terminal's new size); when it closes, shim is
+# gone, however it went, and the call goes the same way. When the tool ends the handler writes "exit N"
+# (128+S after signal S). A call on a terminal gets a pseudo-terminal of its own instead of the
+# sockets, and the handler relays between it and the stdin and stdout connections.
 #
 # Idle: after IDLE seconds without a call it exits, which stops the container (--rm removes it).
 use strict;
 use warnings;
 use Socket qw(AF_UNIX SOCK_STREAM pack_sockaddr_un);
 use POSIX ();
+use Fcntl qw(O_RDWR O_NOCTTY);
+
+# Terminal ioctls (Linux, asm-generic: x86-64 and arm64): unlock the pseudo-terminal, get its number, set
+# its size.
+use constant { TIOCSPTLCK => 0x40045431, TIOCGPTN => 0x80045430, TIOCSWINSZ => 0x5414 };
 
 my $LIFELINE = '/run/shim-lifeline';
 my ($idle, $tag, @dirs) = @ARGV;
@@ -141,6 +148,9 @@ sub empty_dir {
   $walk->($dir);
 }
 
+# Set once the tool's terminal has nothing more to give (a call's handler).
+our $pty_done = 0;
+
 # The handler of one call (a child of the keeper); never returns.
 sub handle_call {
   my ($name) = @_;
@@ -155,13 +165,33 @@ sub handle_call {
   POSIX::_exit(0) unless defined $len && $len =~ /^\d{1,7}$/;
   my $spec = read_exact($ctl, $len);
   POSIX::_exit(0) unless defined $spec;
-  my ($cwd, @argv) = split /\0/, $spec, -1;
-  POSIX::_exit(0) unless @argv;
+  my ($tty, $cwd, @argv) = split /\0/, $spec, -1;
+  POSIX::_exit(0) unless @argv && defined $tty;
+  # a call on a terminal: a pseudo-terminal of its own, whose other end the handler relays
+  my ($master, $pts);
+  if ($tty ne '') {
+    my ($rows, $cols) = $tty =~ /^(\d{1,5}) (\d{1,5})$/ or POSIX::_exit(0);
+    # ioctl writes into its third argument: each one a variable of its own
+    my ($unlock, $n) = (pack('i', 0), pack('i', 0));
+    if (!(sysopen($master, '/dev/ptmx', O_RDWR | O_NOCTTY) && ioctl($master, TIOCSPTLCK, $unlock) && ioctl($master, TIOCGPTN, $n))) {
+      write_all($c{err}, "shim: no pseudo-terminal in the warm container: $!\n");
+      write_all($ctl, "exit 125\n");
+      POSIX::_exit(0);
+    }
+    $pts = '/dev/pts/' . unpack('i', $n);
+    set_size($master, $rows, $cols);
+  }
   my $tool = fork;
   POSIX::_exit(0) unless defined $tool;
   if ($tool == 0) {
     POSIX::setsid();
-    open(STDIN, '<&', $c{in}) && open(STDOUT, '>&', $c{out}) && open(STDERR, '>&', $c{err}) or POSIX::_exit(125);
+    if ($master) {
+      # opened by a session leader without one, the terminal becomes its controlling terminal
+      sysopen(my $slave, $pts, O_RDWR) or POSIX::_exit(125);
+      open(STDIN, '<&', $slave) && open(STDOUT, '>&', $slave) && open(STDERR, '>&', $slave) or POSIX::_exit(125);
+    } else {
+      open(STDIN, '<&', $c{in}) && open(STDOUT, '>&', $c{out}) && open(STDERR, '>&', $c{err}) or POSIX::_exit(125);
+    }
     # the sockets themselves (and the control one) are close-on-exec: perl marks every fd above 2 so
     $SIG{$_} = 'DEFAULT' for qw(CHLD PIPE);
     POSIX::sigprocmask(POSIX::SIG_SETMASK(), POSIX::SigSet->new);
@@ -173,19 +203,28 @@ sub handle_call {
     print STDERR "shim: cannot run $argv[0]: $!\n";
     POSIX::_exit($!{ENOENT} ? 127 : 126);
   }
-  close $c{$_} for qw(in out err);
+  # without a terminal the tool has the streams; with one, the handler relays them to and from it
+  close $c{$_} for $master ? qw(err) : qw(in out err);
   # SIGCHLD cuts the wait short; a line from shim too
   $SIG{CHLD} = sub { };
   my $buf = '';
+  my $in_open = !!$master;
   while (1) {
     if (waitpid($tool, POSIX::WNOHANG()) == $tool) {
       my $st = $?;
+      # what the tool wrote last is still in the terminal: out with it first
+      relay($master, $c{out}) while $master && select(my $r = fd_set($master), undef, undef, 0) > 0 && !$pty_done;
       write_all($ctl, 'exit ' . (($st & 127) ? 128 + ($st & 127) : $st >> 8) . "\n");
       POSIX::_exit(0);
     }
-    my $rin = '';
-    vec($rin, fileno($ctl), 1) = 1;
+    my $rin = fd_set($ctl, $master && !$pty_done ? $master : (), $in_open ? $c{in} : ());
     next unless select(my $rout = $rin, undef, undef, 0.1) > 0;
+    relay($master, $c{out}) if $master && !$pty_done && vec($rout, fileno($master), 1);
+    if ($in_open && vec($rout, fileno($c{in}), 1)) {
+      my $n = sysread($c{in}, my $data, 65536);
+      if ($n) { write_all($master, $data); } else { $in_open = 0; }
+    }
+    next unless vec($rout, fileno($ctl), 1);
     my $n = sysread($ctl, $buf, 256, length $buf);
     if (!$n) {
       # shim is gone: the call goes with everything it started
@@ -194,12 +233,34 @@ sub handle_call {
       POSIX::_exit(0);
     }
     while ($buf =~ s/^([^\n]*)\n//) {
-      my $sig = $1;
-      if ($sig eq 'KILL') { kill_call($tool); }
-      elsif ($sig =~ /^(INT|TERM|HUP)$/) { kill $sig, $tool; }
+      my $line = $1;
+      if ($line eq 'KILL') { kill_call($tool); }
+      elsif ($line =~ /^(INT|TERM|HUP)$/) { kill $line, $tool; }
+      elsif ($master && $line =~ /^WINCH (\d{1,5}) (\d{1,5})$/) { set_size($master, $1, $2); }
     }
     $buf = '' if length $buf > 256;
   }
+}
+
+# Sets a terminal's size (its foreground group gets SIGWINCH).
+sub set_size {
+  my ($tty, $rows, $cols) = @_;
+  my $size = pack('S4', $rows, $cols, 0, 0);
+  ioctl($tty, TIOCSWINSZ, $size);
+}
+
+# A select() set of the given handles.
+sub fd_set {
+  my $set = '';
+  vec($set, fileno($_), 1) = 1 for @_;
+  return $set;
+}
+
+# Copies what the tool wrote to its terminal on to shim; the terminal reports EIO once nothing holds it.
+sub relay {
+  my ($from, $to) = @_;
+  my $n = sysread($from, my $data, 65536);
+  if ($n) { write_all($to, $data); } else { $pty_done = 1; }
 }
 
 my %handlers;    # pid of each running call's handler => its socket's name

@@ -198,7 +198,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const coldReason = input.session ? undefined : input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
   const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);
   // a warm container serves every directory of the project: each call sets its own working directory
-  const warm = input.warm && !input.session && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, display: displayOf, quote: (a) => shellQuote(redactArgv(a, new Set(fromHost))), workdir, passedEnv: passing.env }) : undefined;
+  const warm = input.warm && !input.session && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, display: displayOf, quote: (a) => shellQuote(redactArgv(a, new Set(fromHost))), interactive, workdir, passedEnv: passing.env }) : undefined;
   const policy: RunPolicy = {
     network: network.mode,
     allowedHosts: proxy?.allowedHosts ?? [],
@@ -239,7 +239,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
 function planWarm(
   input: RunInputs,
   containerArgs: string[],
-  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; display: (argv: readonly string[]) => string; quote: (argv: readonly string[]) => string; workdir: string; passedEnv: Record<string, string> },
+  how: { coldName: string; ownOnly: (a: readonly string[]) => string[]; display: (argv: readonly string[]) => string; quote: (argv: readonly string[]) => string; interactive: boolean; workdir: string; passedEnv: Record<string, string> },
 ): WarmPlan {
   const { tool } = input;
   const { ownOnly, display } = how;
@@ -266,6 +266,7 @@ function planWarm(
     removeArgv: warmRemoveArgv(input.runtime.name, [name]),
     cwd: how.workdir,
     argv,
+    terminal: how.interactive,
     callId: input.runId,
     lifelineDir,
   };

@@ -53,8 +53,9 @@ export function resolveWarm(tool: ResolvedTool, settings: Pick<Settings, 'warm' 
 /**
  * Why this call runs cold although the tool is warm, or undefined. An allow-list tool is refused
  * outright when it asked itself (its proxy lives for one call, so its container cannot outlive it);
- * with only the global setting it quietly runs cold. A call on a terminal (stdin one) runs cold too:
- * the keeper carries a call's stdio over sockets, and a socket is no terminal.
+ * with only the global setting it quietly runs cold. A call whose stdin is a terminal but whose output
+ * is not runs cold too: the keeper gives a call either sockets or a terminal of its own, and such a call
+ * would need both.
  */
 export function warmObstacle(tool: ResolvedTool, request: WarmRequest, allowlist: boolean, stdin: { isTTY: boolean; interactive: boolean }): string | undefined {
   if (allowlist) {
@@ -66,7 +67,7 @@ export function warmObstacle(tool: ResolvedTool, request: WarmRequest, allowlist
     }
     return 'allowed_hosts: the egress proxy lives for one call';
   }
-  if (stdin.isTTY) return 'stdin is a terminal (the keeper carries a warm call\'s stdio over sockets, and a socket is no terminal)';
+  if (stdin.isTTY && !stdin.interactive) return 'stdin is a terminal but the output is not (the keeper gives a call a terminal of its own only when both are one)';
   return undefined;
 }
 
@@ -97,9 +98,11 @@ export interface WarmPlan {
   pidArgv: string[];
   /** Removes it again when its start went wrong. */
   removeArgv: string[];
-  /** This call: its working directory and argv in the container, and its id. */
+  /** This call: its working directory and argv in the container, whether it gets a terminal (stdin and
+   *  stdout are both one), and its id. */
   cwd: string;
   argv: string[];
+  terminal: boolean;
   callId: string;
   /** The host directory the container mounts read-only at its start, shared by its calls' sockets. */
   lifelineDir: string;

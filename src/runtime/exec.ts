@@ -173,6 +173,14 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
+  // a keeper call on a terminal: the terminal's keys go to the tool's own terminal as they are typed
+  // (Ctrl-C included: its terminal makes the signal), and its size follows ours
+  const raw = keeper?.terminal && process.stdin.isTTY ? (process.stdin as NodeJS.ReadStream & { setRawMode(on: boolean): void }) : undefined;
+  const onResize = () => (child as KeeperCall).resize({ rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 });
+  if (raw) {
+    raw.setRawMode(true);
+    process.stdout.on('resize', onResize);
+  }
   if (keeper) process.stdin.pipe(child.stdin!);
   const quiet = (argv: readonly string[]) => spawnQuiet(cmd.file, argv, cmd.env);
   const deliver = (sig: (typeof FORWARDED)[number]) =>
@@ -225,6 +233,10 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
   } finally {
     if (keeper) {
       process.stdin.unpipe(child.stdin!);
+      if (raw) {
+        raw.setRawMode(false);
+        process.stdout.off('resize', onResize);
+      }
       process.stdin.destroy();
       (child as KeeperCall).release();
     }

@@ -26,6 +26,14 @@ export interface KeeperCallSpec {
   socketPath: string;
   cwd: string;
   argv: readonly string[];
+  /** The call has a terminal (stdin and stdout are both one): the keeper gives the tool a pseudo-terminal
+   *  of this size and relays it over the stdin and stdout connections. */
+  terminal?: TerminalSize;
+}
+
+export interface TerminalSize {
+  rows: number;
+  cols: number;
 }
 
 const ROLES = ['ctl', 'in', 'out', 'err'] as const;
@@ -42,9 +50,11 @@ export function secretMatches(secret: string, hash: string): boolean {
   return want.length === got.length && timingSafeEqual(got, want);
 }
 
-/** The call's working directory and argv, as the keeper reads them: "LENGTH\n" and NUL-separated. */
-export function encodeCallSpec(cwd: string, argv: readonly string[]): Buffer {
-  const payload = Buffer.from([cwd, ...argv].join('\0'));
+/** The call's terminal size ("" for none), working directory and argv, as the keeper reads them:
+ *  "LENGTH\n" and NUL-separated. */
+export function encodeCallSpec(terminal: TerminalSize | undefined, cwd: string, argv: readonly string[]): Buffer {
+  const size = terminal ? `${Math.round(terminal.rows)} ${Math.round(terminal.cols)}` : '';
+  const payload = Buffer.from([size, cwd, ...argv].join('\0'));
   return Buffer.concat([Buffer.from(`${payload.length}\n`), payload]);
 }
 
@@ -125,7 +135,7 @@ export class KeeperCall extends EventEmitter {
     const c = (r: Role) => this.conns.get(r)!;
     for (const s of this.pending) s.destroy();
     this.server.close();
-    c('ctl').write(encodeCallSpec(this.spec.cwd, this.spec.argv));
+    c('ctl').write(encodeCallSpec(this.spec.terminal, this.spec.cwd, this.spec.argv));
     for (const q of this.queued) c('ctl').write(q);
     this.queued = [];
     let lines = '';
@@ -198,6 +208,13 @@ export class KeeperCall extends EventEmitter {
     else if (name === 'KILL') this.fail(new RuntimeError('the warm call was stopped before it started', 'run the command again'));
     else this.queued.push(`${name}\n`);
     return true;
+  }
+
+  /** Tells the call's terminal its new size (the tool gets SIGWINCH). */
+  resize(size: TerminalSize): void {
+    const line = `WINCH ${Math.round(size.rows)} ${Math.round(size.cols)}\n`;
+    if (this.conns.size === ROLES.length) this.conns.get('ctl')!.write(line);
+    else this.queued.push(line);
   }
 
   /** Lets go of the call: its connections close, so the keeper kills whatever still runs of it. */

@@ -18,6 +18,8 @@ export interface WarmContext {
   runtimeEnv: Readonly<Record<string, string>>;
   stateDir: string;
   now: () => number;
+  /** The size of shim's terminal, for a call that gets one. */
+  terminalSize?: () => { rows: number; cols: number };
   /** Reported once when a container is started (it is then reused by later calls). */
   onStart?: (name: string) => void;
 }
@@ -121,6 +123,7 @@ export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise
       socketPath: warmCallSocket(warm.lifelineDir, state.tag!, warm.callId),
       cwd: warm.cwd,
       argv: warm.argv,
+      ...(warm.terminal ? { terminal: ctx.terminalSize?.() ?? { rows: 24, cols: 80 } } : {}),
     },
     container: state.name,
     started,

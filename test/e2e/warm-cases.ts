@@ -1,8 +1,10 @@
 // Warm containers on a real runtime: calls reuse one container per policy, each call starts like a fresh
 // container, signals and timeouts reach the call and not the container, a killed shim takes its call
 // along, and the container stops by itself when idle or at `shim stop`.
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, removeToolVolumes, waitForOutput, type Flavour, type Sandbox } from './harness.js';
+import { openTerminal } from './terminal.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const WARM = `warmbox-${tag}`;
@@ -145,6 +147,29 @@ export function defineWarmCases(flavour: Flavour): void {
       const next = await sb.run([QUICK, '-c', 'echo again']);
       expect(next.stdout).toBe('again\n');
       expect((await ps(QUICK)).map((c) => c.name)).not.toEqual([container!.name]);
+    });
+
+    it('gives a call on a terminal a terminal of its own in the warm container: its size, typed input, resizes and Ctrl-C', async () => {
+      const t = await openTerminal(sb, [WARM, '-c', 'tty; stty size; tr "\\0" " " < /proc/1/cmdline; echo; echo ready; read -r line; echo "read:$line"; trap "stty size" WINCH; echo waiting; while :; do sleep 0.1; done'], { cols: 100, rows: 30 });
+      try {
+        const first = await t.waitFor(/ready/);
+        expect(first).toMatch(/^\/dev\/pts\/\d+$/m);
+        expect(first).toMatch(/^30 100$/m);
+        // run by the warm container's keeper (its PID 1), not in a cold container
+        expect(first).toContain('warm-keeper');
+        await t.type('typed here');
+        await t.keys('Enter');
+        await t.waitFor(/read:typed here/);
+        await t.waitFor(/waiting/);
+        await execa('tmux', ['resize-window', '-t', t.name, '-x', '90', '-y', '20']);
+        await t.waitFor(/^20 90$/m);
+        // Ctrl-C reaches the tool through its own terminal, which signals its foreground group
+        await t.keys('C-c');
+        await t.waitFor(/EXIT=130/);
+        expect((await ps(WARM)).length).toBe(1);
+      } finally {
+        await t.kill();
+      }
     });
 
     it('stops warm containers at `shim stop`, and the next call starts a fresh one', async () => {

@@ -45,7 +45,7 @@ process.on('SIGUSR1', async () => {
       const fields = spec.subarray(nl + 1, nl + 1 + len).toString().split('\\0');
       let input = '';
       c.in.on('data', (d) => (input += d));
-      c.in.on('end', () => { c.out.end('cwd=' + fields[0] + ' argv=' + fields.slice(1).join('|') + ' stdin=' + input); c.err.end('to stderr'); });
+      c.in.on('end', () => { c.out.end('cwd=' + fields[1] + ' argv=' + fields.slice(2).join('|') + ' stdin=' + input); c.err.end('to stderr'); });
     }
     if (rest.includes('TERM\\n')) c.ctl.write('exit 143\\n');
     else if (rest.includes('HUP\\n')) c.ctl.write('exit 3\\n');
@@ -121,8 +121,9 @@ describe('the keeper protocol', () => {
     expect(secretMatches(SECRET, 'ab')).toBe(false);
   });
 
-  it('sends the working directory and argv NUL-separated after their length in bytes', () => {
-    expect(encodeCallSpec('/wörk', ['a', 'b c']).toString()).toBe('12\n/wörk\0a\0b c');
+  it('sends the terminal size (none: empty), working directory and argv NUL-separated after their length in bytes', () => {
+    expect(encodeCallSpec(undefined, '/wörk', ['a', 'b c']).toString()).toBe('13\n\0/wörk\0a\0b c');
+    expect(encodeCallSpec({ rows: 40, cols: 120 }, '/w', ['a']).toString()).toBe('11\n40 120\0/w\0a');
   });
 
   it('takes the keeper\'s secret at birth only with the nonce (anything else is dropped)', async () => {

@@ -75,7 +75,7 @@ describe('buildRunPlan with warm', () => {
 
   it('has one key per policy: not the run id, the arguments or the terminal, but every container flag', () => {
     const key = plan().warm!.key;
-    expect(plan({ runId: 'other1', args: ['x'], host: makeHost({ stdoutIsTTY: true }) }).warm!.key).toBe(key);
+    expect(plan({ runId: 'other1', args: ['x'], host: makeHost({ stdinIsTTY: true, stdoutIsTTY: true }) }).warm!.key).toBe(key);
     expect(plan({ mounts: [makeMount('/home/user/project', '/workspace')] }).warm!.key).not.toBe(key);
     expect(plan({ tool: makeTool({ env: { A: '1' } }) }).warm!.key).not.toBe(key);
     expect(plan({ warm: { idleSeconds: 60, from: 'tool' } }).warm!.key).not.toBe(key);
@@ -107,14 +107,16 @@ describe('buildRunPlan with warm', () => {
     expect(p.coldReason).toMatch(/allowed_hosts/);
   });
 
-  it('runs cold when stdin is a terminal (a socket is no terminal), with stdout one or not', () => {
-    for (const stdoutIsTTY of [false, true]) {
-      const p = plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY }) });
-      expect(p.warm).toBeUndefined();
-      expect(p.coldReason).toMatch(/stdin is a terminal/);
-    }
-    // the control: output to a terminal alone is no obstacle
-    expect(plan({ host: makeHost({ stdoutIsTTY: true }) }).warm).toBeDefined();
+  it('runs cold when stdin is a terminal and stdout is not', () => {
+    const p = plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY: false }) });
+    expect(p.warm).toBeUndefined();
+    expect(p.coldReason).toMatch(/stdin is a terminal/);
+  });
+
+  it('gives a call a terminal of its own when stdin and stdout are both terminals, and none otherwise', () => {
+    expect(plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY: true }) }).warm!.terminal).toBe(true);
+    expect(plan({ host: makeHost({ stdoutIsTTY: true }) }).warm!.terminal).toBe(false);
+    expect(plan().warm!.terminal).toBe(false);
   });
 });
 
