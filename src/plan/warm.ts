@@ -176,12 +176,12 @@ export interface WarmState {
 }
 
 /**
- * Whether a call may exec into the recorded container. The keeper stops the container no sooner than
- * idle seconds after the last call it saw, and it sees every call (a call leaves a mark even when it
- * ends between two looks), so a container whose last call started (or ended, less a second) at
- * `lastUse` is up until at least lastUse + idle. The margin, 5 to 30 s, leaves time for the exec to
- * arrive on a loaded machine; after that a new container is started (the old one stops by itself, never
- * under a call).
+ * Whether a call may go to the recorded container. The keeper stops the container no sooner than idle
+ * seconds after the last call it served started or ended, and it serves every call whose socket is
+ * there when it looks (it looks once more before it stops), so a container whose last call started
+ * (or ended, less a second) at `lastUse` is up until at least lastUse + idle. The margin, 5 to 30 s,
+ * leaves time for the call to reach the keeper on a loaded machine; after that a new container is
+ * started (the old one stops by itself, never under a call).
  */
 export function warmReusable(state: WarmState | undefined, now: number, alive: boolean): boolean {
   if (!state || !alive) return false;

@@ -3,24 +3,20 @@
 // stderr, and a captured call (installs, queries).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import type { Readable, Writable } from 'node:stream';
 // execa is loaded only for captured calls (installs, builds, queries): a tool run on the hot path
 // spawns the runtime with node:child_process and never pays for loading it
 import type { Result } from 'execa';
 import { ExitCode, RuntimeError, RuntimeNotFoundError, ShimError } from '../errors.js';
-import type { LifelinePlan } from '../plan/lifeline.js';
 import { holdLifeline } from './lifeline.js';
 import { copyWithBudget, watchOutputClosed, type Budget } from './output-budget.js';
 import { tailOf } from './tail.js';
 import { setLongTimeout } from './long-timeout.js';
-import { KeeperCall, type KeeperCallSpec } from './keeper-call.js';
+import type { LifelinePlan } from '../plan/lifeline.js';
+import { KeeperCall } from './keeper-call.js';
+import { FORWARDED, type Command, type Launched, type SignalPlan } from './launch.js';
 
-export interface Command {
-  file: string;
-  argv: readonly string[];
-  /** The complete environment of the runtime process (never inherited implicitly). */
-  env: Readonly<Record<string, string>>;
-}
+export type { Command, Launched, SignalPlan } from './launch.js';
+
 
 export interface Captured {
   exitCode: number;
@@ -40,7 +36,6 @@ export interface CapturedLimits {
   keepBytes?: number;
 }
 
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The launcher error for a spawn that failed with this errno code (127 not found, 126 not runnable). */
 export function spawnFailure(file: string, code: string | undefined): ShimError | undefined {
@@ -67,41 +62,6 @@ export function signalName(n: number): string | undefined {
 
 function statusOf(result: Result): number {
   return exitStatus(result.exitCode, result.signal as NodeJS.Signals | undefined);
-}
-
-/** How the runtime is told about signals and cleans up after them (argv from the planner). */
-export interface SignalPlan {
-  signalArgv: Record<(typeof FORWARDED)[number], readonly string[]>;
-  forceKillArgv: readonly string[];
-  cleanupArgv: readonly string[];
-  /** A host process that removes the container unless told the run finished (argv[0] is the file). */
-  watchdogArgv?: readonly string[];
-  /** The runtime client gets a session (and process group) of its own and every signal, SIGINT
-   *  included, goes through signalArgv: an `exec` client does not pass signals on, and a Ctrl-C would
-   *  end it alone. */
-  clientOwnGroup?: boolean;
-  /** The socket the container's watcher holds on to: held while the container runs (see plan/lifeline.ts). */
-  lifeline?: LifelinePlan;
-  /** The run is a warm call that the container's keeper runs (no runtime command is spawned): signals
-   *  go to it over the call's own connection, which is also its lifeline (runtime/keeper-call.ts). */
-  keeperCall?: KeeperCallSpec;
-}
-
-/** What the executors need of a started run: a spawned runtime client, or a keeper call. */
-export interface Launched {
-  stdin: Writable | null;
-  stdout: Readable | null;
-  stderr: Readable | null;
-  once(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
-  once(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
-  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
-  kill(signal?: NodeJS.Signals): boolean;
-}
-
-/** A signal plan of a call its keeper runs: no runtime command, every signal through the call. */
-export function keeperSignals(keeperCall: KeeperCallSpec): SignalPlan {
-  const none: readonly string[] = [];
-  return { signalArgv: { SIGINT: none, SIGTERM: none, SIGHUP: none }, forceKillArgv: none, cleanupArgv: none, keeperCall };
 }
 
 /** Runs a runtime command with no output; resolves to its exit code (-1 when it could not start). */

@@ -12,29 +12,9 @@ import { PassThrough } from 'node:stream';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RuntimeError } from '../errors.js';
 import { processStart } from './proc.js';
+import type { KeeperCallSpec, SignalPlan, TerminalSize } from './launch.js';
 
-/** The keeper of a live warm container, as recorded when it started. */
-export interface KeeperRef {
-  pid: number;
-  pidStart: string;
-  /** sha256 (hex) of the secret the keeper proves itself with. */
-  secretHash: string;
-}
-
-export interface KeeperCallSpec {
-  keeper: KeeperRef;
-  socketPath: string;
-  cwd: string;
-  argv: readonly string[];
-  /** The call has a terminal (stdin and stdout are both one): the keeper gives the tool a pseudo-terminal
-   *  of this size and relays it over the stdin and stdout connections. */
-  terminal?: TerminalSize;
-}
-
-export interface TerminalSize {
-  rows: number;
-  cols: number;
-}
+export type { KeeperCallSpec, KeeperRef, TerminalSize } from './launch.js';
 
 const ROLES = ['ctl', 'in', 'out', 'err'] as const;
 type Role = (typeof ROLES)[number];
@@ -271,4 +251,10 @@ export async function listenForBirth(socketPath: string, nonce: string): Promise
       }
     },
   };
+}
+
+/** A signal plan of a call its keeper runs: no runtime command, every signal through the call. */
+export function keeperSignals(keeperCall: KeeperCallSpec): SignalPlan {
+  const none: readonly string[] = [];
+  return { signalArgv: { SIGINT: none, SIGTERM: none, SIGHUP: none }, forceKillArgv: none, cleanupArgv: none, keeperCall };
 }
