@@ -13,7 +13,7 @@ function recipe(): { host: HostEnv; dir: string; cache: string } {
   const dir = path.join(root, 'pkg', 'containerfiles');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'Containerfile'), 'FROM base\n');
-  fs.writeFileSync(path.join(dir, 'warm.sh'), 'echo one\n');
+  fs.writeFileSync(path.join(dir, 'helper.sh'), 'echo one\n');
   return { host: { packageRoot: path.join(root, 'pkg'), arch: 'x64' } as HostEnv, dir, cache: path.join(root, 'cache') };
 }
 
@@ -42,7 +42,7 @@ describe('recipeHash', () => {
   it('hashes the files again after a change of the same size, and for a cache entry of other files', () => {
     const r = recipe();
     const before = recipeHash(r.host, 'base', r.cache);
-    fs.writeFileSync(path.join(r.dir, 'warm.sh'), 'echo two\n');
+    fs.writeFileSync(path.join(r.dir, 'helper.sh'), 'echo two\n');
     const after = recipeHash(r.host, 'base', r.cache);
     expect(after).not.toBe(before);
     expect(after).toBe(recipeHash(r.host, 'base'));
