@@ -26,6 +26,10 @@
 # (128+S after signal S). A call on a terminal gets a pseudo-terminal of its own instead of the
 # sockets, and the handler relays between it and the stdin and stdout connections.
 #
+# A process the runtime starts from outside (`podman exec` from the host: its parent is outside the
+# container, which nothing inside can arrange) counts as a call: it is never killed, and while it runs
+# no clean start happens and the container does not stop.
+#
 # Idle: after IDLE seconds without a call it exits, which stops the container (--rm removes it).
 use strict;
 use warnings;
@@ -117,6 +121,17 @@ sub kill_call {
   }
   kill 'KILL', keys %members;
   kill 'KILL', -$root;
+}
+
+# Whether a process started from outside the container runs (`podman exec`, `docker exec`: its parent
+# is outside, ppid 0, which nothing inside can make): someone on the host is at work in it, so it counts
+# as a call.
+sub outsider_runs {
+  for my $pid (pids()) {
+    my ($ppid, $state) = stat_of($pid);
+    return 1 if defined $ppid && $ppid == 0 && $state ne 'Z' && $pid != $$;
+  }
+  return 0;
 }
 
 # Kills every process but this one (and zombies, which are collected): what finished calls left running.
@@ -264,6 +279,9 @@ sub relay {
 }
 
 my %handlers;    # pid of each running call's handler => its socket's name
+
+# Whether a call runs: one of the keeper's, or a process the runtime started from outside.
+sub busy { return %handlers || outsider_runs(); }
 my %seen;        # call sockets already taken up
 my $last_use = time;
 my $bell = 0;
@@ -277,7 +295,7 @@ sub serve_new {
     $now{$e} = 1;
     next if $seen{$e}++;
     # a call starts like a fresh container unless another one is running
-    if (!%handlers) { kill_strays(); empty_dir($_) for @dirs; }
+    if (!busy()) { kill_strays(); empty_dir($_) for @dirs; }
     my $pid = fork;
     next unless defined $pid;
     if ($pid == 0) { handle_call($e); }
@@ -304,7 +322,9 @@ while (1) {
   select(undef, undef, undef, 1) unless $bell;
   $bell = 0;
   collect();
-  kill_strays() unless %handlers;
+  my $busy = busy();
+  kill_strays() unless $busy;
+  $last_use = time if $busy;
   serve_new();
   if (!%handlers && time - $last_use >= $idle) {
     # a call that arrived meanwhile keeps it up; otherwise the container ends with PID 1

@@ -214,7 +214,8 @@ function makeSetup(root, runtime, extraPath = [], tools = TOOLS, user = undefine
   if (user && !fs.existsSync('/sys/fs/cgroup/cgroup.controllers')) fs.writeFileSync(path.join(d.config, 'shim', 'settings.json'), '{"limits_best_effort": true}\n');
   if (user) {
     // the unprivileged user (rootless podman) owns its setup and can reach it
-    for (let dir = root; dir !== path.dirname(dir) && dir.startsWith(os.tmpdir()); dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
+    // (below the temp dir only: /tmp itself keeps its mode)
+    for (let dir = root; dir.startsWith(`${os.tmpdir()}/`); dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
     spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, root]);
   }
   const env = {
@@ -616,7 +617,7 @@ function markdown(res) {
         }
       }
       for (const ref of r.references.filter((x) => !x.skipped)) {
-        lines.push(`- **B3 reference (${ref.runtime})**: run ${fmtMs(ref.cold)} (${spread(ref.cold)}), exec ${fmtMs(ref.warm)} (${spread(ref.warm)}), n=${ref.cold.n}, image ${ref.image}. These are the runtime's own costs, not shim's: the floor of a warm call.`);
+        lines.push(`- **B3 reference (${ref.runtime})**: run ${fmtMs(ref.cold)} (${spread(ref.cold)}), exec ${fmtMs(ref.warm)} (${spread(ref.warm)}), n=${ref.cold.n}, image ${ref.image}. These are the runtime's own costs, not shim's: what a warm call through \`exec\` would cost at least (shim's warm calls do not use it).`);
       }
     }
   }
