@@ -33,7 +33,7 @@ export function auditRecord(app: App, run: PreparedRun, outcome: RunOutcome, via
     signal: outcome.signal,
     durationMs: outcome.durationMs,
     limitsHit: outcome.limitsHit,
-    ...(run.warm ? { warm: run.warm } : {}),
+    ...(run.warm ? { warm: { container: run.warm.container, started: run.warm.started } } : {}),
     ...(run.runId ? { runId: run.runId } : {}),
     ...(run.snapshots?.length ? { snapshots: run.snapshots } : {}),
     ...(run.plan.project ? { projectRoot: run.plan.project.path } : {}),

@@ -139,14 +139,14 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
       ...(debug(app) ? { onStart: (name: string) => app.reporter.info(`${tool.name}: started warm container ${name} (it stops after ${plan.warm!.idleSeconds} s without a call)`) } : {}),
     });
     // no runtime command: the container's keeper runs the call
-    return { ...base, command: { file: ctx.runtime.path, argv: [], env }, signals: keeperSignals(call.keeperCall), warm: { container: call.container, started: call.started } };
+    return { ...base, command: { file: ctx.runtime.path, argv: [], env }, signals: keeperSignals(call.keeperCall), warm: { container: call.container, started: call.started, usedAt: call.usedAt } };
   }
   return { ...base, command: { file: ctx.runtime.path, argv: plan.argv, env }, signals: plan };
 }
 
 /** After a call in a warm container: its end counts as the container's last use. */
 export async function warmCallEnded(app: App, run: PreparedRun): Promise<void> {
-  if (run.warm && run.plan.warm) await noteWarmCallEnded(app.paths.stateDir, run.plan.warm.key, run.warm.container, Date.now());
+  if (run.warm && run.plan.warm) await noteWarmCallEnded(app.paths.stateDir, run.plan.warm.key, run.warm.container, run.warm.usedAt, Date.now());
 }
 
 /** Prints the runtime command a run would use, without building, installing or running anything. */

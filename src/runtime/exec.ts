@@ -112,9 +112,9 @@ export const OUTPUT_CLOSED_STATUS = 128 + os.constants.signals.SIGPIPE;
  * A forwarded signal is delivered through the runtime's `kill` (falling back to signalling the client
  * when the container does not exist yet). SIGINT is forwarded only when shim has no terminal: on a
  * terminal, Ctrl-C already reaches the runtime (same process group) and a second copy would make the
- * tool see two interrupts; a client in a group of its own (clientOwnGroup) gets every signal through
- * shim. After any signal the cleanup runs, so nothing of the run is left.
- * Stdio is inherited unless an output budget is set.
+ * tool see two interrupts. A warm call that the container's keeper runs (signals.keeperCall) gets
+ * every signal through shim, over its connection, and its stdio is always copied. After any signal
+ * the cleanup runs, so nothing of the run is left. Stdio is inherited unless an output budget is set.
  */
 export async function runForeground(cmd: Command, signals: SignalPlan, onTerminal: boolean, limits: ForegroundLimits = {}): Promise<ForegroundResult> {
   const keeper = signals.keeperCall;
@@ -127,7 +127,6 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     : spawn(cmd.file, [...cmd.argv], {
         env: cmd.env,
         stdio: ['inherit', budget ? 'pipe' : 'inherit', budget ? 'pipe' : 'inherit'],
-        detached: signals.clientOwnGroup ?? false,
       });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
@@ -155,7 +154,7 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     const handler = () => {
       signalled = true;
       // a Ctrl-C on the terminal reached the runtime client too (same process group), not a keeper call
-      if (sig === 'SIGINT' && onTerminal && !signals.clientOwnGroup && !keeper) return;
+      if (sig === 'SIGINT' && onTerminal && !keeper) return;
       deliver(sig);
     };
     process.on(sig, handler);

@@ -22,6 +22,8 @@ type Role = (typeof ROLES)[number];
 const MAX_PENDING = 32;
 /** How long output is still read after the tool ended, when something it started holds it open. */
 const DRAIN_MS = 2_000;
+/** The status of a call whose handler went without reporting one: killed (128 + SIGKILL). */
+const KILLED_STATUS = 137;
 
 /** Whether `secret` is the one whose hash is `hash`, in constant time. */
 export function secretMatches(secret: string, hash: string): boolean {
@@ -62,7 +64,6 @@ export class KeeperCall extends EventEmitter {
   readonly stdin = new PassThrough();
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
-  readonly pid = undefined;
   private readonly server: net.Server;
   private readonly conns = new Map<Role, net.Socket>();
   private readonly pending = new Set<net.Socket>();
@@ -119,9 +120,8 @@ export class KeeperCall extends EventEmitter {
     for (const q of this.queued) c('ctl').write(q);
     this.queued = [];
     let lines = '';
-    c('ctl').setEncoding('latin1');
-    c('ctl').on('data', (d: string) => {
-      lines += d;
+    c('ctl').on('data', (d: Buffer) => {
+      lines += d.toString('latin1');
       const m = /^exit (\d+)\n/.exec(lines);
       if (m && this.status === undefined) {
         this.status = Number(m[1]);
@@ -133,8 +133,14 @@ export class KeeperCall extends EventEmitter {
     });
     c('ctl').resume();
     c('ctl').once('close', () => {
-      // the keeper's handler went without a status: the call was killed inside (its handler with it)
-      if (this.status === undefined) this.fail(new RuntimeError('the warm call ended without an exit status (its handler in the container was killed)', 'run the command again'));
+      // the keeper's handler went without a status: the container was removed under the call (`shim
+      // stop`), or the call killed its own handler; either way the call was killed, as a cold run's
+      // tool is when its container goes
+      if (this.status !== undefined) return;
+      this.status = KILLED_STATUS;
+      this.emit('exit', this.status, null);
+      setTimeout(() => this.finish(), DRAIN_MS).unref();
+      this.maybeClose();
     });
     this.stdin.pipe(c('in'));
     for (const [from, to] of [[c('out'), this.stdout], [c('err'), this.stderr]] as const) {

@@ -20,10 +20,6 @@ export interface SignalPlan {
   cleanupArgv: readonly string[];
   /** A host process that removes the container unless told the run finished (argv[0] is the file). */
   watchdogArgv?: readonly string[];
-  /** The runtime client gets a session (and process group) of its own and every signal, SIGINT
-   *  included, goes through signalArgv: an `exec` client does not pass signals on, and a Ctrl-C would
-   *  end it alone. */
-  clientOwnGroup?: boolean;
   /** The socket the container's watcher holds on to: held while the container runs (see plan/lifeline.ts). */
   lifeline?: LifelinePlan;
   /** The run is a warm call that the container's keeper runs (no runtime command is spawned): signals

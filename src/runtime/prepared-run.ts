@@ -14,8 +14,9 @@ export interface PreparedRun {
   command: Command;
   /** How the command is signalled and cleaned up after. */
   signals: SignalPlan;
-  /** The warm container the call runs in, and whether this call started it. */
-  warm?: { container: string; started: boolean };
+  /** The warm container the call runs in, whether this call started it, and when the call was recorded
+   *  as its use (ms since the epoch). */
+  warm?: { container: string; started: boolean; usedAt: number };
   image: string;
   /** The locked version of the tool that will run. */
   version: string;

@@ -27,9 +27,10 @@ export interface WarmContext {
 export interface WarmCall {
   /** What the call needs to reach the container's keeper. */
   keeperCall: KeeperCallSpec;
-  /** The container the call runs in, and whether this call started it. */
+  /** The container the call runs in, whether this call started it, and when its use was recorded. */
   container: string;
   started: boolean;
+  usedAt: number;
 }
 
 export function warmStateFile(stateDir: string, key: string): string {
@@ -110,9 +111,11 @@ export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise
   // one start per policy however many calls arrive at once; the others wait, then reuse it
   const state = await withLock(`${file}.lock`, async () => {
     const recorded = readWarmState(file);
-    if (recorded && warmReusable(recorded, ctx.now(), alive(recorded, warm.lifelineDir))) {
-      writeFileAtomic(file, JSON.stringify({ ...recorded, lastUse: ctx.now() }));
-      return recorded;
+    const now = ctx.now();
+    if (recorded && warmReusable(recorded, now, alive(recorded, warm.lifelineDir))) {
+      const used = { ...recorded, lastUse: now };
+      writeFileAtomic(file, JSON.stringify(used));
+      return used;
     }
     started = true;
     return start(warm, ctx, file);
@@ -127,12 +130,15 @@ export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise
     },
     container: state.name,
     started,
+    usedAt: state.lastUse,
   };
 }
 
 /** Records the end of a call as a use of its container (less a second, see CALL_END_SLACK_MS), so a
- *  long call does not make the next one start a second container. Never fails the run. */
-export async function noteWarmCallEnded(stateDir: string, key: string, container: string, now: number): Promise<void> {
+ *  long call does not make the next one start a second container; a call that took less than that
+ *  changes nothing (its start is recorded already). Never fails the run. */
+export async function noteWarmCallEnded(stateDir: string, key: string, container: string, usedAt: number, now: number): Promise<void> {
+  if (now - CALL_END_SLACK_MS <= usedAt) return;
   const file = warmStateFile(stateDir, key);
   try {
     await withLock(`${file}.lock`, async () => {

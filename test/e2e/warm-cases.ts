@@ -172,12 +172,15 @@ export function defineWarmCases(flavour: Flavour): void {
       }
     });
 
-    it('stops warm containers at `shim stop`, and the next call starts a fresh one', async () => {
-      await sb.run([WARM, '-c', 'true']);
+    it('stops warm containers at `shim stop` (a call running in one ends as killed), and the next call starts a fresh one', async () => {
+      const running = sb.run([WARM, '-c', 'echo ready; sleep 60']);
+      await waitForOutput(running, 'ready');
       const [container] = await ps(WARM);
       const stop = await sb.run(['shim', 'stop', WARM]);
       expect(stop.exitCode, stop.stderr).toBe(0);
       expect(stop.stderr).toContain(`stopped: ${container!.name}`);
+      const killed = await running;
+      expect([killed.exitCode, killed.stderr]).toEqual([137, expect.not.stringContaining('shim: error')]);
       expect(await ps(WARM)).toEqual([]);
       const next = await sb.run([WARM, '-c', 'echo fresh']);
       expect(next.stdout).toBe('fresh\n');

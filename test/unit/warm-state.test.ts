@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildRunPlan } from '../../src/plan/run-plan.js';
 import type { WarmState } from '../../src/plan/warm.js';
-import { prepareWarmCall, readWarmState, warmStateFile } from '../../src/runtime/warm.js';
+import { noteWarmCallEnded, prepareWarmCall, readWarmState, warmStateFile } from '../../src/runtime/warm.js';
 import { processStart } from '../../src/runtime/proc.js';
 import { ensureSharedLifelineDir } from '../../src/runtime/lifeline.js';
 import { docker, makeHost, runInputs } from './fixtures.js';
@@ -42,6 +42,7 @@ describe('prepareWarmCall', () => {
     const file = record(dir, live(now));
     const call = await prepareWarmCall(warm, ctx(dir, now));
     expect(call.started).toBe(false);
+    expect(call.usedAt).toBe(now);
     expect(call.container).toBe('shim-warm-eslint-live');
     // no runtime command: the keeper of the recorded container runs the call, over its socket
     expect(call.keeperCall).toEqual({
@@ -76,5 +77,21 @@ describe('prepareWarmCall', () => {
     fs.writeFileSync(warmStateFile(dir, warm.key), '{"name": 1}');
     expect(readWarmState(warmStateFile(dir, warm.key))).toBeUndefined();
     await expect(prepareWarmCall(warm, ctx(dir, Date.now()))).rejects.toThrow(/cannot run/);
+  });
+});
+
+describe('noteWarmCallEnded', () => {
+  const state = (lastUse: number): WarmState => ({ name: 'shim-warm-eslint-live', pid: 1, pidStart: '1', lastUse, idleSeconds: 600 });
+
+  it('moves the last use to a long call\'s end (less a second), and leaves it for a call shorter than that', async () => {
+    const dir = tempDir();
+    const file = record(dir, state(1_000_000));
+    await noteWarmCallEnded(dir, warm.key, 'shim-warm-eslint-live', 1_000_000, 1_000_900);
+    expect(readWarmState(file)!.lastUse).toBe(1_000_000);
+    await noteWarmCallEnded(dir, warm.key, 'shim-warm-eslint-live', 1_000_000, 1_060_000);
+    expect(readWarmState(file)!.lastUse).toBe(1_059_000);
+    // a call of a container that is no longer the recorded one changes nothing
+    await noteWarmCallEnded(dir, warm.key, 'shim-warm-eslint-other', 1_000_000, 1_090_000);
+    expect(readWarmState(file)!.lastUse).toBe(1_059_000);
   });
 });
