@@ -16,11 +16,10 @@ import { readLockFile } from '../install/lockfile.js';
 import { gatherRunFacts, type RunFacts } from '../facts/run-facts.js';
 import { planMounts } from '../plan/mount-policy.js';
 import { buildRunPlan, type RunPlan } from '../plan/run-plan.js';
-import { runCaptured, runForeground, signalName, type Command, type ForegroundResult, type SignalPlan } from '../runtime/exec.js';
+import { runCaptured, runForeground, signalName, type ForegroundResult } from '../runtime/exec.js';
 import { keeperSignals } from '../runtime/keeper-call.js';
 import { resolveWarm } from '../plan/warm.js';
 import { toolVolume } from '../plan/names.js';
-import { shellQuote } from '../plan/quote.js';
 import { noteWarmCallEnded, prepareWarmCall } from '../runtime/warm.js';
 import { withPassedEnv } from '../plan/runtime-env.js';
 import { limitsEnforceable } from '../runtime/detect.js';
@@ -44,6 +43,10 @@ function judgeOutcome(app: App, name: string, result: ForegroundResult, limits: 
     limitsHit.push('timeout');
     app.reporter.error(`${name} timed out after ${limits?.timeout} and was stopped`, 'raise "limits": {"timeout": …} for this tool, or set it to "0"');
     return { status: 124, limitsHit };
+  }
+  if (result.containerGone) {
+    app.reporter.error(`${name} was killed: its warm container was stopped during the call (shim stop, or the runtime removed it)`, 'run the command again: it starts a new one');
+    return { status: result.status, limitsHit };
   }
   if (result.status === 137 && limits?.memory && !limits.unenforced.length) {
     if (oomKilled) limitsHit.push('oom');

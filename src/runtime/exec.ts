@@ -99,6 +99,8 @@ export interface ForegroundResult {
   outputCut: boolean;
   /** The reader of shim's output went away: the run was ended and its status is OUTPUT_CLOSED_STATUS. */
   outputClosed: boolean;
+  /** A warm call was killed because its container was stopped under it (`shim stop`). */
+  containerGone?: boolean;
 }
 
 /** How long a timed-out tool gets between SIGTERM and SIGKILL. */
@@ -188,7 +190,8 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     if (signalled && !keeper) await quiet(signals.cleanupArgv);
     const ended = exitStatus(result.code, result.signal);
     const outputClosed = budget?.closed ?? false;
-    return { status: outputClosed ? OUTPUT_CLOSED_STATUS : ended, timedOut, outputCut: budget?.cut ?? false, outputClosed };
+    const containerGone = keeper && (child as KeeperCall).containerGone;
+    return { status: outputClosed ? OUTPUT_CLOSED_STATUS : ended, timedOut, outputCut: budget?.cut ?? false, outputClosed, ...(containerGone ? { containerGone } : {}) };
   } finally {
     if (keeper) {
       process.stdin.unpipe(child.stdin!);

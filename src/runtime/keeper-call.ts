@@ -68,6 +68,8 @@ export class KeeperCall extends EventEmitter {
   private readonly conns = new Map<Role, net.Socket>();
   private readonly pending = new Set<net.Socket>();
   private status: number | undefined;
+  /** The call was killed because its container went away under it (`shim stop`). */
+  containerGone = false;
   private ended = 0;
   private done = false;
   private queued: string[] = [];
@@ -137,10 +139,16 @@ export class KeeperCall extends EventEmitter {
       // stop`), or the call killed its own handler; either way the call was killed, as a cold run's
       // tool is when its container goes
       if (this.status !== undefined) return;
-      this.status = KILLED_STATUS;
-      this.emit('exit', this.status, null);
-      setTimeout(() => this.finish(), DRAIN_MS).unref();
-      this.maybeClose();
+      // the container's processes die together, its keeper a moment after the handler at most
+      const judge = (looks: number) => {
+        this.containerGone = processStart(this.spec.keeper.pid) !== this.spec.keeper.pidStart;
+        if (!this.containerGone && looks > 0) return void setTimeout(() => judge(looks - 1), 50);
+        this.status = KILLED_STATUS;
+        this.emit('exit', this.status, null);
+        setTimeout(() => this.finish(), DRAIN_MS).unref();
+        this.maybeClose();
+      };
+      judge(20);
     });
     this.stdin.pipe(c('in'));
     for (const [from, to] of [[c('out'), this.stdout], [c('err'), this.stderr]] as const) {
