@@ -138,7 +138,6 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
       runtimeEnv: env,
       stateDir: app.paths.stateDir,
       now: Date.now,
-      terminalSize: () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
       ...(debug(app) ? { onStart: (name: string) => app.reporter.info(`${tool.name}: started warm container ${name} (it stops after ${plan.warm!.idleSeconds} s without a call)`) } : {}),
     });
     // no runtime command: the container's keeper runs the call

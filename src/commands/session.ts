@@ -13,6 +13,7 @@ import { attachSession, connectSession, requestSession } from '../session/client
 import { readSessionInfo, supervisorAlive } from '../session/store.js';
 import { followLog } from '../session/follow.js';
 import { exitStatus } from '../runtime/exec.js';
+import { terminalSize } from '../runtime/launch.js';
 import { tailLog, withoutTerminalRequests } from '../session/output-store.js';
 import type { SessionInfo } from '../session/protocol.js';
 import type { AuditRecord } from '../audit/record.js';
@@ -20,7 +21,12 @@ import { auditBaseFile, checkSessionName, detachKeysOf, noSuchSession, pathsOf, 
 import { checkToolName, runTool } from './run.js';
 import { TOOL_NAME_RE } from '../config/names.js';
 
-const terminalSize = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+
+/** Writes a session's output to stdout: on a terminal, without what would make it answer or touch the
+ *  clipboard again. */
+function writeOutput(app: App, b: Buffer): void {
+  process.stdout.write(app.host.stdoutIsTTY ? withoutTerminalRequests(b) : b);
+}
 
 /** Attaches this terminal to a running session; the status is the tool's when it ended, else 0. */
 async function attachTerminal(app: App, name: string, justStarted = false): Promise<number> {
@@ -30,7 +36,7 @@ async function attachTerminal(app: App, name: string, justStarted = false): Prom
     const ended = readSessionInfo(paths.meta)?.exit;
     // a tool that ended between its start and this attach: what it printed, and how it ended
     if (justStarted && ended) {
-      process.stdout.write(tailLog(paths.log, paths.oldLog, Number.MAX_SAFE_INTEGER));
+      writeOutput(app, tailLog(paths.log, paths.oldLog, Number.MAX_SAFE_INTEGER));
       app.reporter.info(`session ${name} ended: exit ${ended.status}`);
       return ended.status;
     }
@@ -128,8 +134,7 @@ export async function logsCommand(app: App, name: string, options: { follow?: bo
     app.stdout(`${JSON.stringify({ name, tool: meta.tool, output: text.toString('utf8'), exit: meta.exit ?? null }, null, 2)}\n`);
     return 0;
   }
-  // on a terminal, nothing that would make it answer or touch the clipboard again
-  const write = (b: Buffer) => process.stdout.write(app.host.stdoutIsTTY ? withoutTerminalRequests(b) : b);
+  const write = (b: Buffer) => writeOutput(app, b);
   if (!options.follow) {
     write(tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER));
     return 0;

@@ -1,8 +1,7 @@
 // `shim ps` and `shim stop [tool…]`: the warm containers that are up (running or paused), and stopping
 // them before their idle time is over (a running call in one is killed with it, a paused one too).
 import type { App } from '../app/with-config-files.js';
-import { warmListAllArgv } from '../plan/pause.js';
-import { warmInspectArgv, warmRemoveArgv } from '../plan/warm.js';
+import { warmInspectArgv, warmListArgv, warmRemoveArgv } from '../plan/warm.js';
 import { expectSuccess, runCaptured } from '../runtime/exec.js';
 import { forgetWarm, readWarmState, warmStateFile } from '../runtime/warm.js';
 import { checkToolName } from './run.js';
@@ -24,7 +23,7 @@ export interface WarmContainer {
 export async function listWarm(app: App, tool?: string): Promise<WarmContainer[]> {
   const runtime = app.runtime();
   const run = (argv: string[]) => runCaptured({ file: runtime.path, argv, env: app.runtimeEnv() });
-  const ids = expectSuccess('listing warm containers', await run(warmListAllArgv(tool)), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
+  const ids = expectSuccess('listing warm containers', await run(warmListArgv(tool)), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
   if (!ids.length) return [];
   // a container may stop between the two calls: what inspect still finds is listed
   const out = await run(warmInspectArgv(ids));

@@ -1,7 +1,6 @@
 // `shim pause NAME` / `shim resume NAME`, the pure part: which warm container a name means, whether
 // the host can freeze it, and the runtime's argv. (A session is paused by its name: commands/pause.ts.)
 import type { RuntimeInfo } from '../host.js';
-import { warmListArgv } from './warm.js';
 
 export type PauseAction = 'pause' | 'resume';
 
@@ -35,14 +34,6 @@ export function describePausable(name: string, candidates: readonly Pausable[], 
   const can = action === 'pause' ? 'paused' : 'resumed';
   if (!candidates.length) return `nothing named ${JSON.stringify(name)} can be ${can}: no warm containers are ${action === 'pause' ? 'up' : 'paused'} (pause works on warm containers, see \`shim ps\`)`;
   return `no ${action === 'pause' ? '' : 'paused '}warm container or tool named ${JSON.stringify(name)}; these can be ${can}: ${candidates.map((c) => `${c.tool} (${c.name})`).join(', ')}`;
-}
-
-/** Lists the warm containers that are running or paused (of one tool when named): what `shim ps` shows
- *  and `shim stop` stops. A bare `ps` differs here: podman's leaves paused containers out, docker's
- *  lists them. Filters on one key are ORed on both runtimes.
- *  https://docs.docker.com/reference/cli/docker/container/ls/#filter */
-export function warmListAllArgv(tool?: string): string[] {
-  return [...warmListArgv(tool), '--all', '--filter', 'status=running', '--filter', 'status=paused'];
 }
 
 /** What `action` can act on with `name`: pause takes running containers, resume paused ones; when the

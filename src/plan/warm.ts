@@ -142,9 +142,12 @@ export function buildWarmStart(containerArgs: readonly string[], image: string, 
   ];
 }
 
-/** Lists shim's warm containers (optionally one tool's), one ID per line. */
+/** Lists shim's warm containers that are running or paused (optionally one tool's), one ID per line:
+ *  what `shim ps` shows and `shim stop` stops. A bare `ps` differs here: podman's leaves paused
+ *  containers out, docker's lists them. Filters on one key are ORed on both runtimes.
+ *  https://docs.docker.com/reference/cli/docker/container/ls/#filter */
 export function warmListArgv(tool?: string): string[] {
-  return ['ps', '--quiet', '--filter', `label=${LABEL_WARM}`, ...(tool ? ['--filter', `label=${LABEL_TOOL}=${tool}`] : [])];
+  return ['ps', '--quiet', '--filter', `label=${LABEL_WARM}`, ...(tool ? ['--filter', `label=${LABEL_TOOL}=${tool}`] : []), '--all', '--filter', 'status=running', '--filter', 'status=paused'];
 }
 
 /** Tab-separated facts about containers, the same on podman and docker (the last: running, paused…). */

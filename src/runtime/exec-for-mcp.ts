@@ -4,9 +4,8 @@
 // `timeoutMs` or when aborted: SIGTERM to the container through the runtime, SIGKILL after a grace
 // period, then the plan's cleanup so no container of the run is left. Decides nothing about the container.
 import { spawn } from 'node:child_process';
-import os from 'node:os';
 import { ExitCode, ShimError } from '../errors.js';
-import { spawnFailure, type Command, type Launched, type SignalPlan } from './exec.js';
+import { exitStatus, spawnFailure, type Command, type Launched, type SignalPlan } from './exec.js';
 import { holdLifeline } from './lifeline.js';
 import { KeeperCall } from './keeper-call.js';
 
@@ -78,12 +77,6 @@ export function utf8Boundary(buf: Buffer): number {
   return back + 1 >= need ? i : leadAt;
 }
 
-function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  const n = signal ? os.constants.signals[signal] : undefined;
-  return n ? 128 + n : ExitCode.launcherFailed;
-}
-
 /** Runs the runtime with argv, output ignored, and resolves with its exit code (never rejects). */
 function quiet(cmd: Command, argv: readonly string[]): Promise<number> {
   return new Promise((resolve) => {
@@ -102,9 +95,8 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
   const limitsHit: string[] = [];
 
   const lifeline = signals.lifeline ? await holdLifeline(signals.lifeline) : undefined;
-  const keeper = signals.keeperCall;
   // a warm call: the container's keeper runs it, and takes its signals over the call's connection
-  const send = (argv: readonly string[], sig: NodeJS.Signals) => (keeper ? Promise.resolve(child.kill(sig) ? 0 : 1) : quiet(cmd, argv));
+  const keeper = signals.keeperCall;
   let child: Launched;
   try {
     child = keeper ? new KeeperCall(keeper) : spawn(cmd.file, cmd.argv, { env: cmd.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -126,16 +118,20 @@ export async function runLimited(cmd: Command, signals: SignalPlan, options: Lim
     if (stopping || exited) return;
     stopping = why;
     signal = 'SIGTERM';
-    void send(signals.signalArgv.SIGTERM, 'SIGTERM').then((code) => {
-      // the container does not exist yet (still starting): stop the runtime client instead
-      if (code !== 0 && !exited) child.kill('SIGTERM');
-    });
+    if (keeper) child.kill('SIGTERM');
+    else
+      void quiet(cmd, signals.signalArgv.SIGTERM).then((code) => {
+        // the container does not exist yet (still starting): stop the runtime client instead
+        if (code !== 0 && !exited) child.kill('SIGTERM');
+      });
     killTimer = setTimeout(() => {
       if (exited) return;
       signal = 'SIGKILL';
-      void send(signals.forceKillArgv, 'SIGKILL').then(() => {
-        if (!exited) child.kill('SIGKILL');
-      });
+      if (keeper) child.kill('SIGKILL');
+      else
+        void quiet(cmd, signals.forceKillArgv).then(() => {
+          if (!exited) child.kill('SIGKILL');
+        });
     }, grace);
     killTimer.unref();
   };

@@ -13,10 +13,10 @@ import { tailOf } from './tail.js';
 import { setLongTimeout } from './long-timeout.js';
 import type { LifelinePlan } from '../plan/lifeline.js';
 import { KeeperCall } from './keeper-call.js';
-import { FORWARDED, type Command, type Launched, type SignalPlan } from './launch.js';
+import { FORWARDED_SIGNALS, type ForwardedSignal } from '../plan/container.js';
+import { terminalSize, type Command, type Launched, type SignalPlan } from './launch.js';
 
 export type { Command, Launched, SignalPlan } from './launch.js';
-
 
 export interface Captured {
   exitCode: number;
@@ -35,7 +35,6 @@ export interface CapturedLimits {
   /** Keep only the last this many bytes of stdout and of stderr. */
   keepBytes?: number;
 }
-
 
 /** The launcher error for a spawn that failed with this errno code (127 not found, 126 not runnable). */
 export function spawnFailure(file: string, code: string | undefined): ShimError | undefined {
@@ -125,7 +124,7 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
   const lifeline = signals.lifeline ? await holdLifeline(signals.lifeline) : undefined;
   const watchdog = startWatchdog(signals.watchdogArgv, cmd.env);
   const child: Launched = keeper
-    ? new KeeperCall(keeper)
+    ? new KeeperCall(keeper, keeper.terminal ? terminalSize() : undefined)
     : spawn(cmd.file, [...cmd.argv], {
         env: cmd.env,
         stdio: ['inherit', budget ? 'pipe' : 'inherit', budget ? 'pipe' : 'inherit'],
@@ -137,14 +136,14 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
   // a keeper call on a terminal: the terminal's keys go to the tool's own terminal as they are typed
   // (Ctrl-C included: its terminal makes the signal), and its size follows ours
   const raw = keeper?.terminal && process.stdin.isTTY ? (process.stdin as NodeJS.ReadStream & { setRawMode(on: boolean): void }) : undefined;
-  const onResize = () => (child as KeeperCall).resize({ rows: process.stdout.rows || 24, cols: process.stdout.columns || 80 });
+  const onResize = () => (child as KeeperCall).resize(terminalSize());
   if (raw) {
     raw.setRawMode(true);
     process.stdout.on('resize', onResize);
   }
   if (keeper) process.stdin.pipe(child.stdin!);
   const quiet = (argv: readonly string[]) => spawnQuiet(cmd.file, argv, cmd.env);
-  const deliver = (sig: (typeof FORWARDED)[number]) =>
+  const deliver = (sig: ForwardedSignal) =>
     keeper
       ? void child.kill(sig)
       : void quiet(signals.signalArgv[sig]).then((code) => {
@@ -152,7 +151,7 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
         });
   let signalled = false;
   let timedOut = false;
-  const handlers = FORWARDED.map((sig) => {
+  const handlers = FORWARDED_SIGNALS.map((sig) => {
     const handler = () => {
       signalled = true;
       // a Ctrl-C on the terminal reached the runtime client too (same process group), not a keeper call
@@ -238,7 +237,7 @@ export async function runCaptured(cmd: Command, cleanup?: readonly string[], lif
     child.kill(sig);
     removeContainer();
   };
-  const sigs = cleanup ? FORWARDED : [];
+  const sigs = cleanup ? FORWARDED_SIGNALS : [];
   for (const s of sigs) process.on(s, onSignal);
   let timedOut = false;
   const timers: NodeJS.Timeout[] = [];

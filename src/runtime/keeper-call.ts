@@ -75,7 +75,11 @@ export class KeeperCall extends EventEmitter {
   private queued: string[] = [];
   private bell: NodeJS.Timeout | undefined;
 
-  constructor(private readonly spec: KeeperCallSpec) {
+  /** `size`: the terminal's, for a call that has one (spec.terminal). */
+  constructor(
+    private readonly spec: KeeperCallSpec,
+    private readonly size?: TerminalSize,
+  ) {
     super();
     this.server = net.createServer((s) => this.accept(s));
     this.server.on('error', (e) => this.fail(new RuntimeError(`cannot listen for the warm call on ${spec.socketPath}: ${e.message}`, 'check that the directory is yours and writable')));
@@ -118,7 +122,7 @@ export class KeeperCall extends EventEmitter {
     const c = (r: Role) => this.conns.get(r)!;
     for (const s of this.pending) s.destroy();
     this.server.close();
-    c('ctl').write(encodeCallSpec(this.spec.terminal, this.spec.cwd, this.spec.argv));
+    c('ctl').write(encodeCallSpec(this.spec.terminal ? (this.size ?? { rows: 24, cols: 80 }) : undefined, this.spec.cwd, this.spec.argv));
     for (const q of this.queued) c('ctl').write(q);
     this.queued = [];
     let lines = '';

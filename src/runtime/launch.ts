@@ -1,10 +1,8 @@
 // The shapes the executors share: a runtime command, how a run is signalled and cleaned up after (the
 // planner's argv), and what a started run offers them (a spawned runtime client, or a keeper call).
 import type { Readable, Writable } from 'node:stream';
+import type { ForwardedSignal } from '../plan/container.js';
 import type { LifelinePlan } from '../plan/lifeline.js';
-
-/** The signals shim passes on to a run. */
-export const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface Command {
   file: string;
@@ -15,7 +13,7 @@ export interface Command {
 
 /** How the runtime is told about signals and cleans up after them (argv from the planner). */
 export interface SignalPlan {
-  signalArgv: Record<(typeof FORWARDED)[number], readonly string[]>;
+  signalArgv: Record<ForwardedSignal, readonly string[]>;
   forceKillArgv: readonly string[];
   cleanupArgv: readonly string[];
   /** A host process that removes the container unless told the run finished (argv[0] is the file). */
@@ -52,11 +50,16 @@ export interface KeeperCallSpec {
   cwd: string;
   argv: readonly string[];
   /** The call has a terminal (stdin and stdout are both one): the keeper gives the tool a pseudo-terminal
-   *  of this size and relays it over the stdin and stdout connections. */
-  terminal?: TerminalSize;
+   *  of the size of shim's, and relays it over the stdin and stdout connections. */
+  terminal: boolean;
 }
 
 export interface TerminalSize {
   rows: number;
   cols: number;
+}
+
+/** The size of a terminal shim writes to (80×24 when it cannot tell). */
+export function terminalSize(out: Pick<NodeJS.WriteStream, 'rows' | 'columns'> = process.stdout): TerminalSize {
+  return { rows: out.rows || 24, cols: out.columns || 80 };
 }

@@ -12,14 +12,13 @@ import { expectSuccess, runCaptured } from './exec.js';
 import { ensureSharedLifelineDir, lifelineDirId } from './lifeline.js';
 import { listenForBirth, type KeeperCallSpec } from './keeper-call.js';
 import { processStart } from './proc.js';
+import { withPassedEnv } from '../plan/runtime-env.js';
 
 export interface WarmContext {
   runtimePath: string;
   runtimeEnv: Readonly<Record<string, string>>;
   stateDir: string;
   now: () => number;
-  /** The size of shim's terminal, for a call that gets one. */
-  terminalSize?: () => { rows: number; cols: number };
   /** Reported once when a container is started (it is then reused by later calls). */
   onStart?: (name: string) => void;
 }
@@ -76,7 +75,7 @@ async function start(warm: WarmPlan, ctx: WarmContext, file: string): Promise<Wa
   const nonce = randomBytes(16).toString('hex');
   const birth = await listenForBirth(warmBirthSocket(warm.lifelineDir, warm.tag), nonce);
   try {
-    expectSuccess('starting the warm container', await run(warm.startArgv, { ...ctx.runtimeEnv, [WARM_BIRTH_ENV]: nonce }), 'run again with SHIM_DEBUG=1, or set "warm": false for this tool');
+    expectSuccess('starting the warm container', await run(warm.startArgv, withPassedEnv(ctx.runtimeEnv, { [WARM_BIRTH_ENV]: nonce })), 'run again with SHIM_DEBUG=1, or set "warm": false for this tool');
     const pidOut = await run(warm.pidArgv);
     const pid = Number(pidOut.stdout.trim());
     const pidStart = Number.isInteger(pid) && pid > 0 ? processStart(pid) : undefined;
@@ -126,7 +125,7 @@ export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise
       socketPath: warmCallSocket(warm.lifelineDir, state.tag!, warm.callId),
       cwd: warm.cwd,
       argv: warm.argv,
-      ...(warm.terminal ? { terminal: ctx.terminalSize?.() ?? { rows: 24, cols: 80 } } : {}),
+      terminal: warm.terminal,
     },
     container: state.name,
     started,

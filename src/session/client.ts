@@ -7,6 +7,7 @@ import path from 'node:path';
 import { FRAME, FrameReader, frame, parseJson, type Hello } from './protocol.js';
 import { TerminalModes } from './terminal-modes.js';
 import { isPrivateDirectory } from '../runtime/lifeline.js';
+import { terminalSize } from '../runtime/launch.js';
 
 /** True when the socket's directory is the user's own and no one else's (mode 0700): in /tmp another
  *  user could have made it first, and a socket of theirs would receive what the terminal types. */
@@ -79,7 +80,7 @@ export async function attachSession(socket: net.Socket, detachKeys: readonly num
   const { input, output } = io;
   const keys = new KeySequence(detachKeys);
   const modes = new TerminalModes();
-  const size = () => ({ cols: output.columns || 80, rows: output.rows || 24 });
+  const size = () => terminalSize(output);
   const raw = input.isTTY ? input.isRaw : undefined;
   if (input.isTTY) input.setRawMode(true);
   input.resume();

@@ -36,10 +36,6 @@ export class ClientHub {
     private readonly readMax: number,
   ) {}
 
-  get attachedCount(): number {
-    return this.attached.size;
-  }
-
   /** What the tool wrote: to every attached terminal that keeps up. */
   output(data: Buffer): void {
     const out = frame(FRAME.output, data);

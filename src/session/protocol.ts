@@ -41,8 +41,9 @@ export interface SessionInfo {
   runtime: 'podman' | 'docker';
   runId: string;
   startedAt: string;
-  /** The supervisor's process id. */
+  /** The supervisor's process id, and its start time (processStart): a pid reused since is not it. */
   pid: number;
+  pidStart?: string;
   /** The supervisor's socket, as the shim that started it placed it (another shell, with another
    *  XDG_RUNTIME_DIR, still finds it). */
   socket: string;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../lock.js';
 import { sessionsDir, validSessionName } from '../plan/session.js';
 import type { SessionInfo } from './protocol.js';
+import { processStart } from '../runtime/proc.js';
 
 export function writeSessionInfo(file: string, info: SessionInfo): void {
   writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`, { file: 0o600, dir: 0o700 });
@@ -31,12 +32,9 @@ export function sessionNames(stateDir: string): string[] {
   }
 }
 
-/** Whether the supervisor a record names still runs (its process, titled after the session): a
- *  session whose socket does not answer may still be alive, and must not be taken for ended. */
-export function supervisorAlive(info: Pick<SessionInfo, 'pid' | 'name'>): boolean {
-  try {
-    return fs.readFileSync(`/proc/${info.pid}/cmdline`, 'utf8').startsWith(`shim-session ${info.name}`);
-  } catch {
-    return false;
-  }
+/** Whether the supervisor a record names still runs (its pid, started when it was): a session whose
+ *  socket does not answer may still be alive, and must not be taken for ended. (Its process title is
+ *  no proof: Linux cuts it to the length of the original argv, so a long name never matched.) */
+export function supervisorAlive(info: Pick<SessionInfo, 'pid' | 'pidStart'>): boolean {
+  return info.pidStart !== undefined && processStart(info.pid) === info.pidStart;
 }

@@ -22,10 +22,11 @@ import { OutputLog, Scrollback } from './output-store.js';
 import { ClientHub } from './clients.js';
 import { TerminalModes } from './terminal-modes.js';
 import { writeSessionInfo } from './store.js';
+import { processStart } from '../runtime/proc.js';
 import { connectSession } from './client.js';
 
 export interface SessionSpec {
-  info: Omit<SessionInfo, 'pid' | 'clients' | 'exit'>;
+  info: Omit<SessionInfo, 'pid' | 'pidStart' | 'clients' | 'exit'>;
   paths: SessionPaths;
   command: Command;
   signals: SignalPlan;
@@ -79,6 +80,8 @@ async function listen(paths: SessionPaths, server: net.Server): Promise<void> {
  *  from it). Resolves to the tool's exit status. */
 export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log, env: Env): Promise<number> {
   const { paths, info } = spec;
+  // who the supervisor is, for `ps` and a new start to tell it still runs (session/store.ts)
+  const self = { pid: process.pid, pidStart: processStart(process.pid) };
   const startedMs = Date.now();
   const audit = (event: NonNullable<AuditRecord['session']>['event'], extra: Partial<AuditRecord> = {}) =>
     appendAudit(spec.stateDir, { ...spec.audit, time: new Date().toISOString(), ...extra, session: { name: info.name, event } }, log);
@@ -127,7 +130,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
       },
       modes: () => modes.restore(),
       stop: () => stop('stopped'),
-      info: () => ({ ...info, pid: process.pid }),
+      info: () => ({ ...info, ...self }),
       audit,
       log,
     },
@@ -173,7 +176,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
       hub.output(bytes);
     });
     if (spec.timeoutMs) timeout = setLongTimeout(() => stop('timeout'), spec.timeoutMs);
-    writeSessionInfo(paths.meta, { ...info, pid: process.pid });
+    writeSessionInfo(paths.meta, { ...info, ...self });
   } catch (e) {
     if (pty) pty.kill('SIGKILL');
     await egress?.stop();
@@ -208,7 +211,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   const reason = ending ?? (oom ? ('oom' as const) : undefined);
   const exit = { status: ending === 'timeout' ? 124 : status, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
   try {
-    writeSessionInfo(paths.meta, { ...info, pid: process.pid, exit });
+    writeSessionInfo(paths.meta, { ...info, ...self, exit });
   } catch (e) {
     log(`cannot record the session's end in ${paths.meta}: ${(e as Error).message}`);
   }

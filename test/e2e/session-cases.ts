@@ -238,6 +238,7 @@ export function defineSessionCases(flavour: Flavour): void {
         await new Promise((res) => setTimeout(res, 1500));
         expect(await ticks()).toBe(frozen);
         const again = await sb.run(['shim', 'pause', name]);
+        expect(again.exitCode).toBe(2);
         expect(again.stderr).toContain(`nothing to pause: session ${name} is paused`);
         const resume = await sb.run(['shim', 'resume', name]);
         expect(resume.exitCode, resume.stderr).toBe(0);

@@ -99,9 +99,10 @@ for (const flavour of ['docker', 'rootless'] as Flavour[]) {
     });
 
     it('keeps the birth nonce from the calls: not in their environment, and the birth socket is gone', async () => {
-      const r = await sb.run([WARM, '-c', 'env | grep -c SHIM_WARM_BIRTH; ls -A /run/shim-lifeline | grep -c birth; echo "home:$HOME"']);
-      // the control: the environment is the container's (HOME is shim's)
-      expect(r.stdout).toBe('0\n0\nhome:/home/shim\n');
+      const r = await sb.run([WARM, '-c', 'env | grep -c SHIM_WARM_BIRTH; ls -A /run/shim-lifeline | grep -c birth; ls -d /run/shim-lifeline && echo "home:$HOME"']);
+      // the controls: the environment is the container's (HOME is shim's), and the directory the birth
+      // socket was in is there to be listed
+      expect(r.stdout).toBe('0\n0\n/run/shim-lifeline\nhome:/home/shim\n');
     });
 
     it('gives each project its own container: a call never sees another project\'s files', async () => {

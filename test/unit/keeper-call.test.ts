@@ -77,7 +77,7 @@ describe('KeeperCall', () => {
   it('takes only connections with the keeper\'s secret, sends the call, and returns its output and exit status', async () => {
     const socketPath = path.join(tempDir(), 't.c1.sock');
     const k = await startKeeper(socketPath);
-    const call = new KeeperCall({ keeper: { pid: k.pid, pidStart: k.pidStart, secretHash: HASH }, socketPath, cwd: '/work dir', argv: ['eslint', '--fix', 'a b.js'] });
+    const call = new KeeperCall({ keeper: { pid: k.pid, pidStart: k.pidStart, secretHash: HASH }, socketPath, cwd: '/work dir', argv: ['eslint', '--fix', 'a b.js'], terminal: false });
     const out = collect(call.stdout);
     const err = collect(call.stderr);
     call.stdin.end('piped');
@@ -96,7 +96,7 @@ describe('KeeperCall', () => {
   it('closes the control connection when shim lets go, which is how the keeper learns shim is gone', async () => {
     const socketPath = path.join(tempDir(), 't.c2.sock');
     const k = await startKeeper(socketPath);
-    const call = new KeeperCall({ keeper: { pid: k.pid, pidStart: k.pidStart, secretHash: HASH }, socketPath, cwd: '/', argv: ['sleep', '9'] });
+    const call = new KeeperCall({ keeper: { pid: k.pid, pidStart: k.pidStart, secretHash: HASH }, socketPath, cwd: '/', argv: ['sleep', '9'], terminal: false });
     call.stdin.end();
     call.on('error', () => {});
     await new Promise((r) => setTimeout(r, 500));
@@ -108,7 +108,7 @@ describe('KeeperCall', () => {
 
   it('fails with a clear error when the keeper is gone (a pid that no longer runs)', async () => {
     const socketPath = path.join(tempDir(), 't.c3.sock');
-    const call = new KeeperCall({ keeper: { pid: 2 ** 30, pidStart: '1', secretHash: HASH }, socketPath, cwd: '/', argv: ['true'] });
+    const call = new KeeperCall({ keeper: { pid: 2 ** 30, pidStart: '1', secretHash: HASH }, socketPath, cwd: '/', argv: ['true'], terminal: false });
     const error = await new Promise<Error>((resolve) => call.once('error', resolve));
     expect(error.message).toBe('the warm container stopped before the call reached it');
   });

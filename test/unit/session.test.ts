@@ -9,6 +9,8 @@ import { FRAME, FrameReader, MAX_FRAME, frame } from '../../src/session/protocol
 import { OutputLog, Scrollback, tailLog } from '../../src/session/output-store.js';
 import { KeySequence } from '../../src/session/client.js';
 import { plainText } from '../../src/mcp/session-tools.js';
+import { supervisorAlive } from '../../src/session/store.js';
+import { processStart } from '../../src/runtime/proc.js';
 
 describe('session names and places', () => {
   it('accepts tool-like names only', () => {
@@ -221,5 +223,16 @@ describe('logs -f', () => {
     });
     expect(Buffer.concat(out).toString()).toBe('two\nthree\nfour\nfive\nsix\n');
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('supervisorAlive', () => {
+  it('knows a supervisor by its pid and start time, so a pid reused since is not it', () => {
+    const pidStart = processStart(process.pid)!;
+    expect(supervisorAlive({ pid: process.pid, pidStart })).toBe(true);
+    expect(supervisorAlive({ pid: process.pid, pidStart: '1' })).toBe(false);
+    expect(supervisorAlive({ pid: 2 ** 30, pidStart })).toBe(false);
+    // a record without a start time proves nothing
+    expect(supervisorAlive({ pid: process.pid })).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
 // mounts are covered, and which containers a pause name means.
 import { describe, expect, it } from 'vitest';
 import { capProblem, diffManifests, isSafeSnapshotPath, parents, planPrune, planRestore, snapshotRoots, type SnapshotEntry, type SnapshotSummary } from '../../src/plan/snapshot.js';
-import { choosePausable, describePausable, pauseArgv, pauseObstacle, resolvePausable, warmListAllArgv } from '../../src/plan/pause.js';
+import { choosePausable, describePausable, pauseArgv, pauseObstacle, resolvePausable } from '../../src/plan/pause.js';
+import { warmListArgv } from '../../src/plan/warm.js';
 
 const file = (hash: string, mode = 0o644): SnapshotEntry => ({ type: 'file', hash, size: 1, mode, mtimeMs: 1, ctimeMs: 1, ino: 1 });
 const link = (target: string): SnapshotEntry => ({ type: 'symlink', target });
@@ -124,8 +125,8 @@ describe('pause', () => {
     expect(choosePausable('pause', 'nope', []).error).toMatch(/no warm containers are up/);
   });
   it('lists running and paused warm containers alike (podman\'s bare ps leaves paused ones out)', () => {
-    expect(warmListAllArgv()).toEqual(['ps', '--quiet', '--filter', 'label=io.shim.warm', '--all', '--filter', 'status=running', '--filter', 'status=paused']);
-    expect(warmListAllArgv('lint')).toContain('label=io.shim.tool=lint');
+    expect(warmListArgv()).toEqual(['ps', '--quiet', '--filter', 'label=io.shim.warm', '--all', '--filter', 'status=running', '--filter', 'status=paused']);
+    expect(warmListArgv('lint')).toContain('label=io.shim.tool=lint');
   });
   it('rootless podman on cgroup v1 cannot freeze; rootful, docker and cgroup v2 can', () => {
     expect(pauseObstacle({ name: 'podman', rootless: true }, false)).toMatch(/cgroup v1/);

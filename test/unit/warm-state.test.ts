@@ -50,6 +50,7 @@ describe('prepareWarmCall', () => {
       socketPath: `${warm.lifelineDir}/tag1.${warm.callId}.sock`,
       cwd: '/workspace',
       argv: ['eslint', '--fix'],
+      terminal: false,
     });
     expect(readWarmState(file)!.lastUse).toBe(now);
   });
