@@ -118,6 +118,8 @@ const credentialSource = z
 const credential = z.strictObject({
   from: credentialSource,
   hosts: z.array(allowedHost).min(1, 'must name at least one host (each also in allowed_hosts)'),
+  /** When its source is missing (an unset variable, an absent file), the run goes on without the variable. */
+  optional: z.boolean().optional(),
 });
 
 const size = z.string().regex(SIZE_RE, 'must be a size such as "512m" or "2g"');
