@@ -1,8 +1,11 @@
 // The egress proxy in-process: a fake resolver decides what names resolve to, and `dial` ignores the
 // vetted address (recording it) and connects to a local upstream instead, so every outcome is observed
 // without leaving 127.0.0.1. Each refusal has an allowed request through the same proxy as its control.
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compileAllowList } from '../../src/plan/allow-list.js';
 import { createEgressProxy, type Decision, type ResolvedAddress } from '../../src/proxy/server.js';
@@ -475,15 +478,16 @@ describe('one slow client does not hold up the others', () => {
 describe('several vetted addresses', () => {
   it('falls back to the next vetted address when the first does not answer (control: the first answers when it can)', async () => {
     const upstream = await startEchoUpstream();
-    const closed = net.createServer();
-    const deadPort = await listen(closed);
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    // the first address "does not answer": a Unix socket path in a new empty directory, which no other
+    // process can be listening on (a just-closed TCP port may be taken again by anything on the machine)
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-proxy-test-'));
+    const nobody = path.join(empty, 'nobody-listens');
     const start = async (firstWorks: boolean) => {
       const dialled: string[] = [];
       const decisions: Decision[] = [];
       const dial = (address: string) => {
         dialled.push(address);
-        return net.connect({ host: '127.0.0.1', port: address === PUBLIC && !firstWorks ? deadPort : upstream.port });
+        return address === PUBLIC && !firstWorks ? net.connect({ path: nobody }) : net.connect({ host: '127.0.0.1', port: upstream.port });
       };
       const lookup = async (): Promise<ResolvedAddress[]> => [PUBLIC, '203.0.113.8'].map((address) => ({ address, family: 4 }));
       const server = track(createEgressProxy({ tool: TOOL, allow: compileAllowList(['two.test']), lookup, dial, onDecision: (d) => decisions.push(d) }));
@@ -503,5 +507,6 @@ describe('several vetted addresses', () => {
     expect(fallback.dialled).toEqual([PUBLIC, '203.0.113.8']);
     f.destroy();
     await vi.waitFor(() => expect(fallback.decisions).toContainEqual(expect.objectContaining({ action: 'allow', address: '203.0.113.8' })));
+    fs.rmSync(empty, { recursive: true, force: true });
   });
 });
