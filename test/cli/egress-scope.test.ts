@@ -113,11 +113,11 @@ describe('an allowed host that could not be reached', () => {
     expect(json.unreachable).toEqual([expect.objectContaining({ host: 'api.anthropic.com', port: 443, requests: 2, runs: 1, failure: 'resolve' })]);
   });
 
-  it('shim log counts it apart from allowed and denied, with its reason', async () => {
-    const w = world([failed, deny('platform.claude.com', 443), { host: 'registry.npmjs.org', port: 443, action: 'allow', requests: 3, bytesUp: 1, bytesDown: 1 }]);
+  it('shim log counts it apart from allowed and denied, with its reason, and the masked credential echoes', async () => {
+    const w = world([failed, deny('platform.claude.com', 443), { host: 'registry.npmjs.org', port: 443, action: 'allow', requests: 3, bytesUp: 1, bytesDown: 1, redactions: 2 }]);
     const out = await w.shim(['log']);
     expectExit(out, 0);
-    expect(out.stdout).toContain('allowlist (3 allowed, 1 denied, 2 unreachable)');
+    expect(out.stdout).toContain('allowlist (3 allowed, 1 denied, 2 unreachable; 2 credential echoes masked)');
     expect(out.stdout).toContain('unreachable api.anthropic.com:443: the name does not resolve (not the allow-list)');
   });
 });
