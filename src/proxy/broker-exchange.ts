@@ -38,7 +38,7 @@ export interface TunnelState {
   redactions: number;
   /** The first upstream failure, when a request got no answer. */
   failure?: { kind: Failure; message: string };
-  /** Methods refused (TRACE, TRACK). */
+  /** What was refused or withheld (a TRACE, an answer shim cannot search), for the decision's reason. */
   refused: string[];
 }
 
@@ -111,7 +111,7 @@ export function exchange(req: http.IncomingMessage, res: http.ServerResponse, tu
   tunnel.requests++;
   const method = (req.method ?? '').toUpperCase();
   if (ECHOING_METHODS.has(method)) {
-    tunnel.refused.push(method);
+    tunnel.refused.push(`refused ${method} (it echoes the request)`);
     req.resume();
     return plain(res.setHeader('Allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'), 405, `${method} to ${host} is refused: it echoes the request, and ${host} receives brokered credentials`);
   }
@@ -127,7 +127,7 @@ export function exchange(req: http.IncomingMessage, res: http.ServerResponse, tu
       const make = DECODERS[encoding];
       if (!make) {
         upRes.destroy();
-        tunnel.refused.push(`a body in Content-Encoding ${encoding}`);
+        tunnel.refused.push(`withheld an answer in Content-Encoding "${encoding}" (shim cannot search it)`);
         return plain(res, 502, `${host} answered in Content-Encoding "${encoding}", which shim cannot search for brokered credentials; the answer is withheld`);
       }
       decoder = make();

@@ -82,8 +82,8 @@ export function createBroker(options: { tool: string; credentials: readonly Held
             client.destroy();
             if (!tunnel.requests) warnOnce(target.host, handshake ? `${refused}: it closed the connection without a request` : refused);
             const bytes = raw.reduce((t, s) => ({ up: t.up + s.bytesWritten, down: t.down + s.bytesRead }), { up: 0, down: 0 });
-            // a refused TRACE is a refusal of its own; the tunnel itself was allowed
-            if (tunnel.refused.length) decide({ action: 'deny', reason: `refused ${[...new Set(tunnel.refused)].join(', ')} to ${target.host}, a host with brokered credentials (it would echo them)`, bytesUp: 0, bytesDown: 0 });
+            // a refused TRACE (or a withheld answer) is a refusal of its own; the tunnel itself was allowed
+            if (tunnel.refused.length) decide({ action: 'deny', reason: `${target.host} receives brokered credentials: ${[...new Set(tunnel.refused)].join('; ')}`, bytesUp: 0, bytesDown: 0 });
             const failed = tunnel.failure && !tunnel.answered ? { action: 'fail' as const, reason: `${target.host}:${target.port}: ${tunnel.failure.message}`, failure: tunnel.failure.kind } : { action: 'allow' as const };
             decide({ ...failed, ...(address ? { address } : {}), bytesUp: bytes.up, bytesDown: bytes.down, ...(tunnel.injected.size ? { credentials: [...tunnel.injected] } : {}), ...(tunnel.redactions ? { redactions: tunnel.redactions } : {}) });
           };

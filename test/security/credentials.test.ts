@@ -184,7 +184,7 @@ describe('credentials on rootful podman: the proxy puts the real value into requ
     expect(log).not.toContain(SECRET);
     const egress = (JSON.parse(log) as { egress: { host: string; port: number; action: string; redactions?: number; reason?: string }[] }[]).at(-1)!.egress;
     expect(egress.find((e) => e.host === '127.0.0.1' && e.action === 'allow')?.redactions).toBe(2);
-    expect(egress.find((e) => e.host === '127.0.0.1' && e.action === 'deny')?.reason).toContain('refused TRACE to 127.0.0.1');
+    expect(egress.find((e) => e.host === '127.0.0.1' && e.action === 'deny')?.reason).toBe('127.0.0.1 receives brokered credentials: refused TRACE (it echoes the request)');
   });
 
   it('no process argv or environment and nothing under shim\'s state, config or cache holds the value, during or after the run', async () => {

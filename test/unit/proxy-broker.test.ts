@@ -28,6 +28,8 @@ let upstreamCa: RunCa;
 let runCa: RunCa;
 let upstream: https.Server;
 let upstreamPort = 0;
+let untrusted: https.Server;
+let untrustedPort = 0;
 let proxy: http.Server;
 let proxyPort = 0;
 const seen: Seen[] = [];
@@ -86,15 +88,20 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   upstreamPort = (upstream.address() as net.AddressInfo).port;
   upstream.on('secureConnection', () => upstreamConnections++);
+  // a bound host whose certificate nothing trusts: TLS to it fails upstream
+  untrusted = https.createServer(await (await createRunCa('stranger')).issue('127.0.0.1'), routes);
+  await new Promise<void>((resolve) => untrusted.listen(0, '127.0.0.1', resolve));
+  untrustedPort = (untrusted.address() as net.AddressInfo).port;
   const host = `127.0.0.1:${upstreamPort}`;
+  const other = `127.0.0.1:${untrustedPort}`;
   const broker = createBroker({
     tool: 'mytool',
-    credentials: [{ name: 'TEST_API_KEY', hosts: [host], placeholder: PLACEHOLDER, value: SECRET, headers: ['authorization', 'proxy-authorization', 'x-api-key'] }],
+    credentials: [{ name: 'TEST_API_KEY', hosts: [host, other], placeholder: PLACEHOLDER, value: SECRET, headers: ['authorization', 'proxy-authorization', 'x-api-key'] }],
     ca: runCa,
     trusted: [upstreamCa.certPem],
     onWarning: (m) => warnings.push(m),
   });
-  proxy = createEgressProxy({ tool: 'mytool', allow: compileAllowList([host]), lookup: async () => [], onDecision: (d) => decisions.push(d), broker });
+  proxy = createEgressProxy({ tool: 'mytool', allow: compileAllowList([host, other]), lookup: async () => [], onDecision: (d) => decisions.push(d), broker });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxyPort = (proxy.address() as net.AddressInfo).port;
 });
@@ -102,6 +109,7 @@ beforeAll(async () => {
 afterAll(async () => {
   proxy?.close();
   upstream?.close();
+  untrusted?.close();
 });
 
 interface Answer {
@@ -113,13 +121,13 @@ interface Answer {
 }
 
 /** One request through a new CONNECT tunnel, as a tool in the container makes it; `onData` sees each chunk. */
-async function viaProxy(method: string, path: string, headers: Record<string, string> = {}, onData?: (soFar: string) => void): Promise<Answer> {
+async function viaProxy(method: string, path: string, headers: Record<string, string> = {}, onData?: (soFar: string) => void, port = upstreamPort): Promise<Answer> {
   const before = decisions.length;
   const socket = await new Promise<net.Socket>((resolve, reject) => {
-    http.request({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: `127.0.0.1:${upstreamPort}` }).on('connect', (res, s) => (res.statusCode === 200 ? resolve(s) : reject(new Error(`CONNECT ${res.statusCode}`)))).on('error', reject).end();
+    http.request({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: `127.0.0.1:${port}` }).on('connect', (res, s) => (res.statusCode === 200 ? resolve(s) : reject(new Error(`CONNECT ${res.statusCode}`)))).on('error', reject).end();
   });
   const answer = await new Promise<Omit<Answer, 'decision'>>((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: upstreamPort, method, path, headers, createConnection: () => tls.connect({ socket, host: '127.0.0.1', ca: runCa.certPem }) }, (res) => {
+    const req = https.request({ host: '127.0.0.1', port, method, path, headers, createConnection: () => tls.connect({ socket, host: '127.0.0.1', ca: runCa.certPem }) }, (res) => {
       let body = '';
       res.setEncoding('latin1');
       res.on('data', (d: string) => {
@@ -218,6 +226,9 @@ describe('the real value never comes back to the tool', () => {
     expect(a.status).toBe(502);
     expect(a.body).toContain('Content-Encoding "compress", which shim cannot search');
     expect(a.body).not.toContain(SECRET);
+    // control: the upstream did send the real value in that answer
+    expect(seen.at(-1)!.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(decisions.slice(-2)).toContainEqual(expect.objectContaining({ action: 'deny', reason: '127.0.0.1 receives brokered credentials: withheld an answer in Content-Encoding "compress" (shim cannot search it)' }));
   });
 
   it('a clean answer passes unchanged and counts nothing (control)', async () => {
@@ -235,7 +246,7 @@ describe('TRACE and TRACK to a bound host', () => {
       expect(a.status).toBe(405);
       expect(a.body).toContain(`${method} to 127.0.0.1 is refused`);
       expect(seen.length).toBe(count);
-      expect(decisions.slice(-2)).toContainEqual(expect.objectContaining({ action: 'deny', reason: expect.stringContaining(`refused ${method} to 127.0.0.1`) }));
+      expect(decisions.slice(-2)).toContainEqual(expect.objectContaining({ action: 'deny', reason: `127.0.0.1 receives brokered credentials: refused ${method} (it echoes the request)` }));
     }
     const g = await viaProxy('GET', '/', bearer);
     expect(g.body).toBe('hello GET\n');
@@ -249,5 +260,15 @@ describe('TRACE and TRACK to a bound host', () => {
     expect(upstreamConnections).toBe(before);
     await viaProxy('GET', '/', bearer);
     expect(upstreamConnections).toBe(before + 1);
+  });
+});
+
+describe('a bound host that cannot be reached', () => {
+  it('TLS to it fails: the tool gets a 502 and the connection is recorded as a "tls" failure, not "allow" (control: the trusted host is "allow")', async () => {
+    const a = await viaProxy('GET', '/hello', bearer, undefined, untrustedPort);
+    expect(a.status).toBe(502);
+    expect(a.decision).toMatchObject({ action: 'fail', failure: 'tls' });
+    const ok = await viaProxy('GET', '/hello', bearer);
+    expect(ok.decision).toMatchObject({ action: 'allow' });
   });
 });
