@@ -23,6 +23,17 @@ export function credentialPlaceholder(runId: string, name: string): string {
   return `${PLACEHOLDER_PREFIX}${runId}-${name.toLowerCase().replace(/_/g, '-')}`;
 }
 
+/** Where a credential goes when its config names no header: most API-key services read x-api-key. */
+export const DEFAULT_CREDENTIAL_HEADERS = ['x-api-key'];
+
+/** The request headers where the proxy replaces a credential's placeholder: Authorization and
+ *  Proxy-Authorization always, then the ones the credential names (else x-api-key). Never any other
+ *  header: a server that echoes one (Origin into CORS headers, anything into an error page) would
+ *  hand the real value back to the tool. */
+export function credentialHeaders(named: readonly string[] | undefined): string[] {
+  return [...new Set(['authorization', 'proxy-authorization', ...(named ?? DEFAULT_CREDENTIAL_HEADERS).map((h) => h.toLowerCase())])];
+}
+
 /** The optional credentials a run leaves out because their source is missing, with that source. */
 export function unsetCredentials(tool: Pick<ResolvedTool, 'credentials'>, absent: ReadonlySet<string>): { name: string; from: string }[] {
   return Object.entries(tool.credentials).filter(([name, c]) => c.optional && absent.has(name)).map(([name, c]) => ({ name, from: describeSource(c.from) }));
@@ -58,7 +69,7 @@ export function planCredentials(
         `remove ${name} from ${name in tool.env ? 'env' : 'env_passthrough'} of ${tool.name}: the credential gives the tool a placeholder`,
       );
     }
-    return { name, from: c.from, hosts: [...c.hosts], placeholder: credentialPlaceholder(runId, name) };
+    return { name, from: c.from, hosts: [...c.hosts], placeholder: credentialPlaceholder(runId, name), headers: credentialHeaders(c.headers) };
   });
 }
 
