@@ -3,8 +3,8 @@
 // a tool that keeps asking for 169.254.169.254 or 127.0.0.1:6379 is probing, not broken, and one
 // "allow" would let it read cloud credentials or talk to local services. (The proxy itself refuses a
 // *name* that resolves to such an address; an IP literal listed in allowed_hosts is dialled as written.)
-import net from 'node:net';
-import { forbiddenAddressReason } from '../proxy/addresses.js';
+import { isIP } from 'node:net';
+import { forbiddenAddressReason } from './addresses.js';
 
 // well-known addresses of cloud metadata services (AWS, GCP and Azure share the first; AWS's IPv6 one;
 // Alibaba's), named as such rather than by their range
@@ -42,7 +42,7 @@ function addressReason(address: string): string | undefined {
  *  or undefined for a public host. `entry` is an allowed_hosts entry or a host from the audit log. */
 export function nonPublicReason(entry: string): string | undefined {
   const host = entryHost(entry);
-  if (net.isIP(host)) return addressReason(host);
+  if (isIP(host)) return addressReason(host);
   if (METADATA_NAMES.has(host)) return 'the cloud metadata service (it hands out the machine\'s cloud credentials)';
   if (LOOPBACK_NAMES.has(host)) return 'loopback (this machine)';
   for (const [suffix, what] of LOCAL_SUFFIXES) if (host === suffix || host.endsWith(`.${suffix}`)) return what;

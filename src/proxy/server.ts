@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { findAllowing, type AllowEntry, type Method } from '../plan/allow-list.js';
-import { forbiddenAddressReason } from './addresses.js';
+import { forbiddenAddressReason } from '../plan/addresses.js';
 import { parseAbsoluteUrl, parseConnectTarget, type Target } from './authority.js';
 
 export interface Decision {
