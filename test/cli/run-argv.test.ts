@@ -136,11 +136,11 @@ describe('run argv', () => {
     expect(binds).toEqual([`type=bind,"src=${odd}",dst=/workspace`]);
   });
 
-  it('SHIM_CA_BUNDLE is mounted read-only and announced to the tool', async () => {
+  it('SHIM_CA_BUNDLE is mounted read-only and announced to a tool with a network', async () => {
     const w = createWorld();
     const bundle = path.join(w.root, 'ca.pem');
     fs.writeFileSync(bundle, '-----BEGIN CERTIFICATE-----\n');
-    w.writeConfig({ eslint: { tool: 'npm:eslint' } });
+    w.writeConfig({ eslint: { tool: 'npm:eslint', network: 'bridge' } });
     expectExit(await w.shim(['run', 'eslint'], { env: { SHIM_CA_BUNDLE: bundle } }), 0);
     const argv = w.lastToolRun();
     expect(valuesOf(argv, '--mount')).toContain(`type=bind,src=${bundle},dst=/etc/shim/ca-bundle.crt,ro`);

@@ -257,13 +257,22 @@ describe('buildRunPlan: mounts', () => {
     for (const v of CA_BUNDLE_VARS) expect(p.argv.some((a) => a.startsWith(`${v}=`))).toBe(false);
   });
 
-  it('mounts the CA bundle read-only and points tools at it when given', () => {
-    const p = plan({ caBundle: '/etc/ssl/certs/ca-certificates.crt' });
-    expect(valuesOf(p.argv, '--mount')).toContain('type=bind,src=/etc/ssl/certs/ca-certificates.crt,dst=/etc/shim/ca-bundle.crt,ro');
-    const env = valuesOf(p.argv, '--env');
-    expect(env).toContain('NODE_EXTRA_CA_CERTS=/etc/shim/ca-bundle.crt');
-    expect(env).toContain('SSL_CERT_FILE=/etc/shim/ca-bundle.crt');
-    expect(env).toContain('REQUESTS_CA_BUNDLE=/etc/shim/ca-bundle.crt');
+  it('mounts the CA bundle read-only and points tools at it when given, for a tool with a network', () => {
+    for (const tool of [makeTool({ network: 'bridge' }), makeTool({ allowed_hosts: ['registry.npmjs.org'] })]) {
+      const p = plan({ tool, caBundle: '/etc/ssl/certs/ca-certificates.crt' });
+      expect(valuesOf(p.argv, '--mount')).toContain('type=bind,src=/etc/ssl/certs/ca-certificates.crt,dst=/etc/shim/ca-bundle.crt,ro');
+      const env = valuesOf(p.argv, '--env');
+      expect(env).toContain('NODE_EXTRA_CA_CERTS=/etc/shim/ca-bundle.crt');
+      expect(env).toContain('SSL_CERT_FILE=/etc/shim/ca-bundle.crt');
+      expect(env).toContain('REQUESTS_CA_BUNDLE=/etc/shim/ca-bundle.crt');
+    }
+  });
+
+  it('leaves the CA bundle out of a run with no network (no TLS to verify; NODE_EXTRA_CA_CERTS slows every Node process)', () => {
+    const p = plan({ tool: makeTool({ network: 'none' }), caBundle: '/etc/ssl/certs/ca-certificates.crt' });
+    expect(valuesOf(p.argv, '--network')).toEqual(['none']);
+    expect(p.argv.some((a) => a.includes(CA_BUNDLE_DST))).toBe(false);
+    for (const v of CA_BUNDLE_VARS) expect(p.argv.some((a) => a.startsWith(`${v}=`))).toBe(false);
   });
 });
 
