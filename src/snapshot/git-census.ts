@@ -1,0 +1,61 @@
+// After a run that could write the project: which git repositories appeared below its writable
+// directories, and which existing ones had their config or hooks changed (a repository's config and
+// hooks run commands on the host as soon as anyone runs git there: core.fsmonitor, core.hooksPath,
+// hooks/*). Only names and stat facts are read, through race-safe descriptors; git is never run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { MOUNT_WALK_LIMIT } from '../defaults.js';
+import { decodeName } from '../plan/snapshot-names.js';
+import { components, RootedTree } from './rooted.js';
+import { findGits } from './scan.js';
+
+/** Every .git below the roots (absolute, manifest-spelled below the root) with a fingerprint of what in
+ *  it can run code: its kind and inode, its config and every hook (inode, size, mtime). */
+export type GitCensus = Map<string, string>;
+
+const facts = (st: fs.Stats | undefined) => (st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.mode}` : '-');
+
+function fingerprint(tree: RootedTree, rel: string): string {
+  const parts = components(decodeName(rel) ?? Buffer.alloc(0));
+  const dir = parts.slice(0, -1);
+  const name = parts.at(-1)!;
+  const st = tree.lstat(dir, name);
+  if (!st?.isDirectory()) return `${st?.isSymbolicLink() ? 'link' : 'file'} ${facts(st)}`;
+  const git = [...dir, name];
+  const hooks = tree.lstat(git, Buffer.from('hooks'))?.isDirectory() ? tree.readdir([...git, Buffer.from('hooks')]) : [];
+  const hookFacts = hooks.map((h) => `${h.name.toString('hex')}=${facts(tree.lstat([...git, Buffer.from('hooks')], h.name))}`).sort();
+  return `dir ${st.ino} config=${facts(tree.lstat(git, Buffer.from('config')))} hooks=${hookFacts.join(',')}`;
+}
+
+/** The census of the given directories (those past the walk limit are left out). */
+export function gitCensus(roots: readonly string[]): GitCensus {
+  const out: GitCensus = new Map();
+  for (const root of roots) {
+    let tree: RootedTree;
+    try {
+      tree = new RootedTree(root);
+    } catch {
+      continue;
+    }
+    try {
+      for (const rel of findGits(tree, MOUNT_WALK_LIMIT) ?? []) out.set(path.join(root, rel), fingerprint(tree, rel));
+    } finally {
+      tree.close();
+    }
+  }
+  return out;
+}
+
+/** The warnings for what changed between two censuses, naming each repository. */
+export function gitCensusWarnings(tool: string, before: GitCensus, after: GitCensus): string[] {
+  const made = [...after.keys()].filter((g) => !before.has(g)).sort();
+  const changed = [...after.keys()].filter((g) => before.has(g) && before.get(g) !== after.get(g)).sort();
+  const out: string[] = [];
+  if (made.length) {
+    out.push(`${tool} made ${made.length === 1 ? 'a git repository' : `${made.length} git repositories`}: ${made.join(', ')}. Its config or hooks can run commands on this host as soon as git runs there (a shell prompt, an editor): check it, or remove it (rm -rf), or run \`shim snapshot restore <run id>\`, which removes a .git the snapshot did not have`);
+  }
+  if (changed.length) {
+    out.push(`${tool} changed the config or hooks of ${changed.join(', ')}: they can run commands on this host as soon as git runs there; check them before running git`);
+  }
+  return out;
+}
