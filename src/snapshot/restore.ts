@@ -121,6 +121,7 @@ export async function restoreSnapshot(target: SnapshotManifest, options: CreateO
         const { dir, name } = located(g);
         tree.removeTree(dir, name);
       }
+      removeEmptied(tree, removedGits, new Set(Object.keys(target.files).flatMap(parents)));
       // the snapshot's own ignore rules first, so the rules a tool edited decide nothing
       const rules = plannedOrRefused(target, ignoreRuleFiles(target.files), ignoreRuleFiles(before.files));
       applyRestorePlan(options.store, tree, target.files, rules);
