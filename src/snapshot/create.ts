@@ -36,6 +36,9 @@ export interface CreateOptions {
 /** Files above this are streamed (hashed and copied in chunks) instead of read whole. */
 const STREAM_ABOVE = 8 * 1024 * 1024;
 
+/** One read buffer for every file (reads are synchronous, so never shared by two at once). */
+const READ_BUF = Buffer.allocUnsafe(CHUNK);
+
 /** Counts the bytes read against the cap (a file may grow after the scan). */
 interface Budget {
   left: number;
@@ -53,7 +56,7 @@ function hashFd(fd: number, budget: Budget, copyTo: string | undefined): { hash:
   const out = copyTo ? fs.openSync(copyTo, 'wx', 0o600) : undefined;
   let pos = 0;
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const buf = READ_BUF;
     for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; pos += n) {
       spend(budget, n);
       hash.update(buf.subarray(0, n));
@@ -92,13 +95,18 @@ function entryOf(tree: RootedTree, p: ScannedPath, previous: SnapshotEntry | und
         throw e;
       }
     }
+    // the size fstat gave, read straight into one buffer; a file that grew meanwhile is read on in chunks
     const chunks: Buffer[] = [];
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (let n; (n = fs.readSync(opened.fd, buf, 0, buf.length, null)) > 0; ) {
+    const first = Buffer.allocUnsafe(opened.stat.size);
+    let got = 0;
+    for (let n; got < first.length && (n = fs.readSync(opened.fd, first, got, first.length - got, null)) > 0; ) got += n;
+    spend(budget, got);
+    chunks.push(first.subarray(0, got));
+    for (let n; (n = fs.readSync(opened.fd, READ_BUF, 0, READ_BUF.length, null)) > 0; ) {
       spend(budget, n);
-      chunks.push(Buffer.from(buf.subarray(0, n)));
+      chunks.push(Buffer.from(READ_BUF.subarray(0, n)));
     }
-    const data = Buffer.concat(chunks);
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     const hash = crypto.createHash('sha256').update(data).digest('hex');
     return { entry: { type: 'file', hash, ...now, size: data.length }, written: store ? storeBlob(store, hash, data) : 0 };
   } finally {

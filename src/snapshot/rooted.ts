@@ -37,6 +37,8 @@ export class RootedTree {
   private readonly rootFd: number;
   private readonly dev: number;
   private open: { name: string; fd: number }[] = [];
+  /** "/proc/self/fd/N/" of each descriptor number seen (numbers are reused, the text stays right). */
+  private readonly prefixes = new Map<number, Buffer>();
 
   constructor(root: string) {
     this.root = root;
@@ -46,8 +48,9 @@ export class RootedTree {
 
   /** The path that names `name` inside the directory open as `dirFd` (without following `name`). */
   at(dirFd: number, name?: Buffer): Buffer {
-    const base = Buffer.from(`/proc/self/fd/${dirFd}`);
-    return name ? Buffer.concat([base, Buffer.from('/'), name]) : base;
+    let prefix = this.prefixes.get(dirFd);
+    if (!prefix) this.prefixes.set(dirFd, (prefix = Buffer.from(`/proc/self/fd/${dirFd}/`)));
+    return name ? Buffer.concat([prefix, name]) : prefix.subarray(0, -1);
   }
 
   /** The descriptor of the directory `dir` (components below the root), or undefined when a component

@@ -13,6 +13,8 @@ import { components, type RootedTree } from './rooted.js';
 /** One candidate path with what lstat said: `key` is its manifest spelling, `dir` and `name` its bytes. */
 export interface ScannedPath {
   key: string;
+  /** The path's bytes, "/"-separated. */
+  raw: Buffer;
   dir: Buffer[];
   name: Buffer;
   stat: fs.Stats;
@@ -26,7 +28,7 @@ export interface Scan {
 }
 
 // why: a repository's config could name an fsmonitor hook, which git would run for ls-files
-const NUL = Buffer.from([0]);
+const SLASH = 0x2f;
 
 const GIT_SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false'];
 
@@ -80,23 +82,24 @@ export function scanTree(tree: RootedTree, env: NodeJS.ProcessEnv, fileLimit: nu
   const seen = new Set<string>();
   const paths: ScannedPath[] = [];
   let bytes = 0;
-  for (const raw of names) {
-    const parts = components(raw);
-    if (!parts.length || parts.some((c) => c.toString('latin1') === '.git')) continue;
-    const key = encodeName(Buffer.concat(parts.flatMap((c, i) => (i ? [Buffer.from('/'), c] : [c]))));
+  for (const listed of names) {
+    // a nested repository or submodule is listed as "dir/": not a file
+    const raw = listed[listed.length - 1] === SLASH ? listed.subarray(0, -1) : listed;
+    if (!raw.length || `/${raw.toString('latin1')}/`.includes('/.git/')) continue;
+    const key = encodeName(raw);
     if (seen.has(key)) continue;
     seen.add(key);
+    const parts = components(raw);
     const dir = parts.slice(0, -1);
     const name = parts.at(-1)!;
     const stat = tree.lstat(dir, name);
     // a tracked file deleted in the work tree (or below a directory that is a link now) is not there
     if (!stat || !(stat.isFile() || stat.isSymbolicLink())) continue;
-    paths.push({ key, dir, name, stat });
+    paths.push({ key, dir, name, stat, raw });
     if (stat.isFile()) bytes += stat.size;
   }
   // byte order of the raw names: neighbours share their directories' descriptors
-  const order = new Map(paths.map((p) => [p, Buffer.concat([...p.dir, p.name].flatMap((c) => [c, NUL]))]));
-  paths.sort((a, b) => Buffer.compare(order.get(a)!, order.get(b)!));
+  paths.sort((a, b) => Buffer.compare(a.raw, b.raw));
   return { listing: git ? 'git' : 'walk', paths, files: paths.length, bytes };
 }
 

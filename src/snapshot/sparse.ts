@@ -23,7 +23,8 @@ export function writeSkippingZeros(fd: number, data: Buffer, position: number): 
 /** Writes all of `data` to `fd` with holes for its zero blocks (the size set at the end); bytes written. */
 export function writeSparse(fd: number, data: Buffer): number {
   const written = writeSkippingZeros(fd, data, 0);
-  fs.ftruncateSync(fd, data.length);
+  // a hole at the end is only there once the size is set
+  if (written < data.length) fs.ftruncateSync(fd, data.length);
   return written;
 }
 
