@@ -32,7 +32,7 @@ import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
 import { discardUnusedSnapshots, snapshotBeforeRun } from './snapshot.js';
 import { snapshotRoots } from '../plan/snapshot.js';
-import { gitCensus, gitCensusWarnings } from '../snapshot/git-census.js';
+import { gitCensus, gitCensusWarnings, overlaidGits } from '../snapshot/git-census.js';
 
 const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
 
@@ -217,7 +217,8 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   }
   const run = await prepareRun(app, name, args);
   for (const w of run.plan.warnings) app.reporter.warn(w);
-  const gitsBefore = gitCensus(snapshotRoots(run.plan.policy.mounts));
+  const gitRoots = snapshotRoots(run.plan.policy.mounts);
+  const gitsBefore = run.tool.git_writable ? gitCensus(gitRoots) : overlaidGits(run.plan.policy.mounts, gitRoots);
   if (debug(app)) {
     if (run.warm) app.reporter.info(`warm call in ${run.warm.container}${run.warm.started ? ' (started by this call)' : ''}, run by its keeper: ${run.plan.warm!.callDisplay}`);
     else app.reporter.info(`run command: ${run.plan.display}${run.plan.coldReason ? ` (runs cold: ${run.plan.coldReason})` : ''}`);
@@ -241,7 +242,7 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   if (status !== 0 && run.skippedScripts.length) app.reporter.warn(skippedScriptsNote(name, status, run.skippedScripts));
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
   // a repository the tool made (or whose config or hooks it changed) runs code on the host later
-  const gitWarnings = gitCensusWarnings(name, gitsBefore, gitCensus(snapshotRoots(run.plan.policy.mounts)));
+  const gitWarnings = gitCensusWarnings(name, gitsBefore, gitCensus(gitRoots));
   for (const w of gitWarnings) app.reporter.warn(w);
   // a run that never started takes no snapshot (unless its directory changed after all)
   if (run.snapshots && [125, 126, 127].includes(status)) run.snapshots = await discardUnusedSnapshots(app, run.runId ?? '', run.snapshots);

@@ -136,8 +136,12 @@ export async function snapshotBeforeRun(app: App, tool: string, runId: string, m
 export async function discardUnusedSnapshots(app: App, runId: string, ids: readonly string[]): Promise<string[]> {
   const store = snapshotStoreDir(app.host.env, app.host.home);
   const unused = ids.filter((id) => {
-    const m = loadManifest(store, id);
-    return m.runId === runId && treeMatches(m, app.host.env);
+    try {
+      const m = loadManifest(store, id);
+      return m.runId === runId && treeMatches(m, app.host.env);
+    } catch {
+      return false; // gone already (deleted, or pruned by another run's retention)
+    }
   });
   if (unused.length) await withLock(path.join(store, 'lock'), async () => deleteSnapshots(store, unused));
   return ids.filter((id) => !unused.includes(id));

@@ -46,10 +46,21 @@ export function gitCensus(roots: readonly string[]): GitCensus {
   return out;
 }
 
+/** What a census before the run would find, known without a walk: every .git below a writable
+ *  directory is mounted read-only over it (the run is refused when the walk that finds them is cut
+ *  short), so the policy's read-only .git mounts are all of them, and none can change during the run. */
+export function overlaidGits(mounts: readonly { src: string; mode: 'ro' | 'rw' }[], roots: readonly string[]): GitCensus {
+  const inRoot = (src: string) => roots.some((r) => src.startsWith(`${r}/`));
+  return new Map(mounts.filter((m) => m.mode === 'ro' && path.basename(m.src) === '.git' && inRoot(m.src)).map((m) => [m.src, READ_ONLY]));
+}
+
+/** The fingerprint of a .git that was read-only during the run. */
+const READ_ONLY = 'read-only';
+
 /** The warnings for what changed between two censuses, naming each repository. */
 export function gitCensusWarnings(tool: string, before: GitCensus, after: GitCensus): string[] {
   const made = [...after.keys()].filter((g) => !before.has(g)).sort();
-  const changed = [...after.keys()].filter((g) => before.has(g) && before.get(g) !== after.get(g)).sort();
+  const changed = [...after.keys()].filter((g) => before.has(g) && before.get(g) !== READ_ONLY && before.get(g) !== after.get(g)).sort();
   const out: string[] = [];
   if (made.length) {
     out.push(`${tool} made ${made.length === 1 ? 'a git repository' : `${made.length} git repositories`}: ${made.join(', ')}. Its config or hooks can run commands on this host as soon as git runs there (a shell prompt, an editor): check it, or remove it (rm -rf), or run \`shim snapshot restore <run id>\`, which removes a .git the snapshot did not have`);

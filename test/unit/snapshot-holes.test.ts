@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { captureFiles, createSnapshot } from '../../src/snapshot/create.js';
 import { restoreSnapshot } from '../../src/snapshot/restore.js';
 import { loadManifest, loadManifests, writeManifest } from '../../src/snapshot/store.js';
-import { gitCensus, gitCensusWarnings } from '../../src/snapshot/git-census.js';
+import { gitCensus, gitCensusWarnings, overlaidGits } from '../../src/snapshot/git-census.js';
 import { diffManifests } from '../../src/plan/snapshot.js';
 import { tempDir } from './tmp.js';
 
@@ -143,6 +143,21 @@ describe('a .git made since the snapshot', () => {
     const warnings = gitCensusWarnings('agent', before, gitCensus([root]));
     expect(warnings[0]).toContain(`agent made a git repository: ${path.join(root, 'sub', '.git')}`);
     expect(warnings[1]).toContain(`agent changed the config or hooks of ${path.join(root, 'old', '.git')}`);
+  });
+
+  it('without git_writable the read-only .git mounts are the census before the run: only new ones are named', () => {
+    const { root } = setup(true);
+    execFileSync('git', ['init', '-q', path.join(root, 'old')]);
+    const mounts = [
+      { src: root, mode: 'rw' as const },
+      { src: path.join(root, '.git'), mode: 'ro' as const },
+      { src: path.join(root, 'old', '.git'), mode: 'ro' as const },
+    ];
+    const before = overlaidGits(mounts, [root]);
+    expect([...before.keys()].sort()).toEqual([path.join(root, '.git'), path.join(root, 'old', '.git')]);
+    expect(gitCensusWarnings('agent', before, gitCensus([root]))).toEqual([]);
+    execFileSync('git', ['init', '-q', path.join(root, 'new')]);
+    expect(gitCensusWarnings('agent', before, gitCensus([root]))).toEqual([expect.stringContaining(`made a git repository: ${path.join(root, 'new', '.git')}`)]);
   });
 });
 
