@@ -76,8 +76,12 @@ export class RootedTree {
       fd = fs.openSync(this.at(parent, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     } catch (e) {
       if (code(e) === 'ENOENT' && create) {
-        fs.mkdirSync(this.at(parent, name));
-        return this.openDir(parent, name, false, shown) ?? this.refuse(where(), 'vanished as it was made');
+        try {
+          fs.mkdirSync(this.at(parent, name));
+        } catch (made) {
+          if (code(made) !== 'EEXIST') throw made;
+        }
+        return this.openDir(parent, name, false, shown) ?? this.refuse(where(), 'is not a directory (it changed as it was made)');
       }
       if (code(e) === 'ENOENT') return undefined;
       if (code(e) === 'ELOOP' || code(e) === 'ENOTDIR') return create ? this.refuse(where(), code(e) === 'ELOOP' ? 'is a symlink' : 'is not a directory') : undefined;
@@ -86,7 +90,8 @@ export class RootedTree {
     const st = fs.fstatSync(fd);
     if (!st.isDirectory() || st.dev !== this.dev) {
       fs.closeSync(fd);
-      return this.refuse(where(), 'is on another file system (a mount below the directory)');
+      // a mount below the directory is not part of it: left out of a snapshot, never written by a restore
+      return create ? this.refuse(where(), 'is on another file system (a mount below the directory)') : undefined;
     }
     return fd;
   }
