@@ -27,7 +27,8 @@ function fingerprint(tree: RootedTree, rel: string): string {
   return `dir ${st.ino} config=${facts(tree.lstat(git, Buffer.from('config')))} hooks=${hookFacts.join(',')}`;
 }
 
-/** The census of the given directories (those past the walk limit are left out). */
+/** The census of the given directories (those past the walk limit are left out). A directory it could
+ *  not read is in it as "unreadable", so it shows as new after the run. */
 export function gitCensus(roots: readonly string[]): GitCensus {
   const out: GitCensus = new Map();
   for (const root of roots) {
@@ -38,7 +39,8 @@ export function gitCensus(roots: readonly string[]): GitCensus {
       continue;
     }
     try {
-      for (const rel of findGits(tree, MOUNT_WALK_LIMIT) ?? []) out.set(path.join(root, rel), fingerprint(tree, rel));
+      const unreadable = (dir: string) => out.set(path.join(root, dir), UNREADABLE);
+      for (const rel of findGits(tree, MOUNT_WALK_LIMIT, unreadable) ?? []) out.set(path.join(root, rel), fingerprint(tree, rel));
     } finally {
       tree.close();
     }
@@ -54,16 +56,22 @@ export function overlaidGits(mounts: readonly { src: string; mode: 'ro' | 'rw' }
   return new Map(mounts.filter((m) => m.mode === 'ro' && path.basename(m.src) === '.git' && inRoot(m.src)).map((m) => [m.src, READ_ONLY]));
 }
 
-/** The fingerprint of a .git that was read-only during the run. */
+/** The fingerprint of a .git that was read-only during the run, and the mark of a directory the census
+ *  could not look into. */
 const READ_ONLY = 'read-only';
+const UNREADABLE = 'unreadable';
 
 /** The warnings for what changed between two censuses, naming each repository. */
 export function gitCensusWarnings(tool: string, before: GitCensus, after: GitCensus): string[] {
-  const made = [...after.keys()].filter((g) => !before.has(g)).sort();
+  const made = [...after.keys()].filter((g) => !before.has(g) && after.get(g) !== UNREADABLE).sort();
+  const hidden = [...after.keys()].filter((g) => !before.has(g) && after.get(g) === UNREADABLE).sort();
   const changed = [...after.keys()].filter((g) => before.has(g) && before.get(g) !== READ_ONLY && before.get(g) !== after.get(g)).sort();
   const out: string[] = [];
   if (made.length) {
     out.push(`${tool} made ${made.length === 1 ? 'a git repository' : `${made.length} git repositories`}: ${made.join(', ')}. Its config or hooks can run commands on this host as soon as git runs there (a shell prompt, an editor): check it, or remove it (rm -rf), or run \`shim snapshot restore <run id>\`, which removes a .git the snapshot did not have`);
+  }
+  if (hidden.length) {
+    out.push(`${tool} left ${hidden.join(', ')} unreadable: shim could not look for git repositories inside (one made there would run its config on this host as soon as git runs in it); check it before running git there`);
   }
   if (changed.length) {
     out.push(`${tool} changed the config or hooks of ${changed.join(', ')}: they can run commands on this host as soon as git runs there; check them before running git`);

@@ -62,7 +62,7 @@ function walk(tree: RootedTree, limit: number): Buffer[] {
   const stack: Buffer[][] = [[]];
   while (stack.length) {
     const dir = stack.pop()!;
-    for (const d of tree.readdir(dir)) {
+    for (const d of readable(tree, dir) ?? []) {
       if (d.name.toString('latin1') === '.git') continue;
       if (d.isDirectory()) stack.push([...dir, d.name]);
       else out.push(Buffer.concat([...dir.flatMap((c) => [c, Buffer.from('/')]), d.name]));
@@ -103,15 +103,28 @@ export function scanTree(tree: RootedTree, env: NodeJS.ProcessEnv, fileLimit: nu
   return { listing: git ? 'git' : 'walk', paths, files: paths.length, bytes };
 }
 
+/** The entries of `dir`, or undefined when it cannot be read (a tool may chmod a directory 000). */
+function readable(tree: RootedTree, dir: Buffer[]): ReturnType<RootedTree['readdir']> | undefined {
+  try {
+    return tree.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EACCES' || (e as NodeJS.ErrnoException).code === 'EPERM') return undefined;
+    throw e;
+  }
+}
+
 /** Every `.git` (directory, file or link) below the tree, its root's own as ".git", spelled as manifest
- *  paths. A .git directory is not searched further. Looks at `limit` entries at most (undefined past it). */
-export function findGits(tree: RootedTree, limit: number): string[] | undefined {
+ *  paths. A .git directory is not searched further. Looks at `limit` entries at most (undefined past it);
+ *  each directory it cannot read is handed to `unreadable`. */
+export function findGits(tree: RootedTree, limit: number, unreadable?: (dir: string) => void): string[] | undefined {
   const out: string[] = [];
   const stack: Buffer[][] = [[]];
   let seen = 0;
   while (stack.length) {
     const dir = stack.pop()!;
-    for (const d of tree.readdir(dir)) {
+    const entries = readable(tree, dir);
+    if (!entries) unreadable?.(encodeName(Buffer.concat(dir.flatMap((c, i) => (i ? [Buffer.from('/'), c] : [c])))));
+    for (const d of entries ?? []) {
       if (++seen > limit) return undefined;
       if (d.name.toString('latin1') === '.git') out.push(encodeName(Buffer.concat([...dir.flatMap((c) => [c, Buffer.from('/')]), d.name])));
       else if (d.isDirectory()) stack.push([...dir, d.name]);
