@@ -30,7 +30,9 @@ import { ensureImage, forgetImage, loadImageChoice, type ImageContext } from '..
 import { imageExistsArgv } from '../plan/image-plan.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
-import { snapshotBeforeRun } from './snapshot.js';
+import { discardUnusedSnapshots, snapshotBeforeRun } from './snapshot.js';
+import { snapshotRoots } from '../plan/snapshot.js';
+import { gitCensus, gitCensusWarnings, overlaidGits } from '../snapshot/git-census.js';
 import { scriptHintFor } from '../plan/script-hint.js';
 
 const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
@@ -128,9 +130,13 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
   const runId = app.newRunId();
   const plan = planFor({ ...app, newRunId: () => runId }, tool, image, install.binPaths, args, undefined, install.commands, install.volume, options.session);
-  // "snapshot": true: the tool's writable directories are saved before it can touch them
-  const snapshots = tool.snapshot ? await snapshotBeforeRun(app, tool.name, runId, plan.policy.mounts) : [];
-  const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [], runId, ...(snapshots.length ? { snapshots } : {}) };
+  // "snapshot": true: the tool's writable directories are saved before it can touch them (for a warm
+  // call once its container runs: a container that fails to start takes no snapshot)
+  const snapshot = async () => {
+    const snapshots = tool.snapshot ? await snapshotBeforeRun(app, tool.name, runId, plan.policy.mounts) : [];
+    return snapshots.length ? { snapshots } : {};
+  };
+  const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [], runId };
   // the values of the plan's bare --env flags go through the runtime's environment, never its argv
   const env = withPassedEnv(ctx.runtimeEnv, plan.passedEnv);
   if (plan.warm) {
@@ -142,9 +148,9 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
       ...(debug(app) ? { onStart: (name: string) => app.reporter.info(`${tool.name}: started warm container ${name} (it stops after ${plan.warm!.idleSeconds} s without a call)`) } : {}),
     });
     // no runtime command: the container's keeper runs the call
-    return { ...base, command: { file: ctx.runtime.path, argv: [], env }, signals: keeperSignals(call.keeperCall), warm: { container: call.container, started: call.started, usedAt: call.usedAt } };
+    return { ...base, ...(await snapshot()), command: { file: ctx.runtime.path, argv: [], env }, signals: keeperSignals(call.keeperCall), warm: { container: call.container, started: call.started, usedAt: call.usedAt } };
   }
-  return { ...base, command: { file: ctx.runtime.path, argv: plan.argv, env }, signals: plan };
+  return { ...base, ...(await snapshot()), command: { file: ctx.runtime.path, argv: plan.argv, env }, signals: plan };
 }
 
 /** After a call in a warm container: its end counts as the container's last use. */
@@ -216,6 +222,8 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   }
   const run = await prepareRun(app, name, args);
   for (const w of run.plan.warnings) app.reporter.warn(w);
+  const gitRoots = snapshotRoots(run.plan.policy.mounts);
+  const gitsBefore = run.tool.git_writable ? gitCensus(gitRoots) : overlaidGits(run.plan.policy.mounts, gitRoots);
   if (debug(app)) {
     if (run.warm) app.reporter.info(`warm call in ${run.warm.container}${run.warm.started ? ' (started by this call)' : ''}, run by its keeper: ${run.plan.warm!.callDisplay}`);
     else app.reporter.info(`run command: ${run.plan.display}${run.plan.coldReason ? ` (runs cold: ${run.plan.coldReason})` : ''}`);
@@ -242,7 +250,12 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const hinted = scriptHintFor({ status, ...(result.stderrTail !== undefined ? { stderrTail: result.stderrTail } : {}) }, run.skippedScripts);
   if (hinted.length) app.reporter.warn(skippedScriptsNote(name, status, hinted));
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
-  const warnings = [...run.plan.warnings, ...during.warnings];
+  // a repository the tool made (or whose config or hooks it changed) runs code on the host later
+  const gitWarnings = gitCensusWarnings(name, gitsBefore, gitCensus(gitRoots));
+  for (const w of gitWarnings) app.reporter.warn(w);
+  // a run that never started takes no snapshot (unless its directory changed after all)
+  if (run.snapshots && [125, 126, 127].includes(status)) run.snapshots = await discardUnusedSnapshots(app, run.runId ?? '', run.snapshots);
+  const warnings = [...run.plan.warnings, ...during.warnings, ...gitWarnings];
   const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress, warnings };
   appendAudit(app.paths.stateDir, auditRecord(app, run, outcome, options.via ?? 'cli'), (m) => app.reporter.warn(m));
   if (status === 125) await diagnoseLaunchFailure(app, run.ctx, run.image);

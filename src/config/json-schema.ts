@@ -53,6 +53,7 @@ export const SETTINGS_DESCRIPTIONS: Record<keyof Settings, string> = {
   install_timeout: 'how long an install container may run before shim stops it: a duration such as "10m", or "0" for no limit (default: "10m")',
   warm: 'default of "warm" for every tool (tools with allowed_hosts run cold)',
   warm_idle: 'default of "warm_idle" for every tool',
+  snapshot_retention: 'the automatic snapshots (taken before runs of tools with "snapshot": true) kept per directory, applied as each is taken: {"keep": 50, "max_age": "7d"} by default; "max_age": "0" keeps any age. Manual snapshots are never removed',
   detach_keys: 'the keys that detach a terminal from a session, in docker\'s notation: "ctrl-]" (default) or a sequence such as "ctrl-p,ctrl-q"',
 };
 

@@ -215,6 +215,13 @@ export const SettingsSchema = z.strictObject({
   warm: z.boolean().optional(),
   /** Default of "warm_idle" for tools that do not set it. */
   warm_idle: warmIdle.optional(),
+  /** How many automatic snapshots (those taken before a run) are kept per directory. */
+  snapshot_retention: z
+    .strictObject({
+      keep: z.number().int().min(1).optional(),
+      max_age: z.string().regex(/^(0|\d+[mhdw])$/, 'must be "0" (no age limit) or an age such as "12h", "7d" or "2w"').optional(),
+    })
+    .optional(),
   /** The key sequence that detaches a terminal from a session (docker's notation; default "ctrl-]"). */
   detach_keys: z
     .string()
