@@ -12,17 +12,20 @@ import { resolveInstallLimits, type InstallLimits } from '../plan/limits.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { buildInstallPlan, parseInstallOutput } from '../plan/install-plan.js';
 import { volumeMountpointArgv } from '../plan/volume-plan.js';
-import { toolVolume } from '../plan/names.js';
+import { cacheVolume, toolVolume } from '../plan/names.js';
 import type { Reporter } from '../report.js';
 import { runCaptured, type Captured } from '../runtime/exec.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import { describeCertificateFailure } from './failure-hint.js';
+import { ensureVolume } from './volumes.js';
 import { readLockFile, updateLockFile, type RuntimeInstall } from './lockfile.js';
 import { installState, lockedSpec, packagesToInstall, type InstallState } from './state.js';
 
 export interface InstallContext {
   host: HostEnv;
   stateDir: string;
+  /** The setup (names.ts buildSetupId): the install's label and its volumes' owner. */
+  setup: string;
   runtime: RuntimeInfo;
   runtimeEnv: Record<string, string>;
   image: string;
@@ -74,9 +77,12 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
   const npmBefore = age && req.packagesResolve ? new Date(Date.now() - releaseAgeMs(age, Date.now())).toISOString() : undefined;
   const limits = resolveInstallLimits(tool, ctx.settings ?? {}, limitsEnforceable(ctx.runtime));
   for (const w of limits.warnings) ctx.reporter.warn(w);
-  const volume = toolVolume(tool.name, tool.tool, ctx.stateDir);
+  const volume = toolVolume(tool.name, tool.tool, ctx.setup);
+  const labels = { setup: ctx.setup, tool: tool.name };
+  await ensureVolume({ path: ctx.runtime.path, env: ctx.runtimeEnv }, volume, labels);
+  await ensureVolume({ path: ctx.runtime.path, env: ctx.runtimeEnv }, cacheVolume(tool.name, ctx.setup), labels);
   const plan = buildInstallPlan({
-    tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
+    tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(), setup: ctx.setup,
     installSpec: req.spec, installId, volume, minReleaseAge: req.resolves ? age : '',
     limits,
     ...(ctx.installHosts ? { installHosts: ctx.installHosts } : {}),

@@ -41,6 +41,8 @@ export interface InstallInputs {
   image: string;
   caBundle?: string;
   runId: string;
+  /** The setup the install belongs to (names.ts buildSetupId): its container's label, its cache's name. */
+  setup: string;
   /** The exact spec to install: the config's spec when resolving, else the locked version. */
   installSpec: string;
   /** Written into the volume's manifest; runs compare it. */
@@ -73,7 +75,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     ...(input.npmBefore && input.packages?.length ? { SHIM_NPM_BEFORE: input.npmBefore } : {}),
   };
   const argv = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host), input.setup),
     ...(input.limits?.args ?? []),
     // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
     ...(runtime.rootless ? [] : ['--user', `${host.uid}:${host.gid}`]),
@@ -82,7 +84,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     '--mount',
     mountSpec(['type=volume', `src=${input.volume}`, `dst=${INSTALL_DIR}`]),
     '--mount',
-    mountSpec(['type=volume', `src=${cacheVolume(tool.name)}`, `dst=${INSTALL_DIR}/cache`]),
+    mountSpec(['type=volume', `src=${cacheVolume(tool.name, input.setup)}`, `dst=${INSTALL_DIR}/cache`]),
     ...buildCaBundleArgs(input.caBundle),
     '--mount',
     mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro']),
