@@ -125,7 +125,22 @@ export interface InstallOutput {
   packages: Record<string, string>;
   /** Packages with install scripts that did not run (not in install_scripts). */
   skippedScripts: string[];
+  /** Companions resolved older than their newest version, whose peer range did not accept the tool's. */
+  packageChoices: PackageChoice[];
 }
+
+export interface PackageChoice {
+  name: string;
+  version: string;
+  newest: string;
+  /** What the newest version needs, e.g. "stylelint ^18.0.0". */
+  newestNeeds: string;
+}
+
+// names, versions and ranges only: what a registry sent is never printed as it came (no escapes)
+const PLAIN = /^[\w.@/^~<>=|*+ -]{1,200}$/;
+const isChoice = (c: unknown): c is PackageChoice =>
+  typeof c === 'object' && c !== null && ['name', 'version', 'newest', 'newestNeeds'].every((k) => typeof (c as Record<string, unknown>)[k] === 'string' && PLAIN.test((c as Record<string, string>)[k]!));
 
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
@@ -146,5 +161,6 @@ export function parseInstallOutput(stdout: string): InstallOutput | undefined {
     commands: strings(m.commands) ? m.commands : [],
     packages,
     skippedScripts: strings(m.skippedScripts) ? m.skippedScripts : [],
+    packageChoices: Array.isArray(m.packageChoices) ? m.packageChoices.filter(isChoice) : [],
   };
 }
