@@ -49,53 +49,59 @@ if [ -n "${SHIM_PACKAGES:-}" ]; then
   # version (a plugin's newest release may want the next major of the tool, which npm would then install
   # beside it); one pinned or locked is taken as it is, and checked below
   if [ -n "$own" ]; then
-    packages=$(OWN="$own" OWN_VERSION="$version" SEMVER="$npm_dir/node_modules/semver" node -e '
-      const { execFileSync } = require("child_process"), fs = require("fs");
+    registry=$(npm config get registry)
+    packages=$(OWN="$own" OWN_VERSION="$version" SEMVER="$npm_dir/node_modules/semver" REGISTRY="$registry" node -e '
+      // the registry document of each package (all versions, their peer ranges and dates); fetch goes
+      // through the egress proxy (NODE_USE_ENV_PROXY) and trusts the CA bundle, as npm does
+      const fs = require("fs");
       const e = process.env, own = e.OWN, ownVersion = e.OWN_VERSION, semver = require(e.SEMVER);
       const before = e.SHIM_NPM_BEFORE ? Date.parse(e.SHIM_NPM_BEFORE) : undefined;
-      const view = (args) => {
-        const out = execFileSync("npm", ["view", ...args, "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 256 << 20 }).trim();
-        return out ? JSON.parse(out) : undefined;
+      const packument = async (pkg) => {
+        const url = e.REGISTRY.replace(/\/*$/, "/") + pkg.replace("/", "%2f");
+        const res = await fetch(url, { headers: { accept: "application/json" } });
+        if (!res.ok) throw new Error(`shim: ${url}: ${res.status} ${res.statusText}`);
+        return res.json();
       };
-      const choices = [], specs = [];
-      for (const spec of e.SHIM_PACKAGES.split("\n").filter(Boolean)) {
-        const at = spec.indexOf("@", 1);
-        const pkg = at === -1 ? spec : spec.slice(0, at), range = at === -1 ? "" : spec.slice(at + 1);
-        // exact versions, dist-tags and the tool itself are left to npm (and to the check after it)
-        if (pkg === own || semver.valid(range) || (range && !semver.validRange(range))) { specs.push(spec); continue; }
-        let list = view([`${pkg}@${range || ">=0.0.0"}`, "version", "peerDependencies"]);
-        list = Array.isArray(list) ? list : list ? [list] : [];
-        if (before) {
-          const time = view([pkg, "time"]) || {};
-          list = list.filter((v) => time[v.version] && Date.parse(time[v.version]) <= before);
+      (async () => {
+        const choices = [], specs = [];
+        for (const spec of e.SHIM_PACKAGES.split("\n").filter(Boolean)) {
+          const at = spec.indexOf("@", 1);
+          const pkg = at === -1 ? spec : spec.slice(0, at), range = at === -1 ? "" : spec.slice(at + 1);
+          // exact versions, dist-tags and the tool itself are left to npm (and to the check after it)
+          if (pkg === own || semver.valid(range) || (range && !semver.validRange(range))) { specs.push(spec); continue; }
+          const doc = await packument(pkg);
+          const list = Object.values(doc.versions || {})
+            .filter((v) => semver.valid(v.version) && semver.satisfies(v.version, range || "*"))
+            .filter((v) => !before || (doc.time && Date.parse(doc.time[v.version]) <= before))
+            .sort((a, b) => semver.rcompare(a.version, b.version));
+          if (!list.length) { specs.push(spec); continue; } // npm says what is wrong
+          const needs = (v) => (v.peerDependencies || {})[own];
+          const pick = list.find((v) => !needs(v) || semver.satisfies(ownVersion, needs(v), { includePrerelease: true }));
+          const newest = list[0];
+          if (!pick) {
+            console.error(`shim: no version of ${spec} accepts ${own} ${ownVersion}, the version the tool is locked at (the newest, ${newest.version}, needs ${own} ${needs(newest)}): change the tool spec to a version ${pkg} accepts, or list a ${pkg} that accepts ${ownVersion} in "packages"`);
+            process.exit(6);
+          }
+          specs.push(`${pkg}@${pick.version}`);
+          if (pick !== newest) {
+            choices.push({ name: pkg, version: pick.version, newest: newest.version, newestNeeds: `${own} ${needs(newest)}` });
+            console.error(`shim: ${pkg} ${pick.version}, the newest that accepts ${own} ${ownVersion} (${newest.version} needs ${own} ${needs(newest)})`);
+          }
         }
-        list = list.filter((v) => semver.valid(v.version)).sort((a, b) => semver.rcompare(a.version, b.version));
-        if (!list.length) { specs.push(spec); continue; }
-        const needs = (v) => (v.peerDependencies || {})[own];
-        const pick = list.find((v) => !needs(v) || semver.satisfies(ownVersion, needs(v), { includePrerelease: true }));
-        const newest = list[0];
-        if (!pick) {
-          console.error(`shim: no version of ${spec} accepts ${own} ${ownVersion}, the version the tool is locked at (the newest, ${newest.version}, needs ${own} ${needs(newest)}): change the tool spec to a version ${pkg} accepts, or list a ${pkg} that accepts ${ownVersion} in "packages"`);
-          process.exit(6);
-        }
-        specs.push(`${pkg}@${pick.version}`);
-        if (pick !== newest) {
-          choices.push({ name: pkg, version: pick.version, newest: newest.version, newestNeeds: `${own} ${needs(newest)}` });
-          console.error(`shim: ${pkg} ${pick.version}, the newest that accepts ${own} ${ownVersion} (${newest.version} needs ${own} ${needs(newest)})`);
-        }
-      }
-      fs.writeFileSync(process.argv[1], JSON.stringify(choices));
-      process.stdout.write(specs.join("\n"));' "$choices")
+        fs.writeFileSync(process.argv[1], JSON.stringify(choices));
+        process.stdout.write(specs.join("\n"));
+      })().catch((err) => { console.error(err.message); process.exit(7); });' "$choices")
   else
     packages=$SHIM_PACKAGES
   fi
-  # one argument per line (shim validates the specs: no spaces, no globs)
+  # one argument per line (shim validates the specs: no spaces, no globs); the date as one argument
   set -f; IFS='
 '
   # shellcheck disable=SC2086
-  npm install --prefix "$companions" --ignore-scripts --no-package-lock --omit=dev \
-    ${SHIM_NPM_BEFORE:+--before "$SHIM_NPM_BEFORE"} $packages 1>&2
+  set -- $packages
   unset IFS; set +f
+  [ -z "${SHIM_NPM_BEFORE:-}" ] || set -- --before "$SHIM_NPM_BEFORE" "$@"
+  npm install --prefix "$companions" --ignore-scripts --no-package-lock --omit=dev "$@" 1>&2
 fi
 
 # the tool's own package is found the same way (a config that imports "eslint/config" needs eslint),
