@@ -11,10 +11,10 @@ import type { HostEnv, RuntimeInfo } from '../host.js';
 import { writeFileAtomic } from '../lock.js';
 import { isVolumeName } from '../path-helpers.js';
 import { legacyNamedVolume, namedVolume } from '../plan/names.js';
-import { volumeChownArgv, volumeCopyArgv, volumeMountpointArgv } from '../plan/volume-plan.js';
+import { volumeChownArgv, volumeCopyArgv } from '../plan/volume-plan.js';
 import type { Reporter } from '../report.js';
 import { expectSuccess, runCaptured } from '../runtime/exec.js';
-import { ensureVolume } from './volumes.js';
+import { ensureVolume, volumeExists } from './volumes.js';
 
 /** The runtime volumes a tool's config declares, with the names older shims gave them. */
 export function namedVolumesOf(tool: ResolvedTool, setup: string): { volume: string; legacy: string }[] {
@@ -55,8 +55,9 @@ export async function prepareNamedVolumes(tool: ResolvedTool, ctx: NamedVolumeCo
   const run = (argv: string[]) => runCaptured({ file: ctx.runtime.path, argv, env: ctx.runtimeEnv });
   const hint = `check that ${ctx.runtime.name} works (shim doctor)`;
   for (const { volume, legacy } of todo) {
-    const created = await ensureVolume({ path: ctx.runtime.path, env: ctx.runtimeEnv }, volume, { setup: ctx.setup, tool: tool.name });
-    if (created && (await run(volumeMountpointArgv(legacy))).exitCode === 0) {
+    const runtime = { path: ctx.runtime.path, env: ctx.runtimeEnv };
+    const created = await ensureVolume(runtime, volume, { setup: ctx.setup, tool: tool.name });
+    if (created && (await volumeExists(runtime, legacy))) {
       expectSuccess(`copying volume ${legacy} into ${volume}`, await run(volumeCopyArgv(ctx.image, legacy, volume)), hint);
       ctx.reporter.info(
         `${tool.name}: copied ${legacy} (an older shim's volume, shared by every setup on this ${ctx.runtime.name}) into ${volume}, this setup's own; ` +

@@ -6,6 +6,12 @@ export function volumeListArgv(setup?: string): string[] {
   return ['volume', 'ls', ...(setup ? ['--filter', `label=${LABEL_SETUP}=${setup}`] : []), '--format', '{{.Name}}'];
 }
 
+/** Prints the volume's full name: podman also finds a volume by a unique prefix of its name, so only
+ *  an answer equal to the name asked for means that volume exists. */
+export function volumeNameArgv(volume: string): string[] {
+  return ['volume', 'inspect', '--format', '{{.Name}}', volume];
+}
+
 /** Prints a volume's directory on the host. */
 export function volumeMountpointArgv(volume: string): string[] {
   return ['volume', 'inspect', '--format', '{{.Mountpoint}}', volume];
