@@ -106,7 +106,8 @@ export function defineSetupScopeCases(flavour: Flavour): void {
       const mineTool = lockedVolume(a, WARM);
       const theirsTool = lockedVolume(b, WARM);
       expect(mineTool).not.toBe(theirsTool);
-      const caches = (sb: Sandbox) => `shim-cache-${WARM}-${sb.setup}`;
+      // STATE installed first; WARM, the same install, shares it (and has no cache of its own)
+      const caches = (sb: Sandbox) => `shim-cache-${STATE}-${sb.setup}`;
       expect(await exists(a, caches(a))).toBe(true);
       expect(await exists(a, caches(b))).toBe(true);
       await a.run(['shim', 'stop']);
