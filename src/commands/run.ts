@@ -20,6 +20,7 @@ import { runCaptured, runForeground, signalName, type ForegroundResult } from '.
 import { keeperSignals } from '../runtime/keeper-call.js';
 import { resolveWarm } from '../plan/warm.js';
 import { toolVolume } from '../plan/names.js';
+import { setupOf } from '../facts/setup.js';
 import { noteWarmCallEnded, prepareWarmCall } from '../runtime/warm.js';
 import { withPassedEnv } from '../plan/runtime-env.js';
 import { limitsEnforceable } from '../runtime/detect.js';
@@ -76,6 +77,7 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
   return {
     host: app.host,
     stateDir: app.paths.stateDir,
+    setup: setupOf(app),
     runtime: ctx.runtime,
     runtimeEnv: ctx.runtimeEnv,
     image,
@@ -96,7 +98,7 @@ function planFor(
   args: readonly string[],
   facts: RunFacts = gatherRunFacts(tool, app.host, app.paths),
   commands?: readonly string[],
-  volume = toolVolume(tool.name, tool.tool, app.paths.stateDir),
+  volume = toolVolume(tool.name, tool.tool, setupOf(app)),
   session?: { name: string },
 ): RunPlan {
   const mounts = planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts: facts.mountSources, protectedPaths: facts.protectedPaths, root: facts.root.path, home: facts.home });
@@ -104,7 +106,7 @@ function planFor(
   const settings = settingsOrThrow(app);
   const limits = resolveLimits(tool, settings, limitsEnforceable(runtime));
   const warm = resolveWarm(tool, settings);
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}), ...(session ? { session } : {}) });
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), setup: setupOf(app), limits, ...(warm ? { warm } : {}), ...(session ? { session } : {}) });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -127,7 +129,7 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   if (locked?.spec !== tool.tool || !locked.installs[ctx.runtime.name]) planFor(app, tool, loadImageChoice(ctx).choice.ref, [], args);
   const image = await ensureImage(ctx);
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
-  await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
+  await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, setup: setupOf(app), image, reporter: app.reporter });
   const runId = app.newRunId();
   const plan = planFor({ ...app, newRunId: () => runId }, tool, image, install.binPaths, args, undefined, install.commands, install.volume, options.session);
   // "snapshot": true: the tool's writable directories are saved before it can touch them (for a warm

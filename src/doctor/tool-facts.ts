@@ -2,6 +2,7 @@
 // may reach), asks the runtime about itself and the image, reads the install state, runs a trial
 // (`command -v <command>` in a container planned exactly like the tool's own run, egress proxy
 // included), and the egress self-test for an allow-list tool. Decisions: src/doctor/tool-checks.ts.
+import { setupOf } from '../facts/setup.js';
 import type { App } from '../app/with-config-files.js';
 import { settingsOrThrow } from '../app/app.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
@@ -42,10 +43,10 @@ async function trialRun(app: App, tool: ResolvedTool, runtime: RuntimeInfo, imag
     tool: { ...tool, command: 'sh' },
     host: { ...app.host, stdinIsTTY: false, stdoutIsTTY: false },
     runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, caBundle: app.caBundle(),
-    args: ['-c', TRIAL_SCRIPT, 'shim-doctor', tool.command], runId: app.newRunId(), limits,
+    args: ['-c', TRIAL_SCRIPT, 'shim-doctor', tool.command], runId: app.newRunId(), setup: setupOf(app), limits,
   });
   const runtimeEnv = app.runtimeEnv();
-  await prepareNamedVolumes(tool, { host: app.host, runtime, runtimeEnv, stateDir: app.paths.stateDir, image });
+  await prepareNamedVolumes(tool, { host: app.host, runtime, runtimeEnv, stateDir: app.paths.stateDir, setup: setupOf(app), image, reporter: app.reporter });
   const { result } = await withEgress(app, plan, () => runCaptured({ file: runtime.path, argv: plan.argv, env: runtimeEnv }, plan.cleanupArgv, plan.lifeline));
   const line = result.stdout.split('\n').find((l) => l.startsWith(MARK))?.slice(MARK.length).trim();
   const output = `${result.stderr}\n${result.stdout}`.trim();

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { CA_BUNDLE_DST, CONTAINER_HOME } from './env.js';
-import { LABEL_RUN, LABEL_TOOL } from './names.js';
+import { LABEL_RUN, LABEL_SETUP, LABEL_TOOL } from './names.js';
 import { mountSpec } from './quote.js';
 
 /** shim's seccomp profile, shipped in the package (see the comment inside it). */
@@ -12,7 +12,8 @@ export function seccompProfilePath(host: Pick<HostEnv, 'packageRoot'>): string {
 }
 
 /** Returns the common `run` flags for a container of the given name. `pidsLimit` is left out where
- *  the host cannot enforce it (rootless podman on cgroup v1 ignores limits and warns on every run). */
+ *  the host cannot enforce it (rootless podman on cgroup v1 ignores limits and warns on every run).
+ *  `setup` (names.ts buildSetupId) labels it as this setup's: only this setup lists and stops it. */
 export function buildContainerBaseArgs(
   runtime: RuntimeInfo,
   name: string,
@@ -20,6 +21,7 @@ export function buildContainerBaseArgs(
   runId: string,
   pidsLimit: number | undefined,
   seccompProfile: string,
+  setup: string,
 ): string[] {
   return [
     'run',
@@ -32,6 +34,8 @@ export function buildContainerBaseArgs(
     `${LABEL_TOOL}=${tool}`,
     '--label',
     `${LABEL_RUN}=${runId}`,
+    '--label',
+    `${LABEL_SETUP}=${setup}`,
     '--cap-drop=all',
     '--security-opt=no-new-privileges',
     `--security-opt=seccomp=${seccompProfile}`,

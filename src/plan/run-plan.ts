@@ -45,6 +45,8 @@ export interface RunInputs {
   caBundle?: string;
   args: readonly string[];
   runId: string;
+  /** The setup the container belongs to (names.ts buildSetupId), put on it as a label. */
+  setup: string;
   /** Resource limits of the tool's profile (resolveLimits), or none. */
   limits?: ResolvedLimits;
   /** The tool asked to run warm (resolveWarm), or not. */
@@ -169,7 +171,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
 
   // the container's own flags, before and after the call's stdin/terminal flag (a warm container has none)
   const [run, ...head] = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host), input.setup),
     ...(input.limits?.args ?? []),
     ...(input.session ? ['--label', `${LABEL_SESSION}=${input.session.name}`] : []),
   ];

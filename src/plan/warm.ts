@@ -15,7 +15,7 @@ import { DEFAULT_WARM_IDLE, durationMs } from '../defaults.js';
 import { ConfigError } from '../errors.js';
 import { CONTAINER_HOME } from './env.js';
 import { buildLifelineArgs } from './lifeline.js';
-import { LABEL_TOOL } from './names.js';
+import { LABEL_SETUP, LABEL_TOOL } from './names.js';
 
 /** The keeper (containerfiles/warm-keeper.pl), baked into the image. */
 export const WARM_KEEPER = '/usr/local/libexec/shim/warm-keeper';
@@ -142,12 +142,13 @@ export function buildWarmStart(containerArgs: readonly string[], image: string, 
   ];
 }
 
-/** Lists shim's warm containers that are running or paused (optionally one tool's), one ID per line:
- *  what `shim ps` shows and `shim stop` stops. A bare `ps` differs here: podman's leaves paused
- *  containers out, docker's lists them. Filters on one key are ORed on both runtimes.
- *  https://docs.docker.com/reference/cli/docker/container/ls/#filter */
-export function warmListArgv(tool?: string): string[] {
-  return ['ps', '--quiet', '--filter', `label=${LABEL_WARM}`, ...(tool ? ['--filter', `label=${LABEL_TOOL}=${tool}`] : []), '--all', '--filter', 'status=running', '--filter', 'status=paused'];
+/** Lists the setup's warm containers that are running or paused (optionally one tool's), one ID per
+ *  line: what `shim ps` shows and `shim stop` stops; another setup's (another state directory, another
+ *  user of the same docker) are never listed. A bare `ps` differs here: podman's leaves paused
+ *  containers out, docker's lists them. Filters on one key are ORed on both runtimes, except `label`,
+ *  whose filters must all match. https://docs.docker.com/reference/cli/docker/container/ls/#filter */
+export function warmListArgv(setup: string, tool?: string): string[] {
+  return ['ps', '--quiet', '--filter', `label=${LABEL_WARM}`, '--filter', `label=${LABEL_SETUP}=${setup}`, ...(tool ? ['--filter', `label=${LABEL_TOOL}=${tool}`] : []), '--all', '--filter', 'status=running', '--filter', 'status=paused'];
 }
 
 /** Tab-separated facts about containers, the same on podman and docker (the last: running, paused…). */

@@ -16,11 +16,15 @@ describe('buildInstallPlan', () => {
     expect(p.argv).toContain('--read-only');
   });
 
+  it('labels the install container with its setup', () => {
+    expect(plan().argv.join(' ')).toContain('--label io.shim.setup=5e7u9000000a');
+  });
+
   it('mounts the tool volume read-write at /mise, its own cache, and the proxy socket directory read-only', () => {
     const p = plan({ runId: 'r1' });
     expect(valuesOf(p.argv, '--mount')).toEqual([
       `type=volume,src=${VOLUME},dst=/mise`,
-      'type=volume,src=shim-cache-eslint,dst=/mise/cache',
+      'type=volume,src=shim-cache-eslint-5e7u9000000a,dst=/mise/cache',
       `type=bind,src=${p.proxy.socketDir},dst=/run/shim,ro`,
       'type=bind,src=/tmp/shim-lifeline-1000-r1,dst=/run/shim-lifeline,ro',
     ]);
@@ -28,8 +32,8 @@ describe('buildInstallPlan', () => {
 
   it('gives every tool its own cache, isolated or not (isolated has no effect)', () => {
     for (const isolated of [true, false]) {
-      expect(valuesOf(plan({ tool: makeTool({ isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-eslint,dst=/mise/cache');
-      expect(valuesOf(plan({ tool: makeTool({ name: 'prettier', isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-prettier,dst=/mise/cache');
+      expect(valuesOf(plan({ tool: makeTool({ isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-eslint-5e7u9000000a,dst=/mise/cache');
+      expect(valuesOf(plan({ tool: makeTool({ name: 'prettier', isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-prettier-5e7u9000000a,dst=/mise/cache');
     }
   });
 
@@ -134,11 +138,18 @@ describe('parseInstallOutput', () => {
       commands: ['eslint'],
       packages: { globals: '15.0.0' },
       skippedScripts: ['esbuild'],
+      packageChoices: [],
     });
   });
 
+  it('keeps the companions picked for the tool\'s version, and drops any entry that is not plain names and ranges', () => {
+    const choice = { name: 'stylelint-config-standard', version: '36.0.1', newest: '41.1.0', newestNeeds: 'stylelint ^18.0.0' };
+    const out = parseInstallOutput(JSON.stringify({ ...manifest, packageChoices: [choice, { ...choice, newestNeeds: 'x\u001b]0;owned\u0007' }, { name: 'y' }] }));
+    expect(out?.packageChoices).toEqual([choice]);
+  });
+
   it('uses the last line', () => {
-    expect(parseInstallOutput(`noise\nmore noise\n${JSON.stringify({ version: '1.0.0', binPaths: ['/x/bin'] })}\n`)).toEqual({ version: '1.0.0', binPaths: ['/x/bin'], commands: [], packages: {}, skippedScripts: [] });
+    expect(parseInstallOutput(`noise\nmore noise\n${JSON.stringify({ version: '1.0.0', binPaths: ['/x/bin'] })}\n`)).toEqual({ version: '1.0.0', binPaths: ['/x/bin'], commands: [], packages: {}, skippedScripts: [], packageChoices: [] });
   });
 
   it.each(['', '\n', 'just-a-version', '1.0.0\t/x/bin', '{"version":""}', '{"version":"1","binPaths":"x"}'])('returns undefined for malformed output %j', (out) => {
