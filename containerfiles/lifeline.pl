@@ -75,6 +75,8 @@ while (1) {
   next unless vec($ready, fileno($line), 1);
   # shim never writes: readable means its end closed (or a reset), whatever became of shim
   next if sysread($line, my $buf, 64);
-  kill 'KILL', -1;
+  # every process of the container; run anywhere but as a namespace's PID 1 (by hand, on a host), kill
+  # -1 would reach every process of the user, so then only the command and its group
+  if ($$ == 1) { kill 'KILL', -1; } else { kill 'KILL', $child, -$child; }
   exit 137;
 }

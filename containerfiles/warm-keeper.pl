@@ -148,6 +148,9 @@ sub outsider_runs {
 # nothing is left; it collects them until then (a process in an uninterruptible wait dies when that
 # ends; it never runs again meanwhile).
 sub kill_strays {
+  # only as the PID 1 of its namespace: run anywhere else (by hand, on a host), kill -1 would reach
+  # every process of the user
+  return unless $$ == 1;
   for (1 .. 500) {
     my $gone;
     1 while ($gone = waitpid(-1, POSIX::WNOHANG())) > 0;

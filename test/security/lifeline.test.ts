@@ -1,12 +1,12 @@
 // A session's tool that tries to outlive shim (issue 27, hole 8), on rootful podman, rootless podman and
 // docker: it ignores SIGHUP and kills every process it can, the lifeline's included, then the session's
-// supervisor and watchdog are killed outright (SIGKILL). The container must still end: its lifeline is
-// its PID 1, which the tool cannot kill or stop. And a session whose container outlived its supervisor
+// supervisor and watchdog are killed outright (SIGKILL); so are a plain run's shim and watchdog. The
+// container must still end: its lifeline is its PID 1, which the tool cannot kill or stop. And a session whose container outlived its supervisor
 // anyway (lost) is stopped by `shim stop NAME` through the runtime.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from '../e2e/harness.js';
+import { createSandbox, removeSandbox, removeToolVolumes, waitForOutput, type Flavour, type Sandbox } from '../e2e/harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const TOOL = `lifeprobe-${tag}`;
@@ -92,6 +92,8 @@ for (const flavour of ['podman', 'rootless', 'docker'] as Flavour[]) {
         await sb.run(['shim', 'stop', name]);
         for (const c of await containersOf(name)) await sb.runtime(['rm', '--force', c]);
       }
+      const runs = await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${TOOL}`, '--format', '{{.Names}}']);
+      for (const c of runs.stdout.split('\n').filter(Boolean)) await sb.runtime(['rm', '--force', c]);
       await removeToolVolumes(sb, [TOOL]);
       removeSandbox(sb);
     });
@@ -108,6 +110,23 @@ for (const flavour of ['podman', 'rootless', 'docker'] as Flavour[]) {
       expect(await containersOf(name)).toHaveLength(1);
       killSupervisor(meta(name).pid);
       expect(await goneWithin10s(name)).toEqual([]);
+    });
+
+    it('ends a plain run\'s container the same way when shim and its watchdog are killed', async () => {
+      const child = sb.run([TOOL, '-c', DISARM]);
+      await waitForOutput(child, 'ready');
+      const running = await sb.runtime(['ps', '--filter', `label=io.shim.tool=${TOOL}`, '--format', '{{.Names}}']);
+      // the control: its container runs
+      expect(running.stdout.trim()).not.toBe('');
+      killSupervisor(child.pid!);
+      const out = (await child).stdout;
+      expect(out).toContain('killed:own');
+      let left = running.stdout.trim();
+      for (let i = 0; i < 40 && left; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        left = (await sb.runtime(['ps', '-a', '--filter', `label=io.shim.tool=${TOOL}`, '--format', '{{.Names}}'])).stdout.trim();
+      }
+      expect(left).toBe('');
     });
 
     it('`shim stop NAME` stops a lost session\'s container through the runtime', async () => {
