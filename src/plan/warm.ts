@@ -116,8 +116,8 @@ export function warmBirthSocket(lifelineDir: string, tag: string): string {
   return path.join(lifelineDir, `birth-${tag}.sock`);
 }
 
-/** Turns the cold run's container flags into a warm container's: detached (the keeper is PID 1, which a
- *  tool cannot kill or stop from inside), with its label, the birth nonce's variable,
+/** Turns the cold run's container flags into a warm container's: detached, without `--init` (the keeper
+ *  is PID 1, which a tool cannot kill or stop from inside; only unsafe_podman_args could bring one), with its label, the birth nonce's variable,
  *  the calls' lifeline directory (read-only) and the keeper, under its unreadable perl, as command, with
  *  the dirs each call may empty. `containerArgs` has no `-i`/`-t` and no command. */
 export function buildWarmStart(containerArgs: readonly string[], image: string, key: string, idleSeconds: number, lifelineDir: string, tag: string, cleanDirs: readonly string[]): string[] {
@@ -125,7 +125,7 @@ export function buildWarmStart(containerArgs: readonly string[], image: string, 
   return [
     run!,
     '--detach',
-    ...rest,
+    ...rest.filter((a) => a !== '--init'),
     '--label',
     `${LABEL_WARM}=${key}`,
     '--env',
