@@ -44,13 +44,17 @@ function descendants(pid: number): number[] {
   return found;
 }
 
-/** SIGKILL to the supervisor and everything it started on the host (its watchdog, the runtime's client). */
+/** SIGKILL to the supervisor and everything it started on the host (its watchdog, the runtime's client),
+ *  all stopped first: the watchdog must not see the supervisor go and remove the container itself. */
 function killSupervisor(pid: number): void {
-  for (const p of [pid, ...descendants(pid)]) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      // gone already
+  const all = [pid, ...descendants(pid)];
+  for (const sig of ['SIGSTOP', 'SIGKILL'] as const) {
+    for (const p of all) {
+      try {
+        process.kill(p, sig);
+      } catch {
+        // gone already
+      }
     }
   }
 }
