@@ -1,5 +1,5 @@
-// Flags every shim container gets, run or install: removal on exit, an init process for signals,
-// no image pulls, no capabilities, no privilege gain, a read-only root with private tmpfs for /tmp and HOME.
+// Flags every shim container gets, run or install: removal on exit (its init is shim's own, see
+// plan/lifeline.ts), no image pulls, no capabilities, no privilege gain, a read-only root with private tmpfs for /tmp and HOME.
 import path from 'node:path';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { CA_BUNDLE_DST, CONTAINER_HOME } from './env.js';
@@ -26,7 +26,7 @@ export function buildContainerBaseArgs(
   return [
     'run',
     '--rm',
-    '--init', // without an init, the tool is PID 1 and ignores SIGINT/SIGTERM
+    // no --init: shim's own PID 1 is the init, the lifeline (plan/lifeline.ts) or a warm keeper
     '--pull=never',
     '--name',
     name,

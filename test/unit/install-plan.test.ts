@@ -8,7 +8,7 @@ const plan = (o: Parameters<typeof installInputs>[0] = {}) => buildInstallPlan(i
 describe('buildInstallPlan', () => {
   it('uses the common base flags and an install container name', () => {
     const p = plan({ runId: 'abc' });
-    expect(p.argv.slice(0, 4)).toEqual(['run', '--rm', '--init', '--pull=never']);
+    expect(p.argv.slice(0, 4)).toEqual(['run', '--rm', '--pull=never', '--name']);
     expect(p.containerName).toBe('shim-install-eslint-abc');
     expect(valuesOf(p.argv, '--name')).toEqual(['shim-install-eslint-abc']);
     expect(p.cleanupArgv).toEqual(['rm', '--force', 'shim-install-eslint-abc']);
@@ -93,12 +93,12 @@ describe('buildInstallPlan', () => {
 
   it('invokes the helper with the spec to install, the name, the install id and the minimum age', () => {
     const argv = plan({ tool: makeTool({ tool: 'npm:@scope/pkg@1.2.3' }), installSpec: 'npm:@scope/pkg@1.2.3' }).argv;
-    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
   });
 
   it('installs the locked version when told to, keeping the name of the configured spec', () => {
     const argv = plan({ tool: makeTool({ tool: 'cargo:ripgrep' }), installSpec: 'cargo:ripgrep@14.1.0', minReleaseAge: '' }).argv;
-    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
   });
 
   it('rootless podman runs without --user', () => {
