@@ -179,7 +179,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(async (opts: { revoke?: boolean; show?: boolean }) => setStatus(await trustCommand(app, opts)));
   program
     .command('mcp')
-    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool, session_start/send/read/stop)')
+    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool, session_start/send/read/list/stop)')
     .option('--root <dir>', 'runs may only use working directories inside this one', '.')
     .action(async (opts: { root: string }) => {
       // the SDK is loaded only for this command

@@ -8,6 +8,7 @@ import { listWarm, psCommand, stopCommand } from './warm.js';
 import { noSuchSession, pathsOf, sessionStatus } from './session-start.js';
 import { stopSessions } from './session.js';
 import { ago, formatTable } from './table.js';
+import type { Attention } from '../session/attention.js';
 
 export interface SessionRow {
   name: string;
@@ -23,6 +24,8 @@ export interface SessionRow {
   /** The run id (`shim snapshot restore` takes it) and the snapshots taken before the session. */
   runId: string;
   snapshots: string[];
+  /** The tool rang the bell or sent a notification, and no terminal attached nor input came since. */
+  attention: Attention | null;
 }
 
 /** Every session with a record: a running one as its supervisor and runtime describe it. */
@@ -37,7 +40,7 @@ export async function listSessions(app: App): Promise<SessionRow[]> {
       const alive = !live && !info.exit && supervisorAlive(info);
       const state = live ? 'running' : alive ? 'unknown' : info.exit ? 'exited' : 'lost';
       const exit = live || alive ? null : (info.exit ?? null);
-      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [] };
+      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [], attention: live?.attention ?? null };
     }),
   );
   const found = rows.filter((r): r is SessionRow => Boolean(r));
@@ -63,12 +66,19 @@ export async function psAllCommand(app: App, options: { json?: boolean } = {}): 
   if (sessions.length) {
     const now = Date.now();
     const rows = [
-      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'SNAPSHOT', 'PROJECT'],
-      ...sessions.map((s) => [s.name, s.tool, s.exit ? `exited ${s.exit.status}` : s.state, ago(s.startedAt, now), String(s.clients), s.snapshots.length ? s.snapshots.join(',') : '-', s.project]),
+      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'SNAPSHOT', 'NEEDS YOU', 'PROJECT'],
+      ...sessions.map((s) => [s.name, s.tool, s.exit ? `exited ${s.exit.status}` : s.state, ago(s.startedAt, now), String(s.clients), s.snapshots.length ? s.snapshots.join(',') : '-', formatAttention(s.attention), s.project]),
     ];
     app.stdout(`${formatTable(rows)}\n`);
   } else app.reporter.info('no sessions');
   return psCommand(app, {});
+}
+
+/** The NEEDS YOU cell: the notification's text (cut), "bell", or "-". */
+function formatAttention(a: Attention | null): string {
+  if (!a) return '-';
+  if (!a.text) return 'bell';
+  return JSON.stringify(a.text.length > 30 ? `${a.text.slice(0, 29)}…` : a.text);
 }
 
 /** `shim stop [NAME…]`: sessions by name; other names are tools whose warm containers stop; no name

@@ -1,6 +1,7 @@
 // The wire format between a session's supervisor and its clients (`shim attach`, `shim stop`, `shim logs`,
 // the MCP server), over the supervisor's Unix socket: frames of one type byte, a 32-bit big-endian
 // length and the payload. Terminal bytes travel as they are; everything else is JSON.
+import type { Attention } from './attention.js';
 
 export const FRAME = {
   /** client → supervisor, first frame: what the client wants (Hello). */
@@ -53,6 +54,8 @@ export interface SessionInfo {
   exit?: { status: number; endedAt: string; reason?: 'stopped' | 'timeout' | 'oom' };
   /** Snapshots taken before the session started ("snapshot": true). */
   snapshots?: string[];
+  /** The tool rang the bell or sent a notification and no one has attached or typed since (status only). */
+  attention?: Attention;
 }
 
 export interface ReadReply {
