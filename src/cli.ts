@@ -186,6 +186,18 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
       const { mcpCommand } = await import('./mcp/server.js');
       setStatus(await mcpCommand(app, { root: opts.root }));
     });
+  program
+    .command('serve')
+    .description('serve the control room: a web page of the sessions (their terminals, changes, refusals, the audit log) on 127.0.0.1 behind a token')
+    .option('--port <n>', 'port to listen on (0: any free one)')
+    .option('--host <addr>', 'address to listen on instead of 127.0.0.1 (0.0.0.0: every address, for a phone; warns)')
+    .option('--open', 'open the page in the desktop browser')
+    .option('--new-token', 'replace the kept token (links with the old one stop working)')
+    .action(async (opts: { port?: string; host?: string; open?: boolean; newToken?: boolean }) => {
+      // the HTTP, WebSocket and QR code libraries are loaded only for this command
+      const { serveCommand } = await import('./serve/command.js');
+      setStatus(await serveCommand(app, opts));
+    });
   return program;
 }
 

@@ -71,7 +71,7 @@ async function refuseRunning(app: App, name: string, paths: SessionPaths): Promi
 }
 
 /** Prepares the run and starts its supervisor; resolves once the session's container runs. */
-export async function startSession(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp'; size?: { cols: number; rows: number } }): Promise<SessionInfo> {
+export async function startSession(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp' | 'web'; size?: { cols: number; rows: number } }): Promise<SessionInfo> {
   checkSessionName(options.name);
   // a new session's socket goes where this environment places it
   const paths = sessionPaths(app.host, app.paths.stateDir, options.name);
@@ -87,6 +87,7 @@ export async function startSession(app: App, tool: string, args: readonly string
     const info: SessionSpec['info'] = {
       name: options.name,
       tool: run.tool.name,
+      args: [...args],
       project: run.plan.project?.path ?? app.host.cwd,
       cwd: app.host.cwd,
       container: run.plan.containerName,

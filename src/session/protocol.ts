@@ -34,6 +34,8 @@ export type Hello =
 export interface SessionInfo {
   name: string;
   tool: string;
+  /** The tool's arguments (a restart from `shim serve`'s page starts it again with them). */
+  args?: string[];
   project: string;
   cwd: string;
   /** The tool's working directory in the container (`shim shell` starts there). */
