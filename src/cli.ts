@@ -21,6 +21,7 @@ import { addSessionCommands } from './cli-session.js';
 import { UsageError } from './errors.js';
 import { addSnapshotCommand } from './cli-snapshot.js';
 import { addEgressCommands } from './cli-egress.js';
+import { addWorktreeCommands } from './cli-worktree.js';
 
 const HELP_EXAMPLES = `Examples:
   shim up                       link every configured tool into ~/.local/bin (or $SHIM_BIN_DIR)
@@ -126,6 +127,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
   }
   addSessionCommands(program, app, setStatus);
   addSnapshotCommand(program, app, setStatus);
+  addWorktreeCommands(program, app, setStatus);
   addEgressCommands(program, app, setStatus);
   program
     .command('install')
