@@ -78,8 +78,8 @@ export async function showChanges(pane, session, say, refresh) {
   const act = (what, label) =>
     h('button', { type: 'button', class: what === 'discard' ? 'danger' : '', onclick: () => confirmed(`${label} the changes of ${session.name}?`, () => api('POST', `/api/sessions/${enc(session.name)}/${what}`, {}), say, refresh) }, label);
   pane.replaceChildren(
-    h('p', {}, files.length ? `${files.length} changed file${files.length === 1 ? '' : 's'}${diff.branch ? ` on ${diff.branch}` : ''}` : 'no changes'),
-    h('ul', { class: 'files', 'aria-label': 'changed files' }, files.map((f) => h('li', {}, h('code', {}, `${f.status ?? ''} ${f.path}`.trim())))),
+    h('p', {}, files.length ? `${files.length} changed file${files.length === 1 ? '' : 's'}${diff.branch ? ` on ${diff.branch}` : ''}${diff.applied ? ` (applied ${diff.applied.at})` : ''}` : 'no changes'),
+    h('ul', { class: 'files', 'aria-label': 'changed files' }, files.map((f) => h('li', { 'data-file': f.path }, h('code', {}, `${f.status ?? ''} ${f.path}`.trim()), f.additions === null || f.additions === undefined ? ' (binary)' : ` +${f.additions} −${f.deletions}`))),
     files.length ? h('div', { class: 'actions' }, act('apply', 'Apply'), act('apply-branch', 'Apply as branch'), act('discard', 'Discard')) : '',
     diff.patch ? diffView(diff.patch) : '',
   );

@@ -25,6 +25,11 @@ export interface ServeOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
+/** Where `shim serve` listens: 127.0.0.1 and the default port unless the options say otherwise. */
+export function resolveServeAddress(options: Pick<ServeOptions, 'host' | 'port'>): { bind: string; port: number } {
+  return { bind: checkHost(options.host ?? '127.0.0.1'), port: checkPort(options.port) };
+}
+
 /** The listening address: an IP address, or localhost (served as 127.0.0.1). */
 function checkHost(host: string): string {
   if (host === 'localhost') return '127.0.0.1';
@@ -59,8 +64,7 @@ function urlHost(bind: string): string {
 }
 
 export async function serveCommand(app: App, options: ServeOptions): Promise<number> {
-  const bind = checkHost(options.host ?? '127.0.0.1');
-  const port = checkPort(options.port);
+  const { bind, port } = resolveServeAddress(options);
   const { token, replaced } = loadServeToken(app.paths.stateDir, app.host.uid, Boolean(options.newToken));
   if (replaced) app.reporter.info(`a new token: ${replaced} (links with the old one no longer work)`);
   const handle = createServeServer(app, [...sessionRoutes(app), ...worktreeRoutes(app), ...otherRoutes(app)]);
