@@ -27,7 +27,9 @@ export type Hello =
   /** Answer what the session is. */
   | { mode: 'status' }
   /** End the tool (SIGTERM, then the container is killed after a grace period); answer once it is gone. */
-  | { mode: 'stop' };
+  | { mode: 'stop' }
+  /** End the tool and run it again at once (the same plan); answer { restarts } once it runs again. */
+  | { mode: 'restart' };
 
 /** A session as its supervisor describes it (status) and as meta.json records it. */
 export interface SessionInfo {
@@ -53,6 +55,10 @@ export interface SessionInfo {
   exit?: { status: number; endedAt: string; reason?: 'stopped' | 'timeout' | 'oom' };
   /** Snapshots taken before the session started ("snapshot": true). */
   snapshots?: string[];
+  /** A worktree session: its branch (shim/NAME) and its copy. */
+  worktree?: { branch: string; copy: string };
+  /** How many times the tool was run again ("restart", shim restart NAME). */
+  restarts?: number;
 }
 
 export interface ReadReply {
