@@ -77,12 +77,15 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .option('--json', 'with --dry-run: print it as JSON; with -d: the session as JSON')
     .option('--name <name>', 'run as a session of this name: it outlives the terminal (detach with Ctrl-], shim attach NAME)')
     .option('-d, --detach', 'with --name: start the session without attaching; prints its name')
+    .option('--worktree', 'with --name: the session works on a copy of the project of its own, on branch shim/NAME (shim diff, apply, discard)')
     .passThroughOptions()
     .allowUnknownOption()
     .helpOption(false)
-    .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean; name?: string; detach?: boolean }) => {
+    .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean; name?: string; detach?: boolean; worktree?: boolean }) => {
       if (opts.detach && !opts.name) throw new UsageError('-d starts a session, which needs a name', `shim run -d --name NAME ${tool}`);
-      if (opts.name && !opts.dryRun) return setStatus(await runSession(app, tool, args, { name: opts.name, ...(opts.detach ? { detach: true } : {}), ...(opts.json ? { json: true } : {}) }));
+      if (opts.worktree && !opts.name) throw new UsageError('--worktree starts a session on a copy of the project, which needs a name', `shim run --name NAME --worktree ${tool}`);
+      if (opts.worktree && opts.dryRun) throw new UsageError('--worktree with --dry-run: the copy is made only when the session starts', `shim run --dry-run --name NAME ${tool} shows the rest of the command`);
+      if (opts.name && !opts.dryRun) return setStatus(await runSession(app, tool, args, { name: opts.name, ...(opts.detach ? { detach: true } : {}), ...(opts.json ? { json: true } : {}), ...(opts.worktree ? { worktree: true } : {}) }));
       if (opts.name) checkSessionName(opts.name);
       setStatus(await runTool(app, tool, args, opts));
     });
@@ -181,7 +184,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(async (opts: { revoke?: boolean; show?: boolean }) => setStatus(await trustCommand(app, opts)));
   program
     .command('mcp')
-    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool, session_start/send/read/list/stop)')
+    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool, session_start/send/read/list/stop, session_diff)')
     .option('--root <dir>', 'runs may only use working directories inside this one', '.')
     .action(async (opts: { root: string }) => {
       // the SDK is loaded only for this command

@@ -15,6 +15,7 @@ import { readSessionInfo } from '../session/store.js';
 import { SCROLLBACK_BYTES } from '../plan/session.js';
 import { UsageError } from '../errors.js';
 import { isInside } from './tools.js';
+import { worktreeDiff } from '../commands/worktree-diff.js';
 
 type Guard = <A>(handler: (args: A, cancelled: AbortSignal) => Promise<CallToolResult>) => (args: A, extra: { signal: AbortSignal }) => Promise<CallToolResult>;
 
@@ -65,16 +66,17 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
         cwd: z.string().optional().describe(`working directory on the host, inside the server's root ${ctx.root}`),
         cols: z.number().int().min(20).max(500).optional().describe('terminal width (default 120)'),
         rows: z.number().int().min(5).max(200).optional().describe('terminal height (default 40)'),
+        worktree: z.boolean().optional().describe('work on a copy of the project of its own, on git branch shim/NAME; see session_diff (the user applies or discards it with shim apply / shim discard)'),
       },
       annotations: { destructiveHint: true, openWorldHint: false },
     },
-    guarded(async ({ tool, args, name: wanted, cwd, cols, rows }) => {
+    guarded(async ({ tool, args, name: wanted, cwd, cols, rows, worktree }) => {
       checkToolName(tool);
       const app = ctx.appIn(ctx.callCwd(cwd));
       const sessionName = wanted ?? `${tool}-${Math.random().toString(36).slice(2, 8)}`.slice(-64);
       checkSessionName(sessionName);
-      const info = await startSession(app, tool, args ?? [], { name: sessionName, via: 'mcp', size: { cols: cols ?? 120, rows: rows ?? 40 } });
-      return text({ name: info.name, tool: info.tool, container: info.container, started_at: info.startedAt });
+      const info = await startSession(app, tool, args ?? [], { name: sessionName, via: 'mcp', size: { cols: cols ?? 120, rows: rows ?? 40 }, ...(worktree ? { worktree: true } : {}) });
+      return text({ name: info.name, tool: info.tool, container: info.container, started_at: info.startedAt, branch: info.worktree?.branch ?? null });
     }),
   );
 
@@ -138,6 +140,21 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
     guarded(async () => {
       const rows = (await listSessions(ctx.appIn(ctx.root))).filter((r) => isInside(ctx.root, r.project));
       return text(rows.map((r) => ({ name: r.name, tool: r.tool, project: r.project, state: r.state, started_at: r.startedAt, clients: r.clients, exit: r.exit, attention: r.attention })));
+    }),
+  );
+
+  server.registerTool(
+    'session_diff',
+    {
+      description:
+        'What a worktree session (session_start with worktree: true) changed since it started: its commits on shim/NAME, its uncommitted ' +
+        'edits and new files, while it runs or after. Returns {name, branch, files: [{path, status, additions, deletions}], patch} (patch empty with stat: true).',
+      inputSchema: { name, stat: z.boolean().optional().describe('only the files and their line counts') },
+      annotations: { readOnlyHint: true },
+    },
+    guarded(async ({ name: session, stat }) => {
+      const { app } = await reachable(session);
+      return text(await worktreeDiff(app, session, { stat: Boolean(stat) }));
     }),
   );
 

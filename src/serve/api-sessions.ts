@@ -8,6 +8,7 @@ import { listSessions, type SessionRow } from '../commands/session-ps.js';
 import { pathsOf, startSession } from '../commands/session-start.js';
 import { stopSessions } from '../commands/session.js';
 import { pauseCommand } from '../commands/pause.js';
+import { restartSession } from '../commands/session-restart.js';
 import { snapshotDiffCommand, snapshotListCommand, snapshotRestoreCommand } from '../commands/snapshot.js';
 import { readSessionInfo } from '../session/store.js';
 import { callIn, jsonOf, recordedAction } from './calls.js';
@@ -77,9 +78,11 @@ export function sessionRoutes(server: App): Route[] {
       path: new RegExp(`^/api/sessions/${NAME}/restart$`),
       handler: ({ params: [name] }) =>
         act('restart', name!, async (app) => {
+          // a running session's tool is run again by its supervisor (shim restart); an ended one starts anew
+          const row = (await listSessions(app)).find((r) => r.name === name);
+          if (row?.state === 'running' || row?.state === 'paused') return restartSession(app, name!);
           const info = sessionRecord(server, name!);
-          await stopSessions(app, [name!]);
-          await startSession(app, info.tool, info.args ?? [], { name: name!, via: 'web', size: START_SIZE });
+          return startSession(app, info.tool, info.args ?? [], { name: name!, via: 'web', size: START_SIZE, ...(info.worktree ? { worktree: true } : {}) });
         }),
     },
     {

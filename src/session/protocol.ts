@@ -28,7 +28,9 @@ export type Hello =
   /** Answer what the session is. */
   | { mode: 'status' }
   /** End the tool (SIGTERM, then the container is killed after a grace period); answer once it is gone. */
-  | { mode: 'stop' };
+  | { mode: 'stop' }
+  /** End the tool and run it again at once (the same plan); answer { restarts } once it runs again. */
+  | { mode: 'restart' };
 
 /** A session as its supervisor describes it (status) and as meta.json records it. */
 export interface SessionInfo {
@@ -58,6 +60,10 @@ export interface SessionInfo {
   snapshots?: string[];
   /** The tool rang the bell or sent a notification and no one has attached or typed since (status only). */
   attention?: Attention;
+  /** A worktree session: its branch (shim/NAME) and its copy. */
+  worktree?: { branch: string; copy: string };
+  /** How many times the tool was run again ("restart", shim restart NAME). */
+  restarts?: number;
 }
 
 export interface ReadReply {

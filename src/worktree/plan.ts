@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { MountFact } from '../plan/mounts.js';
 import { isWithin } from '../path-helpers.js';
+import { ConfigError } from '../errors.js';
 
 /** Where, inside the container, the user's own object store is mounted read-only (the copy's
  *  objects/info/alternates names it, so the agent's git reads the project's history without a copy of it). */
@@ -164,6 +165,22 @@ export function buildWorktreeMounts(mounts: readonly MountFact[], input: Worktre
     return { config: { src: real, opts: input.overlay ? '' : 'ro' }, expanded: real, real, dst: path.posix.join(projectDst, rel), ...(input.overlay ? { overlay: true } : {}) };
   });
   return [...out, objects, ...shared];
+}
+
+/** The mounts of a worktree session's run (buildWorktreeMounts), refused when none of the tool's mounts
+ *  shows the project (there would be nothing for the copy to replace). */
+export function planWorktreeMounts(tool: string, mounts: readonly MountFact[], input: WorktreeMountInput): MountFact[] {
+  if (!mounts.some((m) => !m.volume && isWithin(m.real, input.project))) {
+    throw new ConfigError(`${tool} mounts no part of the project ${input.project}, so a worktree session of it has nothing to work on`, `add "mounts": [{"src": "."}] to ${tool}, or start the session without --worktree`);
+  }
+  const shared = input.shared.filter((rel) => !sharedDirBlocked(rel, input.project, mounts));
+  return buildWorktreeMounts(mounts, { ...input, shared });
+}
+
+/** A host path inside the project, as the same path inside the copy (the working directory of a worktree
+ *  session's run follows the copy's mount to the project's own path); other paths as they are. */
+export function pathInCopy(p: string, input: Pick<WorktreeMountInput, 'project' | 'copy'>): string {
+  return isWithin(p, input.project) ? path.join(input.copy, path.relative(input.project, p)) : p;
 }
 
 /** Whether an ignored directory can be shared beside the configured mounts: not where one of them is,

@@ -77,7 +77,7 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
 
   it('offers its tools, with descriptions and input schemas', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'explain_tool', 'list_tools', 'run_tool', 'session_list', 'session_read', 'session_send', 'session_start', 'session_stop']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'explain_tool', 'list_tools', 'run_tool', 'session_diff', 'session_list', 'session_read', 'session_send', 'session_start', 'session_stop']);
     const run = tools.find((t) => t.name === 'run_tool')!;
     expect(run.description).toContain('inside that root');
     expect(Object.keys(run.inputSchema.properties ?? {}).sort()).toEqual(['args', 'cwd', 'stdin', 'timeout_s', 'tool']);

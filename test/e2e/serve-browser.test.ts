@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // The control room in a real browser: Debian's chromium, headless, driven by puppeteer-core, against
 // `shim serve` and real sessions on rootful podman. Screenshots are kept in test-artifacts/serve/.
 import fs from 'node:fs';
