@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import { REPO, createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from './harness.js';
 import { startServe, type Served } from './serve-harness.js';
 
@@ -15,6 +16,7 @@ const NODE = `servenode-${tag}`;
 const SH = `servesh-${tag}`;
 const REPL = `repl-${tag}`;
 const BELL = `bell-${tag}`;
+const WT = `wt-${tag}`;
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'serve');
 const CHROMIUM = process.env.SHIM_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -44,18 +46,27 @@ describe('the control room in chromium', () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     sb = await createSandbox('podman', {
       [NODE]: { tool: 'npm:cowsay', command: 'node' },
-      [SH]: { tool: 'npm:cowsay', command: 'sh' },
+      [SH]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }] },
     });
+    // a git project for the worktree session
+    const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: sb.project });
+    fs.writeFileSync(path.join(sb.project, 'README.txt'), 'hello\n');
+    await git('init', '-q');
+    await git('add', '.');
+    await git('commit', '-q', '-m', 'start');
     const install = await sb.run(['shim', 'install', NODE, SH]);
     expect(install.exitCode, install.stderr).toBe(0);
     for (const argv of [
       ['shim', 'run', '-d', '--name', REPL, NODE],
       // a tool that wants its user: it rings the terminal bell, then waits
       ['shim', 'run', '-d', '--name', BELL, SH, '-c', "printf 'waiting for you\\a\\n'; exec sleep 3600"],
+      // a worktree session that changes a file and adds one in its copy
+      ['shim', 'run', '-d', '--worktree', '--name', WT, SH, '-c', "echo changed-line >> README.txt; echo new-file > added.txt; echo written; exec sleep 3600"],
     ]) {
       const r = await sb.run(argv);
       expect(r.exitCode, r.stderr).toBe(0);
     }
+    for (let i = 0; i < 600 && !(await sb.run(['shim', 'logs', WT])).stdout.includes('written'); i++) await new Promise((r) => setTimeout(r, 100));
     served = await startServe(sb);
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-chromium-'));
     browser = await puppeteer.launch({
@@ -75,6 +86,7 @@ describe('the control room in chromium', () => {
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
     await served?.stop();
     for (const n of [REPL, BELL]) await sb?.run(['shim', 'stop', n]);
+    await sb?.run(['shim', 'discard', WT]);
     await removeToolVolumes(sb, [NODE, SH]);
     removeSandbox(sb);
   });
@@ -159,5 +171,25 @@ describe('the control room in chromium', () => {
     await page.waitForFunction((n) => document.getElementById('audit')!.textContent!.includes(`stop ${n}`), { timeout: 30_000 }, REPL);
     await shot('5-stopped');
     expect(errors).toEqual([]);
+  });
+
+  it("shows a worktree session's changed files and coloured changes; Apply as branch brings them into the repository", async () => {
+    await page.click(`${card(WT)} .actions button`);
+    await page.click('.tabs button[data-tab="changes"]');
+    await page.waitForSelector('[data-file="added.txt"]', { timeout: 30_000 });
+    expect(await page.$('[data-file="README.txt"]')).not.toBeNull();
+    const added = await page.$$eval('.diff .add', (els) => els.map((e) => e.textContent ?? ''));
+    expect(added.some((l) => l.includes('+changed-line'))).toBe(true);
+    expect(await page.$eval(card(WT), (e) => e.textContent)).toContain(`shim/${WT}`);
+    await shot('6-worktree-changes');
+    const branch = () => execa('git', ['branch', '--list', `shim/${WT}`], { cwd: sb.project }).then((r) => r.stdout.trim());
+    expect(await branch()).toBe('');
+    const apply = await page.$$('#pane .actions button');
+    const labels = await Promise.all(apply.map((b) => b.evaluate((e) => e.textContent)));
+    await apply[labels.indexOf('Apply as branch')]!.click();
+    for (let i = 0; i < 300 && !(await branch()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await branch()).toContain(`shim/${WT}`);
+    const log = JSON.parse((await sb.run(['shim', 'log', '--json'])).stdout) as { via: string; action?: { name: string; target: string; ok: boolean } }[];
+    expect(log).toContainEqual(expect.objectContaining({ via: 'web', action: { name: 'apply-branch', target: WT, ok: true } }));
   });
 });
