@@ -27,7 +27,7 @@ export function otherRoutes(server: App): Route[] {
       path: /^\/api\/refusals$/,
       handler: async ({ query }) => {
         const { app } = callIn(server, server.host.cwd);
-        const tools = collectTools(app).filter((t) => !t.error && t.network !== 'none');
+        const tools = collectTools(app).filter((t) => !t.error);
         const since = query.get('since') ?? undefined;
         const out = [];
         for (const t of tools) {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { REPO, createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from './harness.js';
 import { startServe, type Served } from './serve-harness.js';
+import { PROBE_SCRIPT, probeResult } from '../security/egress-probe.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const NODE = `servenode-${tag}`;
@@ -17,6 +18,9 @@ const SH = `servesh-${tag}`;
 const REPL = `repl-${tag}`;
 const BELL = `bell-${tag}`;
 const WT = `wt-${tag}`;
+const WEB = `web-${tag}`;
+const PROBE = `serveprobe-${tag}`;
+const REGISTRY = 'registry.npmjs.org';
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'serve');
 const CHROMIUM = process.env.SHIM_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -39,6 +43,10 @@ describe('the control room in chromium', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     return (JSON.parse(r.stdout) as { sessions: PsSession[] }).sessions;
   };
+  const probe = async () => {
+    const r = await sb.run(['shim', 'run', PROBE, '-c', `node /workspace/probe.cjs connect ${REGISTRY}:443 tls`]);
+    return { ...probeResult(r.stdout, r.stderr), stderr: String(r.stderr) };
+  };
   const card = (name: string) => `[data-session="${name}"]`;
   const rowsText = () => page.$$eval('.xterm-rows > div', (rows) => rows.map((r) => (r.textContent ?? '').trimEnd()));
 
@@ -47,14 +55,17 @@ describe('the control room in chromium', () => {
     sb = await createSandbox('podman', {
       [NODE]: { tool: 'npm:cowsay', command: 'node' },
       [SH]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }] },
+      // an allow-list tool that is refused the registry (egress-teach.test.ts's probe)
+      [PROBE]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: './', dst: '/workspace', opts: 'ro' }], allowed_hosts: ['example.org'] },
     });
+    fs.writeFileSync(path.join(sb.project, 'probe.cjs'), PROBE_SCRIPT);
     // a git project for the worktree session
     const git = (...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: sb.project });
     fs.writeFileSync(path.join(sb.project, 'README.txt'), 'hello\n');
     await git('init', '-q');
     await git('add', '.');
     await git('commit', '-q', '-m', 'start');
-    const install = await sb.run(['shim', 'install', NODE, SH]);
+    const install = await sb.run(['shim', 'install', NODE, SH, PROBE]);
     expect(install.exitCode, install.stderr).toBe(0);
     for (const argv of [
       ['shim', 'run', '-d', '--name', REPL, NODE],
@@ -67,6 +78,8 @@ describe('the control room in chromium', () => {
       expect(r.exitCode, r.stderr).toBe(0);
     }
     for (let i = 0; i < 600 && !(await sb.run(['shim', 'logs', WT])).stdout.includes('written'); i++) await new Promise((r) => setTimeout(r, 100));
+    const denied = await probe();
+    expect(denied.status, denied.stderr).toBe(403);
     served = await startServe(sb);
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-chromium-'));
     browser = await puppeteer.launch({
@@ -85,9 +98,9 @@ describe('the control room in chromium', () => {
     await browser?.close();
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
     await served?.stop();
-    for (const n of [REPL, BELL]) await sb?.run(['shim', 'stop', n]);
+    for (const n of [REPL, BELL, WEB]) await sb?.run(['shim', 'stop', n]);
     await sb?.run(['shim', 'discard', WT]);
-    await removeToolVolumes(sb, [NODE, SH]);
+    await removeToolVolumes(sb, [NODE, SH, PROBE]);
     removeSandbox(sb);
   });
 
@@ -191,5 +204,31 @@ describe('the control room in chromium', () => {
     expect(await branch()).toContain(`shim/${WT}`);
     const log = JSON.parse((await sb.run(['shim', 'log', '--json'])).stdout) as { via: string; action?: { name: string; target: string; ok: boolean } }[];
     expect(log).toContainEqual(expect.objectContaining({ via: 'web', action: { name: 'apply-branch', target: WT, ok: true } }));
+  });
+
+  it('starts a session from the page (audited via web)', async () => {
+    await page.click('#start summary');
+    await page.select('#start-form select[name="tool"]', SH);
+    await page.type('#start-form input[name="project"]', sb.project);
+    await page.type('#start-form input[name="name"]', WEB);
+    await page.click('#start-form button[type="submit"]');
+    await page.waitForSelector(`${card(WEB)}[data-state="running"]`, { timeout: 60_000 });
+    const log = JSON.parse((await sb.run(['shim', 'log', '--json'])).stdout) as { via: string; session?: { name: string; event: string }; action?: { name: string; target: string; ok: boolean } }[];
+    expect(log).toContainEqual(expect.objectContaining({ via: 'web', action: { name: 'start', target: WEB, ok: true } }));
+    expect(log).toContainEqual(expect.objectContaining({ via: 'web', session: { name: WEB, event: 'start' } }));
+  });
+
+  it('lists a refused host and allows it with one button; the probe then gets through (control)', async () => {
+    await page.reload({ waitUntil: 'load' });
+    const button = await page.waitForSelector(`xpath/.//button[text()="Allow ${REGISTRY}"]`, { timeout: 30_000 });
+    expect(await page.$eval('#refusals', (e) => e.textContent)).toContain(`${REGISTRY}:443`);
+    await shot('7-refusals');
+    await button!.click();
+    await page.waitForFunction(() => document.getElementById('refusals')!.textContent!.includes('allowed now'), { timeout: 30_000 });
+    expect(fs.readFileSync(path.join(sb.root, 'config', 'shim', 'config.d', `50-allow-${PROBE}.json`), 'utf8')).toContain(REGISTRY);
+    const log = JSON.parse((await sb.run(['shim', 'log', '--json'])).stdout) as { via: string; action?: { name: string; target: string; ok: boolean } }[];
+    expect(log).toContainEqual(expect.objectContaining({ via: 'web', action: { name: 'allow', target: `${PROBE} ${REGISTRY}`, ok: true } }));
+    const ok = await probe();
+    expect(ok.status, ok.stderr).toBe(200);
   });
 });
