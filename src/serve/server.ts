@@ -121,11 +121,13 @@ export function createServeServer(app: App, routes: readonly Route[]): ServeHand
       return deny(404, 'no such session');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (kind === 'session') void bridgeSession(app, ws, name!, size);
-      else
-        void recordedAction(app, { name: 'shell', target: name!, session: name!, tool: info.tool, cwd: info.cwd }, async () => undefined).then(() =>
-          bridgeShell(app, ws, name!, info.cwd, size),
-        );
+      ws.on('error', () => {});
+      const failed = (e: unknown) => {
+        app.reporter.warn(`serve: ${kind} ${name}: ${(e as Error)?.message ?? String(e)}`);
+        ws.close();
+      };
+      if (kind === 'session') bridgeSession(app, ws, name!, size).catch(failed);
+      else recordedAction(app, { name: 'shell', target: name!, session: name!, tool: info.tool, cwd: info.cwd }, () => bridgeShell(app, ws, name!, info.cwd, size)).catch(failed);
     });
   });
 

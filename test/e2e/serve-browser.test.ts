@@ -21,6 +21,8 @@ const WT = `wt-${tag}`;
 const WEB = `web-${tag}`;
 const PROBE = `serveprobe-${tag}`;
 const REGISTRY = 'registry.npmjs.org';
+const SNAPTOOL = `servesnap-${tag}`;
+const SNAP = `snap-${tag}`;
 const ARTIFACTS = path.join(REPO, 'test-artifacts', 'serve');
 const CHROMIUM = process.env.SHIM_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -55,6 +57,7 @@ describe('the control room in chromium', () => {
     sb = await createSandbox('podman', {
       [NODE]: { tool: 'npm:cowsay', command: 'node' },
       [SH]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }] },
+      [SNAPTOOL]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }], snapshot: true },
       // an allow-list tool that is refused the registry (egress-teach.test.ts's probe)
       [PROBE]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: './', dst: '/workspace', opts: 'ro' }], allowed_hosts: ['example.org'] },
     });
@@ -65,7 +68,7 @@ describe('the control room in chromium', () => {
     await git('init', '-q');
     await git('add', '.');
     await git('commit', '-q', '-m', 'start');
-    const install = await sb.run(['shim', 'install', NODE, SH, PROBE]);
+    const install = await sb.run(['shim', 'install', NODE, SH, PROBE, SNAPTOOL]);
     expect(install.exitCode, install.stderr).toBe(0);
     for (const argv of [
       ['shim', 'run', '-d', '--name', REPL, NODE],
@@ -98,9 +101,9 @@ describe('the control room in chromium', () => {
     await browser?.close();
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
     await served?.stop();
-    for (const n of [REPL, BELL, WEB]) await sb?.run(['shim', 'stop', n]);
+    for (const n of [REPL, BELL, WEB, SNAP]) await sb?.run(['shim', 'stop', n]);
     await sb?.run(['shim', 'discard', WT]);
-    await removeToolVolumes(sb, [NODE, SH, PROBE]);
+    await removeToolVolumes(sb, [NODE, SH, PROBE, SNAPTOOL]);
     removeSandbox(sb);
   });
 
@@ -230,5 +233,28 @@ describe('the control room in chromium', () => {
     expect(log).toContainEqual(expect.objectContaining({ via: 'web', action: { name: 'allow', target: `${PROBE} ${REGISTRY}`, ok: true } }));
     const ok = await probe();
     expect(ok.status, ok.stderr).toBe(200);
+  });
+
+  it('shows what changed since the snapshot taken before a session, and restores it', async () => {
+    const start = await sb.run(['shim', 'run', '-d', '--name', SNAP, SNAPTOOL, '-c', 'echo made > made-by-session.txt; echo written; exec sleep 3600']);
+    expect(start.exitCode, start.stderr).toBe(0);
+    for (let i = 0; i < 600 && !(await sb.run(['shim', 'logs', SNAP])).stdout.includes('written'); i++) await new Promise((r) => setTimeout(r, 100));
+    const made = path.join(sb.project, 'made-by-session.txt');
+    expect(fs.existsSync(made)).toBe(true);
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector(card(SNAP), { timeout: 30_000 });
+    await page.click(`${card(SNAP)} .actions button`);
+    await page.click('.tabs button[data-tab="snapshots"]');
+    await page.waitForFunction(() => document.getElementById('pane')!.textContent!.includes('added    made-by-session.txt'), { timeout: 30_000 });
+    await shot('8-snapshots');
+    const restore = await page.$$('#pane .actions button');
+    await restore[0]!.click();
+    await page.waitForFunction(() => document.getElementById('pane')!.textContent!.includes('unchanged since'), { timeout: 30_000 });
+    expect(fs.existsSync(made)).toBe(false);
+    // the audit log, filtered by tool in the page
+    await page.select('#audit-tool', SNAPTOOL);
+    await page.waitForFunction((t) => [...document.querySelectorAll('#audit li strong')].length > 0 && [...document.querySelectorAll('#audit li strong')].every((e) => e.textContent === t), { timeout: 30_000 }, SNAPTOOL);
+    const log = JSON.parse((await sb.run(['shim', 'log', '--json'])).stdout) as { via: string; action?: { name: string; ok: boolean } }[];
+    expect(log).toContainEqual(expect.objectContaining({ via: 'web', action: expect.objectContaining({ name: 'restore', ok: true }) }));
   });
 });
