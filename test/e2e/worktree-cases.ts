@@ -61,7 +61,7 @@ export function defineWorktreeCases(flavour: Flavour): void {
     /** Polls until `check` holds (the session's tool runs on its own time); fails with the last value. */
     const until = async <T>(what: string, get: () => Promise<T>, check: (v: T) => boolean): Promise<T> => {
       let last: T | undefined;
-      for (let i = 0; i < 240; i++) {
+      for (const end = Date.now() + 120_000; Date.now() < end; ) {
         last = await get();
         if (check(last)) return last;
         await new Promise((r) => setTimeout(r, 500));
@@ -184,7 +184,8 @@ export function defineWorktreeCases(flavour: Flavour): void {
       fs.mkdirSync(traps);
       const trapScript = path.join(sb.root, 'trap.sh');
       fs.writeFileSync(trapScript, `#!/bin/sh\ntouch ${traps}/"$1"\ncat >/dev/null 2>&1\nexit 0\n`, { mode: 0o755 });
-      if (sb.flavour === 'rootless') await execa('chown', ['-R', `${sb.uid}:${sb.uid}`, traps, trapScript]);
+      fs.writeFileSync(`${trapScript}-gpg`, `#!/bin/sh\nexec ${trapScript} gpg\n`, { mode: 0o755 });
+      if (sb.flavour === 'rootless') await execa('chown', ['-R', `${sb.uid}:${sb.uid}`, traps, trapScript, `${trapScript}-gpg`]);
       const started = await shim('run', '-d', '--name', C, '--worktree', WT, '-c', `${plantTrapsScript(trapScript)} && echo PLANTED-$((6*7)); exec sleep 600`);
       expect(started.exitCode, started.stderr).toBe(0);
       await until('traps planted', () => logsOf(C), (l) => l.includes('PLANTED-42'));
@@ -203,7 +204,8 @@ export function defineWorktreeCases(flavour: Flavour): void {
       const copy = copyOf(C);
       for (const argv of trapControls(copy)) {
         const [cmd, ...rest] = asUser(sb.flavour, argv);
-        await execa(cmd!, rest, { cwd: copy, reject: false, stdin: 'ignore', timeout: 60_000, env: { ...sb.env, GIT_AUTHOR_NAME: 'u', GIT_AUTHOR_EMAIL: 'u@u', GIT_COMMITTER_NAME: 'u', GIT_COMMITTER_EMAIL: 'u@u' }, extendEnv: false });
+        // the copy's alternates name the container's path of the user's objects: on the host, git is told
+        await execa(cmd!, rest, { cwd: copy, reject: false, stdin: 'ignore', timeout: 60_000, env: { ...sb.env, GIT_ALTERNATE_OBJECT_DIRECTORIES: path.join(sb.project, '.git', 'objects'), GIT_AUTHOR_NAME: 'u', GIT_AUTHOR_EMAIL: 'u@u', GIT_COMMITTER_NAME: 'u', GIT_COMMITTER_EMAIL: 'u@u' }, extendEnv: false });
       }
       expect(fired()).toEqual([...TRAP_NAMES].sort());
       for (const f of fired()) fs.rmSync(path.join(traps, f));

@@ -29,6 +29,7 @@ export function plantTrapsScript(trap: string): string {
     `printf '*.f filter=trap\\n*.ext diff=ext\\n*.tc diff=tc\\n' > .gitattributes`,
     'echo f > x.f && echo e > y.ext && echo t > z.tc',
     'git add .gitattributes x.f y.ext z.tc && git commit -qm "c: files with drivers"',
+    'mkdir -p .git/hooks',
     `for h in ${HOOKS.join(' ')}; do printf '#!/bin/sh\\n%s hook-%s </dev/null\\n' ${q} "$h" > .git/hooks/$h && chmod +x .git/hooks/$h; done`,
     `git config core.fsmonitor "${trap} fsmonitor"`,
     `git config core.pager "${trap} pager"`,
@@ -37,7 +38,8 @@ export function plantTrapsScript(trap: string): string {
     `git config diff.ext.command "${trap} diffcmd"`,
     `git config diff.tc.textconv "${trap} textconv"`,
     'git config commit.gpgsign true',
-    `git config gpg.program "${trap} gpg"`,
+    // gpg.program is run without a shell: a script of its own
+    `git config gpg.program "${trap}-gpg"`,
     'echo more >> x.f && echo more >> y.ext && echo more >> z.tc',
   ].join(' && ');
 }
