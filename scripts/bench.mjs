@@ -21,6 +21,7 @@
 //   B8 shim's runtime flags: its exact `run` command (`true` as the command) vs a bare `run … true`, and
 //      without each flag in turn
 //   B6 `shim snapshot create` of a 20,000-file tree, first and second time, vs `cp -a` and `git stash create`
+//   B9 a worktree session's copy of a 20,000-file repository vs `git worktree add` of it
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -31,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { benchB6 } from './bench-snapshot.mjs';
 import { benchB7, removeB7Volumes } from './bench-credentials.mjs';
 import { benchB8 } from './bench-flags.mjs';
+import { benchB9 } from './bench-worktree.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -682,6 +684,7 @@ async function main() {
     if (wanted('B5')) await attempt('B5', 'allow-list vs network none', '≤ +50 ms', () => benchB5(setup));
     if (wanted('B8')) await attempt('B8', "shim's runtime flags", 'reported only', () => benchB8(setup, opts.runtime, opts.rounds, { sideBySide, timeOnce, log, ms }));
     if (wanted('B6')) await attempt('B6', 'snapshot of a 20,000-file tree', 'reported only', () => benchB6(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
+    if (wanted('B9')) await attempt('B9', "a worktree session's copy of a 20,000-file repository", '≤ 2× git worktree add', () => benchB9(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
     if (wanted('B7')) {
       cleanups.push(() => removeB7Volumes(opts.runtime, sh));
       await attempt('B7', 'brokered credential vs plain allow-listed request', 'reported only', () => benchB7(root, opts.runtime, { makeSetup, mustRun, stats, ms, fmtMs, log }));

@@ -234,13 +234,17 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
 
   // a tool that ends before its container ran (the runtime refused it) did not start: say why
   const first = await Promise.race([running.then(() => 'up' as const), ended.then(() => 'ended' as const)]);
-  if (first === 'up') ready();
+  // a restarting session's tool may end at once by itself: its own status (below 125) is an exit, not a
+  // failed start
+  const early = first === 'ended' ? await ended : undefined;
+  const startFailed = early !== undefined && !(spec.restart && !early.signal && early.exitCode < 125);
+  if (!startFailed) ready();
   else ready(`the runtime ended before the container ran: ${scrollback.recent().toString('utf8').trim().slice(-2000)}`);
 
   let result = await ended;
   // "restart": the same command again (the same plan, mounts and copy), until the policy says no
   for (;;) {
-    const delay = restartDelay(spec.restart, result.signal ? 128 + result.signal : result.exitCode, ending, restarts, restartRequested);
+    const delay = restartDelay(spec.restart, result.signal ? 128 + result.signal : result.exitCode, ending ?? (startFailed ? 'failed' : undefined), restarts, restartRequested);
     if (delay === undefined) break;
     restartRequested = false;
     watchdog?.stdin?.end('done\n');

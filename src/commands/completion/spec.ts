@@ -51,6 +51,7 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
       { ...JSON_FLAG, description: 'print it as JSON (with --dry-run; the session with -d)' },
       { name: '--name', description: 'run as a session of this name', value: 'text' },
       { name: '--detach', short: '-d', description: 'with --name: start the session detached' },
+      { name: '--worktree', description: 'with --name: work on a copy of the project, on branch shim/NAME' },
     ],
     positional: 'tool',
   },
@@ -73,6 +74,15 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
     positional: 'session',
   },
   { name: 'shell', description: "run a shell (or the command after --) in a session's sandbox", flags: [], positional: 'session' },
+  { name: 'restart', description: "end a running session's tool and run it again", flags: [JSON_FLAG], positional: 'session' },
+  {
+    name: 'diff',
+    description: 'what a worktree session changed since it started',
+    flags: [{ name: '--stat', description: 'only the files and their line counts' }, JSON_FLAG],
+    positional: 'session',
+  },
+  { name: 'apply', description: "put a worktree session's work into your tree (--branch: as branch shim/NAME)", flags: [{ name: '--branch', description: 'bring it in as branch shim/NAME' }, JSON_FLAG], positional: 'session' },
+  { name: 'discard', description: 'stop a worktree session and delete its copy', flags: [JSON_FLAG], positional: 'session' },
   {
     name: 'snapshot',
     description: 'project snapshots: create, list, diff, restore, delete, prune',
