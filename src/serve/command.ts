@@ -81,8 +81,10 @@ export async function serveCommand(app: App, options: ServeOptions): Promise<num
   if (reachable) app.reporter.warn(`serving on ${bind}: anyone on your network${bind === '0.0.0.0' || bind === '::' ? 's' : ''} who gets the link can drive your sessions; the token is all that stands in the way (and the traffic is not encrypted)`);
   app.stdout(`${url}\n`);
   if (reachable && app.host.stderrIsTTY) {
-    const { toString } = await import('qrcode');
-    app.reporter.raw(await toString(url, { type: 'terminal', small: true }));
+    // a CommonJS module: its functions are on the default export (a named `toString` is Object's)
+    const mod = await import('qrcode');
+    const qrcode = (mod as unknown as { default?: typeof mod }).default ?? mod;
+    app.reporter.raw(await qrcode.toString(url, { type: 'terminal', small: true }));
   }
   app.reporter.info(`serving the control room on ${bind}:${actual} (Ctrl-C ends it)`);
   if (options.open) openBrowser(app, url);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createSandbox, removeSandbox, removeToolVolumes, type Sandbox } from '../e2e/harness.js';
 import { allCommandLines, startServe, type Served } from '../e2e/serve-harness.js';
+import { openTerminal } from '../e2e/terminal.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const TOOL = `servesh-${tag}`;
@@ -165,6 +166,23 @@ describe('shim serve under attack', () => {
       expect((await fetch(`http://${outsideAddress()}:${widePort}/api/sessions`, { headers: { Authorization: `Bearer ${wide.token}` } })).status).toBe(200);
     } finally {
       await wide.stop();
+    }
+  });
+
+  it('on a terminal, prints a QR code of the link when served to the network, and none on loopback (control)', async () => {
+    const qr = /[▀▄█]{10,}/;
+    const wide = await openTerminal(sb, ['shim', 'serve', '--port', '0', '--host', '0.0.0.0'], { rows: 60 });
+    const local = await openTerminal(sb, ['shim', 'serve', '--port', '0'], { rows: 60 });
+    try {
+      const screen = await wide.waitFor(/serving the control room/);
+      expect(screen).toMatch(qr);
+      expect(screen).toMatch(/\?token=[A-Za-z0-9_-]{43}/);
+      const plain = await local.waitFor(/serving the control room/);
+      expect(plain).toMatch(/\?token=[A-Za-z0-9_-]{43}/);
+      expect(plain).not.toMatch(qr);
+    } finally {
+      await wide.kill();
+      await local.kill();
     }
   });
 
