@@ -30,8 +30,9 @@ step preflight
 step "apt packages"
 # time: the security suite measures shim's peak memory with /usr/bin/time; tmux: terminal tests (send-keys,
 # capture-pane) of what a tool on a terminal sees and of sessions; zsh, fish: the completion scripts are
-# run by the real shells (nothing skips for lack of one)
-PKGS="podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs mmdebstrap docker.io time tmux zsh fish"
+# run by the real shells (nothing skips for lack of one); chromium and a font: the browser tests of
+# `shim serve` drive Debian's chromium headless (puppeteer-core)
+PKGS="podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs mmdebstrap docker.io time tmux zsh fish chromium fonts-dejavu-core"
 missing=""
 for p in $PKGS; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing="$missing $p"

@@ -21,6 +21,7 @@
 //   B8 shim's runtime flags: its exact `run` command (`true` as the command) vs a bare `run … true`, and
 //      without each flag in turn
 //   B6 `shim snapshot create` of a 20,000-file tree, first and second time, vs `cp -a` and `git stash create`
+//   B12 a worktree session's copy of a 20,000-file repository vs `git worktree add` of it
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -34,6 +35,7 @@ import { benchB8 } from './bench-flags.mjs';
 import { benchB9 } from './bench-cold.mjs';
 import { benchB10 } from './bench-editors.mjs';
 import { benchB11 } from './bench-launcher.mjs';
+import { benchB12 } from './bench-worktree.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -621,7 +623,7 @@ function markdown(res) {
       lines.push(`- **${r.id}** failed: \`${r.error.split('\n').join(' ')}\``);
       continue;
     }
-    if (['B1', 'B2', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11'].includes(r.id)) {
+    if (['B1', 'B2', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B12'].includes(r.id)) {
       lines.push(`- **${r.id}** shim ${fmtMs(r.shim)} (${spread(r.shim)}), baseline ${fmtMs(r.baseline)} (${spread(r.baseline)}), n=${r.shim.n}.`);
       for (const n of r.notes) lines.push(`  ${n}.`);
       if (r.extra?.bareCommand) lines.push(`  Bare command (container name changed per run): \`${r.extra.bareCommand}\``);
@@ -708,6 +710,7 @@ async function main() {
     if (wanted('B10')) await attempt('B10', 'editors: prettier and eslint, host vs cold vs warm', 'reported only', () => benchB10(root, opts.runtime, opts.rounds, cleanups, helpers));
     if (wanted('B11')) await attempt('B11', "the launcher's ways out", 'link − runtime ≤ 1.25× node -e 0', () => benchB11(root, opts.rounds, helpers, b1Setup, { ltsPath: opts.ltsNode, withCallgrind: opts.callgrind }));
     if (wanted('B6')) await attempt('B6', 'snapshot of a 20,000-file tree', 'reported only', () => benchB6(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
+    if (wanted('B12')) await attempt('B12', "a worktree session's copy of a 20,000-file repository", '≤ 2× git worktree add', () => benchB12(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
     if (wanted('B7')) {
       cleanups.push(() => removeB7Volumes(opts.runtime, sh));
       await attempt('B7', 'brokered credential vs plain allow-listed request', 'reported only', () => benchB7(root, opts.runtime, { makeSetup, mustRun, stats, ms, fmtMs, log }));

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { App } from './app/with-config-files.js';
 import { attachCommand, logsCommand, shellCommand } from './commands/session.js';
+import { restartCommand } from './commands/session-restart.js';
 
 export function addSessionCommands(program: Command, app: App, setStatus: (code: number) => void): void {
   program
@@ -24,4 +25,10 @@ export function addSessionCommands(program: Command, app: App, setStatus: (code:
     .argument('<name>', 'session name')
     .argument('[command...]', 'command instead of a shell (after --)')
     .action(async (name: string, command: string[]) => setStatus(await shellCommand(app, name, command)));
+  program
+    .command('restart')
+    .description("end a running session's tool and run it again at once (same container flags, mounts and copy)")
+    .argument('<name>', 'session name')
+    .option('--json', 'machine-readable output: {name, restarts}')
+    .action(async (name: string, opts: { json?: boolean }) => setStatus(await restartCommand(app, name, opts)));
 }

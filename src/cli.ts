@@ -21,6 +21,7 @@ import { addSessionCommands } from './cli-session.js';
 import { UsageError } from './errors.js';
 import { addSnapshotCommand } from './cli-snapshot.js';
 import { addEgressCommands } from './cli-egress.js';
+import { addWorktreeCommands } from './cli-worktree.js';
 
 const HELP_EXAMPLES = `Examples:
   shim up                       link every configured tool into ~/.local/bin (or $SHIM_BIN_DIR)
@@ -76,12 +77,15 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .option('--json', 'with --dry-run: print it as JSON; with -d: the session as JSON')
     .option('--name <name>', 'run as a session of this name: it outlives the terminal (detach with Ctrl-], shim attach NAME)')
     .option('-d, --detach', 'with --name: start the session without attaching; prints its name')
+    .option('--worktree', 'with --name: the session works on a copy of the project of its own, on branch shim/NAME (shim diff, apply, discard)')
     .passThroughOptions()
     .allowUnknownOption()
     .helpOption(false)
-    .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean; name?: string; detach?: boolean }) => {
+    .action(async (tool: string, args: string[], opts: { dryRun?: boolean; json?: boolean; name?: string; detach?: boolean; worktree?: boolean }) => {
       if (opts.detach && !opts.name) throw new UsageError('-d starts a session, which needs a name', `shim run -d --name NAME ${tool}`);
-      if (opts.name && !opts.dryRun) return setStatus(await runSession(app, tool, args, { name: opts.name, ...(opts.detach ? { detach: true } : {}), ...(opts.json ? { json: true } : {}) }));
+      if (opts.worktree && !opts.name) throw new UsageError('--worktree starts a session on a copy of the project, which needs a name', `shim run --name NAME --worktree ${tool}`);
+      if (opts.worktree && opts.dryRun) throw new UsageError('--worktree with --dry-run: the copy is made only when the session starts', `shim run --dry-run --name NAME ${tool} shows the rest of the command`);
+      if (opts.name && !opts.dryRun) return setStatus(await runSession(app, tool, args, { name: opts.name, ...(opts.detach ? { detach: true } : {}), ...(opts.json ? { json: true } : {}), ...(opts.worktree ? { worktree: true } : {}) }));
       if (opts.name) checkSessionName(opts.name);
       setStatus(await runTool(app, tool, args, opts));
     });
@@ -126,6 +130,7 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
   }
   addSessionCommands(program, app, setStatus);
   addSnapshotCommand(program, app, setStatus);
+  addWorktreeCommands(program, app, setStatus);
   addEgressCommands(program, app, setStatus);
   program
     .command('install')
@@ -179,12 +184,24 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(async (opts: { revoke?: boolean; show?: boolean }) => setStatus(await trustCommand(app, opts)));
   program
     .command('mcp')
-    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool, session_start/send/read/stop)')
+    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool, session_start/send/read/list/stop, session_diff)')
     .option('--root <dir>', 'runs may only use working directories inside this one', '.')
     .action(async (opts: { root: string }) => {
       // the SDK is loaded only for this command
       const { mcpCommand } = await import('./mcp/server.js');
       setStatus(await mcpCommand(app, { root: opts.root }));
+    });
+  program
+    .command('serve')
+    .description('serve the control room: a web page of the sessions (their terminals, changes, refusals, the audit log) on 127.0.0.1 behind a token')
+    .option('--port <n>', 'port to listen on (0: any free one)')
+    .option('--host <addr>', 'address to listen on instead of 127.0.0.1 (0.0.0.0: every address, for a phone; warns)')
+    .option('--open', 'open the page in the desktop browser')
+    .option('--new-token', 'replace the kept token (links with the old one stop working)')
+    .action(async (opts: { port?: string; host?: string; open?: boolean; newToken?: boolean }) => {
+      // the HTTP, WebSocket and QR code libraries are loaded only for this command
+      const { serveCommand } = await import('./serve/command.js');
+      setStatus(await serveCommand(app, opts));
     });
   return program;
 }

@@ -86,7 +86,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     isString(v.spec) &&
     isString(v.version) &&
     (v.runtime === 'podman' || v.runtime === 'docker') &&
-    (v.via === 'cli' || v.via === 'link' || v.via === 'mcp') &&
+    (v.via === 'cli' || v.via === 'link' || v.via === 'mcp' || v.via === 'web') &&
     isString(v.policyHash) &&
     isString(v.cwd) &&
     Array.isArray(v.mounts) &&
@@ -124,6 +124,9 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     ...(isString(r.runId) ? { runId: r.runId } : {}),
     ...(Array.isArray(r.snapshots) && r.snapshots.every(isString) ? { snapshots: r.snapshots } : {}),
     ...(isObject(r.session) && isString(r.session.name) && isString(r.session.event) ? { session: { name: r.session.name, event: r.session.event } } : {}),
+    ...(isObject(r.action) && isString(r.action.name) && isString(r.action.target) && typeof r.action.ok === 'boolean'
+      ? { action: { name: r.action.name, target: r.action.target, ok: r.action.ok, ...(isString(r.action.error) ? { error: r.action.error } : {}) } }
+      : {}),
   };
 }
 

@@ -36,8 +36,8 @@ export interface AuditRecord {
   /** The locked version that ran. */
   version: string;
   runtime: 'podman' | 'docker';
-  /** How it was started. */
-  via: 'cli' | 'link' | 'mcp';
+  /** How it was started (web: from the page of `shim serve`). */
+  via: 'cli' | 'link' | 'mcp' | 'web';
   /** sha256 of the runtime command minus the run's own name, labels and the tool's arguments. */
   policyHash: string;
   cwd: string;
@@ -65,4 +65,18 @@ export interface AuditRecord {
   /** A session's event: its start, a terminal attaching or detaching, `shim shell`, `shim stop`, and its
    *  end (the only one with the run's outcome: exit status, duration, egress). */
   session?: { name: string; event: 'start' | 'attach' | 'detach' | 'shell' | 'stop' | 'end' };
+  /** An action taken from the page of `shim serve` (always via "web"): what, on what, and whether it
+   *  worked. Such a record is no run: the fields of a run's policy are those of the session it acted
+   *  on, or empty. */
+  action?: AuditAction;
+}
+
+export interface AuditAction {
+  /** start, stop, pause, resume, restart, shell, apply, apply-branch, discard, restore, allow. */
+  name: string;
+  /** The session, snapshot or host it acted on. */
+  target: string;
+  ok: boolean;
+  /** Why it failed (shim's own message), when it did. */
+  error?: string;
 }

@@ -70,10 +70,10 @@ export function formatRuns(records: readonly AuditRecord[]): string {
   const rows = records.map((r) => [
     formatTime(r.time),
     `${r.tool} ${r.version}`,
-    // a session's events other than its end have no outcome of their own
-    r.session && r.session.event !== 'end' ? `session ${r.session.name}: ${r.session.event}` : r.signal ? `exit ${r.exitCode} (${r.signal})` : `exit ${r.exitCode}`,
-    r.session && r.session.event !== 'end' && r.session.event !== 'shell' ? '' : formatDuration(r.durationMs),
-    r.warm ? `${formatNetwork(r)}, warm` : r.session?.event === 'end' ? `${formatNetwork(r)}, session ${r.session.name}` : formatNetwork(r),
+    // a session's events other than its end have no outcome of their own; nor has an action from the page
+    r.action ? `web: ${r.action.name} ${r.action.target}${r.action.ok ? '' : ' (failed)'}` : r.session && r.session.event !== 'end' ? `session ${r.session.name}: ${r.session.event}` : r.signal ? `exit ${r.exitCode} (${r.signal})` : `exit ${r.exitCode}`,
+    r.action || (r.session && r.session.event !== 'end' && r.session.event !== 'shell') ? '' : formatDuration(r.durationMs),
+    r.action ? '' : r.warm ? `${formatNetwork(r)}, warm` : r.session?.event === 'end' ? `${formatNetwork(r)}, session ${r.session.name}` : formatNetwork(r),
     r.limitsHit.length ? `limits: ${r.limitsHit.join(',')}` : '',
     r.snapshots?.length ? `snapshot ${r.snapshots.join(',')}` : '',
     r.cwd,

@@ -32,6 +32,7 @@ import { imageExistsArgv } from '../plan/image-plan.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
 import { discardUnusedSnapshots, snapshotBeforeRun } from './snapshot.js';
+import { pathInCopy, planWorktreeMounts, type WorktreeMountInput } from '../worktree/plan.js';
 import { snapshotRoots } from '../plan/snapshot.js';
 import { gitCensus, gitCensusWarnings, overlaidGits } from '../snapshot/git-census.js';
 import { scriptHintFor } from '../plan/script-hint.js';
@@ -100,13 +101,16 @@ function planFor(
   commands?: readonly string[],
   volume = toolVolume(tool.name, tool.tool, setupOf(app)),
   session?: { name: string },
+  worktree?: WorktreeMountInput,
 ): RunPlan {
-  const mounts = planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts: facts.mountSources, protectedPaths: facts.protectedPaths, root: facts.root.path, home: facts.home });
+  const planned = planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts: facts.mountSources, protectedPaths: facts.protectedPaths, root: facts.root.path, home: facts.home });
+  // a worktree session: the project's mounts show its copy instead (checked above as the project itself)
+  const mounts = worktree ? planWorktreeMounts(tool.name, planned, worktree) : planned;
   const runtime = app.runtime();
   const settings = settingsOrThrow(app);
   const limits = resolveLimits(tool, settings, limitsEnforceable(runtime));
   const warm = resolveWarm(tool, settings);
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), setup: setupOf(app), limits, ...(warm ? { warm } : {}), ...(session ? { session } : {}) });
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: worktree ? pathInCopy(facts.cwd, worktree) : facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), setup: setupOf(app), limits, ...(warm ? { warm } : {}), ...(session ? { session } : {}) });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -119,7 +123,7 @@ async function diagnoseLaunchFailure(app: App, ctx: ImageContext, image: string)
 
 /** Resolves the tool, builds the image and installs the tool when needed (after a fail-fast plan),
  *  and plans with the install's bin dirs. Shared by the CLI, tool links and `shim mcp`. */
-export async function prepareRun(app: App, name: string, args: readonly string[], options: { session?: { name: string } } = {}): Promise<PreparedRun> {
+export async function prepareRun(app: App, name: string, args: readonly string[], options: { session?: { name: string }; worktree?: WorktreeMountInput } = {}): Promise<PreparedRun> {
   checkToolName(name);
   const tool = resolveTool(name, app.config(), app.paths.configDir);
   const ctx = imageContext(app);
@@ -131,7 +135,7 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
   await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, setup: setupOf(app), image, reporter: app.reporter });
   const runId = app.newRunId();
-  const plan = planFor({ ...app, newRunId: () => runId }, tool, image, install.binPaths, args, undefined, install.commands, install.volume, options.session);
+  const plan = planFor({ ...app, newRunId: () => runId }, tool, image, install.binPaths, args, undefined, install.commands, install.volume, options.session, options.worktree);
   // "snapshot": true: the tool's writable directories are saved before it can touch them (for a warm
   // call once its container runs: a container that fails to start takes no snapshot)
   const snapshot = async () => {

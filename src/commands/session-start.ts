@@ -13,7 +13,10 @@ import type { SessionSpec } from '../session/supervisor.js';
 import type { SessionInfo } from '../session/protocol.js';
 import { requestSession } from '../session/client.js';
 import { readSessionInfo, sessionNames, supervisorAlive } from '../session/store.js';
-import { prepareRun } from './run.js';
+import { checkToolName, prepareRun } from './run.js';
+import { resolveTool, type ResolvedTool } from '../config/merge.js';
+import { resolveRestartPolicy } from '../session/restart.js';
+import { refuseKeptCopy, startWorktree, type StartedWorktree } from './worktree-start.js';
 
 export function checkSessionName(name: string): void {
   if (validSessionName(name)) return;
@@ -71,13 +74,28 @@ async function refuseRunning(app: App, name: string, paths: SessionPaths): Promi
 }
 
 /** Prepares the run and starts its supervisor; resolves once the session's container runs. */
-export async function startSession(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp'; size?: { cols: number; rows: number } }): Promise<SessionInfo> {
+export async function startSession(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp' | 'web'; size?: { cols: number; rows: number }; worktree?: boolean }): Promise<SessionInfo> {
   checkSessionName(options.name);
   // a new session's socket goes where this environment places it
   const paths = sessionPaths(app.host, app.paths.stateDir, options.name);
   await refuseRunning(app, options.name, paths);
-  const run = await prepareRun(app, tool, args, { session: { name: options.name } });
+  checkToolName(tool);
+  refuseKeptCopy(app, options.name);
+  const resolved = resolveTool(tool, app.config(), app.paths.configDir);
+  // a worktree session: its own copy of the project, made before the run is planned (the plan mounts it)
+  const worktree = options.worktree || resolved.worktree ? await startWorktree(app, resolved, options.name) : undefined;
+  try {
+    return await startPrepared(app, tool, args, options, paths, resolved, worktree);
+  } catch (e) {
+    worktree?.remove();
+    throw e;
+  }
+}
+
+async function startPrepared(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp' | 'web'; size?: { cols: number; rows: number } }, paths: SessionPaths, resolved: ResolvedTool, worktree: StartedWorktree | undefined): Promise<SessionInfo> {
+  const run = await prepareRun(app, tool, args, { session: { name: options.name }, ...(worktree ? { worktree: worktree.mounts } : {}) });
   for (const w of run.plan.warnings) app.reporter.warn(w);
+  const restart = resolveRestartPolicy(resolved);
   // two starts of one name: one session, the other refused
   return withLock(path.join(sessionsDir(app.paths.stateDir), `${options.name}.lock`), async () => {
     await refuseRunning(app, options.name, paths);
@@ -87,6 +105,7 @@ export async function startSession(app: App, tool: string, args: readonly string
     const info: SessionSpec['info'] = {
       name: options.name,
       tool: run.tool.name,
+      args: [...args],
       project: run.plan.project?.path ?? app.host.cwd,
       cwd: app.host.cwd,
       container: run.plan.containerName,
@@ -96,6 +115,7 @@ export async function startSession(app: App, tool: string, args: readonly string
       workdir: run.plan.workdir,
       socket: paths.socket,
       ...(run.snapshots?.length ? { snapshots: run.snapshots } : {}),
+      ...(worktree ? { worktree: { branch: worktree.meta.branch, copy: worktree.paths.tree } } : {}),
     };
     const base = auditRecord(app, run, { startedAt: new Date(), exitCode: 0, signal: null, durationMs: 0, limitsHit: [], warnings: run.plan.warnings }, options.via);
     const spec: SessionSpec = {
@@ -115,6 +135,7 @@ export async function startSession(app: App, tool: string, args: readonly string
       audit: base,
       runtime: run.ctx.runtime,
       ...(run.plan.limits?.memory && !run.plan.limits.unenforced.length ? { memory: run.plan.limits.memory } : {}),
+      ...(restart ? { restart } : {}),
     };
     fs.writeFileSync(auditBaseFile(paths), JSON.stringify(base), { mode: 0o600 });
     const pid = await spawnSupervisor(app, spec);

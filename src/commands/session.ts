@@ -63,17 +63,18 @@ async function attachTerminal(app: App, name: string, justStarted = false): Prom
 }
 
 /** `shim run --name NAME [-d] TOOL [args…]`. */
-export async function runSession(app: App, tool: string, args: readonly string[], options: { name: string; detach?: boolean; json?: boolean }): Promise<number> {
+export async function runSession(app: App, tool: string, args: readonly string[], options: { name: string; detach?: boolean; json?: boolean; worktree?: boolean }): Promise<number> {
   if (options.json && !options.detach) throw new UsageError('--json with a session needs -d (an attached session prints the tool\'s own output)', `shim run -d --json --name ${options.name} ${tool}`);
   checkToolName(tool);
   checkSessionName(options.name);
   if (!options.detach && (!app.host.stdinIsTTY || !app.host.stdoutIsTTY)) {
     throw new UsageError('a session started without -d attaches this terminal, and stdin or stdout is not one', `start it detached: shim run -d --name ${options.name} ${tool}`);
   }
-  const info = await startSession(app, tool, args, { name: options.name, via: 'cli', ...(app.host.stdoutIsTTY ? { size: terminalSize() } : {}) });
+  const info = await startSession(app, tool, args, { name: options.name, via: 'cli', ...(app.host.stdoutIsTTY ? { size: terminalSize() } : {}), ...(options.worktree ? { worktree: true } : {}) });
   if (options.detach) {
     app.stdout(options.json ? `${JSON.stringify(info, null, 2)}\n` : `${info.name}\n`);
     app.reporter.info(`session ${info.name} started (${tool}): shim attach ${info.name}, shim logs ${info.name}, shim stop ${info.name}`);
+    if (info.worktree) app.reporter.info(`it works on its own copy, on branch ${info.worktree.branch}: shim diff ${info.name}, then shim apply ${info.name} (or --branch), or shim discard ${info.name}`);
     return 0;
   }
   return attachTerminal(app, info.name, true);

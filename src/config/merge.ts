@@ -43,6 +43,12 @@ export interface ResolvedTool {
   snapshot?: boolean;
   /** On a terminal, the link starts or reattaches to the tool's session for the project. */
   session?: boolean;
+  /** Its sessions work on a copy of the project of their own (src/worktree). */
+  worktree?: boolean;
+  /** Its sessions' restart policy, first delay and delay cap (unset: no restarts). */
+  restart?: 'no' | 'on-failure' | 'always';
+  restart_delay?: string;
+  restart_max_delay?: string;
   /** npm packages installed beside the tool, as configured. */
   packages: string[];
   /** Packages whose install scripts run at install time. */
@@ -153,6 +159,10 @@ export function mergeToolLayers(name: string, layers: readonly ConfigLayer[], co
     ...(merged.warm_idle !== undefined ? { warm_idle: merged.warm_idle } : {}),
     ...(merged.snapshot !== undefined ? { snapshot: merged.snapshot } : {}),
     ...(merged.session !== undefined ? { session: merged.session } : {}),
+    ...(merged.worktree !== undefined ? { worktree: merged.worktree } : {}),
+    ...(merged.restart !== undefined ? { restart: merged.restart } : {}),
+    ...(merged.restart_delay !== undefined ? { restart_delay: merged.restart_delay } : {}),
+    ...(merged.restart_max_delay !== undefined ? { restart_max_delay: merged.restart_max_delay } : {}),
     packages: merged.packages ?? [],
     install_scripts: merged.install_scripts ?? [],
     install_hosts: merged.install_hosts ?? [],

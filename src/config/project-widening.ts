@@ -206,6 +206,17 @@ export function findWidenings(name: string, part: ToolLayer, base: Base, setting
         // a session keeps the tool running after its terminal is gone
         if (v === true && b.session !== true) add(key, 'true (the tool keeps running after you leave its terminal)');
         break;
+      case 'worktree':
+        // on: the tool works on a copy; off where yours is on: it writes your tree again
+        if (v === false && b.worktree === true) add(key, 'false (sessions write your working tree, not a copy)');
+        break;
+      case 'restart':
+        // restarts keep the tool running after it ended by itself
+        if (v !== 'no' && v !== b.restart && !(v === 'on-failure' && b.restart === 'always')) add(key, `${show(v)} (the tool is run again after it exits; ${yours}: ${show(b.restart ?? 'no')})`);
+        break;
+      case 'restart_delay':
+      case 'restart_max_delay':
+        break;
       default: {
         // a field added to the schema must be classified here; until then it counts as widening
         const unclassified: never = key;

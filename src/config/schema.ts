@@ -184,6 +184,15 @@ export const ToolLayerSchema = z.strictObject({
   snapshot: z.boolean().optional(),
   /** On a terminal, the tool's link starts (or reattaches to) a session named after the tool and project. */
   session: z.boolean().optional(),
+  /** Every session of the tool works on a copy of the project of its own, on branch shim/NAME (shim diff,
+   *  apply, discard). */
+  worktree: z.boolean().optional(),
+  /** A session's tool is run again after it exits: "on-failure" (a status other than 0), "always", or "no". */
+  restart: z.enum(['no', 'on-failure', 'always'], 'must be "no", "on-failure" or "always"').optional(),
+  /** The wait before the first restart (default "1s"); it doubles after each restart, up to restart_max_delay. */
+  restart_delay: duration.optional(),
+  /** The longest wait between restarts (default "1m"). */
+  restart_max_delay: duration.optional(),
   /** npm packages installed beside the tool (shared configs, plugins, a language server's typescript). */
   packages: z.array(npmPackage).optional(),
   /** Packages whose install scripts run (in the install container only); all others' never do. */

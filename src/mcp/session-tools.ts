@@ -9,11 +9,13 @@ import type { App } from '../app/with-config-files.js';
 import { checkToolName } from '../commands/run.js';
 import { checkSessionName, noSuchSession, pathsOf, sessionStatus, startSession } from '../commands/session-start.js';
 import { requestSession } from '../session/client.js';
-import type { ReadReply } from '../session/protocol.js';
+import type { ReadReply, SessionInfo } from '../session/protocol.js';
+import { listSessions } from '../commands/session-ps.js';
 import { readSessionInfo } from '../session/store.js';
 import { SCROLLBACK_BYTES } from '../plan/session.js';
 import { UsageError } from '../errors.js';
 import { isInside } from './tools.js';
+import { worktreeDiff } from '../commands/worktree-diff.js';
 
 type Guard = <A>(handler: (args: A, cancelled: AbortSignal) => Promise<CallToolResult>) => (args: A, extra: { signal: AbortSignal }) => Promise<CallToolResult>;
 
@@ -64,16 +66,17 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
         cwd: z.string().optional().describe(`working directory on the host, inside the server's root ${ctx.root}`),
         cols: z.number().int().min(20).max(500).optional().describe('terminal width (default 120)'),
         rows: z.number().int().min(5).max(200).optional().describe('terminal height (default 40)'),
+        worktree: z.boolean().optional().describe('work on a copy of the project of its own, on git branch shim/NAME; see session_diff (the user applies or discards it with shim apply / shim discard)'),
       },
       annotations: { destructiveHint: true, openWorldHint: false },
     },
-    guarded(async ({ tool, args, name: wanted, cwd, cols, rows }) => {
+    guarded(async ({ tool, args, name: wanted, cwd, cols, rows, worktree }) => {
       checkToolName(tool);
       const app = ctx.appIn(ctx.callCwd(cwd));
       const sessionName = wanted ?? `${tool}-${Math.random().toString(36).slice(2, 8)}`.slice(-64);
       checkSessionName(sessionName);
-      const info = await startSession(app, tool, args ?? [], { name: sessionName, via: 'mcp', size: { cols: cols ?? 120, rows: rows ?? 40 } });
-      return text({ name: info.name, tool: info.tool, container: info.container, started_at: info.startedAt });
+      const info = await startSession(app, tool, args ?? [], { name: sessionName, via: 'mcp', size: { cols: cols ?? 120, rows: rows ?? 40 }, ...(worktree ? { worktree: true } : {}) });
+      return text({ name: info.name, tool: info.tool, container: info.container, started_at: info.startedAt, branch: info.worktree?.branch ?? null });
     }),
   );
 
@@ -99,7 +102,8 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
       description:
         'Reads what a session\'s terminal showed: the output after `offset` (pass the previous call\'s `end` to get only what is new), ' +
         `at most max_bytes (default and at most ${SCROLLBACK_BYTES / 1024} KiB, the scrollback it keeps). Escape sequences are removed ` +
-        'unless raw is true. Returns {output, offset, end, dropped, running, exit}; for a session that ended, the end of its log.',
+        'unless raw is true. Returns {output, offset, end, dropped, running, exit, attention}; for a session that ended, the end of its log. ' +
+        'attention is {kind: "bell"|"notification", text?, since} when the tool rang the bell or sent a notification and no one typed since, else null.',
       inputSchema: {
         name,
         offset: z.number().int().min(0).optional(),
@@ -112,11 +116,45 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
       const { app, paths } = await reachable(session);
       const reply = await requestSession<ReadReply>(paths.socket, { mode: 'read', ...(offset !== undefined ? { offset } : {}), max: max_bytes ?? SCROLLBACK_BYTES });
       const show = (s: string) => (raw ? s : plainText(s));
-      if (reply) return text({ output: show(Buffer.from(reply.data, 'base64').toString('utf8')), offset: reply.offset, end: reply.end, dropped: reply.dropped, running: true, exit: null });
+      if (reply) {
+        const attention = (await requestSession<SessionInfo>(paths.socket, { mode: 'status' }))?.attention ?? null;
+        return text({ output: show(Buffer.from(reply.data, 'base64').toString('utf8')), offset: reply.offset, end: reply.end, dropped: reply.dropped, running: true, exit: null, attention });
+      }
       const info = readSessionInfo(paths.meta);
       if (!info) throw await noSuchSession(app, session);
       const log = readTail(paths.log, max_bytes ?? SCROLLBACK_BYTES);
-      return text({ output: show(log), offset: null, end: null, dropped: null, running: false, exit: info.exit ?? null });
+      return text({ output: show(log), offset: null, end: null, dropped: null, running: false, exit: info.exit ?? null, attention: null });
+    }),
+  );
+
+  server.registerTool(
+    'session_list',
+    {
+      description:
+        "Lists the sessions of projects inside this server's root: {name, tool, project, state, started_at, clients, exit, attention}. " +
+        'attention is {kind: "bell"|"notification", text?, since} for a session whose tool wants its user (it rang the bell or sent a ' +
+        'notification, and no terminal attached nor input came since), else null: look at those first.',
+      inputSchema: {},
+      annotations: { readOnlyHint: true },
+    },
+    guarded(async () => {
+      const rows = (await listSessions(ctx.appIn(ctx.root))).filter((r) => isInside(ctx.root, r.project));
+      return text(rows.map((r) => ({ name: r.name, tool: r.tool, project: r.project, state: r.state, started_at: r.startedAt, clients: r.clients, exit: r.exit, attention: r.attention })));
+    }),
+  );
+
+  server.registerTool(
+    'session_diff',
+    {
+      description:
+        'What a worktree session (session_start with worktree: true) changed since it started: its commits on shim/NAME, its uncommitted ' +
+        'edits and new files, while it runs or after. Returns {name, branch, files: [{path, status, additions, deletions}], patch} (patch empty with stat: true).',
+      inputSchema: { name, stat: z.boolean().optional().describe('only the files and their line counts') },
+      annotations: { readOnlyHint: true },
+    },
+    guarded(async ({ name: session, stat }) => {
+      const { app } = await reachable(session);
+      return text(await worktreeDiff(app, session, { stat: Boolean(stat) }));
     }),
   );
 

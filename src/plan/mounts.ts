@@ -18,6 +18,9 @@ export interface MountFact {
   gitOverlays?: { src: string; dst: string }[];
   /** The runtime volume of a named-volume mount (then `real` is empty). */
   volume?: string;
+  /** podman only: the source is the lower layer of an overlay whose writable layer the container throws
+   *  away (a worktree session's shared node_modules and build caches). */
+  overlay?: boolean;
 }
 
 function parseOptions(opts: string | undefined): Set<string> {
@@ -30,6 +33,14 @@ export function buildMountArgs(mounts: readonly MountFact[], runtime: RuntimeInf
   const args: string[] = [];
   mounts.forEach((m, i) => {
     const opts = parseOptions(m.config.opts);
+    if (m.overlay && runtime.name === 'podman' && !/[:,\n]/.test(m.real) && !/[:,\n]/.test(m.dst)) {
+      // podman 4 has no --mount type=overlay: its overlay volume exists only as -v SRC:DST:O, so a path
+      // with ":" or "," is never put there (it is mounted read-only below instead)
+      // https://docs.podman.io/en/v4.3/markdown/podman-run.1.html#volume-v-source-volume-host-dir-container-dir-options
+      args.push('-v', `${m.real}:${m.dst}:O`);
+      return;
+    }
+    if (m.overlay) opts.add('ro');
     const fields = m.volume ? ['type=volume', `src=${m.volume}`, `dst=${m.dst}`] : ['type=bind', `src=${m.real}`, `dst=${m.dst}`];
     if (opts.has('ro')) fields.push('ro');
     for (const [opt, label] of [['z', 'shared'], ['Z', 'private']] as const) {

@@ -16,6 +16,8 @@ export interface SessionTerminal {
   /** What puts a terminal that attaches into the modes the tool has on (alternate screen…). */
   modes(): string;
   stop(): void;
+  /** Ends the tool and runs it again; resolves with the number of restarts once it runs again. */
+  restart(): Promise<number>;
   info(): SessionInfo;
   audit(event: 'attach' | 'detach' | 'stop'): void;
   log(message: string): void;
@@ -132,6 +134,9 @@ export class ClientHub {
         this.waiting.add(socket);
         this.terminal.audit('stop');
         this.terminal.stop();
+        return;
+      case 'restart':
+        void this.terminal.restart().then((restarts) => socket.end(frame(FRAME.reply, { restarts })));
         return;
       default:
         socket.destroy();

@@ -24,6 +24,8 @@ import { TerminalModes } from './terminal-modes.js';
 import { writeSessionInfo } from './store.js';
 import { processStart } from '../runtime/proc.js';
 import { connectSession } from './client.js';
+import { AttentionState } from './attention.js';
+import { restartDelay, type RestartPolicy } from './restart.js';
 
 export interface SessionSpec {
   info: Omit<SessionInfo, 'pid' | 'pidStart' | 'clients' | 'exit'>;
@@ -46,6 +48,8 @@ export interface SessionSpec {
   /** The runtime (to ask it whether a 137 was an out-of-memory kill), and the memory limit if any. */
   runtime: RuntimeInfo;
   memory?: string;
+  /** Run the tool again after it exits (session/restart.ts). */
+  restart?: RestartPolicy;
 }
 
 type Log = (message: string) => void;
@@ -88,27 +92,43 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
 
   const scrollback = new Scrollback(spec.scrollbackBytes);
   const modes = new TerminalModes();
+  // a bell or notification escape in the output, until a terminal attaches or input arrives
+  const attention = new AttentionState(() => new Date().toISOString());
   let pty: IPty | undefined;
   let exited = false;
   let ending: Ending | undefined;
   let size = { cols: spec.cols, rows: spec.rows };
   const quiet = (argv: readonly string[]) => spawnQuiet(spec.command.file, argv, spec.command.env);
   const timers: NodeJS.Timeout[] = [];
+  let restarts = 0;
+  // between two runs of a restarting session the last terminal's process is gone already
+  const killPty = (sig: NodeJS.Signals) => {
+    try {
+      pty?.kill(sig);
+    } catch {
+      // ended already
+    }
+  };
+  let restartRequested = false;
+  const restartWaiters: ((n: number) => void)[] = [];
+  // ends the wait before a restart early (a stop during it)
+  let wake: () => void = () => {};
   // a signal through the runtime; the runtime client itself when that fails (no container yet, or a
   // paused one the runtime will not signal)
   const signal = (sig: 'SIGHUP' | 'SIGTERM') =>
     quiet(spec.signals.signalArgv[sig]).then((code) => {
-      if (code !== 0 && !exited) pty?.kill(sig);
+      if (code !== 0 && !exited) killPty(sig);
     });
   const stop = (why: Ending) => {
     if (ending || exited) return;
     ending = why;
+    wake();
     // what a closing terminal sends (an interactive shell or REPL ignores SIGTERM alone), then SIGTERM
     void signal('SIGHUP').then(() => signal('SIGTERM'));
     timers.push(
       setTimeout(() => {
         void quiet(spec.signals.forceKillArgv);
-        if (!exited) pty?.kill('SIGKILL');
+        if (!exited) killPty('SIGKILL');
       }, spec.stopGraceMs),
     );
   };
@@ -119,7 +139,10 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   };
   const hub = new ClientHub(
     {
-      write: (text) => void (exited ? undefined : pty?.write(text)),
+      write: (text) => {
+        attention.clear();
+        if (!exited) pty?.write(text);
+      },
       resize,
       // a full-screen program redraws on SIGWINCH, which the kernel sends only when the size changes:
       // change it for a moment, so a terminal that attaches gets a whole screen, not a stale one
@@ -130,8 +153,18 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
       },
       modes: () => modes.restore(),
       stop: () => stop('stopped'),
-      info: () => ({ ...info, ...self }),
-      audit,
+      restart: () => {
+        // the tool ends as with stop, and the loop below runs it again at once
+        if (ending || exited) return Promise.resolve(restarts);
+        restartRequested = true;
+        void signal('SIGHUP').then(() => signal('SIGTERM'));
+        return new Promise<number>((resolve) => restartWaiters.push(resolve));
+      },
+      info: () => ({ ...info, ...self, ...(restarts ? { restarts } : {}), ...(attention.get() ? { attention: attention.get() } : {}) }),
+      audit: (event) => {
+        if (event === 'attach') attention.clear();
+        audit(event);
+      },
       log,
     },
     scrollback,
@@ -153,6 +186,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   let egress: EgressSession | undefined;
   let lifeline: HeldLifeline | undefined;
   let watchdog: ReturnType<typeof startWatchdog>;
+  let launch: () => Promise<{ exitCode: number; signal?: number }> = () => Promise.resolve({ exitCode: 125 });
+  let ended!: Promise<{ exitCode: number; signal?: number }>;
   const output = new OutputLog(paths.log, paths.oldLog, spec.logBytes, log);
   let timeout: { clear(): void } | undefined;
   try {
@@ -165,16 +200,22 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     lifeline = spec.signals.lifeline ? await holdLifeline(spec.signals.lifeline, () => containerUp()) : undefined;
     if (!lifeline) containerUp();
     const { spawn } = await import('@lydell/node-pty');
-    // bytes, not text: what the tool writes reaches terminals and the log exactly as written
-    pty = spawn(spec.command.file, [...spec.command.argv], { name: 'xterm-256color', cols: spec.cols, rows: spec.rows, cwd: info.cwd, env: { ...spec.command.env }, encoding: null });
-    watchdog = startWatchdog(spec.signals.watchdogArgv, spec.command.env);
-    pty.onData((data: string | Buffer) => {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      scrollback.write(bytes);
-      modes.see(bytes);
-      output.write(bytes);
-      hub.output(bytes);
-    });
+    launch = () => {
+      // bytes, not text: what the tool writes reaches terminals and the log exactly as written
+      pty = spawn(spec.command.file, [...spec.command.argv], { name: 'xterm-256color', cols: size.cols, rows: size.rows, cwd: info.cwd, env: { ...spec.command.env }, encoding: null });
+      watchdog = startWatchdog(spec.signals.watchdogArgv, spec.command.env);
+      pty.onData((data: string | Buffer) => {
+        const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+        scrollback.write(bytes);
+        modes.see(bytes);
+        attention.see(bytes);
+        output.write(bytes);
+        hub.output(bytes);
+      });
+      const p = pty;
+      return new Promise((resolve) => p.onExit(resolve));
+    };
+    ended = launch();
     if (spec.timeoutMs) timeout = setLongTimeout(() => stop('timeout'), spec.timeoutMs);
     writeSessionInfo(paths.meta, { ...info, ...self });
   } catch (e) {
@@ -190,14 +231,36 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   process.on('SIGHUP', () => {});
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => stop('stopped'));
-  const ended = new Promise<{ exitCode: number; signal?: number }>((resolve) => pty!.onExit(resolve));
+
   // a tool that ends before its container ran (the runtime refused it) did not start: say why
   const first = await Promise.race([running.then(() => 'up' as const), ended.then(() => 'ended' as const)]);
-  if (first === 'up') ready();
+  // a restarting session's tool may end at once by itself: its own status (below 125) is an exit, not a
+  // failed start
+  const early = first === 'ended' ? await ended : undefined;
+  const startFailed = early !== undefined && !(spec.restart && !early.signal && early.exitCode < 125);
+  if (!startFailed) ready();
   else ready(`the runtime ended before the container ran: ${scrollback.recent().toString('utf8').trim().slice(-2000)}`);
 
-  const result = await ended;
+  let result = await ended;
+  // "restart": the same command again (the same plan, mounts and copy), until the policy says no
+  for (;;) {
+    const delay = restartDelay(spec.restart, result.signal ? 128 + result.signal : result.exitCode, ending ?? (startFailed ? 'failed' : undefined), restarts, restartRequested);
+    if (delay === undefined) break;
+    restartRequested = false;
+    watchdog?.stdin?.end('done\n');
+    // the ended container's name is free again before the next one takes it (docker removes --rm late)
+    await quiet(spec.signals.cleanupArgv);
+    if (delay) await new Promise<void>((resolve) => ((wake = resolve), timers.push(setTimeout(resolve, delay))));
+    if (ending) break;
+    restarts += 1;
+    log(`restart ${restarts} after exit ${result.signal ? 128 + result.signal : result.exitCode}`);
+    writeSessionInfo(paths.meta, { ...info, ...self, restarts });
+    ended = launch();
+    for (const w of restartWaiters.splice(0)) w(restarts);
+    result = await ended;
+  }
   exited = true;
+  for (const w of restartWaiters.splice(0)) w(restarts);
   const status = result.signal ? 128 + result.signal : result.exitCode;
   if (ending) await quiet(spec.signals.cleanupArgv);
   timeout?.clear();
@@ -211,7 +274,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   const reason = ending ?? (oom ? ('oom' as const) : undefined);
   const exit = { status: ending === 'timeout' ? 124 : status, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
   try {
-    writeSessionInfo(paths.meta, { ...info, ...self, exit });
+    writeSessionInfo(paths.meta, { ...info, ...self, ...(restarts ? { restarts } : {}), exit });
   } catch (e) {
     log(`cannot record the session's end in ${paths.meta}: ${(e as Error).message}`);
   }

@@ -174,7 +174,7 @@ describe('replay and terminal modes', () => {
     const { FRAME, FrameReader, frame } = await import('../../src/session/protocol.js');
     const scrollback = new Scrollback(1 << 16);
     const typed: string[] = [];
-    const terminal = { write: (t: string) => void typed.push(t), resize() {}, redraw() {}, modes: () => '', stop() {}, info: () => ({}) as never, audit() {}, log() {} };
+    const terminal = { write: (t: string) => void typed.push(t), resize() {}, redraw() {}, modes: () => '', stop() {}, restart: async () => 0, info: () => ({}) as never, audit() {}, log() {} };
     const hub = new ClientHub(terminal, scrollback, 1 << 16);
     const server = net.createServer((s) => hub.serve(s));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,0 +1,4 @@
+// Worktree sessions on podman (see worktree-cases.ts).
+import { defineWorktreeCases } from './worktree-cases.js';
+
+defineWorktreeCases('podman');
