@@ -31,6 +31,7 @@ import { imageExistsArgv } from '../plan/image-plan.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
 import { snapshotBeforeRun } from './snapshot.js';
+import { withPortForward } from './run-ports.js';
 
 const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
 
@@ -220,12 +221,14 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const startedAt = new Date();
   // while the tool owns a terminal, what shim has to say waits until it exits
   const during = deferReporter(app.reporter, app.host.stdoutIsTTY || app.host.stderrIsTTY);
-  const { result, egress } = await withEgress({ ...app, reporter: during.reporter }, run.plan, () =>
-    runForeground(run.command, run.signals, onTerminal, {
-      timeoutMs: limits?.timeoutMs,
-      outputBytes: limits?.outputBytes,
-      onOutputCut: () => during.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
-    }),
+  const { result, egress } = await withPortForward(app, run.plan, () =>
+    withEgress({ ...app, reporter: during.reporter }, run.plan, () =>
+      runForeground(run.command, run.signals, onTerminal, {
+        timeoutMs: limits?.timeoutMs,
+        outputBytes: limits?.outputBytes,
+        onOutputCut: () => during.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
+      }),
+    ),
   );
   during.flush();
   await warmCallEnded(app, run);

@@ -108,6 +108,7 @@ export async function startSession(app: App, tool: string, args: readonly string
       scrollbackBytes: SCROLLBACK_BYTES,
       logBytes: SESSION_LOG_BYTES,
       ...(run.plan.proxy ? { proxy: run.plan.proxy } : {}),
+      ...(run.plan.portForward ? { portForward: run.plan.portForward } : {}),
       home: app.host.home,
       stateDir: app.paths.stateDir,
       cols: options.size?.cols ?? 80,

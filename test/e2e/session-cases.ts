@@ -62,7 +62,7 @@ export function defineSessionCases(flavour: Flavour): void {
     });
     afterAll(async () => {
       for (const t of terminals) await t.kill();
-      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`, `tick-${tag}`, `mem-${tag}`]) await sb.run(['shim', 'stop', name]);
+      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`, `tick-${tag}`, `mem-${tag}`, `colour-${tag}`]) await sb.run(['shim', 'stop', name]);
       await removeToolVolumes(sb, Object.keys(TOOLS));
       removeSandbox(sb);
     });
