@@ -80,9 +80,9 @@ async function listen(paths: SessionPaths, server: net.Server): Promise<void> {
 }
 
 /** Runs the session to its end; `ready` is called once the container runs (or with the reason the
- *  session cannot start). `env` is the supervisor's own (the user's: brokered credentials are read
+ *  session cannot start), `tell` with what the starting shim says before that (a chosen host port). `env` is the supervisor's own (the user's: brokered credentials are read
  *  from it). Resolves to the tool's exit status. */
-export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log, env: Env): Promise<number> {
+export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log, env: Env, tell: Log = log): Promise<number> {
   const { paths, info } = spec;
   // who the supervisor is, for `ps` and a new start to tell it still runs (session/store.ts)
   const self = { pid: process.pid, pidStart: processStart(process.pid) };
@@ -163,7 +163,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   try {
     if (spec.portForward) {
       ports = await startPortForward(spec.portForward);
-      for (const line of formatChosenPorts(info.tool, ports.bound)) log(line);
+      for (const line of formatChosenPorts(info.tool, ports.bound)) tell(line);
     }
     if (spec.proxy) {
       egress = startEgressProxy(spec.proxy, { onDenied: log, onFailed: log, onWarning: log }, { env, home: spec.home });

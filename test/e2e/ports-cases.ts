@@ -121,6 +121,22 @@ export function definePortCases(flavour: Flavour): void {
       }
     });
 
+    it('forwards the ports of a session for as long as it runs, and its start says where', async () => {
+      const name = `web-${tag}`;
+      const start = await sb.run(['shim', 'run', '-d', '--name', name, SERVE, '-e', SERVER, outside.host, String(outside.port)]);
+      try {
+        expect(start.exitCode, String(start.stderr)).toBe(0);
+        const port = Number(/port 8000 is on http:\/\/127\.0\.0\.1:(\d+)/.exec(String(start.stderr))?.[1]);
+        expect(port).toBeGreaterThan(0);
+        // the session is up once its container runs; its server may still be starting
+        for (let i = 0; i < 100 && !String((await sb.run(['shim', 'logs', name])).stdout).includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(await get(port)).toBe('hello from 127.0.0.1 inside');
+        expect(await get(port, '/probe')).toMatch(/^blocked: E/);
+      } finally {
+        await sb.run(['shim', 'stop', name]);
+      }
+    });
+
     it('serves plain `vite` (it binds localhost inside) on the host, and vite shows no container address', async () => {
       fs.writeFileSync(path.join(sb.project, 'index.html'), '<!doctype html><h1>vite-through-shim</h1>\n');
       if (flavour === 'rootless') fs.chownSync(path.join(sb.project, 'index.html'), sb.uid, sb.uid);
