@@ -10,9 +10,10 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 CI_USER=${SHIM_CI_USER:-shimci}
 CACHE=${SHIM_CI_CACHE:-/var/tmp/shim-ci}
 BASE_IMG=${SHIM_CI_BASE_IMAGE:-localhost/shim-base:bookworm}
-# what the base holds beyond minbase; socat is the in-container end of the egress proxy. The label on
+# what the base holds beyond minbase; socat is the in-container end of the egress proxy; procps gives
+# ps, which agents shell out to (codex records its app-server's pid with it). The label on
 # the imported image says which list it was built from, so a changed list re-imports it.
-BASE_INCLUDE=ca-certificates,git,socat
+BASE_INCLUDE=ca-certificates,git,socat,procps
 ROOTFS="$CACHE/rootfs-${BASE_INCLUDE//,/-}.tar"
 BASE_LABEL="io.shim.base-include=$BASE_INCLUDE"
 

@@ -11,13 +11,21 @@ export interface AuditMount {
 export interface AuditEgress {
   host: string;
   port: number;
-  action: 'allow' | 'deny';
+  /** allow: reached; deny: refused by the policy; fail: allowed, but the upstream could not be reached
+   *  (the name does not resolve, nothing answers, TLS fails): not a policy problem. */
+  action: 'allow' | 'deny' | 'fail';
   /** How many requests this entry sums up (one entry per host, port and action). */
   requests?: number;
   bytesUp: number;
   bytesDown: number;
   /** Brokered credentials injected into requests to this host (names only: "credential X injected for host Y"). */
   credentials?: string[];
+  /** For deny and fail: the first reason the proxy gave. */
+  reason?: string;
+  /** For fail: what failed ("resolve", "connect", "timeout", "tls", "upstream"). */
+  failure?: string;
+  /** How many times a brokered credential's real value was removed from this host's answers. */
+  redactions?: number;
 }
 
 export interface AuditRecord {

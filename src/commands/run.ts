@@ -32,6 +32,7 @@ import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
 import { snapshotBeforeRun } from './snapshot.js';
 import { withPortForward } from './run-ports.js';
+import { scriptHintFor } from '../plan/script-hint.js';
 
 const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
 
@@ -102,7 +103,7 @@ function planFor(
   const settings = settingsOrThrow(app);
   const limits = resolveLimits(tool, settings, limitsEnforceable(runtime));
   const warm = resolveWarm(tool, settings);
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}), ...(session ? { session } : {}) });
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}), ...(session ? { session } : {}) });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -188,6 +189,9 @@ function startEgress(app: App, proxy: ProxyPlan) {
   }, app.host);
 }
 
+/** How much of a tool's stderr is kept to judge whether a skipped install script is to blame. */
+const SCRIPT_HINT_TAIL_BYTES = 16 * 1024;
+
 /** After a failed run of a tool whose install skipped some packages' install scripts. */
 function skippedScriptsNote(name: string, status: number, skipped: readonly string[]): string {
   const list = skipped.length > 3 ? `${skipped.slice(0, 3).join(', ')} and ${skipped.length - 3} more` : skipped.join(', ');
@@ -207,7 +211,8 @@ export async function runTool(app: App, name: string, args: readonly string[], o
     // paste-ready: a bare --env NAME takes NAME's value from the environment it runs in
     const bare = Object.keys(plan.passedEnv);
     const note = bare.length ? `# --env without a value (${bare.join(', ')}): the runtime takes the value from its environment, where shim puts it\n` : '';
-    app.stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : text + note);
+    const unset = plan.unsetCredentials.map((c) => `# unset: ${c.name} (an optional credential; its source ${c.from} is missing, so the tool does not get it)\n`).join('');
+    app.stdout(options.json ? `${JSON.stringify({ ...json, unsetCredentials: plan.unsetCredentials }, null, 2)}\n` : text + note + unset);
     return 0;
   }
   const run = await prepareRun(app, name, args);
@@ -227,6 +232,9 @@ export async function runTool(app: App, name: string, args: readonly string[], o
         timeoutMs: limits?.timeoutMs,
         outputBytes: limits?.outputBytes,
         onOutputCut: () => during.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
+        // a failure of a tool with skipped install scripts is judged by what it says (not on a terminal,
+        // whose stderr the tool keeps for itself)
+        ...(run.skippedScripts.length && !app.host.stderrIsTTY ? { stderrTailBytes: SCRIPT_HINT_TAIL_BYTES } : {}),
       }),
     ),
   );
@@ -234,7 +242,8 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   await warmCallEnded(app, run);
   const oomKilled = result.status === 137 && limits?.memory ? await askOomKilled(run.ctx, run.warm?.container ?? run.plan.containerName, startedAt.getTime()) : false;
   const { status, limitsHit } = judgeOutcome(app, name, result, limits, oomKilled);
-  if (status !== 0 && run.skippedScripts.length) app.reporter.warn(skippedScriptsNote(name, status, run.skippedScripts));
+  const hinted = scriptHintFor({ status, ...(result.stderrTail !== undefined ? { stderrTail: result.stderrTail } : {}) }, run.skippedScripts);
+  if (hinted.length) app.reporter.warn(skippedScriptsNote(name, status, hinted));
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
   const warnings = [...run.plan.warnings, ...during.warnings];
   const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress, warnings };

@@ -8,6 +8,8 @@ import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { explainTool } from '../commands/explain.js';
 import { checkToolName, withEgress } from '../commands/run.js';
 import { gatherRunFacts } from '../facts/run-facts.js';
+import { gatherAbsentCredentials } from '../facts/credentials.js';
+import { describeSource } from '../plan/credentials.js';
 import type { RuntimeInfo } from '../host.js';
 import { readLockFile } from '../install/lockfile.js';
 import { prepareNamedVolumes } from '../install/named-volumes.js';
@@ -40,7 +42,7 @@ async function trialRun(app: App, tool: ResolvedTool, runtime: RuntimeInfo, imag
     // no ports: the trial would take the host ports of a run of the tool that may be serving on them
     tool: { ...tool, command: 'sh', ports: [] },
     host: { ...app.host, env: { ...app.host.env, SHIM_EXTRA_PORTS: '' }, stdinIsTTY: false, stdoutIsTTY: false },
-    runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, caBundle: app.caBundle(),
+    runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, caBundle: app.caBundle(),
     args: ['-c', TRIAL_SCRIPT, 'shim-doctor', tool.command], runId: app.newRunId(), limits,
   });
   const runtimeEnv = app.runtimeEnv();
@@ -65,6 +67,8 @@ export async function gatherToolFacts(app: App, name: string): Promise<ToolDocto
     facts.configError = errorOf(e);
     return facts;
   }
+  const absent = new Set(gatherAbsentCredentials(tool, app.host));
+  facts.absentCredentials = Object.entries(tool.credentials).filter(([n]) => absent.has(n)).map(([n, c]) => ({ name: n, from: describeSource(c.from), optional: Boolean(c.optional) }));
   const settings = app.config().settings;
   const run = runner(app.runtimeEnv());
   const { runtime, facts: rt } = await gatherRuntime(app, settings, run);
@@ -97,6 +101,8 @@ export async function gatherToolFacts(app: App, name: string): Promise<ToolDocto
   }
   facts.install = { kind: 'ready', version: state.locked.version, ...(state.install.commands ? { commands: state.install.commands } : {}) };
   if (facts.image.present === false) return facts;
+  // a required credential without its source stops every run before it starts: credentialsCheck says so
+  if (facts.absentCredentials.some((c) => !c.optional)) return facts;
   try {
     facts.trial = await trialRun(app, tool, runtime, facts.image.ref, state.install.binPaths, state.install.volume!);
   } catch (e) {

@@ -5,6 +5,7 @@ import type { ShimPaths } from '../config/paths.js';
 import type { HostEnv } from '../host.js';
 import type { MountSourceFacts } from '../plan/mount-policy.js';
 import type { ProtectedPath } from '../plan/protected-paths.js';
+import { gatherAbsentCredentials } from './credentials.js';
 import { inspectMountSources } from './mount-sources.js';
 import { findProjectRoot, type ProjectRoot } from './project-root.js';
 import { loadProtectedPaths } from './protected-paths.js';
@@ -18,6 +19,8 @@ export interface RunFacts {
   root: ProjectRoot;
   mountSources: MountSourceFacts[];
   protectedPaths: ProtectedPath[];
+  /** Credentials whose source is missing, optional or not (facts/credentials.ts). */
+  absentCredentials: string[];
 }
 
 /** Looks at the host once for a run of `tool` from `host.cwd`. */
@@ -30,5 +33,6 @@ export function gatherRunFacts(tool: ResolvedTool, host: Pick<HostEnv, 'cwd' | '
     root,
     mountSources: inspectMountSources(tool, root.path, host.home, { protectedPaths }),
     protectedPaths,
+    absentCredentials: gatherAbsentCredentials(tool, host),
   };
 }

@@ -18,7 +18,8 @@ import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type Netwo
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
 import { PORTS_FORWARDER, buildPortForwardArgs, planPortForward, type PortForwardPlan } from './port-forward.js';
 import { mountSpec, shellQuote } from './quote.js';
-import { PLACEHOLDER_PREFIX, planCredentials, withCredentialEnv } from './credentials.js';
+import { PLACEHOLDER_PREFIX, planCredentials, unsetCredentials, withCredentialEnv } from './credentials.js';
+import { terminalEnv } from './terminal-env.js';
 import { planWorkdir } from './workdir.js';
 import { buildLifelineArgs, lifelineCommand, planLifeline, planWarmLifelineDir, type LifelinePlan } from './lifeline.js';
 import { buildWarmStart, dirsToClean, warmObstacle, warmRemoveArgv, type WarmPlan, type WarmRequest } from './warm.js';
@@ -49,6 +50,9 @@ export interface RunInputs {
   limits?: ResolvedLimits;
   /** The tool asked to run warm (resolveWarm), or not. */
   warm?: WarmRequest;
+  /** Credentials whose source is missing on the host (facts/credentials.ts): the run goes on without
+   *  the optional ones; a required one fails when the executor reads its value. */
+  absentCredentials?: readonly string[];
   /** The run is a session (plan/session.ts): its container is named after the session and always has a
    *  terminal (the supervisor's), and it never runs warm. */
   session?: { name: string };
@@ -98,6 +102,8 @@ export interface RunPlan {
   /** The working directory in the container (the current directory's place there, or `workdir`). */
   workdir: string;
   project?: ProjectRoot;
+  /** Optional credentials left out because their source is missing: the tool does not get them. */
+  unsetCredentials: { name: string; from: string }[];
 }
 
 export interface RunPolicy {
@@ -151,12 +157,14 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   // name, or podman_args that undo the sandbox (unless unsafe_podman_args, which warns)
   checkEnvPolicy(tool);
   const argWarnings = checkPodmanArgs(tool);
-  const credentials = planCredentials(tool, network.mode, input.runId);
+  const credentials = planCredentials(tool, network.mode, input.runId, new Set(input.absentCredentials));
   const proxy = network.mode === 'allowlist' ? planProxy(host, tool.name, tool.allowed_hosts, input.runId, { credentials, caBundle: input.caBundle }) : undefined;
-  const tooled = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
+  const interactive = input.session ? true : host.stdinIsTTY && host.stdoutIsTTY;
+  // a warm container serves calls with and without a terminal alike: its flags stay the same for both
+  const terminal = terminalEnv(host.env, interactive && !input.warm, Boolean(input.session));
+  const tooled = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV, ...terminal });
   const { fromHost } = tooled;
   const env = proxy ? withProxyEnv(withCredentialEnv(tooled.env, credentials)) : tooled.env;
-  const interactive = input.session ? true : host.stdinIsTTY && host.stdoutIsTTY;
   const lifeline = planLifeline(host, input.runId);
   // only a tool with TCP ports pays for the forwarder (a directory, a socket, its in-container end)
   const portForward = ports.forwards.length ? planPortForward(host, input.runId, ports.forwards) : undefined;
@@ -242,6 +250,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...(coldReason ? { coldReason } : {}),
     workdir,
     ...(input.project ? { project: input.project } : {}),
+    unsetCredentials: unsetCredentials(tool, new Set(input.absentCredentials)),
   };
 }
 

@@ -103,7 +103,7 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
     flags: [{ name: '--since', description: 'only refusals since (30m, 1h, 2d, ISO date; default 7d)', value: 'text' }, JSON_FLAG],
     positional: 'tool',
   },
-  { name: 'allow', description: "add hosts to a tool's allow-list (a drop-in)", flags: [JSON_FLAG], positional: 'tool-hosts' },
+  { name: 'allow', description: "add hosts to a tool's allow-list (a drop-in)", flags: [JSON_FLAG, { name: '--force', description: 'allow a loopback, private, link-local or metadata address (named in a warning)' }], positional: 'tool-hosts' },
   { name: 'doctor', description: 'check this machine (or one tool)', flags: [JSON_FLAG], positional: 'tool' },
   {
     name: 'log',
