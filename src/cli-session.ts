@@ -18,7 +18,8 @@ export function addSessionCommands(program: Command, app: App, setStatus: (code:
     .option('-f, --follow', 'keep printing what it writes until it ends')
     .option('-n, --lines <n>', 'only the last n lines')
     .option('--json', 'machine-readable output: {name, output, exit}')
-    .action(async (name: string, opts: { follow?: boolean; lines?: string; json?: boolean }) => setStatus(await logsCommand(app, name, opts)));
+    .option('--raw', 'the bytes the tool wrote, terminal escapes included (by default a pipe or file gets text)')
+    .action(async (name: string, opts: { follow?: boolean; lines?: string; json?: boolean; raw?: boolean }) => setStatus(await logsCommand(app, name, opts)));
   program
     .command('shell')
     .description("run a shell (or the command after --) inside a running session's sandbox: same mounts, env, network, limits")

@@ -35,6 +35,7 @@ import { discardUnusedSnapshots, snapshotBeforeRun } from './snapshot.js';
 import { pathInCopy, planWorktreeMounts, type WorktreeMountInput } from '../worktree/plan.js';
 import { snapshotRoots } from '../plan/snapshot.js';
 import { gitCensus, gitCensusWarnings, overlaidGits } from '../snapshot/git-census.js';
+import { withPortForward } from './run-ports.js';
 import { scriptHintFor } from '../plan/script-hint.js';
 
 const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
@@ -239,15 +240,17 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const startedAt = new Date();
   // while the tool owns a terminal, what shim has to say waits until it exits
   const during = deferReporter(app.reporter, app.host.stdoutIsTTY || app.host.stderrIsTTY);
-  const { result, egress } = await withEgress({ ...app, reporter: during.reporter }, run.plan, () =>
-    runForeground(run.command, run.signals, onTerminal, {
-      timeoutMs: limits?.timeoutMs,
-      outputBytes: limits?.outputBytes,
-      onOutputCut: () => during.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
-      // a failure of a tool with skipped install scripts is judged by what it says (not on a terminal,
-      // whose stderr the tool keeps for itself)
-      ...(run.skippedScripts.length && !app.host.stderrIsTTY ? { stderrTailBytes: SCRIPT_HINT_TAIL_BYTES } : {}),
-    }),
+  const { result, egress } = await withPortForward(app, run.plan, () =>
+    withEgress({ ...app, reporter: during.reporter }, run.plan, () =>
+      runForeground(run.command, run.signals, onTerminal, {
+        timeoutMs: limits?.timeoutMs,
+        outputBytes: limits?.outputBytes,
+        onOutputCut: () => during.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
+        // a failure of a tool with skipped install scripts is judged by what it says (not on a terminal,
+        // whose stderr the tool keeps for itself)
+        ...(run.skippedScripts.length && !app.host.stderrIsTTY ? { stderrTailBytes: SCRIPT_HINT_TAIL_BYTES } : {}),
+      }),
+    ),
   );
   during.flush();
   await warmCallEnded(app, run);

@@ -128,6 +128,7 @@ async function startPrepared(app: App, tool: string, args: readonly string[], op
       scrollbackBytes: SCROLLBACK_BYTES,
       logBytes: SESSION_LOG_BYTES,
       ...(run.plan.proxy ? { proxy: run.plan.proxy } : {}),
+      ...(run.plan.portForward ? { portForward: run.plan.portForward } : {}),
       home: app.host.home,
       stateDir: app.paths.stateDir,
       cols: options.size?.cols ?? 80,
@@ -158,7 +159,9 @@ async function spawnSupervisor(app: App, spec: SessionSpec): Promise<number> {
   child.stdin!.on('error', () => {});
   // the plan holds the values passed to the container: it goes on the supervisor's stdin, nowhere else
   child.stdin!.end(JSON.stringify(spec));
-  const said = await answer;
+  const lines = (await answer).split('\n');
+  const said = lines.pop()!;
+  for (const note of lines.filter((l) => l.startsWith('note '))) app.reporter.info(JSON.parse(note.slice(5)) as string);
   child.unref();
   if (said !== 'ready') {
     const why = said.startsWith('error ') ? (JSON.parse(said.slice(6)) as string) : 'it exited before it was ready';

@@ -17,6 +17,7 @@ import { followLog } from '../session/follow.js';
 import { exitStatus, runCaptured } from '../runtime/exec.js';
 import { terminalSize } from '../runtime/launch.js';
 import { tailLog, withoutTerminalRequests } from '../session/output-store.js';
+import { PlainTextStream, plainText } from '../session/plain-text.js';
 import type { SessionInfo } from '../session/protocol.js';
 import type { AuditRecord } from '../audit/record.js';
 import { auditBaseFile, checkSessionName, detachKeysOf, noSuchSession, pathsOf, runningSessions, sessionStatus, startSession } from './session-start.js';
@@ -28,6 +29,14 @@ import { TOOL_NAME_RE } from '../config/names.js';
  *  clipboard again. */
 function writeOutput(app: App, b: Buffer): void {
   process.stdout.write(app.host.stdoutIsTTY ? withoutTerminalRequests(b) : b);
+}
+
+/** How `shim logs` writes: to a terminal as writeOutput does; through a pipe or to a file as text, as
+ *  MCP's session_read returns it (the bytes as they came with `raw`). */
+function logWriter(app: App, raw: boolean): { write: (b: Buffer) => void; end: () => void } {
+  if (raw || app.host.stdoutIsTTY) return { write: (b) => writeOutput(app, b), end: () => {} };
+  const text = new PlainTextStream();
+  return { write: (b) => process.stdout.write(text.push(b)), end: () => process.stdout.write(text.end()) };
 }
 
 /** Attaches this terminal to a running session; the status is the tool's when it ended, else 0. */
@@ -122,9 +131,9 @@ export async function attachCommand(app: App, name: string | undefined): Promise
   return attachTerminal(app, name);
 }
 
-/** `shim logs [-f] [-n N] NAME`: the session's output log (kept after it ended, until a new session of
- *  the same name starts). */
-export async function logsCommand(app: App, name: string, options: { follow?: boolean; lines?: string; json?: boolean }): Promise<number> {
+/** `shim logs [-f] [-n N] [--raw] NAME`: the session's output log (kept after it ended, until a new
+ *  session of the same name starts); text unless it goes to a terminal or `raw` keeps the bytes. */
+export async function logsCommand(app: App, name: string, options: { follow?: boolean; lines?: string; json?: boolean; raw?: boolean }): Promise<number> {
   checkSessionName(name);
   if (options.json && options.follow) throw new UsageError('--json and --follow do not go together', `shim logs --json ${name}`);
   const paths = pathsOf(app, name);
@@ -133,18 +142,20 @@ export async function logsCommand(app: App, name: string, options: { follow?: bo
   const lines = options.lines === undefined ? undefined : Number(options.lines);
   if (lines !== undefined && !(Number.isInteger(lines) && lines >= 0)) throw new UsageError(`-n takes a whole number of lines, not ${JSON.stringify(options.lines)}`, `shim logs -n 100 ${name}`);
   if (options.json) {
-    const text = tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER);
-    app.stdout(`${JSON.stringify({ name, tool: meta.tool, output: text.toString('utf8'), exit: meta.exit ?? null }, null, 2)}\n`);
+    const log = tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER).toString('utf8');
+    app.stdout(`${JSON.stringify({ name, tool: meta.tool, output: options.raw ? log : plainText(log), exit: meta.exit ?? null }, null, 2)}\n`);
     return 0;
   }
-  const write = (b: Buffer) => writeOutput(app, b);
+  const out = logWriter(app, Boolean(options.raw));
   if (!options.follow) {
-    write(tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER));
+    out.write(tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER));
+    out.end();
     return 0;
   }
   // over once its supervisor neither answers nor runs (however it ended)
   const ended = async () => !(await sessionStatus(app, name)) && !supervisorAlive(readSessionInfo(paths.meta) ?? meta);
-  await followLog(paths.log, paths.oldLog, lines, write, ended);
+  await followLog(paths.log, paths.oldLog, lines, out.write, ended);
+  out.end();
   return 0;
 }
 

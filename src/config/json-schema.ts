@@ -19,7 +19,7 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   network: '"none" (loopback only, the default) or "bridge" (full outbound network)',
   allowed_hosts: 'the only hosts the tool may reach, through shim\'s egress proxy (the container itself has no network): "host", "*.domain" (subdomains only), optionally ":port" (else 443 via CONNECT, 80 for plain HTTP); not with "network": "bridge"',
   isolated: 'no effect, kept for older configs: every tool has its own download cache volume (shim-cache-<tool>); no cache is shared between tools',
-  ports: 'published ports ("8080", "8080:80", "127.0.0.1:8080:80", "/udp"), bound to 127.0.0.1 unless an address is given; needs "network": "bridge"',
+  ports: 'forwarded ports ("8080", "8080:80", "127.0.0.1:8080:80", ":8080" for any free host port): shim listens on 127.0.0.1 unless an address is given and connects to the container\'s loopback, with or without a network; "/udp" ports need "network": "bridge"',
   podman_args: 'extra runtime arguments, one argv entry each; only flags shim knows are accepted, flags that undo the sandbox are refused',
   min_release_age: 'releases younger than this are not picked when the spec is resolved: "0" (off), "3d", "12h", or a date (default: settings, else "3d")',
   secrets: 'names allowed to carry secrets: a secret-looking name in env or env_passthrough is refused unless listed here',

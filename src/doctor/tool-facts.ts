@@ -40,8 +40,9 @@ async function trialRun(app: App, tool: ResolvedTool, runtime: RuntimeInfo, imag
   const limits = resolveLimits(tool, settingsOrThrow(app), limitsEnforceable(runtime));
   // the image's shell looks the command up on the tool's own PATH; no warm container is started
   const plan = buildRunPlan({
-    tool: { ...tool, command: 'sh' },
-    host: { ...app.host, stdinIsTTY: false, stdoutIsTTY: false },
+    // no ports: the trial would take the host ports of a run of the tool that may be serving on them
+    tool: { ...tool, command: 'sh', ports: [] },
+    host: { ...app.host, env: { ...app.host.env, SHIM_EXTRA_PORTS: '' }, stdinIsTTY: false, stdoutIsTTY: false },
     runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, caBundle: app.caBundle(),
     args: ['-c', TRIAL_SCRIPT, 'shim-doctor', tool.command], runId: app.newRunId(), setup: setupOf(app), limits,
   });

@@ -15,6 +15,7 @@ import { ShimError } from '../errors.js';
 import { explainTool } from '../commands/explain.js';
 import { collectTools } from '../commands/list.js';
 import { checkToolName, dryRun, prepareRun, warmCallEnded, withEgress } from '../commands/run.js';
+import { withPortForward } from '../commands/run-ports.js';
 import type { PreparedRun } from '../runtime/prepared-run.js';
 import { runLimited } from '../runtime/exec-for-mcp.js';
 import {
@@ -67,14 +68,16 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
   const execute = async (callApp: App, run: PreparedRun, stdin: string | undefined, timeoutS: number | undefined, cancelled: AbortSignal): Promise<CallToolResult> => {
     for (const w of run.plan.warnings) reporter.warn(w);
     const startedAt = new Date();
-    const { result, egress } = await withEgress(callApp, run.plan, () =>
-      runLimited(run.command, run.signals, {
-        stdin,
-        timeoutMs: (timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
-        maxOutputBytes: MAX_OUTPUT_BYTES,
-        // the server shuts down, or the client cancelled the request (e.g. its own request timeout)
-        abort: AbortSignal.any([shutdown.signal, cancelled]),
-      }),
+    const { result, egress } = await withPortForward(callApp, run.plan, () =>
+      withEgress(callApp, run.plan, () =>
+        runLimited(run.command, run.signals, {
+          stdin,
+          timeoutMs: (timeoutS ?? DEFAULT_TIMEOUT_S) * 1000,
+          maxOutputBytes: MAX_OUTPUT_BYTES,
+          // the server shuts down, or the client cancelled the request (e.g. its own request timeout)
+          abort: AbortSignal.any([shutdown.signal, cancelled]),
+        }),
+      ),
     );
     await warmCallEnded(callApp, run);
     appendAudit(

@@ -12,6 +12,7 @@ import { requestSession } from '../session/client.js';
 import type { ReadReply, SessionInfo } from '../session/protocol.js';
 import { listSessions } from '../commands/session-ps.js';
 import { readSessionInfo } from '../session/store.js';
+import { plainText } from '../session/plain-text.js';
 import { SCROLLBACK_BYTES } from '../plan/session.js';
 import { UsageError } from '../errors.js';
 import { isInside } from './tools.js';
@@ -25,16 +26,6 @@ export interface SessionToolContext {
   callCwd: (cwd: string | undefined) => string;
   guarded: Guard;
   text: (value: unknown, isError?: boolean) => CallToolResult;
-}
-
-// CSI (ESC [ … final byte), OSC (ESC ] … BEL or ESC \), and the two-byte escapes: what a terminal
-// acts on rather than shows
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
-/** Terminal output as text: escape sequences removed, carriage returns before newlines dropped. */
-export function plainText(raw: string): string {
-  return raw.replace(ANSI, '').replace(/\r+\n/g, '\n');
 }
 
 export function registerSessionTools(server: McpServer, ctx: SessionToolContext): void {

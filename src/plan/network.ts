@@ -3,6 +3,7 @@ import type { ResolvedTool } from '../config/merge.js';
 import { parsePortSpec } from '../config/ports.js';
 import { ConfigError } from '../errors.js';
 import type { Profile } from '../defaults.js';
+import type { PortForward } from './port-forward.js';
 
 
 /** Returns `-p` value with 127.0.0.1 as the bind address unless one is given ("8080:80" → "127.0.0.1:8080:80").
@@ -54,28 +55,64 @@ export function decideNetwork(tool: ResolvedTool, allowNetwork: boolean, profile
   return { mode: tool.allowed_hosts.length ? 'allowlist' : tool.network, warnings: [] };
 }
 
-/** Returns --network and -p arguments. An allow-list container has no network of its own. */
-export function buildNetworkArgs(mode: NetworkMode, ports: readonly string[]): string[] {
-  return ['--network', mode === 'bridge' ? 'bridge' : 'none', ...ports.flatMap((p) => ['--publish', p])];
+/** Returns --network and --publish arguments (the runtime publishes only UDP and SCTP ports: shim
+ *  forwards TCP ports itself, see plan/port-forward.ts). An allow-list container has no network of its own. */
+export function buildNetworkArgs(mode: NetworkMode, published: readonly string[]): string[] {
+  return ['--network', mode === 'bridge' ? 'bridge' : 'none', ...published.flatMap((p) => ['--publish', p])];
 }
 
-/** Collects the port mappings from the config and SHIM_EXTRA_PORTS, refusing them without a network. */
-export function planPorts(tool: ResolvedTool, extraPorts: readonly string[], mode: NetworkMode): string[] {
-  const ports = [
-    ...tool.ports.map((p, i) => normalizePort(p, `${tool.name}.ports[${i}]`)),
-    ...extraPorts.map((p) => normalizePort(p, 'SHIM_EXTRA_PORTS')),
-  ];
-  if (ports.length && mode === 'none') {
-    throw new ConfigError(
-      `${tool.name}: ports are published but the network is "none" (a container without a network cannot publish ports)`,
-      `set "network": "bridge" for ${tool.name}, or remove the ports`,
-    );
+/** More forwarded ports than this in one run are refused (a range such as "1-65535" is a mistake). */
+export const MAX_FORWARDED_PORTS = 100;
+
+export interface PlannedPorts {
+  /** Every mapping, normalized as "ip:hostPort:containerPort[/proto]": what the run is allowed. */
+  shown: string[];
+  /** TCP ports, forwarded by shim to the container's loopback (any network mode). */
+  forwards: PortForward[];
+  /** UDP and SCTP mappings, published by the runtime (they need "network": "bridge"). */
+  published: string[];
+}
+
+function portRange(range: string): number[] {
+  const [lo, hi = lo] = range.split('-').map(Number);
+  return Array.from({ length: hi! - lo! + 1 }, (_, i) => lo! + i);
+}
+
+/** The TCP forwards of one normalized mapping ("127.0.0.1:8000-8001:3000-3001" gives two). */
+function forwardsOf(shown: string, where: string, spec: string): PortForward[] {
+  const parsed = parsePortSpec(shown)!;
+  const container = portRange(parsed.containerPort);
+  const host = parsed.hostPort ? portRange(parsed.hostPort) : container.map(() => 0);
+  if (host.length !== container.length) {
+    throw new ConfigError(`${where}: ${JSON.stringify(spec)} maps ${host.length} host ports to ${container.length} container ports`, 'give ranges of the same length, e.g. "8000-8001:3000-3001"');
   }
-  if (ports.length && mode === 'allowlist') {
-    throw new ConfigError(
-      `${tool.name}: ports are published but the tool has allowed_hosts (an allow-list container has no network interface to publish on)`,
-      `remove the ports, or replace allowed_hosts with "network": "bridge" for ${tool.name}`,
-    );
+  const hostIp = parsed.ip!.replace(/^\[|\]$/g, '');
+  return container.map((containerPort, i) => ({ hostIp, hostPort: host[i]!, containerPort }));
+}
+
+/** Collects the port mappings from the config and SHIM_EXTRA_PORTS. TCP ports work in every network
+ *  mode (shim forwards them to the container's loopback); UDP and SCTP ports need a network the
+ *  runtime can publish on. */
+export function planPorts(tool: ResolvedTool, extraPorts: readonly string[], mode: NetworkMode): PlannedPorts {
+  const specs = [...tool.ports.map((p, i) => ({ spec: p, where: `${tool.name}.ports[${i}]` })), ...extraPorts.map((p) => ({ spec: p, where: 'SHIM_EXTRA_PORTS' }))];
+  const planned: PlannedPorts = { shown: [], forwards: [], published: [] };
+  for (const { spec, where } of specs) {
+    const shown = normalizePort(spec, where);
+    planned.shown.push(shown);
+    if (/\/(udp|sctp)$/.test(shown)) {
+      if (mode !== 'bridge') {
+        throw new ConfigError(
+          `${tool.name}: ${where} ${JSON.stringify(spec)} is a ${shown.split('/')[1]!.toUpperCase()} port, which only the runtime can publish, on a network (the tool's is "${mode}")`,
+          `set "network": "bridge" for ${tool.name}, or forward TCP ports only (they need no network)`,
+        );
+      }
+      planned.published.push(shown);
+    } else {
+      planned.forwards.push(...forwardsOf(shown, where, spec));
+    }
   }
-  return ports;
+  if (planned.forwards.length > MAX_FORWARDED_PORTS) {
+    throw new ConfigError(`${tool.name}: ${planned.forwards.length} ports are forwarded (at most ${MAX_FORWARDED_PORTS})`, 'forward the ports the tool serves on, not whole ranges');
+  }
+  return planned;
 }

@@ -40,7 +40,7 @@ const LIMITS: Refusal = { why: 'sets a limit the tool\'s profile decides (shim m
 const HOST_FILE: Refusal = { why: 'makes podman write or read a file at a host path', instead: REMOVE };
 const GLOBAL: Refusal = { why: 'is a global podman option: it changes how podman itself runs (OCI runtime binary, storage, hooks run on the host, remote connection)', instead: REMOVE };
 const DEVICES: Refusal = { why: 'gives the tool host devices', instead: UNSAFE };
-const PORTS: Refusal = { why: 'publishes ports: they go through "ports" (bound to 127.0.0.1, needs "network": "bridge")', instead: 'use "ports"' };
+const PORTS: Refusal = { why: 'publishes ports: they go through "ports" (shim forwards them from 127.0.0.1 on the host to the container\'s loopback, with or without a network)', instead: 'use "ports"' };
 
 const refused = (r: Refusal, value = true): FlagSpec => ({ value, verdict: () => r });
 const ok = (value: boolean): FlagSpec => ({ value });

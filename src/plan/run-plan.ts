@@ -16,6 +16,7 @@ import { sessionContainerName } from './session.js';
 import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
+import { PORTS_FORWARDER, buildPortForwardArgs, planPortForward, type PortForwardPlan } from './port-forward.js';
 import { mountSpec, shellQuote } from './quote.js';
 import { PLACEHOLDER_PREFIX, planCredentials, unsetCredentials, withCredentialEnv } from './credentials.js';
 import { terminalEnv } from './terminal-env.js';
@@ -94,6 +95,8 @@ export interface RunPlan {
   policy: RunPolicy;
   /** The egress proxy to start before the container (allow-list mode only). */
   proxy?: ProxyPlan;
+  /** The TCP ports shim forwards to the container's loopback, listening before the container starts. */
+  portForward?: PortForwardPlan;
   /** This call runs in a warm container (argv is then the cold equivalent, for display). */
   warm?: WarmPlan;
   /** Why a tool that is warm runs cold this time. */
@@ -168,6 +171,8 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const { fromHost } = tooled;
   const env = proxy ? withProxyEnv(withCredentialEnv(tooled.env, credentials)) : tooled.env;
   const lifeline = planLifeline(host, input.runId);
+  // only a tool with TCP ports pays for the forwarder (a directory, a socket, its in-container end)
+  const portForward = ports.forwards.length ? planPortForward(host, input.runId, ports.forwards) : undefined;
 
   // the container's own flags, before and after the call's stdin/terminal flag (a warm container has none)
   const [run, ...head] = [
@@ -178,11 +183,12 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const workdir = planWorkdir(tool.workdir, input.mounts, input.cwd);
   const mountTail = [
     ...buildIdentityArgs(runtime, host.uid, host.gid),
-    ...buildNetworkArgs(network.mode, ports),
+    ...buildNetworkArgs(network.mode, ports.published),
     '--mount',
     mountSpec(['type=volume', `src=${input.volume}`, `dst=${INSTALL_DIR}`, 'ro']),
     ...buildCaBundleArgs(caBundle),
     ...(proxy ? ['--mount', mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro'])] : []),
+    ...(portForward ? buildPortForwardArgs(portForward) : []),
     ...buildMountArgs(input.mounts, runtime, tool.name),
   ];
   // tool values go as bare `--env NAME` (their values in passedEnv), shim's constants as NAME=value
@@ -198,6 +204,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...tail,
     input.image,
     ...lifelineCommand(),
+    ...(portForward ? [PORTS_FORWARDER] : []),
     ...(proxy ? [PROXY_FORWARDER] : []),
     ...commandArgv(tool, input.commands),
     ...input.args,
@@ -206,16 +213,18 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   const display = shellQuote(displayArgv);
   // the run's own name and label are left out of a policy, and so is the proxy's socket directory,
   // which is named after the run
-  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && !a.startsWith(`${LABEL_SESSION}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)) && !a.includes(`${PLACEHOLDER_PREFIX}${input.runId}`) && !a.includes(lifeline.dir));
+  const ownOnly = (args: readonly string[]) => args.filter((a, i) => a !== name && !a.startsWith(`${LABEL_RUN}=`) && !a.startsWith(`${LABEL_SESSION}=`) && args[i - 1] !== '--name' && !(proxy && a.includes(proxy.socketDir)) && !a.includes(`${PLACEHOLDER_PREFIX}${input.runId}`) && !a.includes(lifeline.dir) && !(portForward && a.includes(portForward.socketDir)));
   const policyArgv = ownOnly(argv.slice(0, argv.length - input.args.length));
-  const coldReason = input.session ? undefined : input.warm ? warmObstacle(tool, input.warm, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }) : undefined;
+  // a warm container outlives the call whose shim forwards its ports: a tool with ports runs cold
+  const warmStop = () => (portForward ? 'ports: shim forwards them for one call' : warmObstacle(tool, input.warm!, network.mode === 'allowlist', { isTTY: host.stdinIsTTY, interactive }));
+  const coldReason = input.session ? undefined : input.warm ? warmStop() : undefined;
   const displayOf = (a: readonly string[]) => shellQuote([runtime.path, ...redactArgv(a, new Set(fromHost))]);
   // a warm container serves every directory of the project: each call sets its own working directory
   const warm = input.warm && !input.session && !coldReason ? planWarm(input, [run!, ...head, ...mountTail, ...envTail], { coldName: name, ownOnly, display: displayOf, quote: (a) => shellQuote(redactArgv(a, new Set(fromHost))), interactive, workdir, passedEnv: passing.env }) : undefined;
   const policy: RunPolicy = {
     network: network.mode,
     allowedHosts: proxy?.allowedHosts ?? [],
-    ports,
+    ports: ports.shown,
     mounts: input.mounts.flatMap((m) => [
       { src: m.volume ? `volume:${m.volume}` : m.real, dst: m.dst, mode: m.config.opts?.split(',').includes('ro') ? ('ro' as const) : ('rw' as const) },
       ...(m.gitOverlays ?? []).map((g) => ({ src: g.src, dst: g.dst, mode: 'ro' as const })),
@@ -234,13 +243,14 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     passedEnv: passing.env,
     signalArgv: buildSignalArgv(name),
     forceKillArgv: buildForceKillArgv(name),
-    watchdogArgv: buildWatchdogArgv(runtime.path, name, proxy?.socketDir, lifeline.dir),
+    watchdogArgv: buildWatchdogArgv(runtime.path, name, proxy?.socketDir, lifeline.dir, portForward?.socketDir),
     lifeline,
     ...(input.limits ? { limits: input.limits } : {}),
     warnings: [...network.warnings, ...argWarnings, ...(input.limits?.warnings ?? [])],
     policyHash: createHash('sha256').update([...policyArgv, ...(proxy?.allowedHosts ?? []), ...assignments(passing.env)].join('\0')).digest('hex'),
     policy,
     ...(proxy ? { proxy } : {}),
+    ...(portForward ? { portForward } : {}),
     ...(warm ? { warm } : {}),
     ...(coldReason ? { coldReason } : {}),
     workdir,

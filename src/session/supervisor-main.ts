@@ -1,6 +1,7 @@
 // Entry of a session's supervisor (dist/session.mjs), started detached by `shim run --name` and by tool
 // links of `"session": true`. The plan comes on stdin as JSON (it holds the values of the variables
-// passed to the container: never on an argv or on disk); stdout says "ready" or why not, then closes;
+// passed to the container: never on an argv or on disk); stdout says "ready" or why not, then closes,
+// after lines `note "…"` for the starting shim to say (the host port chosen for a forwarded port);
 // stderr is the session's supervisor.log.
 import type { SessionSpec } from './supervisor.js';
 import { superviseSession } from './supervisor.js';
@@ -36,7 +37,11 @@ async function main(): Promise<number> {
     process.stdout.end();
   };
   try {
-    return await superviseSession(spec, ready, log, process.env);
+    const tell = (message: string) => {
+      log(message);
+      if (!told) process.stdout.write(`note ${JSON.stringify(message)}\n`);
+    };
+    return await superviseSession(spec, ready, log, process.env, tell);
   } catch (e) {
     log(`internal error: ${(e as Error)?.stack ?? String(e)}`);
     ready(`internal error: ${(e as Error)?.message}`);

@@ -9,6 +9,8 @@ import type { IPty } from '@lydell/node-pty';
 import type { AuditRecord } from '../audit/record.js';
 import { appendAudit } from '../audit/log.js';
 import type { ProxyPlan } from '../plan/egress.js';
+import { formatChosenPorts, type PortForwardPlan } from '../plan/port-forward.js';
+import { startPortForward, type RunningPortForward } from '../runtime/port-forward.js';
 import type { SessionPaths } from '../plan/session.js';
 import { ensureSharedLifelineDir, holdLifeline, type HeldLifeline } from '../runtime/lifeline.js';
 import { signalName, spawnQuiet, startWatchdog, type Command, type SignalPlan } from '../runtime/exec.js';
@@ -37,6 +39,8 @@ export interface SessionSpec {
   scrollbackBytes: number;
   logBytes: number;
   proxy?: ProxyPlan;
+  /** The TCP ports the supervisor forwards to the container while it runs (plan/port-forward.ts). */
+  portForward?: PortForwardPlan;
   /** The user's home (the egress proxy reads brokered credentials' files relative to it). */
   home: string;
   stateDir: string;
@@ -80,9 +84,9 @@ async function listen(paths: SessionPaths, server: net.Server): Promise<void> {
 }
 
 /** Runs the session to its end; `ready` is called once the container runs (or with the reason the
- *  session cannot start). `env` is the supervisor's own (the user's: brokered credentials are read
+ *  session cannot start), `tell` with what the starting shim says before that (a chosen host port). `env` is the supervisor's own (the user's: brokered credentials are read
  *  from it). Resolves to the tool's exit status. */
-export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log, env: Env): Promise<number> {
+export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log, env: Env, tell: Log = log): Promise<number> {
   const { paths, info } = spec;
   // who the supervisor is, for `ps` and a new start to tell it still runs (session/store.ts)
   const self = { pid: process.pid, pidStart: processStart(process.pid) };
@@ -184,6 +188,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   let containerUp: () => void = () => {};
   const running = new Promise<void>((resolve) => (containerUp = resolve));
   let egress: EgressSession | undefined;
+  let ports: RunningPortForward | undefined;
   let lifeline: HeldLifeline | undefined;
   let watchdog: ReturnType<typeof startWatchdog>;
   let launch: () => Promise<{ exitCode: number; signal?: number }> = () => Promise.resolve({ exitCode: 125 });
@@ -191,6 +196,10 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   const output = new OutputLog(paths.log, paths.oldLog, spec.logBytes, log);
   let timeout: { clear(): void } | undefined;
   try {
+    if (spec.portForward) {
+      ports = await startPortForward(spec.portForward);
+      for (const line of formatChosenPorts(info.tool, ports.bound)) tell(line);
+    }
     if (spec.proxy) {
       egress = startEgressProxy(spec.proxy, { onDenied: log, onFailed: log, onWarning: log }, { env, home: spec.home });
       await egress.ready;
@@ -220,6 +229,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     writeSessionInfo(paths.meta, { ...info, ...self });
   } catch (e) {
     if (pty) pty.kill('SIGKILL');
+    ports?.stop();
     await egress?.stop();
     lifeline?.release();
     server.close();
@@ -267,6 +277,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   for (const t of timers) clearTimeout(t);
   watchdog?.stdin?.end('done\n');
   lifeline?.release();
+  ports?.stop();
   const egressTotals = (await egress?.stop()) ?? [];
   output.close();
   // a 137 under a memory limit: the runtime's event log says whether the kernel killed it for memory

@@ -98,17 +98,19 @@ describe('project .shim.json', () => {
     w.writeConfig({ vite: { tool: 'npm:vite' } });
     const file = writeProject(w, { vite: { network: 'bridge' } });
     expectExit(await w.shim(['trust']), 0);
-    writeProject(w, { vite: { network: 'bridge', ports: ['5173'] } });
+    writeProject(w, { vite: { network: 'bridge', ports: [':5173'] } });
     const changed = await w.shim(['run', 'vite']);
     expectExit(changed, 0);
     expect(changed.stderr).toContain(`${file} changed since you trusted it`);
-    expect(changed.stderr).toContain('widened since then:\n  vite.ports: publishes 5173');
+    expect(changed.stderr).toContain('widened since then:\n  vite.ports: publishes :5173');
     expect(valuesOf(w.lastToolRun(), '--network')).toEqual(['none']);
     // positive control: trusting the new version applies it
     const trust = await w.shim(['trust']);
-    expect(trust.stdout).toContain('vite.ports: publishes 5173');
-    expectExit(await w.shim(['run', 'vite']), 0);
-    expect(valuesOf(w.lastToolRun(), '--publish')).toEqual(['127.0.0.1:5173:5173']);
+    expect(trust.stdout).toContain('vite.ports: publishes :5173');
+    const trusted = await w.shim(['run', 'vite']);
+    expectExit(trusted, 0);
+    expect(w.lastToolRun()).toContain('/usr/local/libexec/shim/with-ports');
+    expect(trusted.stderr).toMatch(/vite: port 5173 is on http:\/\/127\.0\.0\.1:\d+/);
 
     const revoke = await w.shim(['trust', '--revoke']);
     expectExit(revoke, 0);

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
+import { execa } from 'execa';
+import { SHIM, asUser, createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
 import { openTerminal, type Terminal } from './terminal.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
@@ -61,7 +62,7 @@ export function defineSessionCases(flavour: Flavour): void {
     });
     afterAll(async () => {
       for (const t of terminals) await t.kill();
-      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`, `tick-${tag}`, `mem-${tag}`]) await sb.run(['shim', 'stop', name]);
+      for (const name of [`s1-${tag}`, `bg-${tag}`, `to-${tag}`, `${LINKED}-project`, `snap-${tag}`, `tick-${tag}`, `mem-${tag}`, `colour-${tag}`]) await sb.run(['shim', 'stop', name]);
       await removeToolVolumes(sb, Object.keys(TOOLS));
       removeSandbox(sb);
     });
@@ -193,6 +194,33 @@ export function defineSessionCases(flavour: Flavour): void {
       await sb.run(['shim', 'stop', name]);
       await second.waitFor(/EXIT=\d+/);
       expect(await containersOf(name)).toEqual([]);
+    });
+
+    it('prints the log through a pipe as text (no escapes, no terminal query), and the bytes with --raw', async () => {
+      const name = `colour-${tag}`;
+      const r = await sb.run(['shim', 'run', '-d', '--name', name, REPL, '-c', "printf '\\033[1;31mred\\033[0m \\033[6nasked\\033]0;title\\007 done-77\\n'; exec sleep 600"]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      let raw = '';
+      for (let i = 0; i < 100 && !raw.includes('done-77'); i++) {
+        if (i) await new Promise((res) => setTimeout(res, 100));
+        raw = (await sb.run(['shim', 'logs', '--raw', name])).stdout;
+      }
+      // control: the tool did write escapes, a terminal query among them, and --raw keeps them
+      expect(raw).toContain('\x1b[1;31mred\x1b[0m \x1b[6nasked\x1b]0;title\x07 done-77\r\n');
+      // `shim logs NAME | cat`, through a real shell pipeline
+      const [sh, ...shArgs] = asUser(flavour, ['sh', '-c', '"$1" logs "$2" | cat', 'sh', SHIM, name]);
+      const piped = await execa(sh!, shArgs, { cwd: sb.project, env: sb.env, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false });
+      expect(piped.exitCode, piped.stderr).toBe(0);
+      expect(piped.stdout).toContain('red asked done-77\n');
+      expect(piped.stdout).not.toMatch(/[\x1b\r\x07]/);
+      // followed until the session ends: text too
+      const follow = sb.run(['shim', 'logs', '-f', name]);
+      await sb.run(['shim', 'stop', name]);
+      const followed = await follow;
+      expect(followed.stdout).toContain('red asked done-77\n');
+      expect(followed.stdout).not.toMatch(/[\x1b\r\x07]/);
+      const json = JSON.parse((await sb.run(['shim', 'logs', '--json', name])).stdout) as { output: string };
+      expect(json.output).toContain('red asked done-77\n');
     });
 
     it('snapshots the project before a session of a "snapshot": true tool; ps names it and restore undoes what the session did', async () => {

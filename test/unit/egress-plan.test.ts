@@ -219,14 +219,9 @@ describe('buildRunPlan refuses contradictions', () => {
     expect(() => plan({ tool })).toThrow(/"network": "bridge".*allowed_hosts/);
   });
 
-  it('refuses published ports with allowed_hosts', () => {
-    const tool = allowlistTool({ ports: ['8080:80'] });
-    expect(() => plan({ tool })).toThrow(ConfigError);
-    expect(() => plan({ tool })).toThrow(/ports.*allowed_hosts/);
-  });
-
-  it('refuses SHIM_EXTRA_PORTS with allowed_hosts', () => {
-    expect(() => plan({ tool: allowlistTool(), host: makeHost({}, { SHIM_EXTRA_PORTS: '9229' }) })).toThrow(/allowed_hosts/);
+  it('refuses a UDP port with allowed_hosts (only a network could carry it)', () => {
+    expect(() => plan({ tool: allowlistTool({ ports: ['8080:80/udp'] }) })).toThrow(ConfigError);
+    expect(() => plan({ tool: allowlistTool(), host: makeHost({}, { SHIM_EXTRA_PORTS: '9229/udp' }) })).toThrow(/UDP port/);
   });
 });
 

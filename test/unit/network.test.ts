@@ -80,16 +80,36 @@ describe('buildNetworkArgs', () => {
 
 describe('planPorts', () => {
   it('normalises config ports then extra ports', () => {
-    expect(planPorts(makeTool({ ports: ['80'] }), ['81:81'], 'bridge')).toEqual(['127.0.0.1:80:80', '127.0.0.1:81:81']);
+    expect(planPorts(makeTool({ ports: ['80'] }), ['81:81'], 'bridge').shown).toEqual(['127.0.0.1:80:80', '127.0.0.1:81:81']);
   });
   it('names the config index of a bad port', () => {
     expect(() => planPorts(makeTool({ ports: ['80', 'bad'] }), [], 'bridge')).toThrow(/eslint\.ports\[1\]/);
   });
-  it('refuses any port with network none', () => {
-    expect(() => planPorts(makeTool({ ports: ['80'] }), [], 'none')).toThrow(ConfigError);
-    expect(() => planPorts(makeTool(), ['80'], 'none')).toThrow(/network is "none"/);
+  it('forwards TCP ports in every network mode; UDP and SCTP only on a network', () => {
+    for (const mode of ['none', 'allowlist', 'bridge'] as const) {
+      expect(planPorts(makeTool({ ports: ['80', '8080/tcp'] }), [], mode)).toEqual({
+        shown: ['127.0.0.1:80:80', '127.0.0.1:8080:8080/tcp'],
+        forwards: [{ hostIp: '127.0.0.1', hostPort: 80, containerPort: 80 }, { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 8080 }],
+        published: [],
+      });
+    }
+    expect(planPorts(makeTool({ ports: ['53/udp', '9/sctp'] }), [], 'bridge').published).toEqual(['127.0.0.1:53:53/udp', '127.0.0.1:9:9/sctp']);
+    expect(() => planPorts(makeTool(), ['53/udp'], 'none')).toThrow(/SHIM_EXTRA_PORTS "53\/udp" is a UDP port.*"none"/);
+    expect(() => planPorts(makeTool({ ports: ['9/sctp'] }), [], 'allowlist')).toThrow(ConfigError);
+  });
+  it('expands ranges, any free host port for each when none is given', () => {
+    expect(planPorts(makeTool({ ports: ['9000-9001:3000-3001', '127.0.0.1::4000-4001'] }), [], 'none').forwards).toEqual([
+      { hostIp: '127.0.0.1', hostPort: 9000, containerPort: 3000 },
+      { hostIp: '127.0.0.1', hostPort: 9001, containerPort: 3001 },
+      { hostIp: '127.0.0.1', hostPort: 0, containerPort: 4000 },
+      { hostIp: '127.0.0.1', hostPort: 0, containerPort: 4001 },
+    ]);
+  });
+  it('refuses ranges of different lengths and more ports than it forwards', () => {
+    expect(() => planPorts(makeTool({ ports: ['9000-9002:3000-3001'] }), [], 'none')).toThrow(/maps 3 host ports to 2 container ports/);
+    expect(() => planPorts(makeTool({ ports: ['1000-1100'] }), [], 'none')).toThrow(/101 ports are forwarded \(at most 100\)/);
   });
   it('allows no ports with network none', () => {
-    expect(planPorts(makeTool(), [], 'none')).toEqual([]);
+    expect(planPorts(makeTool(), [], 'none')).toEqual({ shown: [], forwards: [], published: [] });
   });
 });

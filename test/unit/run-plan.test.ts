@@ -164,34 +164,67 @@ describe('buildRunPlan: network and ports', () => {
     expect(() => plan({ tool })).toThrow(ConfigError);
   });
 
-  it('refuses ports with allowed_hosts (nothing to publish on)', () => {
-    const tool = makeTool({ allowed_hosts: ['registry.npmjs.org'], ports: ['8080'] });
-    expect(() => plan({ tool })).toThrow(/allow-list container has no network interface/);
+  it('forwards TCP ports with allowed_hosts too (inbound through shim, outbound through the proxy)', () => {
+    const p = plan({ tool: makeTool({ allowed_hosts: ['registry.npmjs.org'], ports: ['8080'] }) });
+    expect(p.portForward?.forwards).toEqual([{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 8080 }]);
+    const forwarder = p.argv.indexOf('/usr/local/libexec/shim/with-ports');
+    expect(p.argv.slice(forwarder, forwarder + 2)).toEqual(['/usr/local/libexec/shim/with-ports', '/usr/local/libexec/shim/with-proxy']);
   });
 
-  it('publishes configured ports on 127.0.0.1 by default', () => {
-    const tool = makeTool({ network: 'bridge', ports: ['8080:80', '3000'] });
-    expect(valuesOf(plan({ tool }).argv, '--publish')).toEqual(['127.0.0.1:8080:80', '127.0.0.1:3000:3000']);
+  it('forwards TCP ports itself, from 127.0.0.1 by default: nothing is published by the runtime', () => {
+    const p = plan({ tool: makeTool({ network: 'bridge', ports: ['8080:80', '3000'] }) });
+    expect(p.argv).not.toContain('--publish');
+    expect(p.portForward?.forwards).toEqual([
+      { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80 },
+      { hostIp: '127.0.0.1', hostPort: 3000, containerPort: 3000 },
+    ]);
+    expect(p.policy.ports).toEqual(['127.0.0.1:8080:80', '127.0.0.1:3000:3000']);
+    expect(valuesOf(p.argv, '--mount')).toContain(`type=bind,src=${p.portForward!.socketDir},dst=/run/shim-ports,ro`);
+    expect(p.argv.slice(p.argv.indexOf('/usr/local/libexec/shim/with-ports') + 1)[0]).toBe('eslint');
+    expect(p.watchdogArgv).toContain(p.portForward!.socketDir);
   });
 
-  it('keeps an explicit bind address', () => {
-    const tool = makeTool({ network: 'bridge', ports: ['0.0.0.0:9000:9000/udp'] });
-    expect(valuesOf(plan({ tool }).argv, '--publish')).toEqual(['0.0.0.0:9000:9000/udp']);
+  it('gives the same policy hash to two runs with the same ports (the socket directory is the run\'s own)', () => {
+    const tool = makeTool({ network: 'bridge', ports: ['3000'] });
+    const a = plan({ tool, runId: 'aaaa' });
+    const b = plan({ tool, runId: 'bbbb' });
+    expect(a.portForward!.socketDir).not.toBe(b.portForward!.socketDir);
+    expect(a.policyHash).toBe(b.policyHash);
+  });
+
+  it('keeps an explicit bind address, and leaves UDP to the runtime', () => {
+    const p = plan({ tool: makeTool({ network: 'bridge', ports: ['0.0.0.0:9000:9000/udp', '[::1]:8080:80', '0.0.0.0::81'] }) });
+    expect(valuesOf(p.argv, '--publish')).toEqual(['0.0.0.0:9000:9000/udp']);
+    expect(p.portForward?.forwards).toEqual([
+      { hostIp: '::1', hostPort: 8080, containerPort: 80 },
+      { hostIp: '0.0.0.0', hostPort: 0, containerPort: 81 },
+    ]);
   });
 
   it('adds SHIM_EXTRA_PORTS (CSV) after the configured ports', () => {
     const tool = makeTool({ network: 'bridge', ports: ['1000:1000'] });
     const host = makeHost({}, { SHIM_EXTRA_PORTS: ' 5173:5173 , 9229' });
-    expect(valuesOf(plan({ tool, host }).argv, '--publish')).toEqual(['127.0.0.1:1000:1000', '127.0.0.1:5173:5173', '127.0.0.1:9229:9229']);
+    expect(plan({ tool, host }).policy.ports).toEqual(['127.0.0.1:1000:1000', '127.0.0.1:5173:5173', '127.0.0.1:9229:9229']);
   });
 
-  it('refuses configured ports with network none', () => {
-    const tool = makeTool({ ports: ['8080:80'] });
-    expect(() => plan({ tool })).toThrow(ConfigError);
+  it('forwards TCP ports with network none (inbound only), and pays for nothing without ports', () => {
+    const p = plan({ tool: makeTool({ ports: ['8080:80'] }) });
+    expect(valuesOf(p.argv, '--network')).toEqual(['none']);
+    expect(p.portForward?.forwards).toEqual([{ hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80 }]);
+    const bare = plan();
+    expect(bare.portForward).toBeUndefined();
+    expect(bare.argv.join(' ')).not.toMatch(/with-ports|shim-ports/);
   });
 
-  it('refuses SHIM_EXTRA_PORTS with network none', () => {
-    expect(() => plan({ host: makeHost({}, { SHIM_EXTRA_PORTS: '8080' }) })).toThrow(ConfigError);
+  it('refuses a UDP port without a network, naming it', () => {
+    expect(() => plan({ tool: makeTool({ ports: ['9000/udp'] }) })).toThrow(/eslint\.ports\[0\] "9000\/udp" is a UDP port/);
+    expect(() => plan({ host: makeHost({}, { SHIM_EXTRA_PORTS: '53/udp' }) })).toThrow(ConfigError);
+  });
+
+  it('runs a warm tool with ports cold (shim forwards them for one call)', () => {
+    const p = plan({ tool: makeTool({ network: 'bridge', ports: ['3000'] }), warm: { idleSeconds: 60, from: 'tool' } });
+    expect(p.warm).toBeUndefined();
+    expect(p.coldReason).toMatch(/ports/);
   });
 
   it('refuses a malformed SHIM_EXTRA_PORTS entry', () => {

@@ -8,7 +8,7 @@ import { defaultSessionName, describeDetachKeys, parseDetachKeys, sessionContain
 import { FRAME, FrameReader, MAX_FRAME, frame } from '../../src/session/protocol.js';
 import { OutputLog, Scrollback, tailLog } from '../../src/session/output-store.js';
 import { KeySequence } from '../../src/session/client.js';
-import { plainText } from '../../src/mcp/session-tools.js';
+import { plainText } from '../../src/session/plain-text.js';
 import { supervisorAlive } from '../../src/session/store.js';
 import { processStart } from '../../src/runtime/proc.js';
 

@@ -69,6 +69,7 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
     flags: [
       { name: '--follow', short: '-f', description: 'keep printing what it writes until it ends' },
       { name: '--lines', short: '-n', description: 'only the last N lines', value: 'text' },
+      { name: '--raw', description: 'keep terminal escapes (a pipe gets text by default)' },
       JSON_FLAG,
     ],
     positional: 'session',

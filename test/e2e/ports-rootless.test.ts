@@ -1,0 +1,4 @@
+// Forwarded ports on rootless (see ports-cases.ts).
+import { definePortCases } from './ports-cases.js';
+
+definePortCases('rootless');
