@@ -10,9 +10,10 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 CI_USER=${SHIM_CI_USER:-shimci}
 CACHE=${SHIM_CI_CACHE:-/var/tmp/shim-ci}
 BASE_IMG=${SHIM_CI_BASE_IMAGE:-localhost/shim-base:bookworm}
-# what the base holds beyond minbase; socat is the in-container end of the egress proxy. The label on
+# what the base holds beyond minbase; socat is the in-container end of the egress proxy; procps gives
+# ps, which agents shell out to (codex records its app-server's pid with it). The label on
 # the imported image says which list it was built from, so a changed list re-imports it.
-BASE_INCLUDE=ca-certificates,git,socat
+BASE_INCLUDE=ca-certificates,git,socat,procps
 ROOTFS="$CACHE/rootfs-${BASE_INCLUDE//,/-}.tar"
 BASE_LABEL="io.shim.base-include=$BASE_INCLUDE"
 
@@ -29,8 +30,9 @@ step preflight
 step "apt packages"
 # time: the security suite measures shim's peak memory with /usr/bin/time; tmux: terminal tests (send-keys,
 # capture-pane) of what a tool on a terminal sees and of sessions; zsh, fish: the completion scripts are
-# run by the real shells (nothing skips for lack of one)
-PKGS="podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs mmdebstrap docker.io time tmux zsh fish"
+# run by the real shells (nothing skips for lack of one); chromium and a font: the browser tests of
+# `shim serve` drive Debian's chromium headless (puppeteer-core)
+PKGS="podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap fuse-overlayfs mmdebstrap docker.io time tmux zsh fish chromium fonts-dejavu-core"
 missing=""
 for p in $PKGS; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing="$missing $p"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs in shim's install container, never in a run: installs one mise tool spec into the tool's own
 # volume ($MISE_DATA_DIR lives in it), then the tool's companion npm packages into /mise/companions
-# (found through /node_modules, a link in the image, from any directory), then runs the install
+# (found through /node_modules, a link in the image, from any directory), resolved against the tool's
+# exact version (their peer ranges must accept it; the tool itself is linked, never a second copy), then
+# runs the install
 # scripts of exactly the packages named in $SHIM_INSTALL_SCRIPTS. No other package's scripts ever run.
 # The result is recorded in /mise/manifest.json, written last, so an interrupted install leaves no
 # manifest and a later run installs again rather than using half a tree.
@@ -33,27 +35,107 @@ version=$(mise ls --installed --json "$name" | node -e '
 prefix=$(mise where "$name@$version")
 bins=$(mise bin-paths "$name@$version" | paste -sd: -)
 
+# the tool's own npm package, when it is one: companions must work with exactly its locked version
+own=
+case "$name" in npm:*) own=${name#npm:} ;; esac
+npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+choices=/tmp/shim-package-choices.json
+printf '[]' > "$choices"
+
 if [ -n "${SHIM_PACKAGES:-}" ]; then
   mkdir -p "$companions"
   printf '{ "private": true }\n' > "$companions/package.json"
-  # one argument per line of $SHIM_PACKAGES (shim validates the specs: no spaces, no globs)
+  # an unpinned companion resolves to its newest version whose peer range accepts the tool's locked
+  # version (a plugin's newest release may want the next major of the tool, which npm would then install
+  # beside it); one pinned or locked is taken as it is, and checked below
+  if [ -n "$own" ]; then
+    registry=$(npm config get registry)
+    packages=$(OWN="$own" OWN_VERSION="$version" SEMVER="$npm_dir/node_modules/semver" REGISTRY="$registry" node -e '
+      // the registry document of each package (all versions, their peer ranges and dates); fetch goes
+      // through the egress proxy (NODE_USE_ENV_PROXY) and trusts the CA bundle, as npm does
+      const fs = require("fs");
+      const e = process.env, own = e.OWN, ownVersion = e.OWN_VERSION, semver = require(e.SEMVER);
+      const before = e.SHIM_NPM_BEFORE ? Date.parse(e.SHIM_NPM_BEFORE) : undefined;
+      const packument = async (pkg) => {
+        const url = e.REGISTRY.replace(/\/*$/, "/") + pkg.replace("/", "%2f");
+        const res = await fetch(url, { headers: { accept: "application/json" } });
+        if (!res.ok) throw new Error(`shim: ${url}: ${res.status} ${res.statusText}`);
+        return res.json();
+      };
+      (async () => {
+        const choices = [], specs = [];
+        for (const spec of e.SHIM_PACKAGES.split("\n").filter(Boolean)) {
+          const at = spec.indexOf("@", 1);
+          const pkg = at === -1 ? spec : spec.slice(0, at), range = at === -1 ? "" : spec.slice(at + 1);
+          // exact versions, dist-tags and the tool itself are left to npm (and to the check after it)
+          if (pkg === own || semver.valid(range) || (range && !semver.validRange(range))) { specs.push(spec); continue; }
+          const doc = await packument(pkg);
+          const list = Object.values(doc.versions || {})
+            .filter((v) => semver.valid(v.version) && semver.satisfies(v.version, range || "*"))
+            .filter((v) => !before || (doc.time && Date.parse(doc.time[v.version]) <= before))
+            .sort((a, b) => semver.rcompare(a.version, b.version));
+          if (!list.length) { specs.push(spec); continue; } // npm says what is wrong
+          const needs = (v) => (v.peerDependencies || {})[own];
+          const pick = list.find((v) => !needs(v) || semver.satisfies(ownVersion, needs(v), { includePrerelease: true }));
+          const newest = list[0];
+          if (!pick) {
+            console.error(`shim: no version of ${spec} accepts ${own} ${ownVersion}, the version the tool is locked at (the newest, ${newest.version}, needs ${own} ${needs(newest)}): change the tool spec to a version ${pkg} accepts, or list a ${pkg} that accepts ${ownVersion} in "packages"`);
+            process.exit(6);
+          }
+          specs.push(`${pkg}@${pick.version}`);
+          if (pick !== newest) {
+            choices.push({ name: pkg, version: pick.version, newest: newest.version, newestNeeds: `${own} ${needs(newest)}` });
+            console.error(`shim: ${pkg} ${pick.version}, the newest that accepts ${own} ${ownVersion} (${newest.version} needs ${own} ${needs(newest)})`);
+          }
+        }
+        fs.writeFileSync(process.argv[1], JSON.stringify(choices));
+        process.stdout.write(specs.join("\n"));
+      })().catch((err) => { console.error(err.message); process.exit(7); });' "$choices")
+  else
+    packages=$SHIM_PACKAGES
+  fi
+  # one argument per line (shim validates the specs: no spaces, no globs); the date as one argument
   set -f; IFS='
 '
   # shellcheck disable=SC2086
-  npm install --prefix "$companions" --ignore-scripts --no-package-lock --omit=dev \
-    ${SHIM_NPM_BEFORE:+--before "$SHIM_NPM_BEFORE"} $SHIM_PACKAGES 1>&2
+  set -- $packages
   unset IFS; set +f
+  [ -z "${SHIM_NPM_BEFORE:-}" ] || set -- --before "$SHIM_NPM_BEFORE" "$@"
+  npm install --prefix "$companions" --ignore-scripts --no-package-lock --omit=dev "$@" 1>&2
 fi
 
 # the tool's own package is found the same way (a config that imports "eslint/config" needs eslint),
-# unless a companion of that name was asked for
-case "$name" in
-  npm:*)
-    own=${name#npm:}
+# unless a companion of that name was asked for: a copy npm installed as a peer dependency is replaced,
+# so a config or plugin never loads another version of the tool than the one that runs
+if [ -n "$own" ]; then
+  asked=$(printf '%s\n' "${SHIM_PACKAGES:-}" | sed 's/\(.\)@.*/\1/' | grep -cxF -- "$own" || true)
+  if [ "$asked" = 0 ]; then
     mkdir -p "$companions/node_modules/$(dirname "$own")"
-    [ -e "$companions/node_modules/$own" ] || ln -s "$prefix/lib/node_modules/$own" "$companions/node_modules/$own"
-    ;;
-esac
+    rm -rf "${companions:?}/node_modules/$own"
+    ln -s "$prefix/lib/node_modules/$own" "$companions/node_modules/$own"
+    # every companion (and their dependencies) that names the tool as a peer must accept its version
+    OWN="$own" OWN_VERSION="$version" SEMVER="$npm_dir/node_modules/semver" node -e '
+      const fs = require("fs"), path = require("path");
+      const e = process.env, semver = require(e.SEMVER), conflicts = [];
+      const walk = (dir, depth) => {
+        let entries; try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return; }
+        for (const d of entries) {
+          if (!d.isDirectory() || d.name.startsWith(".")) continue; // the link to the tool is not walked
+          const p = path.join(dir, d.name);
+          if (d.name.startsWith("@")) { walk(p, depth); continue; }
+          let pkg; try { pkg = JSON.parse(fs.readFileSync(path.join(p, "package.json"), "utf8")); } catch { continue; }
+          const range = (pkg.peerDependencies || {})[e.OWN];
+          if (range && !semver.satisfies(e.OWN_VERSION, range, { includePrerelease: true })) conflicts.push(`${pkg.name}@${pkg.version} needs ${e.OWN} ${range}`);
+          if (depth < 12) walk(path.join(p, "node_modules"), depth + 1);
+        }
+      };
+      walk(process.argv[1], 0);
+      if (conflicts.length) {
+        console.error(`shim: ${conflicts.join("; ")}, but the tool is locked at ${e.OWN} ${e.OWN_VERSION}: list versions that accept ${e.OWN_VERSION} in "packages" (or change the tool spec), then shim install --upgrade`);
+        process.exit(6);
+      }' "$companions/node_modules"
+  fi
+fi
 
 # install scripts, only for the named packages: in the tool's own tree, then among the companions
 has_pkg() { [ -n "$(find "$1" -path "*/node_modules/$2/package.json" -print 2>/dev/null | head -n 1)" ]; }
@@ -73,7 +155,7 @@ for pkg in ${SHIM_INSTALL_SCRIPTS:-}; do
   fi
 done
 
-SPEC="$spec" VERSION="$version" BINS="$bins" ID="$id" PREFIX="$prefix" COMPANIONS="$companions" node -e '
+SPEC="$spec" VERSION="$version" BINS="$bins" ID="$id" PREFIX="$prefix" COMPANIONS="$companions" CHOICES="$choices" node -e '
   const fs = require("fs"), path = require("path");
   const e = process.env;
   const binPaths = e.BINS.split(":").filter(Boolean);
@@ -104,7 +186,9 @@ SPEC="$spec" VERSION="$version" BINS="$bins" ID="$id" PREFIX="$prefix" COMPANION
     try { packages[name] = JSON.parse(fs.readFileSync(path.join(e.COMPANIONS, "node_modules", name, "package.json"), "utf8")).version; }
     catch { console.error(`shim: package ${name} was not installed`); process.exit(5); }
   }
-  const m = { spec: e.SPEC, version: e.VERSION, binPaths, installId: e.ID, commands, packages, skippedScripts: [...skipped].sort() };
+  // companions picked older than their newest because of the version of the tool
+  const packageChoices = JSON.parse(fs.readFileSync(e.CHOICES, "utf8"));
+  const m = { spec: e.SPEC, version: e.VERSION, binPaths, installId: e.ID, commands, packages, packageChoices, skippedScripts: [...skipped].sort() };
   fs.writeFileSync(process.argv[1], JSON.stringify(m) + "\n");' "$manifest.tmp"
 mv "$manifest.tmp" "$manifest"
 cat "$manifest"

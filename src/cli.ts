@@ -184,12 +184,24 @@ export function createProgram(app: App, setStatus: (code: number) => void): Comm
     .action(async (opts: { revoke?: boolean; show?: boolean }) => setStatus(await trustCommand(app, opts)));
   program
     .command('mcp')
-    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool, session_start/send/read/stop, session_diff)')
+    .description('serve the Model Context Protocol on stdio (tools: list_tools, run_tool, execute_code, explain_tool, session_start/send/read/list/stop, session_diff)')
     .option('--root <dir>', 'runs may only use working directories inside this one', '.')
     .action(async (opts: { root: string }) => {
       // the SDK is loaded only for this command
       const { mcpCommand } = await import('./mcp/server.js');
       setStatus(await mcpCommand(app, { root: opts.root }));
+    });
+  program
+    .command('serve')
+    .description('serve the control room: a web page of the sessions (their terminals, changes, refusals, the audit log) on 127.0.0.1 behind a token')
+    .option('--port <n>', 'port to listen on (0: any free one)')
+    .option('--host <addr>', 'address to listen on instead of 127.0.0.1 (0.0.0.0: every address, for a phone; warns)')
+    .option('--open', 'open the page in the desktop browser')
+    .option('--new-token', 'replace the kept token (links with the old one stop working)')
+    .action(async (opts: { port?: string; host?: string; open?: boolean; newToken?: boolean }) => {
+      // the HTTP, WebSocket and QR code libraries are loaded only for this command
+      const { serveCommand } = await import('./serve/command.js');
+      setStatus(await serveCommand(app, opts));
     });
   return program;
 }

@@ -78,3 +78,6 @@ export function releaseAgeMs(v: string, now: number): number {
 /** How many entries shim looks at below one writable or host directory mount (nested .git, sockets)
  *  before it gives up and refuses the mount (a bounded walk; facts/mount-sources.ts). */
 export const MOUNT_WALK_LIMIT = 200_000;
+
+/** The port `shim serve` listens on unless --port says otherwise (on 127.0.0.1 unless --host). */
+export const SERVE_DEFAULT_PORT = 7717;

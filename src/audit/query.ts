@@ -86,7 +86,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     isString(v.spec) &&
     isString(v.version) &&
     (v.runtime === 'podman' || v.runtime === 'docker') &&
-    (v.via === 'cli' || v.via === 'link' || v.via === 'mcp') &&
+    (v.via === 'cli' || v.via === 'link' || v.via === 'mcp' || v.via === 'web') &&
     isString(v.policyHash) &&
     isString(v.cwd) &&
     Array.isArray(v.mounts) &&
@@ -115,7 +115,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     mounts: r.mounts.map((m) => ({ src: m.src, dst: m.dst, mode: m.mode })),
     env: r.env,
     network: r.network,
-    egress: r.egress.map((e) => ({ host: e.host, port: e.port, action: e.action, ...(typeof e.requests === 'number' ? { requests: e.requests } : {}), bytesUp: e.bytesUp, bytesDown: e.bytesDown, ...(Array.isArray(e.credentials) && e.credentials.every(isString) ? { credentials: e.credentials } : {}) })),
+    egress: r.egress.map(parseEgress),
     exitCode: r.exitCode,
     signal: r.signal,
     durationMs: r.durationMs,
@@ -124,6 +124,9 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     ...(isString(r.runId) ? { runId: r.runId } : {}),
     ...(Array.isArray(r.snapshots) && r.snapshots.every(isString) ? { snapshots: r.snapshots } : {}),
     ...(isObject(r.session) && isString(r.session.name) && isString(r.session.event) ? { session: { name: r.session.name, event: r.session.event } } : {}),
+    ...(isObject(r.action) && isString(r.action.name) && isString(r.action.target) && typeof r.action.ok === 'boolean'
+      ? { action: { name: r.action.name, target: r.action.target, ok: r.action.ok, ...(isString(r.action.error) ? { error: r.action.error } : {}) } }
+      : {}),
   };
 }
 
@@ -140,7 +143,22 @@ function isMount(v: unknown): v is AuditMount {
   return isObject(v) && isString(v.src) && isString(v.dst) && (v.mode === 'ro' || v.mode === 'rw');
 }
 function isEgress(v: unknown): v is AuditEgress {
-  return isObject(v) && isString(v.host) && isNumber(v.port) && (v.action === 'allow' || v.action === 'deny') && isNumber(v.bytesUp) && isNumber(v.bytesDown);
+  return isObject(v) && isString(v.host) && isNumber(v.port) && (v.action === 'allow' || v.action === 'deny' || v.action === 'fail') && isNumber(v.bytesUp) && isNumber(v.bytesDown);
+}
+/** One egress entry with its optional fields kept only when well-formed. */
+function parseEgress(e: AuditEgress): AuditEgress {
+  return {
+    host: e.host,
+    port: e.port,
+    action: e.action,
+    ...(isNumber(e.requests) ? { requests: e.requests } : {}),
+    bytesUp: e.bytesUp,
+    bytesDown: e.bytesDown,
+    ...(Array.isArray(e.credentials) && e.credentials.every(isString) ? { credentials: e.credentials } : {}),
+    ...(isString(e.reason) ? { reason: e.reason } : {}),
+    ...(isString(e.failure) ? { failure: e.failure } : {}),
+    ...(isNumber(e.redactions) ? { redactions: e.redactions } : {}),
+  };
 }
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -11,13 +11,21 @@ export interface AuditMount {
 export interface AuditEgress {
   host: string;
   port: number;
-  action: 'allow' | 'deny';
+  /** allow: reached; deny: refused by the policy; fail: allowed, but the upstream could not be reached
+   *  (the name does not resolve, nothing answers, TLS fails): not a policy problem. */
+  action: 'allow' | 'deny' | 'fail';
   /** How many requests this entry sums up (one entry per host, port and action). */
   requests?: number;
   bytesUp: number;
   bytesDown: number;
   /** Brokered credentials injected into requests to this host (names only: "credential X injected for host Y"). */
   credentials?: string[];
+  /** For deny and fail: the first reason the proxy gave. */
+  reason?: string;
+  /** For fail: what failed ("resolve", "connect", "timeout", "tls", "upstream"). */
+  failure?: string;
+  /** How many times a brokered credential's real value was removed from this host's answers. */
+  redactions?: number;
 }
 
 export interface AuditRecord {
@@ -28,8 +36,8 @@ export interface AuditRecord {
   /** The locked version that ran. */
   version: string;
   runtime: 'podman' | 'docker';
-  /** How it was started. */
-  via: 'cli' | 'link' | 'mcp';
+  /** How it was started (web: from the page of `shim serve`). */
+  via: 'cli' | 'link' | 'mcp' | 'web';
   /** sha256 of the runtime command minus the run's own name, labels and the tool's arguments. */
   policyHash: string;
   cwd: string;
@@ -57,4 +65,18 @@ export interface AuditRecord {
   /** A session's event: its start, a terminal attaching or detaching, `shim shell`, `shim stop`, and its
    *  end (the only one with the run's outcome: exit status, duration, egress). */
   session?: { name: string; event: 'start' | 'attach' | 'detach' | 'shell' | 'stop' | 'end' };
+  /** An action taken from the page of `shim serve` (always via "web"): what, on what, and whether it
+   *  worked. Such a record is no run: the fields of a run's policy are those of the session it acted
+   *  on, or empty. */
+  action?: AuditAction;
+}
+
+export interface AuditAction {
+  /** start, stop, pause, resume, restart, shell, apply, apply-branch, discard, restore, allow. */
+  name: string;
+  /** The session, snapshot or host it acted on. */
+  target: string;
+  ok: boolean;
+  /** Why it failed (shim's own message), when it did. */
+  error?: string;
 }

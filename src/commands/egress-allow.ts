@@ -8,14 +8,32 @@ import { allowedHostIssue } from '../config/schema.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { withLock, writeFileAtomic } from '../lock.js';
 import { planAllowDropIn } from '../plan/allow-drop-in.js';
+import { nonPublicReason } from '../plan/host-scope.js';
 import { loadAllowState, type AllowState } from './allow-state.js';
 
 export interface AllowOptions {
   json?: boolean;
+  /** List hosts that are not the public internet (loopback, private networks, cloud metadata) anyway. */
+  force?: boolean;
 }
 
+/** "127.0.0.1:6379 (a loopback address), 10.0.0.1 (…)": each host with what it reaches. */
+function describeNonPublic(list: readonly { h: string; why: string }[]): string {
+  return list.map(({ h, why }) => `${h} (${why})`).join(', ');
+}
+
+/** Adds `hosts` to the tool's allow-list. Every caller (the CLI, the web UI) goes through here, so a host
+ *  that is not the public internet is refused here unless `force`, and listed with a warning if it is. */
 export async function allowCommand(app: App, tool: string, hosts: readonly string[], options: AllowOptions): Promise<number> {
-  const problems = hosts.map((h) => ({ h, issue: allowedHostIssue(h) })).filter((p) => p.issue);
+  // what an entry reaches is told first: an IPv6 literal such as ::ffff:169.254.169.254 is both invalid
+  // and the metadata service, and the user should hear the second
+  const problems = hosts.map((h) => ({ h, issue: allowedHostIssue(h), scope: nonPublicReason(h) })).filter((p) => p.issue);
+  if (problems.some((p) => p.scope)) {
+    throw new UsageError(
+      `${tool}: cannot allow ${problems.map((p) => `${JSON.stringify(p.h)} (${p.scope ?? p.issue})`).join(', ')}: allowed_hosts holds host names and IPv4 addresses only`,
+      'a tool asking for these is probing your machine or network, not the internet',
+    );
+  }
   if (problems.length) {
     throw new UsageError(
       `not a valid allowed_hosts entry: ${problems.map((p) => `${JSON.stringify(p.h)} (${p.issue})`).join(', ')}`,
@@ -33,6 +51,14 @@ export async function allowCommand(app: App, tool: string, hosts: readonly strin
       throw new UsageError(`shim allow ${tool}: name at least one host to allow`, `e.g. shim allow ${tool} registry.example.com (shim suggest ${tool} lists the hosts it was refused)`);
     }
     const plan = planAllowDropIn({ tool, base: state.base, hosts, label: state.label, ...(state.existing ? { existing: state.existing } : {}) });
+    const nonPublic = plan.added.map((h) => ({ h, why: nonPublicReason(h) })).filter((p): p is { h: string; why: string } => p.why !== undefined);
+    if (nonPublic.length && !options.force) {
+      throw new UsageError(
+        `${tool}: refusing to allow ${describeNonPublic(nonPublic)}: not the internet. A tool that asks for these may be probing your machine, your network or the cloud metadata service (where cloud credentials are handed out)`,
+        `if ${tool} really needs ${nonPublic.length === 1 ? 'it' : 'them'}, run again with --force: shim allow --force ${tool} ${nonPublic.map((p) => p.h).join(' ')}`,
+      );
+    }
+    if (nonPublic.length) app.reporter.warn(`${tool} may now reach ${describeNonPublic(nonPublic)}, which ${nonPublic.length === 1 ? 'is' : 'are'} not the internet (--force)`);
     if (plan.changed) {
       try {
         // temp file + rename in the same directory: a reader sees the old file or the new one, never

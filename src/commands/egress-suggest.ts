@@ -6,7 +6,7 @@ import type { App } from '../app/with-config-files.js';
 import { auditLogPath } from '../audit/log.js';
 import { parseSince, readAudit } from '../audit/query.js';
 import { dropInStale, planAllowDropIn } from '../plan/allow-drop-in.js';
-import { buildEgressSuggestion, type Refusal } from '../plan/egress-suggest.js';
+import { buildEgressSuggestion, type Refusal, type Unreachable } from '../plan/egress-suggest.js';
 import { loadAllowState, type AllowState } from './allow-state.js';
 import { formatTime } from './log.js';
 
@@ -38,6 +38,7 @@ export function suggestCommand(app: App, tool: string, options: SuggestOptions):
       network: state.network,
       refusals: suggestion.refusals,
       add: suggestion.add,
+      unreachable: suggestion.unreachable,
       command: canAllow ? command : null,
       dropIn: plan ? { file: state.label, text: plan.text, allowedHosts: plan.allowedHosts } : null,
       notes: notes(state, suggestion.add.length > 0),
@@ -46,6 +47,9 @@ export function suggestCommand(app: App, tool: string, options: SuggestOptions):
     return 0;
   }
   const window = options.since === undefined ? `in the last ${SUGGEST_DEFAULT_SINCE} (--since for another window)` : `since ${formatTime(since.toISOString())}`;
+  if (suggestion.unreachable.length) {
+    app.reporter.raw(`allowed, but not reached by ${tool} ${window} (not an allow-list problem: adding hosts will not help):\n${formatUnreachable(suggestion.unreachable)}`);
+  }
   if (!suggestion.refusals.length) {
     app.reporter.info(`no refused requests of ${tool} ${window}: ${audit.records.length} run(s) in the audit log, nothing to allow`);
     for (const note of notes(state, false)) app.reporter.info(note);
@@ -54,7 +58,7 @@ export function suggestCommand(app: App, tool: string, options: SuggestOptions):
   app.reporter.raw(`refused requests of ${tool} ${window}, ${audit.records.length} run(s) read:\n${formatRefusals(suggestion.refusals)}`);
   for (const note of notes(state, suggestion.add.length > 0)) app.reporter.warn(note);
   if (!suggestion.add.length) {
-    app.reporter.info('nothing to add: every refused host is allowed now or cannot be listed');
+    app.reporter.info('nothing to add: every refused host is allowed now, cannot be listed, or is not a public host');
     return 0;
   }
   if (plan) {
@@ -80,7 +84,27 @@ const STATUS: Record<Refusal['status'], (r: Refusal) => string> = {
   suggested: (r) => `add ${r.entry}`,
   'allowed-now': (r) => `allowed now by ${r.reason} (added since, or refused for its address: see shim log --json)`,
   'cannot-allow': (r) => `cannot be allowed: ${r.reason}`,
+  'not-public': (r) => `not suggested: ${r.reason}, not the internet (shim allow refuses it without --force)`,
 };
+
+/** What to check for each kind of failure. */
+const FAILURE_HINT: Record<string, string> = {
+  resolve: 'the name does not resolve: check its spelling and this machine\'s DNS or network',
+  connect: 'nothing accepted the connection: the service is down or a firewall blocks it',
+  timeout: 'the connection timed out: the service or the network is slow or down',
+  tls: 'TLS to it failed: its certificate is not trusted here (a network that re-signs TLS needs ca_bundle)',
+  upstream: 'the host answered nothing usable',
+};
+
+/** The unreachable hosts as lines: host:port, requests, runs, last time, what to check. */
+export function formatUnreachable(list: readonly Unreachable[]): string {
+  return list
+    .map((u) => {
+      const hint = (u.failure && FAILURE_HINT[u.failure]) ?? 'see the reason';
+      return `  ${u.host}:${u.port}  ${u.requests} request(s) in ${u.runs} run(s), last ${formatTime(u.lastFailed)}: ${hint}${u.reason ? `\n    (${u.reason})` : ''}\n`;
+    })
+    .join('');
+}
 
 /** The refusals as an aligned table: host:port, requests, runs, last refused (UTC), what to do. */
 export function formatRefusals(refusals: readonly Refusal[]): string {

@@ -8,6 +8,7 @@ import { readLockFile } from '../install/lockfile.js';
 import { CA_BUNDLE_VARS, RUN_CACHE_ENV } from '../plan/env.js';
 import type { NetworkMode } from '../plan/network.js';
 import { proxyEnv } from '../plan/egress.js';
+import { describeSource } from '../plan/credentials.js';
 import { describeProjectRoot } from '../facts/project-root.js';
 import { loadImageChoice } from '../runtime/image.js';
 import { dryRun } from './run.js';
@@ -30,7 +31,8 @@ export interface ExplainReport {
   fields: ExplainField[];
   network: { mode: NetworkMode; origin: string; ports: string[]; allowedHosts: string[] };
   /** Brokered variables: the tool sees a placeholder, the proxy adds the real value for these hosts only. */
-  credentials: { name: string; hosts: string[]; from: string }[];
+  /** `unset`: an optional credential whose source is missing here, which the tool does not get. */
+  credentials: { name: string; hosts: string[]; from: string; optional: boolean; unset: boolean }[];
   /** What "." means for this run (the project root) and why, and where the tool starts. */
   project: { root: string; why: string } | null;
   workdir: string;
@@ -126,7 +128,7 @@ export function explainTool(app: App, name: string): ExplainReport {
     image: { ref: choice.ref, source: choice.source },
     fields,
     network: { mode: policy.network, origin: `${networkOrigin}${extraPorts}`, ports: policy.ports, allowedHosts: policy.allowedHosts },
-    credentials: Object.entries(tool.credentials).map(([n, c]) => ({ name: n, hosts: c.hosts, from: c.from.replace(/^cmd:.*$/s, 'cmd:…') })),
+    credentials: Object.entries(tool.credentials).map(([n, c]) => ({ name: n, hosts: c.hosts, from: describeSource(c.from), optional: Boolean(c.optional), unset: plan.unsetCredentials.some((u) => u.name === n) })),
     project: plan.project ? { root: plan.project.path, why: describeProjectRoot(plan.project) } : null,
     workdir: plan.workdir,
     mounts: policy.mounts.map((m) => ({ ...m, arrow: m.mode === 'ro' ? '-->' : '<-->' })),
@@ -158,7 +160,9 @@ export function formatExplain(r: ExplainReport): string {
   // the effective list, exactly: no host is ever added to it behind the user's back
   if (r.network.mode === 'allowlist') lines.push(...r.network.allowedHosts.map((h) => `  allowed: ${h}`));
   // TLS to these hosts only is decrypted by the proxy, which alone holds the values
-  lines.push(...r.credentials.map((c) => `  brokered: ${c.name} for ${c.hosts.join(', ')} (the tool sees a placeholder; the value, from ${c.from}, is added by the proxy)`));
+  lines.push(...r.credentials.map((c) => (c.unset
+    ? `  unset: ${c.name} (an optional credential for ${c.hosts.join(', ')}; its source ${c.from} is missing, so the tool does not get it)`
+    : `  brokered: ${c.name} for ${c.hosts.join(', ')} (the tool sees a placeholder; the value, from ${c.from}, is added by the proxy)${c.optional ? ' [optional]' : ''}`)));
   if (r.project) lines.push('', `project root ("." in mounts): ${r.project.root}, ${r.project.why}`, `working directory: ${r.workdir}`);
   lines.push('', 'mounts (host --> container read-only, <--> read-write):');
   if (!r.mounts.length) lines.push('  none');

@@ -3,7 +3,7 @@
 import type { App } from '../app/with-config-files.js';
 import { auditLogPath } from '../audit/log.js';
 import { parseSince, readAudit } from '../audit/query.js';
-import type { AuditRecord } from '../audit/record.js';
+import type { AuditEgress, AuditRecord } from '../audit/record.js';
 
 export interface LogOptions {
   tool?: string;
@@ -38,11 +38,31 @@ function describeFilter(options: LogOptions): string {
   return parts.join(' ');
 }
 
-/** "allowlist (3 allowed, 1 denied)": the requests through the egress proxy, by outcome. */
+/** "allowlist (3 allowed, 1 denied, 2 unreachable; 1 credential echo masked)": the requests through
+ *  the egress proxy, by outcome (unreachable and masked only when there were any). */
 function formatNetwork(r: AuditRecord): string {
   if (r.network !== 'allowlist') return r.network;
-  const count = (action: 'allow' | 'deny') => r.egress.filter((e) => e.action === action).reduce((n, e) => n + (e.requests ?? 1), 0);
-  return `allowlist (${count('allow')} allowed, ${count('deny')} denied)`;
+  const count = (action: AuditEgress['action']) => r.egress.filter((e) => e.action === action).reduce((n, e) => n + (e.requests ?? 1), 0);
+  const failed = count('fail');
+  const masked = r.egress.reduce((n, e) => n + (e.redactions ?? 0), 0);
+  return `allowlist (${count('allow')} allowed, ${count('deny')} denied${failed ? `, ${failed} unreachable` : ''}${masked ? `; ${masked} credential ${masked === 1 ? 'echo' : 'echoes'} masked` : ''})`;
+}
+
+/** What each kind of failure was, in a few words. */
+const FAILURE_WORDS: Record<string, string> = {
+  resolve: 'the name does not resolve',
+  connect: 'the connection was refused',
+  timeout: 'the connection timed out',
+  tls: 'TLS to it failed',
+  upstream: 'it gave no usable answer',
+};
+
+/** One indented line per host the run was allowed to reach but could not: not an allow-list problem. */
+function formatUnreachable(r: AuditRecord): string {
+  return r.egress
+    .filter((e) => e.action === 'fail')
+    .map((e) => `    unreachable ${e.host}:${e.port}: ${(e.failure && FAILURE_WORDS[e.failure]) ?? e.reason ?? 'it could not be reached'} (not the allow-list)\n`)
+    .join('');
 }
 
 /** One line per run: time (UTC), tool and version, exit, duration, network, limits hit, cwd. */
@@ -50,10 +70,10 @@ export function formatRuns(records: readonly AuditRecord[]): string {
   const rows = records.map((r) => [
     formatTime(r.time),
     `${r.tool} ${r.version}`,
-    // a session's events other than its end have no outcome of their own
-    r.session && r.session.event !== 'end' ? `session ${r.session.name}: ${r.session.event}` : r.signal ? `exit ${r.exitCode} (${r.signal})` : `exit ${r.exitCode}`,
-    r.session && r.session.event !== 'end' && r.session.event !== 'shell' ? '' : formatDuration(r.durationMs),
-    r.warm ? `${formatNetwork(r)}, warm` : r.session?.event === 'end' ? `${formatNetwork(r)}, session ${r.session.name}` : formatNetwork(r),
+    // a session's events other than its end have no outcome of their own; nor has an action from the page
+    r.action ? `web: ${r.action.name} ${r.action.target}${r.action.ok ? '' : ' (failed)'}` : r.session && r.session.event !== 'end' ? `session ${r.session.name}: ${r.session.event}` : r.signal ? `exit ${r.exitCode} (${r.signal})` : `exit ${r.exitCode}`,
+    r.action || (r.session && r.session.event !== 'end' && r.session.event !== 'shell') ? '' : formatDuration(r.durationMs),
+    r.action ? '' : r.warm ? `${formatNetwork(r)}, warm` : r.session?.event === 'end' ? `${formatNetwork(r)}, session ${r.session.name}` : formatNetwork(r),
     r.limitsHit.length ? `limits: ${r.limitsHit.join(',')}` : '',
     r.snapshots?.length ? `snapshot ${r.snapshots.join(',')}` : '',
     r.cwd,
@@ -63,7 +83,7 @@ export function formatRuns(records: readonly AuditRecord[]): string {
   const widths = columns.map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   const last = columns.length - 1;
   return rows
-    .map((row) =>
+    .map((row, n) =>
       columns
         .map((i, k) => {
           const cell = row[i]!;
@@ -71,9 +91,8 @@ export function formatRuns(records: readonly AuditRecord[]): string {
           return i === 3 ? cell.padStart(widths[k]!) : cell.padEnd(widths[k]!);
         })
         .join('  ')
-        .trimEnd(),
+        .trimEnd() + `\n${formatUnreachable(records[n]!)}`,
     )
-    .map((line) => `${line}\n`)
     .join('');
 }
 

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app/with-config-files.js';
-import { updateLockFile } from '../install/lockfile.js';
+import { readLockFile, updateLockFile } from '../install/lockfile.js';
+import { setupOf } from '../facts/setup.js';
 import { TOOL_VOLUME_PREFIX } from '../plan/names.js';
 import { volumeListArgv, volumeMountpointArgv, volumeRemoveArgv, volumesToPrune } from '../plan/volume-plan.js';
 import { resolveTool, listToolNames } from '../config/merge.js';
@@ -45,13 +46,24 @@ function directorySize(dir: string): number | undefined {
   }
 }
 
-/** Removes the download cache volumes; with `all`, the tool volumes too (tools then reinstall their
- *  locked versions on next use). Reports the space that came back when the volumes are readable. */
+/** This setup's tool volumes: labelled with its id, or recorded in its lock file for this runtime
+ *  (installs made before volumes had labels). */
+async function ownToolVolumes(app: App, run: (argv: string[]) => ReturnType<typeof runCaptured>, runtime: string, setup: string): Promise<string[]> {
+  const labelled = expectSuccess('listing volumes', await run(volumeListArgv(setup)), 'check that the runtime works').stdout.split('\n');
+  const recorded = Object.values(readLockFile(app.paths.stateDir).tools).map((t) => t.installs[runtime]?.volume);
+  return [...labelled, ...recorded].filter((v): v is string => Boolean(v?.startsWith(TOOL_VOLUME_PREFIX)));
+}
+
+/** Removes this setup's download cache volumes (and the unscoped ones older shims shared); with `all`,
+ *  this setup's tool volumes too (tools then reinstall their locked versions on next use). Another
+ *  setup's volumes are never touched. Reports the space that came back when the volumes are readable. */
 export async function prune(app: App, all: boolean): Promise<number> {
   const ctx = imageContext(app);
+  const setup = setupOf(app);
   const run = (argv: string[]) => runCaptured({ file: ctx.runtime.path, argv, env: ctx.runtimeEnv });
   const listed = expectSuccess('listing volumes', await run(volumeListArgv()), 'check that the runtime works');
-  const volumes = volumesToPrune(listed.stdout.split('\n'), all);
+  const ownTools = all ? await ownToolVolumes(app, run, ctx.runtime.name, setup) : [];
+  const volumes = volumesToPrune({ names: listed.stdout.split('\n'), ownTools, setup }, all);
   let freed = 0;
   let unknown = false;
   const removedTools: string[] = [];

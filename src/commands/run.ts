@@ -20,6 +20,7 @@ import { runCaptured, runForeground, signalName, type ForegroundResult } from '.
 import { keeperSignals } from '../runtime/keeper-call.js';
 import { resolveWarm } from '../plan/warm.js';
 import { toolVolume } from '../plan/names.js';
+import { setupOf } from '../facts/setup.js';
 import { noteWarmCallEnded, prepareWarmCall } from '../runtime/warm.js';
 import { withPassedEnv } from '../plan/runtime-env.js';
 import { limitsEnforceable } from '../runtime/detect.js';
@@ -30,8 +31,11 @@ import { ensureImage, forgetImage, loadImageChoice, type ImageContext } from '..
 import { imageExistsArgv } from '../plan/image-plan.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
-import { snapshotBeforeRun } from './snapshot.js';
+import { discardUnusedSnapshots, snapshotBeforeRun } from './snapshot.js';
 import { pathInCopy, planWorktreeMounts, type WorktreeMountInput } from '../worktree/plan.js';
+import { snapshotRoots } from '../plan/snapshot.js';
+import { gitCensus, gitCensusWarnings, overlaidGits } from '../snapshot/git-census.js';
+import { scriptHintFor } from '../plan/script-hint.js';
 
 const debug = (app: App) => envFlag(app.host.env, 'SHIM_DEBUG');
 
@@ -74,6 +78,7 @@ export function installContext(app: App, ctx: ImageContext, image: string): Inst
   return {
     host: app.host,
     stateDir: app.paths.stateDir,
+    setup: setupOf(app),
     runtime: ctx.runtime,
     runtimeEnv: ctx.runtimeEnv,
     image,
@@ -94,7 +99,7 @@ function planFor(
   args: readonly string[],
   facts: RunFacts = gatherRunFacts(tool, app.host, app.paths),
   commands?: readonly string[],
-  volume = toolVolume(tool.name, tool.tool, app.paths.stateDir),
+  volume = toolVolume(tool.name, tool.tool, setupOf(app)),
   session?: { name: string },
   worktree?: WorktreeMountInput,
 ): RunPlan {
@@ -105,7 +110,7 @@ function planFor(
   const settings = settingsOrThrow(app);
   const limits = resolveLimits(tool, settings, limitsEnforceable(runtime));
   const warm = resolveWarm(tool, settings);
-  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: worktree ? pathInCopy(facts.cwd, worktree) : facts.cwd, project: facts.root, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), limits, ...(warm ? { warm } : {}), ...(session ? { session } : {}) });
+  return buildRunPlan({ tool, host: app.host, runtime, image, binPaths, volume, mounts, cwd: worktree ? pathInCopy(facts.cwd, worktree) : facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, ...(commands ? { commands } : {}), caBundle: app.caBundle(), args, runId: app.newRunId(), setup: setupOf(app), limits, ...(warm ? { warm } : {}), ...(session ? { session } : {}) });
 }
 
 /** After the runtime failed to start the tool (125/127), finds out whether shim's own state is stale. */
@@ -128,12 +133,16 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
   if (locked?.spec !== tool.tool || !locked.installs[ctx.runtime.name]) planFor(app, tool, loadImageChoice(ctx).choice.ref, [], args);
   const image = await ensureImage(ctx);
   const { install, version } = await ensureInstalled(installContext(app, ctx, image), tool);
-  await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, image });
+  await prepareNamedVolumes(tool, { host: app.host, runtime: ctx.runtime, runtimeEnv: ctx.runtimeEnv, stateDir: app.paths.stateDir, setup: setupOf(app), image, reporter: app.reporter });
   const runId = app.newRunId();
   const plan = planFor({ ...app, newRunId: () => runId }, tool, image, install.binPaths, args, undefined, install.commands, install.volume, options.session, options.worktree);
-  // "snapshot": true: the tool's writable directories are saved before it can touch them
-  const snapshots = tool.snapshot ? await snapshotBeforeRun(app, tool.name, runId, plan.policy.mounts) : [];
-  const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [], runId, ...(snapshots.length ? { snapshots } : {}) };
+  // "snapshot": true: the tool's writable directories are saved before it can touch them (for a warm
+  // call once its container runs: a container that fails to start takes no snapshot)
+  const snapshot = async () => {
+    const snapshots = tool.snapshot ? await snapshotBeforeRun(app, tool.name, runId, plan.policy.mounts) : [];
+    return snapshots.length ? { snapshots } : {};
+  };
+  const base = { tool, plan, image, version, ctx, skippedScripts: install.skippedScripts ?? [], runId };
   // the values of the plan's bare --env flags go through the runtime's environment, never its argv
   const env = withPassedEnv(ctx.runtimeEnv, plan.passedEnv);
   if (plan.warm) {
@@ -145,9 +154,9 @@ export async function prepareRun(app: App, name: string, args: readonly string[]
       ...(debug(app) ? { onStart: (name: string) => app.reporter.info(`${tool.name}: started warm container ${name} (it stops after ${plan.warm!.idleSeconds} s without a call)`) } : {}),
     });
     // no runtime command: the container's keeper runs the call
-    return { ...base, command: { file: ctx.runtime.path, argv: [], env }, signals: keeperSignals(call.keeperCall), warm: { container: call.container, started: call.started, usedAt: call.usedAt } };
+    return { ...base, ...(await snapshot()), command: { file: ctx.runtime.path, argv: [], env }, signals: keeperSignals(call.keeperCall), warm: { container: call.container, started: call.started, usedAt: call.usedAt } };
   }
-  return { ...base, command: { file: ctx.runtime.path, argv: plan.argv, env }, signals: plan };
+  return { ...base, ...(await snapshot()), command: { file: ctx.runtime.path, argv: plan.argv, env }, signals: plan };
 }
 
 /** After a call in a warm container: its end counts as the container's last use. */
@@ -191,6 +200,9 @@ function startEgress(app: App, proxy: ProxyPlan) {
   }, app.host);
 }
 
+/** How much of a tool's stderr is kept to judge whether a skipped install script is to blame. */
+const SCRIPT_HINT_TAIL_BYTES = 16 * 1024;
+
 /** After a failed run of a tool whose install skipped some packages' install scripts. */
 function skippedScriptsNote(name: string, status: number, skipped: readonly string[]): string {
   const list = skipped.length > 3 ? `${skipped.slice(0, 3).join(', ')} and ${skipped.length - 3} more` : skipped.join(', ');
@@ -210,11 +222,14 @@ export async function runTool(app: App, name: string, args: readonly string[], o
     // paste-ready: a bare --env NAME takes NAME's value from the environment it runs in
     const bare = Object.keys(plan.passedEnv);
     const note = bare.length ? `# --env without a value (${bare.join(', ')}): the runtime takes the value from its environment, where shim puts it\n` : '';
-    app.stdout(options.json ? `${JSON.stringify(json, null, 2)}\n` : text + note);
+    const unset = plan.unsetCredentials.map((c) => `# unset: ${c.name} (an optional credential; its source ${c.from} is missing, so the tool does not get it)\n`).join('');
+    app.stdout(options.json ? `${JSON.stringify({ ...json, unsetCredentials: plan.unsetCredentials }, null, 2)}\n` : text + note + unset);
     return 0;
   }
   const run = await prepareRun(app, name, args);
   for (const w of run.plan.warnings) app.reporter.warn(w);
+  const gitRoots = snapshotRoots(run.plan.policy.mounts);
+  const gitsBefore = run.tool.git_writable ? gitCensus(gitRoots) : overlaidGits(run.plan.policy.mounts, gitRoots);
   if (debug(app)) {
     if (run.warm) app.reporter.info(`warm call in ${run.warm.container}${run.warm.started ? ' (started by this call)' : ''}, run by its keeper: ${run.plan.warm!.callDisplay}`);
     else app.reporter.info(`run command: ${run.plan.display}${run.plan.coldReason ? ` (runs cold: ${run.plan.coldReason})` : ''}`);
@@ -229,15 +244,24 @@ export async function runTool(app: App, name: string, args: readonly string[], o
       timeoutMs: limits?.timeoutMs,
       outputBytes: limits?.outputBytes,
       onOutputCut: () => during.reporter.warn(`${name}: output over the limit (${limits?.output}): the rest is cut`),
+      // a failure of a tool with skipped install scripts is judged by what it says (not on a terminal,
+      // whose stderr the tool keeps for itself)
+      ...(run.skippedScripts.length && !app.host.stderrIsTTY ? { stderrTailBytes: SCRIPT_HINT_TAIL_BYTES } : {}),
     }),
   );
   during.flush();
   await warmCallEnded(app, run);
   const oomKilled = result.status === 137 && limits?.memory ? await askOomKilled(run.ctx, run.warm?.container ?? run.plan.containerName, startedAt.getTime()) : false;
   const { status, limitsHit } = judgeOutcome(app, name, result, limits, oomKilled);
-  if (status !== 0 && run.skippedScripts.length) app.reporter.warn(skippedScriptsNote(name, status, run.skippedScripts));
+  const hinted = scriptHintFor({ status, ...(result.stderrTail !== undefined ? { stderrTail: result.stderrTail } : {}) }, run.skippedScripts);
+  if (hinted.length) app.reporter.warn(skippedScriptsNote(name, status, hinted));
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
-  const warnings = [...run.plan.warnings, ...during.warnings];
+  // a repository the tool made (or whose config or hooks it changed) runs code on the host later
+  const gitWarnings = gitCensusWarnings(name, gitsBefore, gitCensus(gitRoots));
+  for (const w of gitWarnings) app.reporter.warn(w);
+  // a run that never started takes no snapshot (unless its directory changed after all)
+  if (run.snapshots && [125, 126, 127].includes(status)) run.snapshots = await discardUnusedSnapshots(app, run.runId ?? '', run.snapshots);
+  const warnings = [...run.plan.warnings, ...during.warnings, ...gitWarnings];
   const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress, warnings };
   appendAudit(app.paths.stateDir, auditRecord(app, run, outcome, options.via ?? 'cli'), (m) => app.reporter.warn(m));
   if (status === 125) await diagnoseLaunchFailure(app, run.ctx, run.image);

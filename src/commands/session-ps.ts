@@ -8,6 +8,7 @@ import { listWarm, psCommand, stopCommand } from './warm.js';
 import { noSuchSession, pathsOf, sessionStatus } from './session-start.js';
 import { stopSessions } from './session.js';
 import { ago, formatTable } from './table.js';
+import type { Attention } from '../session/attention.js';
 import { worktreeDiff } from './worktree-diff.js';
 
 export interface SessionRow {
@@ -24,6 +25,8 @@ export interface SessionRow {
   /** The run id (`shim snapshot restore` takes it) and the snapshots taken before the session. */
   runId: string;
   snapshots: string[];
+  /** The tool rang the bell or sent a notification, and no terminal attached nor input came since. */
+  attention: Attention | null;
   /** A worktree session's branch (shim/NAME), else null. */
   branch: string | null;
   /** How many files a worktree session changed (null for others, or when its copy is gone). */
@@ -65,7 +68,7 @@ export async function listSessions(app: App): Promise<SessionRow[]> {
       const state = live ? 'running' : alive ? 'unknown' : info.exit ? 'exited' : 'lost';
       const exit = live || alive ? null : (info.exit ?? null);
       const work = info.worktree ? await worktreeSummary(app, name) : undefined;
-      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [], branch: info.worktree?.branch ?? null, changed: work?.changed ?? null, applied: work?.applied ?? false, restarts: info.restarts ?? 0 };
+      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [], branch: info.worktree?.branch ?? null, changed: work?.changed ?? null, applied: work?.applied ?? false, restarts: info.restarts ?? 0, attention: live?.attention ?? null };
     }),
   );
   const found = rows.filter((r): r is SessionRow => Boolean(r));
@@ -91,12 +94,19 @@ export async function psAllCommand(app: App, options: { json?: boolean } = {}): 
   if (sessions.length) {
     const now = Date.now();
     const rows = [
-      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'SNAPSHOT', 'BRANCH', 'CHANGED', 'PROJECT'],
-      ...sessions.map((s) => [s.name, s.tool, stateText(s), ago(s.startedAt, now), String(s.clients), s.snapshots.length ? s.snapshots.join(',') : '-', s.branch ?? '-', s.changed === null ? '-' : String(s.changed), s.project]),
+      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'SNAPSHOT', 'BRANCH', 'CHANGED', 'NEEDS YOU', 'PROJECT'],
+      ...sessions.map((s) => [s.name, s.tool, stateText(s), ago(s.startedAt, now), String(s.clients), s.snapshots.length ? s.snapshots.join(',') : '-', s.branch ?? '-', s.changed === null ? '-' : String(s.changed), formatAttention(s.attention), s.project]),
     ];
     app.stdout(`${formatTable(rows)}\n`);
   } else app.reporter.info('no sessions');
   return psCommand(app, {});
+}
+
+/** The NEEDS YOU cell: the notification's text (cut), "bell", or "-". */
+function formatAttention(a: Attention | null): string {
+  if (!a) return '-';
+  if (!a.text) return 'bell';
+  return JSON.stringify(a.text.length > 30 ? `${a.text.slice(0, 29)}…` : a.text);
 }
 
 /** `shim stop [NAME…]`: sessions by name; other names are tools whose warm containers stop; no name

@@ -74,7 +74,7 @@ async function refuseRunning(app: App, name: string, paths: SessionPaths): Promi
 }
 
 /** Prepares the run and starts its supervisor; resolves once the session's container runs. */
-export async function startSession(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp'; size?: { cols: number; rows: number }; worktree?: boolean }): Promise<SessionInfo> {
+export async function startSession(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp' | 'web'; size?: { cols: number; rows: number }; worktree?: boolean }): Promise<SessionInfo> {
   checkSessionName(options.name);
   // a new session's socket goes where this environment places it
   const paths = sessionPaths(app.host, app.paths.stateDir, options.name);
@@ -92,7 +92,7 @@ export async function startSession(app: App, tool: string, args: readonly string
   }
 }
 
-async function startPrepared(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp'; size?: { cols: number; rows: number } }, paths: SessionPaths, resolved: ResolvedTool, worktree: StartedWorktree | undefined): Promise<SessionInfo> {
+async function startPrepared(app: App, tool: string, args: readonly string[], options: { name: string; via: 'cli' | 'link' | 'mcp' | 'web'; size?: { cols: number; rows: number } }, paths: SessionPaths, resolved: ResolvedTool, worktree: StartedWorktree | undefined): Promise<SessionInfo> {
   const run = await prepareRun(app, tool, args, { session: { name: options.name }, ...(worktree ? { worktree: worktree.mounts } : {}) });
   for (const w of run.plan.warnings) app.reporter.warn(w);
   const restart = resolveRestartPolicy(resolved);
@@ -105,6 +105,7 @@ async function startPrepared(app: App, tool: string, args: readonly string[], op
     const info: SessionSpec['info'] = {
       name: options.name,
       tool: run.tool.name,
+      args: [...args],
       project: run.plan.project?.path ?? app.host.cwd,
       cwd: app.host.cwd,
       container: run.plan.containerName,

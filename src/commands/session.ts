@@ -1,18 +1,20 @@
 // The session commands: `shim run --name NAME [-d]`, a `"session": true` link, `shim attach`, `shim
 // logs`, `shim shell` and `shim stop NAME`. Starting is in session-start.ts; the supervisor that keeps a
 // session alive is session/supervisor.ts.
+import { setupOf } from '../facts/setup.js';
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
 import type { App } from '../app/app.js';
 import { resolveTool } from '../config/merge.js';
-import { UsageError } from '../errors.js';
+import { RuntimeError, UsageError } from '../errors.js';
 import { appendAudit } from '../audit/log.js';
 import { defaultSessionName, sessionShellArgv, validSessionName } from '../plan/session.js';
+import { lostSessionContainer, lostSessionRemoveArgv, sessionContainersArgv } from '../plan/session-stop.js';
 import { gatherRunFacts } from '../facts/run-facts.js';
 import { attachSession, connectSession, requestSession } from '../session/client.js';
-import { readSessionInfo, supervisorAlive } from '../session/store.js';
+import { readSessionInfo, supervisorAlive, writeSessionInfo } from '../session/store.js';
 import { followLog } from '../session/follow.js';
-import { exitStatus } from '../runtime/exec.js';
+import { exitStatus, runCaptured } from '../runtime/exec.js';
 import { terminalSize } from '../runtime/launch.js';
 import { tailLog, withoutTerminalRequests } from '../session/output-store.js';
 import type { SessionInfo } from '../session/protocol.js';
@@ -177,17 +179,36 @@ function shellAuditBase(app: App, info: SessionInfo): AuditRecord {
   return { ...saved, time: new Date().toISOString(), cwd: app.host.cwd, egress: [], signal: null, limitsHit: [], session: { name: info.name, event: 'shell' } };
 }
 
-/** Stops the named sessions; returns the names that are not sessions (tools, for warm containers). */
+/** Stops the named sessions, lost ones included; returns the names that are not sessions (tools, for
+ *  warm containers). */
 export async function stopSessions(app: App, names: readonly string[]): Promise<string[]> {
   const rest: string[] = [];
   for (const name of names) {
     const info = validSessionName(name) ? await sessionStatus(app, name) : undefined;
     if (!info) {
-      rest.push(name);
+      if (!(validSessionName(name) && (await stopLostSession(app, name)))) rest.push(name);
       continue;
     }
     const ended = await requestSession<{ status: number }>(pathsOf(app, name).socket, { mode: 'stop' });
     app.reporter.info(`stopped: session ${name} (${info.tool})${ended ? `, exit ${ended.status}` : ''}`);
   }
   return rest;
+}
+
+/** A session whose supervisor died without recording an end (lost), with its container still running:
+ *  the container is removed through the runtime and the end recorded. False when there is no such
+ *  container (or the supervisor still runs, and answers for it). */
+async function stopLostSession(app: App, name: string): Promise<boolean> {
+  const file = pathsOf(app, name).meta;
+  const info = readSessionInfo(file);
+  if (!info || info.exit || supervisorAlive(info)) return false;
+  const runtime = app.runtime();
+  const run = (argv: string[]) => runCaptured({ file: runtime.path, argv, env: app.runtimeEnv() });
+  const container = lostSessionContainer((await run(sessionContainersArgv(name, setupOf(app)))).stdout, info.container);
+  if (!container) return false;
+  const removed = await run(lostSessionRemoveArgv(runtime.name, container));
+  if (removed.exitCode !== 0) throw new RuntimeError(`cannot stop the container ${container} of the lost session ${name}: ${removed.stderr.trim()}`, `remove it with ${runtime.name} rm --force ${container}`);
+  writeSessionInfo(file, { ...info, exit: { status: 137, endedAt: new Date().toISOString(), reason: 'stopped' } });
+  app.reporter.info(`stopped: session ${name} (${info.tool}), whose supervisor was gone: its container ${container} removed`);
+  return true;
 }

@@ -2,12 +2,14 @@
 // directory (src/snapshot/), and the automatic one taken before a run of a tool with "snapshot": true.
 import fs from 'node:fs';
 import path from 'node:path';
+import { settingsOrThrow } from '../app/app.js';
 import type { App } from '../app/with-config-files.js';
 import { parseSince, readAudit } from '../audit/query.js';
 import { SnapshotError, UsageError } from '../errors.js';
 import { findProjectRoot } from '../facts/project-root.js';
-import { diffManifests, formatMode, planPrune, snapshotRoots, summarize } from '../plan/snapshot.js';
-import { captureFiles, createSnapshot, type CreateOptions } from '../snapshot/create.js';
+import { diffManifests, formatMode, planPrune, resolveRetention, snapshotRoots, summarize } from '../plan/snapshot.js';
+import { captureFiles, createSnapshot, treeMatches, type CreateOptions } from '../snapshot/create.js';
+import { withLock } from '../lock.js';
 import { restoreSnapshot } from '../snapshot/restore.js';
 import { deleteSnapshots, isSnapshotId, loadManifest, loadSummaries, snapshotStoreDir } from '../snapshot/store.js';
 
@@ -46,7 +48,7 @@ export function snapshotListCommand(app: App, options: { json?: boolean }): numb
 
 export function snapshotDiffCommand(app: App, id: string, options: { json?: boolean }): number {
   const m = loadManifest(snapshotStoreDir(app.host.env, app.host.home), id);
-  const diff = diffManifests(m.files, captureFiles(m.root, app.host.env, m.files).files);
+  const diff = diffManifests(m.files, captureFiles(m.root, app.host.env, m.files, m.listing).files);
   if (options.json) {
     json(app, { id: m.id, root: m.root, ...diff });
     return 0;
@@ -80,10 +82,11 @@ export async function snapshotRestoreCommand(app: App, arg: string, options: { j
   const results = [];
   for (const id of restoreTargets(app, arg)) {
     const target = loadManifest(store, id);
-    const { before, plan } = await restoreSnapshot(target, createOptions(app));
-    results.push({ id, root: target.root, before, removed: plan.remove, written: plan.write.map((w) => w.path), chmod: plan.chmod.map((c) => ({ path: c.path, mode: formatMode(c.mode) })) });
+    const { before, plan, removedGits } = await restoreSnapshot(target, createOptions(app));
+    results.push({ id, root: target.root, before, removed: plan.remove, written: plan.write.map((w) => w.path), chmod: plan.chmod.map((c) => ({ path: c.path, mode: formatMode(c.mode) })), removedGits });
     if (!options.json) {
       app.reporter.info(`restored ${target.root} to snapshot ${id}: ${plan.write.length} written, ${plan.remove.length} removed, ${plan.chmod.length} modes set`);
+      if (removedGits.length) app.reporter.warn(`removed ${removedGits.map((g) => path.join(target.root, g)).join(', ')}: a git repository the snapshot did not have (made since; its config or hooks could run commands on the host)`);
       app.reporter.info(`the state before is snapshot ${before} (shim snapshot restore ${before} undoes this)`);
     }
   }
@@ -114,14 +117,32 @@ export function snapshotPruneCommand(app: App, options: { keep?: string; olderTh
 }
 
 /** Before a run of a tool with "snapshot": true: snapshots each read-write directory it mounts and
- *  returns the ids (refusing the run when one cannot be taken: the safety net must be there). */
+ *  returns the ids (refusing the run when one cannot be taken: the safety net must be there). An
+ *  unchanged tree reuses its previous snapshot; the settings' retention is applied as each is taken. */
 export async function snapshotBeforeRun(app: App, tool: string, runId: string, mounts: readonly { src: string; mode: 'ro' | 'rw' }[]): Promise<string[]> {
   const ids: string[] = [];
+  const retention = resolveRetention(settingsOrThrow(app).snapshot_retention);
   for (const root of snapshotRoots(mounts)) {
     if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) continue;
-    const { manifest } = await createSnapshot(root, { ...createOptions(app), name: `before ${tool} run ${runId}`, runId, tool });
+    const { manifest } = await createSnapshot(root, { ...createOptions(app), name: `before ${tool} run ${runId}`, runId, tool, automatic: { retention } });
     ids.push(manifest.id);
   }
   return ids;
 }
 
+/** After a run that failed to start (the runtime's own 125, or 126/127: the command could not be run):
+ *  the snapshots taken for it that are new and whose directory is exactly as saved are deleted, and
+ *  the rest returned. A tool that exits 125 itself after changing files keeps its snapshot. */
+export async function discardUnusedSnapshots(app: App, runId: string, ids: readonly string[]): Promise<string[]> {
+  const store = snapshotStoreDir(app.host.env, app.host.home);
+  const unused = ids.filter((id) => {
+    try {
+      const m = loadManifest(store, id);
+      return m.runId === runId && treeMatches(m, app.host.env);
+    } catch {
+      return false; // gone already (deleted, or pruned by another run's retention)
+    }
+  });
+  if (unused.length) await withLock(path.join(store, 'lock'), async () => deleteSnapshots(store, unused));
+  return ids.filter((id) => !unused.includes(id));
+}

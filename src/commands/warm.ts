@@ -4,6 +4,7 @@ import type { App } from '../app/with-config-files.js';
 import { warmInspectArgv, warmListArgv, warmRemoveArgv } from '../plan/warm.js';
 import { expectSuccess, runCaptured } from '../runtime/exec.js';
 import { forgetWarm, readWarmState, warmStateFile } from '../runtime/warm.js';
+import { setupOf } from '../facts/setup.js';
 import { checkToolName } from './run.js';
 import { ago, formatTable } from './table.js';
 
@@ -23,7 +24,7 @@ export interface WarmContainer {
 export async function listWarm(app: App, tool?: string): Promise<WarmContainer[]> {
   const runtime = app.runtime();
   const run = (argv: string[]) => runCaptured({ file: runtime.path, argv, env: app.runtimeEnv() });
-  const ids = expectSuccess('listing warm containers', await run(warmListArgv(tool)), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
+  const ids = expectSuccess('listing warm containers', await run(warmListArgv(setupOf(app), tool)), 'check that the runtime works (shim doctor)').stdout.split('\n').filter(Boolean);
   if (!ids.length) return [];
   // a container may stop between the two calls: what inspect still finds is listed
   const out = await run(warmInspectArgv(ids));

@@ -24,7 +24,7 @@ export const TOOL_FIELD_DESCRIPTIONS: Record<keyof ToolLayer, string> = {
   min_release_age: 'releases younger than this are not picked when the spec is resolved: "0" (off), "3d", "12h", or a date (default: settings, else "3d")',
   secrets: 'names allowed to carry secrets: a secret-looking name in env or env_passthrough is refused unless listed here',
   credentials:
-    'variables the tool sees only as a per-run placeholder: {"NAME": {"from": "env:NAME" | "file:/path" (first line) | "cmd:gh auth token" (run on the host without a shell, 10 s timeout), "hosts": [...]}}; the egress proxy decrypts TLS to those hosts only (each also in allowed_hosts) and puts the real value into their request headers',
+    'variables the tool sees only as a per-run placeholder: {"NAME": {"from": "env:NAME" | "file:/path" (first line) | "cmd:gh auth token" (run on the host without a shell, 10 s timeout), "hosts": [...], "headers": ["x-api-key"]}}; the egress proxy decrypts TLS to those hosts only (each also in allowed_hosts), puts the real value into their Authorization header and the named headers (default x-api-key) only, and removes it from their responses',
   git_writable: "let the tool write the project's .git (by default it is mounted read-only over a writable project)",
   unsafe_podman_args: 'pass podman_args unchecked, with a warning on every run (default: false)',
   profile: '"safe", "default" or "dev": the limits and how strict the config must be (default: settings, else "default")',
@@ -57,6 +57,7 @@ export const SETTINGS_DESCRIPTIONS: Record<keyof Settings, string> = {
   install_timeout: 'how long an install container may run before shim stops it: a duration such as "10m", or "0" for no limit (default: "10m")',
   warm: 'default of "warm" for every tool (tools with allowed_hosts run cold)',
   warm_idle: 'default of "warm_idle" for every tool',
+  snapshot_retention: 'the automatic snapshots (taken before runs of tools with "snapshot": true) kept per directory, applied as each is taken: {"keep": 50, "max_age": "7d"} by default; "max_age": "0" keeps any age. Manual snapshots are never removed',
   detach_keys: 'the keys that detach a terminal from a session, in docker\'s notation: "ctrl-]" (default) or a sequence such as "ctrl-p,ctrl-q"',
 };
 

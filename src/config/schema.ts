@@ -114,10 +114,23 @@ const credentialSource = z
   .refine((s) => /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(s) || /^file:\S/.test(s) || /^cmd:\s*\S/.test(s), 'must be "env:NAME" (a host variable), "file:PATH" (its first line) or "cmd:COMMAND ARGS…" (its output, run without a shell)')
   .refine((s) => !s.startsWith('file:') || s.startsWith('file:/') || s.startsWith('file:~/'), 'file: needs an absolute path (or ~/…)');
 
+// a request header that carries the credential besides Authorization (e.g. "x-api-key"); never one
+// that servers commonly echo (origin, referer…) or that a hop rewrites
+const NOT_CREDENTIAL_HEADERS = ['host', 'origin', 'referer', 'user-agent', 'cookie', 'via', 'forwarded', 'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-connection', 'content-length', 'content-type', 'accept', 'accept-encoding', 'range', 'if-range'];
+const credentialHeader = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name such as "x-api-key"')
+  .transform((s) => s.toLowerCase())
+  .refine((s) => !NOT_CREDENTIAL_HEADERS.includes(s), 'must not be a header that servers echo or proxies rewrite (Authorization and Proxy-Authorization are always used)');
+
 /** A variable the tool sees only as a placeholder; the egress proxy puts the real value into requests to `hosts`. */
 const credential = z.strictObject({
   from: credentialSource,
   hosts: z.array(allowedHost).min(1, 'must name at least one host (each also in allowed_hosts)'),
+  /** When its source is missing (an unset variable, an absent file), the run goes on without the variable. */
+  optional: z.boolean().optional(),
+  /** Headers, besides Authorization and Proxy-Authorization, where the placeholder is replaced (default ["x-api-key"]). */
+  headers: z.array(credentialHeader).optional(),
 });
 
 const size = z.string().regex(SIZE_RE, 'must be a size such as "512m" or "2g"');
@@ -211,6 +224,13 @@ export const SettingsSchema = z.strictObject({
   warm: z.boolean().optional(),
   /** Default of "warm_idle" for tools that do not set it. */
   warm_idle: warmIdle.optional(),
+  /** How many automatic snapshots (those taken before a run) are kept per directory. */
+  snapshot_retention: z
+    .strictObject({
+      keep: z.number().int().min(1).optional(),
+      max_age: z.string().regex(/^(0|\d+[mhdw])$/, 'must be "0" (no age limit) or an age such as "12h", "7d" or "2w"').optional(),
+    })
+    .optional(),
   /** The key sequence that detaches a terminal from a session (docker's notation; default "ctrl-]"). */
   detach_keys: z
     .string()

@@ -168,4 +168,7 @@ export interface ToolDoctorFacts {
   /** The egress self-test, for an allow-list tool only. */
   egress?: { ok: boolean; detail: string };
   reach?: ToolReachFacts;
+  /** The tool's credentials whose source is missing here: required ones stop every run, optional ones
+   *  are left unset. `from` as shim shows it (a cmd: source's command is not). */
+  absentCredentials?: { name: string; from: string; optional: boolean }[];
 }

@@ -44,9 +44,28 @@ function commandCheck(f: ToolDoctorFacts, name: string): Check {
   return { id, status: 'skip', message: `"${cmd}": the install record names no commands and the trial run did not tell (see "trial")` };
 }
 
+/** "credentials": a required one whose source is missing fails (every run would stop before it starts);
+ *  optional ones left unset are said. None when nothing is missing. */
+function credentialsCheck(f: ToolDoctorFacts, name: string): Check | undefined {
+  const absent = f.absentCredentials ?? [];
+  if (!absent.length) return undefined;
+  const required = absent.filter((c) => !c.optional);
+  const unset = absent.filter((c) => c.optional).map((c) => `${c.name} is unset (optional; ${c.from} is missing)`);
+  if (!required.length) return { id: 'credentials', status: 'pass', message: `${unset.join('; ')}: the tool runs without ${unset.length > 1 ? 'them' : 'it'}` };
+  const sources = required.map((c) => `${c.name} (from ${c.from})`).join(', ');
+  const envs = required.filter((c) => c.from.startsWith('env:')).map((c) => c.from.slice(4));
+  return {
+    id: 'credentials',
+    status: 'fail',
+    message: `the required credential${required.length > 1 ? 's' : ''} ${sources} ${required.length > 1 ? 'have' : 'has'} no value here: every run of ${name} stops before it starts${unset.length ? `; ${unset.join('; ')}` : ''}`,
+    fix: `${envs.length ? `export ${envs.join(', ')} before running ${name}, or ` : ''}mark ${required.length > 1 ? 'them' : 'it'} "optional": true in credentials of ${name} if ${name} can sign in another way`,
+  };
+}
+
 function trialCheck(f: ToolDoctorFacts, name: string): Check {
   const id = 'trial';
   const t = f.trial;
+  if (!t && f.absentCredentials?.some((c) => !c.optional)) return { id, status: 'skip', message: 'not run: a required credential has no value (see "credentials")' };
   if (!t) return { id, status: 'skip', message: f.install?.kind === 'ready' ? 'the image is missing (see "image")' : 'nothing to run: the tool is not installed (see "install")' };
   if (t.found || t.missing) return { id, status: 'pass', message: `a container with ${name}'s sandbox (its mounts, network, identity, limits) started and ran "command -v ${f.command}" in it` };
   const tail = t.output.split('\n').slice(-8).join('\n');
@@ -73,6 +92,8 @@ export function evaluateTool(f: ToolDoctorFacts): Check[] {
   if (!install) checks.push({ id: 'install', status: 'skip', message: 'the image could not be chosen (see "image")' });
   else if (install.kind === 'ready') checks.push({ id: 'install', status: 'pass', message: `${f.spec} ${install.version} is installed for ${rt.name} and current (the lock file, the image and the volume agree)` });
   else checks.push({ id: 'install', status: 'fail', message: `${f.spec} is not installed and current: ${install.reason}`, fix: `run "shim install ${name}" (or run ${name} once: its first run installs it)` });
+  const credentials = credentialsCheck(f, name);
+  if (credentials) checks.push(credentials);
   checks.push(commandCheck(f, name), trialCheck(f, name));
   if (f.egress) checks.push(egressCheck(f.egress));
   if (f.reach) {

@@ -2,12 +2,15 @@
 // may reach), asks the runtime about itself and the image, reads the install state, runs a trial
 // (`command -v <command>` in a container planned exactly like the tool's own run, egress proxy
 // included), and the egress self-test for an allow-list tool. Decisions: src/doctor/tool-checks.ts.
+import { setupOf } from '../facts/setup.js';
 import type { App } from '../app/with-config-files.js';
 import { settingsOrThrow } from '../app/app.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { explainTool } from '../commands/explain.js';
 import { checkToolName, withEgress } from '../commands/run.js';
 import { gatherRunFacts } from '../facts/run-facts.js';
+import { gatherAbsentCredentials } from '../facts/credentials.js';
+import { describeSource } from '../plan/credentials.js';
 import type { RuntimeInfo } from '../host.js';
 import { readLockFile } from '../install/lockfile.js';
 import { prepareNamedVolumes } from '../install/named-volumes.js';
@@ -39,11 +42,11 @@ async function trialRun(app: App, tool: ResolvedTool, runtime: RuntimeInfo, imag
   const plan = buildRunPlan({
     tool: { ...tool, command: 'sh' },
     host: { ...app.host, stdinIsTTY: false, stdoutIsTTY: false },
-    runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, caBundle: app.caBundle(),
-    args: ['-c', TRIAL_SCRIPT, 'shim-doctor', tool.command], runId: app.newRunId(), limits,
+    runtime, image, binPaths, volume, mounts, cwd: facts.cwd, project: facts.root, absentCredentials: facts.absentCredentials, caBundle: app.caBundle(),
+    args: ['-c', TRIAL_SCRIPT, 'shim-doctor', tool.command], runId: app.newRunId(), setup: setupOf(app), limits,
   });
   const runtimeEnv = app.runtimeEnv();
-  await prepareNamedVolumes(tool, { host: app.host, runtime, runtimeEnv, stateDir: app.paths.stateDir, image });
+  await prepareNamedVolumes(tool, { host: app.host, runtime, runtimeEnv, stateDir: app.paths.stateDir, setup: setupOf(app), image, reporter: app.reporter });
   const { result } = await withEgress(app, plan, () => runCaptured({ file: runtime.path, argv: plan.argv, env: runtimeEnv }, plan.cleanupArgv, plan.lifeline));
   const line = result.stdout.split('\n').find((l) => l.startsWith(MARK))?.slice(MARK.length).trim();
   const output = `${result.stderr}\n${result.stdout}`.trim();
@@ -64,6 +67,8 @@ export async function gatherToolFacts(app: App, name: string): Promise<ToolDocto
     facts.configError = errorOf(e);
     return facts;
   }
+  const absent = new Set(gatherAbsentCredentials(tool, app.host));
+  facts.absentCredentials = Object.entries(tool.credentials).filter(([n]) => absent.has(n)).map(([n, c]) => ({ name: n, from: describeSource(c.from), optional: Boolean(c.optional) }));
   const settings = app.config().settings;
   const run = runner(app.runtimeEnv());
   const { runtime, facts: rt } = await gatherRuntime(app, settings, run);
@@ -96,6 +101,8 @@ export async function gatherToolFacts(app: App, name: string): Promise<ToolDocto
   }
   facts.install = { kind: 'ready', version: state.locked.version, ...(state.install.commands ? { commands: state.install.commands } : {}) };
   if (facts.image.present === false) return facts;
+  // a required credential without its source stops every run before it starts: credentialsCheck says so
+  if (facts.absentCredentials.some((c) => !c.optional)) return facts;
   try {
     facts.trial = await trialRun(app, tool, runtime, facts.image.ref, state.install.binPaths, state.install.volume!);
   } catch (e) {

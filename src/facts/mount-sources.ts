@@ -63,13 +63,15 @@ export interface InspectOptions {
    *  (walking "/" or $HOME would only cost time). */
   protectedPaths?: readonly ProtectedPath[];
   walkLimit?: number;
+  /** The setup (names.ts buildSetupId) whose named volumes the tool's volume sources are. */
+  setup: string;
 }
 
 /** Every mount source of `tool` resolved against the project root `root` (what "." means) and `home`. */
-export function inspectMountSources(tool: ResolvedTool, root: string, home: string, options: InspectOptions = {}): MountSourceFacts[] {
+export function inspectMountSources(tool: ResolvedTool, root: string, home: string, options: InspectOptions): MountSourceFacts[] {
   const refusedAnyway = (real: string) => (options.protectedPaths ?? []).some((p) => protectedCollision(real, p));
   return tool.mounts.map((config, i): MountSourceFacts => {
-    if (isVolumeName(config.src)) return { config, expanded: config.src, real: '', kind: 'directory', volume: namedVolume(tool.name, config.src) };
+    if (isVolumeName(config.src)) return { config, expanded: config.src, real: '', kind: 'directory', volume: namedVolume(tool.name, config.src, options.setup) };
     const expanded = expandMountSource(config.src, root, home);
     let real: string;
     try {

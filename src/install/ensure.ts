@@ -12,17 +12,21 @@ import { resolveInstallLimits, type InstallLimits } from '../plan/limits.js';
 import { limitsEnforceable } from '../runtime/detect.js';
 import { buildInstallPlan, parseInstallOutput } from '../plan/install-plan.js';
 import { volumeMountpointArgv } from '../plan/volume-plan.js';
-import { toolVolume } from '../plan/names.js';
+import { cacheVolume, toolVolume } from '../plan/names.js';
 import type { Reporter } from '../report.js';
 import { runCaptured, type Captured } from '../runtime/exec.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
-import { describeCertificateFailure } from './failure-hint.js';
-import { readLockFile, updateLockFile, type RuntimeInstall } from './lockfile.js';
-import { installState, lockedSpec, packagesToInstall, type InstallState } from './state.js';
+import { describeCertificateFailure, describePeerConflict } from './failure-hint.js';
+import { ensureVolume } from './volumes.js';
+import { readLockFile, updateLockFile, type LockedTool, type RuntimeInstall } from './lockfile.js';
+import { buildInstallKey, findSharedInstall, updateSharers, type ShareNeeds } from './share.js';
+import { checkManifest, installState, lockedSpec, packagesToInstall, type InstallState } from './state.js';
 
 export interface InstallContext {
   host: HostEnv;
   stateDir: string;
+  /** The setup (names.ts buildSetupId): the install's label and its volumes' owner. */
+  setup: string;
   runtime: RuntimeInfo;
   runtimeEnv: Record<string, string>;
   image: string;
@@ -74,9 +78,12 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
   const npmBefore = age && req.packagesResolve ? new Date(Date.now() - releaseAgeMs(age, Date.now())).toISOString() : undefined;
   const limits = resolveInstallLimits(tool, ctx.settings ?? {}, limitsEnforceable(ctx.runtime));
   for (const w of limits.warnings) ctx.reporter.warn(w);
-  const volume = toolVolume(tool.name, tool.tool, ctx.stateDir);
+  const volume = toolVolume(tool.name, tool.tool, ctx.setup);
+  const labels = { setup: ctx.setup, tool: tool.name };
+  await ensureVolume({ path: ctx.runtime.path, env: ctx.runtimeEnv }, volume, labels);
+  await ensureVolume({ path: ctx.runtime.path, env: ctx.runtimeEnv }, cacheVolume(tool.name, ctx.setup), labels);
   const plan = buildInstallPlan({
-    tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(),
+    tool, host: ctx.host, runtime: ctx.runtime, image: ctx.image, caBundle: ctx.caBundle, runId: ctx.newRunId(), setup: ctx.setup,
     installSpec: req.spec, installId, volume, minReleaseAge: req.resolves ? age : '',
     limits,
     ...(ctx.installHosts ? { installHosts: ctx.installHosts } : {}),
@@ -107,8 +114,9 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
   const parsed = out.exitCode === 0 && !out.timedOut ? parseInstallOutput(out.stdout) : undefined;
   if (!parsed) {
     ctx.reporter.raw(out.stderr.trim().split('\n').slice(-30).join('\n'));
-    const certificate = describeCertificateFailure({ tool, spec, exitCode: out.exitCode, output: `${out.stderr}\n${out.stdout}`, caBundle: ctx.caBundle });
-    if (certificate) throw new RuntimeError(...certificate);
+    const failure = { tool, spec, exitCode: out.exitCode, output: `${out.stderr}\n${out.stdout}`, caBundle: ctx.caBundle };
+    const known = describeCertificateFailure(failure) ?? describePeerConflict(failure);
+    if (known) throw new RuntimeError(...known);
     throw installFailure(tool, spec, out, plan.limits);
   }
   const where = await runCaptured({ file: ctx.runtime.path, argv: volumeMountpointArgv(volume), env: ctx.runtimeEnv });
@@ -122,10 +130,20 @@ async function install(ctx: InstallContext, tool: ResolvedTool, req: InstallRequ
     commands: parsed.commands,
     ...(parsed.skippedScripts.length ? { skippedScripts: parsed.skippedScripts } : {}),
   };
+  for (const c of parsed.packageChoices) {
+    ctx.reporter.info(`${tool.name}: package ${c.name} ${c.version}, the newest that accepts ${tool.tool} at ${parsed.version} (${c.newest} needs ${c.newestNeeds})`);
+  }
   if (parsed.skippedScripts.length) {
     ctx.reporter.info(`${tool.name}: install scripts not run (none do unless listed in "install_scripts"): ${formatList(parsed.skippedScripts)}`);
   }
   return { record, version: parsed.version, packages: parsed.packages };
+}
+
+/** What a shared install must hold: the locked version unless the spec resolves again, and the locked
+ *  packages unless they resolve again. */
+function shareNeeds(req: InstallRequest, locked: LockedTool | undefined): ShareNeeds {
+  if (req.resolves || !locked) return {};
+  return { version: locked.version, ...(req.packagesResolve ? {} : { packages: locked.packages ?? {} }) };
 }
 
 function current(ctx: InstallContext, tool: ResolvedTool): InstallState {
@@ -158,22 +176,29 @@ export async function ensureInstalled(ctx: InstallContext, tool: ResolvedTool, o
           why: state.kind === 'stale' ? state.reason : 'reinstall requested',
         };
       }
-      const { record, version, packages } = await install(ctx, tool, req);
+      const key = buildInstallKey(tool, releaseAge(ctx, tool), ctx.installHosts);
+      // the same install made for another tool name is shared, unless an install was asked for
+      const shared = options.force || options.upgrade ? undefined : findSharedInstall(readLockFile(ctx.stateDir), tool.name, key, ctx.runtime.name, ctx.image, shareNeeds(req, locked), checkManifest);
+      if (shared) ctx.reporter.info(`${tool.name}: shares the install of ${shared.from} (${tool.tool} ${shared.locked.version}, the same spec, packages and install scripts)`);
+      const { record, version, packages } = shared ? { record: shared.install, version: shared.locked.version, packages: shared.locked.packages ?? {} } : await install(ctx, tool, req);
       await updateLockFile(ctx.stateDir, (lock) => {
         const prev = lock.tools[tool.name];
-        const sameVersion = prev?.spec === tool.tool && prev.version === version && JSON.stringify(prev.packages ?? {}) === JSON.stringify(tool.packages.length ? packages : {});
+        const kept = tool.packages.length ? packages : undefined;
+        const sameVersion = prev?.spec === tool.tool && prev.version === version && JSON.stringify(prev.packages ?? {}) === JSON.stringify(kept ?? {});
         lock.tools[tool.name] = {
           spec: tool.tool,
           version,
-          ...(tool.packages.length ? { packageSpecs: [...tool.packages], packages } : {}),
+          ...(kept ? { packageSpecs: [...tool.packages], packages: kept } : {}),
           ...(tool.install_scripts.length ? { installScripts: [...tool.install_scripts] } : {}),
+          installKey: key,
           installedAt: new Date().toISOString(),
           image: ctx.image,
           // other runtimes keep their copies only while they hold the same version
           installs: { ...(sameVersion ? prev.installs : {}), [ctx.runtime.name]: record },
         };
+        if (!shared) updateSharers(lock, tool.name, ctx.runtime.name, record, version, kept);
       });
-      return { install: record, version, installed: true, ...(locked && locked.version !== version ? { previous: locked.version } : {}) };
+      return { install: record, version, installed: !shared, ...(locked && locked.version !== version ? { previous: locked.version } : {}) };
     },
     () => ctx.reporter.info(`waiting for another shim to finish installing ${tool.name}…`),
   );

@@ -34,3 +34,15 @@ export function describeCertificateFailure(f: InstallFailure): [string, string] 
     : `give shim the certificate authority of that proxy: set "ca_bundle" in settings.json (or SHIM_CA_BUNDLE) to a PEM bundle holding it (often the system's, e.g. /etc/ssl/certs/ca-certificates.crt), ${then}`;
   return [message, hint];
 }
+
+/** The helper's exit status when a companion package cannot work with the tool's locked version
+ *  (containerfiles/install-tool.sh): its last "shim: " line names the conflict and what to pin. */
+export const PEER_CONFLICT_EXIT = 6;
+
+/** The message and hint of an install stopped by a peer conflict, or undefined for any other failure. */
+export function describePeerConflict(f: InstallFailure): [string, string] | undefined {
+  if (f.exitCode !== PEER_CONFLICT_EXIT) return undefined;
+  const line = f.output.split('\n').reverse().find((l) => l.startsWith('shim: '));
+  if (!line) return undefined;
+  return [`installing ${f.tool.name} (${f.spec}): ${line.slice('shim: '.length)}`, `edit "packages" (or "tool") of ${f.tool.name}, then run "shim install ${f.tool.name}"`];
+}

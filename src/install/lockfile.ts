@@ -30,6 +30,8 @@ export interface LockedTool {
   packages?: Record<string, string>;
   /** The packages whose install scripts ran. */
   installScripts?: string[];
+  /** What decided the install (share.ts buildInstallKey): another tool with the same key shares it. */
+  installKey?: string;
   installedAt: string;
   image: string;
   installs: Partial<Record<string, RuntimeInstall>>;

@@ -9,7 +9,8 @@ import type { App } from '../app/with-config-files.js';
 import { checkToolName } from '../commands/run.js';
 import { checkSessionName, noSuchSession, pathsOf, sessionStatus, startSession } from '../commands/session-start.js';
 import { requestSession } from '../session/client.js';
-import type { ReadReply } from '../session/protocol.js';
+import type { ReadReply, SessionInfo } from '../session/protocol.js';
+import { listSessions } from '../commands/session-ps.js';
 import { readSessionInfo } from '../session/store.js';
 import { SCROLLBACK_BYTES } from '../plan/session.js';
 import { UsageError } from '../errors.js';
@@ -101,7 +102,8 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
       description:
         'Reads what a session\'s terminal showed: the output after `offset` (pass the previous call\'s `end` to get only what is new), ' +
         `at most max_bytes (default and at most ${SCROLLBACK_BYTES / 1024} KiB, the scrollback it keeps). Escape sequences are removed ` +
-        'unless raw is true. Returns {output, offset, end, dropped, running, exit}; for a session that ended, the end of its log.',
+        'unless raw is true. Returns {output, offset, end, dropped, running, exit, attention}; for a session that ended, the end of its log. ' +
+        'attention is {kind: "bell"|"notification", text?, since} when the tool rang the bell or sent a notification and no one typed since, else null.',
       inputSchema: {
         name,
         offset: z.number().int().min(0).optional(),
@@ -114,11 +116,30 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
       const { app, paths } = await reachable(session);
       const reply = await requestSession<ReadReply>(paths.socket, { mode: 'read', ...(offset !== undefined ? { offset } : {}), max: max_bytes ?? SCROLLBACK_BYTES });
       const show = (s: string) => (raw ? s : plainText(s));
-      if (reply) return text({ output: show(Buffer.from(reply.data, 'base64').toString('utf8')), offset: reply.offset, end: reply.end, dropped: reply.dropped, running: true, exit: null });
+      if (reply) {
+        const attention = (await requestSession<SessionInfo>(paths.socket, { mode: 'status' }))?.attention ?? null;
+        return text({ output: show(Buffer.from(reply.data, 'base64').toString('utf8')), offset: reply.offset, end: reply.end, dropped: reply.dropped, running: true, exit: null, attention });
+      }
       const info = readSessionInfo(paths.meta);
       if (!info) throw await noSuchSession(app, session);
       const log = readTail(paths.log, max_bytes ?? SCROLLBACK_BYTES);
-      return text({ output: show(log), offset: null, end: null, dropped: null, running: false, exit: info.exit ?? null });
+      return text({ output: show(log), offset: null, end: null, dropped: null, running: false, exit: info.exit ?? null, attention: null });
+    }),
+  );
+
+  server.registerTool(
+    'session_list',
+    {
+      description:
+        "Lists the sessions of projects inside this server's root: {name, tool, project, state, started_at, clients, exit, attention}. " +
+        'attention is {kind: "bell"|"notification", text?, since} for a session whose tool wants its user (it rang the bell or sent a ' +
+        'notification, and no terminal attached nor input came since), else null: look at those first.',
+      inputSchema: {},
+      annotations: { readOnlyHint: true },
+    },
+    guarded(async () => {
+      const rows = (await listSessions(ctx.appIn(ctx.root))).filter((r) => isInside(ctx.root, r.project));
+      return text(rows.map((r) => ({ name: r.name, tool: r.tool, project: r.project, state: r.state, started_at: r.startedAt, clients: r.clients, exit: r.exit, attention: r.attention })));
     }),
   );
 

@@ -1,9 +1,9 @@
-// Flags every shim container gets, run or install: removal on exit, an init process for signals,
-// no image pulls, no capabilities, no privilege gain, a read-only root with private tmpfs for /tmp and HOME.
+// Flags every shim container gets, run or install: removal on exit (its init is shim's own, see
+// plan/lifeline.ts), no image pulls, no capabilities, no privilege gain, a read-only root with private tmpfs for /tmp and HOME.
 import path from 'node:path';
 import type { HostEnv, RuntimeInfo } from '../host.js';
 import { CA_BUNDLE_DST, CONTAINER_HOME } from './env.js';
-import { LABEL_RUN, LABEL_TOOL } from './names.js';
+import { LABEL_RUN, LABEL_SETUP, LABEL_TOOL } from './names.js';
 import { mountSpec } from './quote.js';
 
 /** shim's seccomp profile, shipped in the package (see the comment inside it). */
@@ -12,7 +12,8 @@ export function seccompProfilePath(host: Pick<HostEnv, 'packageRoot'>): string {
 }
 
 /** Returns the common `run` flags for a container of the given name. `pidsLimit` is left out where
- *  the host cannot enforce it (rootless podman on cgroup v1 ignores limits and warns on every run). */
+ *  the host cannot enforce it (rootless podman on cgroup v1 ignores limits and warns on every run).
+ *  `setup` (names.ts buildSetupId) labels it as this setup's: only this setup lists and stops it. */
 export function buildContainerBaseArgs(
   runtime: RuntimeInfo,
   name: string,
@@ -20,11 +21,12 @@ export function buildContainerBaseArgs(
   runId: string,
   pidsLimit: number | undefined,
   seccompProfile: string,
+  setup: string,
 ): string[] {
   return [
     'run',
     '--rm',
-    '--init', // without an init, the tool is PID 1 and ignores SIGINT/SIGTERM
+    // no --init: shim's own PID 1 is the init, the lifeline (plan/lifeline.ts) or a warm keeper
     '--pull=never',
     '--name',
     name,
@@ -32,6 +34,8 @@ export function buildContainerBaseArgs(
     `${LABEL_TOOL}=${tool}`,
     '--label',
     `${LABEL_RUN}=${runId}`,
+    '--label',
+    `${LABEL_SETUP}=${setup}`,
     '--cap-drop=all',
     '--security-opt=no-new-privileges',
     `--security-opt=seccomp=${seccompProfile}`,

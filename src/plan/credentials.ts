@@ -23,8 +23,30 @@ export function credentialPlaceholder(runId: string, name: string): string {
   return `${PLACEHOLDER_PREFIX}${runId}-${name.toLowerCase().replace(/_/g, '-')}`;
 }
 
-/** The bindings of a run, checked; none when the tool has no credentials. */
-export function planCredentials(tool: Pick<ResolvedTool, 'name' | 'credentials' | 'allowed_hosts' | 'env' | 'env_passthrough'>, mode: NetworkMode, runId: string): CredentialBinding[] {
+/** Where a credential goes when its config names no header: most API-key services read x-api-key. */
+export const DEFAULT_CREDENTIAL_HEADERS = ['x-api-key'];
+
+/** The request headers where the proxy replaces a credential's placeholder: Authorization and
+ *  Proxy-Authorization always, then the ones the credential names (else x-api-key). Never any other
+ *  header: a server that echoes one (Origin into CORS headers, anything into an error page) would
+ *  hand the real value back to the tool. */
+export function credentialHeaders(named: readonly string[] | undefined): string[] {
+  return [...new Set(['authorization', 'proxy-authorization', ...(named ?? DEFAULT_CREDENTIAL_HEADERS).map((h) => h.toLowerCase())])];
+}
+
+/** The optional credentials a run leaves out because their source is missing, with that source. */
+export function unsetCredentials(tool: Pick<ResolvedTool, 'credentials'>, absent: ReadonlySet<string>): { name: string; from: string }[] {
+  return Object.entries(tool.credentials).filter(([name, c]) => c.optional && absent.has(name)).map(([name, c]) => ({ name, from: describeSource(c.from) }));
+}
+
+/** The bindings of a run, checked; none when the tool has no credentials. An optional credential named in
+ *  `missing` (its source is absent on the host) is left out: the tool does not get the variable at all. */
+export function planCredentials(
+  tool: Pick<ResolvedTool, 'name' | 'credentials' | 'allowed_hosts' | 'env' | 'env_passthrough'>,
+  mode: NetworkMode,
+  runId: string,
+  missing: ReadonlySet<string> = new Set(),
+): CredentialBinding[] {
   const entries = Object.entries(tool.credentials);
   if (!entries.length) return [];
   if (mode !== 'allowlist') {
@@ -33,7 +55,7 @@ export function planCredentials(tool: Pick<ResolvedTool, 'name' | 'credentials' 
       mode === 'bridge' ? 'unset SHIM_ALLOW_NETWORK, or remove "network": "bridge" and list the hosts in allowed_hosts' : 'list the bound hosts in allowed_hosts',
     );
   }
-  return entries.map(([name, c]) => {
+  return entries.filter(([name, c]) => !(c.optional && missing.has(name))).map(([name, c]) => {
     const unlisted = c.hosts.find((h) => !tool.allowed_hosts.includes(h));
     if (unlisted) {
       throw new ConfigError(
@@ -47,7 +69,7 @@ export function planCredentials(tool: Pick<ResolvedTool, 'name' | 'credentials' 
         `remove ${name} from ${name in tool.env ? 'env' : 'env_passthrough'} of ${tool.name}: the credential gives the tool a placeholder`,
       );
     }
-    return { name, from: c.from, hosts: [...c.hosts], placeholder: credentialPlaceholder(runId, name) };
+    return { name, from: c.from, hosts: [...c.hosts], placeholder: credentialPlaceholder(runId, name), headers: credentialHeaders(c.headers) };
   });
 }
 
@@ -62,7 +84,22 @@ export function withCredentialEnv(env: Readonly<Record<string, string>>, binding
   return out;
 }
 
-/** "NAME → host, host" lines for explain. */
-export function formatCredentials(tool: Pick<ResolvedTool, 'credentials'>): string[] {
-  return Object.entries(tool.credentials).map(([name, c]) => `${name} → ${c.hosts.join(', ')} (placeholder in the container; real value from ${c.from.replace(/^(cmd:).*$/s, '$1…')} added by the proxy)`);
+/** A credential's source as shim shows it: a cmd: source's command line is not shown. */
+export function describeSource(from: string): string {
+  return from.replace(/^(cmd:).*$/s, '$1…');
+}
+
+/** Whether a credential's source is there, as the facts found it: `env:` set and not empty, `file:`
+ *  readable. A `cmd:` source counts as there (it is run when the run starts, and its failure is an
+ *  error even for an optional credential: a broken token helper is not an absent credential). */
+export interface CredentialSourceFacts {
+  envSet: (name: string) => boolean;
+  fileReadable: (file: string) => boolean;
+}
+
+/** Names of the tool's credentials, optional or not, whose source is missing. */
+export function findAbsentCredentials(tool: Pick<ResolvedTool, 'credentials'>, facts: CredentialSourceFacts): string[] {
+  return Object.entries(tool.credentials)
+    .filter(([, c]) => (c.from.startsWith('env:') ? !facts.envSet(c.from.slice(4)) : c.from.startsWith('file:') ? !facts.fileReadable(c.from.slice(5)) : false))
+    .map(([name]) => name);
 }

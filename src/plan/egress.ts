@@ -22,6 +22,8 @@ export interface CredentialBinding {
   hosts: string[];
   /** What the tool sees instead of the value: unique per run and variable, useless elsewhere. */
   placeholder: string;
+  /** Request headers (lower case) where the proxy replaces the placeholder, Authorization included. */
+  headers: string[];
 }
 
 export interface ProxyPlan {
@@ -46,7 +48,7 @@ export interface ProxyConfig {
   tool: string;
   allow: string[];
   /** Brokered variables without their values (which come on stdin, see proxy/main.ts). */
-  credentials: { name: string; hosts: string[]; placeholder: string }[];
+  credentials: { name: string; hosts: string[]; placeholder: string; headers: string[] }[];
 }
 
 function majorMinor(nodeVersion: string): [number, number] {
@@ -77,7 +79,7 @@ export function planProxy(
   const socketPath = path.join(socketDir, 'proxy.sock');
   const dist = path.join(host.packageRoot, 'dist');
   const credentials = [...(brokered.credentials ?? [])];
-  const config: ProxyConfig = { socket: socketPath, tool, allow: [...allowedHosts], credentials: credentials.map(({ name, hosts, placeholder }) => ({ name, hosts, placeholder })) };
+  const config: ProxyConfig = { socket: socketPath, tool, allow: [...allowedHosts], credentials: credentials.map(({ name, hosts, placeholder, headers }) => ({ name, hosts, placeholder, headers })) };
   return {
     socketDir,
     socketPath,

@@ -41,6 +41,8 @@ export interface InstallInputs {
   image: string;
   caBundle?: string;
   runId: string;
+  /** The setup the install belongs to (names.ts buildSetupId): its container's label, its cache's name. */
+  setup: string;
   /** The exact spec to install: the config's spec when resolving, else the locked version. */
   installSpec: string;
   /** Written into the volume's manifest; runs compare it. */
@@ -73,7 +75,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     ...(input.npmBefore && input.packages?.length ? { SHIM_NPM_BEFORE: input.npmBefore } : {}),
   };
   const argv = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host), input.setup),
     ...(input.limits?.args ?? []),
     // rootless podman: container root is the invoking user, who owns the volume; others: the user's uid
     ...(runtime.rootless ? [] : ['--user', `${host.uid}:${host.gid}`]),
@@ -82,7 +84,7 @@ export function buildInstallPlan(input: InstallInputs): InstallPlan {
     '--mount',
     mountSpec(['type=volume', `src=${input.volume}`, `dst=${INSTALL_DIR}`]),
     '--mount',
-    mountSpec(['type=volume', `src=${cacheVolume(tool.name)}`, `dst=${INSTALL_DIR}/cache`]),
+    mountSpec(['type=volume', `src=${cacheVolume(tool.name, input.setup)}`, `dst=${INSTALL_DIR}/cache`]),
     ...buildCaBundleArgs(input.caBundle),
     '--mount',
     mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro']),
@@ -123,7 +125,22 @@ export interface InstallOutput {
   packages: Record<string, string>;
   /** Packages with install scripts that did not run (not in install_scripts). */
   skippedScripts: string[];
+  /** Companions resolved older than their newest version, whose peer range did not accept the tool's. */
+  packageChoices: PackageChoice[];
 }
+
+export interface PackageChoice {
+  name: string;
+  version: string;
+  newest: string;
+  /** What the newest version needs, e.g. "stylelint ^18.0.0". */
+  newestNeeds: string;
+}
+
+// names, versions and ranges only: what a registry sent is never printed as it came (no escapes)
+const PLAIN = /^[\w.@/^~<>=|*+ -]{1,200}$/;
+const isChoice = (c: unknown): c is PackageChoice =>
+  typeof c === 'object' && c !== null && ['name', 'version', 'newest', 'newestNeeds'].every((k) => typeof (c as Record<string, unknown>)[k] === 'string' && PLAIN.test((c as Record<string, string>)[k]!));
 
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
@@ -144,5 +161,6 @@ export function parseInstallOutput(stdout: string): InstallOutput | undefined {
     commands: strings(m.commands) ? m.commands : [],
     packages,
     skippedScripts: strings(m.skippedScripts) ? m.skippedScripts : [],
+    packageChoices: Array.isArray(m.packageChoices) ? m.packageChoices.filter(isChoice) : [],
   };
 }

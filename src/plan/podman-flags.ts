@@ -95,7 +95,9 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   // accepted with a condition
   rm: boolean('false', 'keeps the container after the run', 'remove it: shim removes every run container'),
   'read-only': boolean('false', 'makes the root file system writable', 'remove it; write to /tmp, HOME or a mount'),
-  init: boolean('false', 'removes the init process that forwards signals and reaps children', REMOVE),
+  // shim's own init is PID 1 (the lifeline, plan/lifeline.ts): the runtime's would take its place, and
+  // the lifeline, no longer PID 1, could be stopped by the tool
+  init: refused({ why: 'puts the runtime\'s init in place of shim\'s own, the container\'s lifeline (its PID 1, which the tool cannot stop)', instead: REMOVE }, false),
   'http-proxy': boolean('true', 'copies the host\'s proxy variables (which may hold credentials) into the container', 'remove it; pass what the tool needs with "env"'),
   'oom-kill-disable': boolean('true', 'disables the OOM killer, so a runaway tool can exhaust the host\'s memory', REMOVE),
   'security-opt': {

@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto';
 import { buildNetworkArgs, decideNetwork, parseExtraPorts, planPorts, type NetworkMode } from './network.js';
 import { PROXY_FORWARDER, PROXY_MOUNT_DST, planProxy, withProxyEnv, type ProxyPlan } from './egress.js';
 import { mountSpec, shellQuote } from './quote.js';
-import { PLACEHOLDER_PREFIX, planCredentials, withCredentialEnv } from './credentials.js';
+import { PLACEHOLDER_PREFIX, planCredentials, unsetCredentials, withCredentialEnv } from './credentials.js';
+import { terminalEnv } from './terminal-env.js';
 import { planWorkdir } from './workdir.js';
 import { buildLifelineArgs, lifelineCommand, planLifeline, planWarmLifelineDir, type LifelinePlan } from './lifeline.js';
 import { buildWarmStart, dirsToClean, warmObstacle, warmRemoveArgv, type WarmPlan, type WarmRequest } from './warm.js';
@@ -44,10 +45,15 @@ export interface RunInputs {
   caBundle?: string;
   args: readonly string[];
   runId: string;
+  /** The setup the container belongs to (names.ts buildSetupId), put on it as a label. */
+  setup: string;
   /** Resource limits of the tool's profile (resolveLimits), or none. */
   limits?: ResolvedLimits;
   /** The tool asked to run warm (resolveWarm), or not. */
   warm?: WarmRequest;
+  /** Credentials whose source is missing on the host (facts/credentials.ts): the run goes on without
+   *  the optional ones; a required one fails when the executor reads its value. */
+  absentCredentials?: readonly string[];
   /** The run is a session (plan/session.ts): its container is named after the session and always has a
    *  terminal (the supervisor's), and it never runs warm. */
   session?: { name: string };
@@ -95,6 +101,8 @@ export interface RunPlan {
   /** The working directory in the container (the current directory's place there, or `workdir`). */
   workdir: string;
   project?: ProjectRoot;
+  /** Optional credentials left out because their source is missing: the tool does not get them. */
+  unsetCredentials: { name: string; from: string }[];
 }
 
 export interface RunPolicy {
@@ -148,17 +156,22 @@ export function buildRunPlan(input: RunInputs): RunPlan {
   // name, or podman_args that undo the sandbox (unless unsafe_podman_args, which warns)
   checkEnvPolicy(tool);
   const argWarnings = checkPodmanArgs(tool);
-  const credentials = planCredentials(tool, network.mode, input.runId);
+  const credentials = planCredentials(tool, network.mode, input.runId, new Set(input.absentCredentials));
   const proxy = network.mode === 'allowlist' ? planProxy(host, tool.name, tool.allowed_hosts, input.runId, { credentials, caBundle: input.caBundle }) : undefined;
-  const tooled = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(input.caBundle)), ...RUN_CACHE_ENV });
+  const interactive = input.session ? true : host.stdinIsTTY && host.stdoutIsTTY;
+  // a warm container serves calls with and without a terminal alike: its flags stay the same for both
+  const terminal = terminalEnv(host.env, interactive && !input.warm, Boolean(input.session));
+  // the CA bundle only where TLS can happen: with no network it is dead weight, and NODE_EXTRA_CA_CERTS
+  // costs every Node process in the container the parse of a whole bundle (~40 ms: bench B9)
+  const caBundle = network.mode === 'none' ? undefined : input.caBundle;
+  const tooled = buildToolEnv(tool, host.env, { ...baseEnv(input.binPaths, Boolean(caBundle)), ...RUN_CACHE_ENV, ...terminal });
   const { fromHost } = tooled;
   const env = proxy ? withProxyEnv(withCredentialEnv(tooled.env, credentials)) : tooled.env;
-  const interactive = input.session ? true : host.stdinIsTTY && host.stdoutIsTTY;
   const lifeline = planLifeline(host, input.runId);
 
   // the container's own flags, before and after the call's stdin/terminal flag (a warm container has none)
   const [run, ...head] = [
-    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host)),
+    ...buildContainerBaseArgs(runtime, name, tool.name, input.runId, undefined, seccompProfilePath(host), input.setup),
     ...(input.limits?.args ?? []),
     ...(input.session ? ['--label', `${LABEL_SESSION}=${input.session.name}`] : []),
   ];
@@ -168,7 +181,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...buildNetworkArgs(network.mode, ports),
     '--mount',
     mountSpec(['type=volume', `src=${input.volume}`, `dst=${INSTALL_DIR}`, 'ro']),
-    ...buildCaBundleArgs(input.caBundle),
+    ...buildCaBundleArgs(caBundle),
     ...(proxy ? ['--mount', mountSpec(['type=bind', `src=${proxy.socketDir}`, `dst=${PROXY_MOUNT_DST}`, 'ro'])] : []),
     ...buildMountArgs(input.mounts, runtime, tool.name),
   ];
@@ -232,6 +245,7 @@ export function buildRunPlan(input: RunInputs): RunPlan {
     ...(coldReason ? { coldReason } : {}),
     workdir,
     ...(input.project ? { project: input.project } : {}),
+    unsetCredentials: unsetCredentials(tool, new Set(input.absentCredentials)),
   };
 }
 

@@ -14,16 +14,14 @@ import type { Settings } from '../config/schema.js';
 import { DEFAULT_WARM_IDLE, durationMs } from '../defaults.js';
 import { ConfigError } from '../errors.js';
 import { CONTAINER_HOME } from './env.js';
-import { buildLifelineArgs } from './lifeline.js';
-import { LABEL_TOOL } from './names.js';
+import { KEEPER_PERL, buildLifelineArgs } from './lifeline.js';
+import { LABEL_SETUP, LABEL_TOOL } from './names.js';
 
 /** The keeper (containerfiles/warm-keeper.pl), baked into the image. */
 export const WARM_KEEPER = '/usr/local/libexec/shim/warm-keeper';
-/** An execute-only copy of the image's perl (Containerfile) that runs the keeper: a process started from
- *  a file it cannot read is not dumpable, so a call, the same user, can neither open the keeper's
- *  /proc/1/mem (and rewrite it, which seccomp's ptrace ban does not stop) nor read its environment or
- *  its secret. */
-export const WARM_KEEPER_PERL = '/usr/local/libexec/shim/keeper-perl';
+/** The execute-only perl that runs the keeper (plan/lifeline.ts): a call can neither open the keeper's
+ *  /proc/1/mem nor read its environment or its secret. */
+export const WARM_KEEPER_PERL = KEEPER_PERL;
 /** The variable that brings the keeper shim's nonce for its birth (bare --env: the value is in the
  *  runtime's environment; the keeper drops it before any call runs). */
 export const WARM_BIRTH_ENV = 'SHIM_WARM_BIRTH';
@@ -119,7 +117,7 @@ export function warmBirthSocket(lifelineDir: string, tag: string): string {
 }
 
 /** Turns the cold run's container flags into a warm container's: detached, without `--init` (the keeper
- *  is PID 1, which a tool cannot kill or stop from inside), with its label, the birth nonce's variable,
+ *  is PID 1, which a tool cannot kill or stop from inside; only unsafe_podman_args could bring one), with its label, the birth nonce's variable,
  *  the calls' lifeline directory (read-only) and the keeper, under its unreadable perl, as command, with
  *  the dirs each call may empty. `containerArgs` has no `-i`/`-t` and no command. */
 export function buildWarmStart(containerArgs: readonly string[], image: string, key: string, idleSeconds: number, lifelineDir: string, tag: string, cleanDirs: readonly string[]): string[] {
@@ -142,12 +140,13 @@ export function buildWarmStart(containerArgs: readonly string[], image: string, 
   ];
 }
 
-/** Lists shim's warm containers that are running or paused (optionally one tool's), one ID per line:
- *  what `shim ps` shows and `shim stop` stops. A bare `ps` differs here: podman's leaves paused
- *  containers out, docker's lists them. Filters on one key are ORed on both runtimes.
- *  https://docs.docker.com/reference/cli/docker/container/ls/#filter */
-export function warmListArgv(tool?: string): string[] {
-  return ['ps', '--quiet', '--filter', `label=${LABEL_WARM}`, ...(tool ? ['--filter', `label=${LABEL_TOOL}=${tool}`] : []), '--all', '--filter', 'status=running', '--filter', 'status=paused'];
+/** Lists the setup's warm containers that are running or paused (optionally one tool's), one ID per
+ *  line: what `shim ps` shows and `shim stop` stops; another setup's (another state directory, another
+ *  user of the same docker) are never listed. A bare `ps` differs here: podman's leaves paused
+ *  containers out, docker's lists them. Filters on one key are ORed on both runtimes, except `label`,
+ *  whose filters must all match. https://docs.docker.com/reference/cli/docker/container/ls/#filter */
+export function warmListArgv(setup: string, tool?: string): string[] {
+  return ['ps', '--quiet', '--filter', `label=${LABEL_WARM}`, '--filter', `label=${LABEL_SETUP}=${setup}`, ...(tool ? ['--filter', `label=${LABEL_TOOL}=${tool}`] : []), '--all', '--filter', 'status=running', '--filter', 'status=paused'];
 }
 
 /** Tab-separated facts about containers, the same on podman and docker (the last: running, paused…). */

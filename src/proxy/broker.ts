@@ -1,17 +1,19 @@
 // Credential brokering in the egress proxy: for a CONNECT to a host that a credential is bound to (and
 // only then) the tunnel is terminated with a certificate of the run's CA, each request is forwarded over
 // a new TLS connection to the vetted upstream (verified against Node's root store plus the host's
-// ca_bundle), and the run's placeholders of the credentials bound to that host are replaced by their
-// real values in the request headers. Bodies, responses and every other header pass untouched.
+// ca_bundle), with the run's placeholders replaced by the real values in the headers where those
+// credentials belong, and every answer has the real values removed before the tool sees it
+// (broker-exchange.ts decides per request, redact.ts masks).
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { compileAllowList, findAllowing, type AllowEntry } from '../plan/allow-list.js';
-import type { Target } from './authority.js';
+import { compileAllowList, findAllowing } from '../plan/allow-list.js';
+import { exchange, type TunnelState } from './broker-exchange.js';
 import type { RunCa } from './certificates.js';
-import { HOP_BY_HOP, type Broker } from './server.js';
+import { createRedactor } from './redact.js';
+import type { Broker } from './server.js';
 
 /** A credential as the proxy holds it: the real value never leaves this process except to its hosts. */
 export interface HeldCredential {
@@ -19,30 +21,13 @@ export interface HeldCredential {
   hosts: string[];
   placeholder: string;
   value: string;
-}
-
-interface Tunnel {
-  target: Target;
-  bound: (HeldCredential & { entries: AllowEntry[] })[];
-  agent: https.Agent;
-  injected: Set<string>;
-  requests: number;
-}
-
-/** Replaces each bound placeholder in one header value; records which credentials were used. */
-function inject(value: string, tunnel: Tunnel): string {
-  let out = value;
-  for (const c of tunnel.bound) {
-    if (!out.includes(c.placeholder)) continue;
-    out = out.split(c.placeholder).join(c.value);
-    tunnel.injected.add(c.name);
-  }
-  return out;
+  /** Lower-case request headers where the placeholder is replaced (Authorization always among them). */
+  headers: string[];
 }
 
 export function createBroker(options: { tool: string; credentials: readonly HeldCredential[]; ca: RunCa; trusted: readonly string[]; onWarning: (message: string) => void }): Broker {
   const held = options.credentials.map((c) => ({ ...c, entries: compileAllowList(c.hosts) }));
-  const tunnels = new WeakMap<object, Tunnel>();
+  const tunnels = new WeakMap<object, TunnelState>();
   const warned = new Set<string>();
   const warnOnce = (host: string, message: string) => {
     if (warned.has(host)) return;
@@ -50,32 +35,13 @@ export function createBroker(options: { tool: string; credentials: readonly Held
     options.onWarning(message);
   };
 
+  const misplaced = (credential: string, header: string) =>
+    warnOnce(
+      `${credential} ${header}`,
+      `${options.tool} sent the placeholder of ${credential} in the header ${header}, where shim does not put credentials (it went out as the placeholder); if ${header} is where this credential belongs, add "headers": [${JSON.stringify(header)}] to credentials.${credential}`,
+    );
   // one parser for every decrypted tunnel; each TLS socket is handed to it as a connection
-  const inner = http.createServer({ keepAlive: true }, (req, res) => {
-    const tunnel = tunnels.get(req.socket)!;
-    const { host, port } = tunnel.target;
-    tunnel.requests++;
-    const headers: http.OutgoingHttpHeaders = {};
-    const dropped = new Set(String(req.headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim()));
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (HOP_BY_HOP.has(k) || dropped.has(k) || v === undefined) continue;
-      headers[k] = Array.isArray(v) ? v.map((x) => inject(x, tunnel)) : inject(v, tunnel);
-    }
-    headers.host = port === 443 ? host : `${host}:${port}`;
-    const upstream = https.request({ agent: tunnel.agent, host, port, method: req.method, path: req.url, headers, setHost: false });
-    upstream.on('response', (upRes) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) out[k] = v;
-      res.writeHead(upRes.statusCode ?? 502, out);
-      upRes.pipe(res);
-    });
-    upstream.on('error', (e) => {
-      if (res.headersSent) return void res.destroy();
-      const body = `shim: ${host}:${port} for ${options.tool}: ${e.message}\n`;
-      res.writeHead(502, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
-    });
-    req.pipe(upstream);
-  });
+  const inner = http.createServer({ keepAlive: true }, (req, res) => exchange(req, res, tunnels.get(req.socket)!, { tool: options.tool, misplaced }));
   // a WebSocket to a bound host would carry the placeholder in frames shim does not parse: refused
   inner.on('upgrade', (_req: http.IncomingMessage, socket: Duplex) => socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\n\r\n'));
   inner.on('clientError', (_e, socket) => socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
@@ -99,7 +65,7 @@ export function createBroker(options: { tool: string; credentials: readonly Held
         );
         return undefined;
       };
-      const tunnel: Tunnel = { target, bound, agent, injected: new Set(), requests: 0 };
+      const tunnel: TunnelState = { target, bound, agent, redactor: createRedactor(bound.map((c) => c.value)), injected: new Set(), requests: 0, answered: 0, redactions: 0, refused: [] };
       options.ca.issue(target.host).then(
         (leaf) => {
           client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
@@ -116,7 +82,10 @@ export function createBroker(options: { tool: string; credentials: readonly Held
             client.destroy();
             if (!tunnel.requests) warnOnce(target.host, handshake ? `${refused}: it closed the connection without a request` : refused);
             const bytes = raw.reduce((t, s) => ({ up: t.up + s.bytesWritten, down: t.down + s.bytesRead }), { up: 0, down: 0 });
-            decide({ action: 'allow', ...(address ? { address } : {}), bytesUp: bytes.up, bytesDown: bytes.down, ...(tunnel.injected.size ? { credentials: [...tunnel.injected] } : {}) });
+            // a refused TRACE (or a withheld answer) is a refusal of its own; the tunnel itself was allowed
+            if (tunnel.refused.length) decide({ action: 'deny', reason: `${target.host} receives brokered credentials: ${[...new Set(tunnel.refused)].join('; ')}`, bytesUp: 0, bytesDown: 0 });
+            const failed = tunnel.failure && !tunnel.answered ? { action: 'fail' as const, reason: `${target.host}:${target.port}: ${tunnel.failure.message}`, failure: tunnel.failure.kind } : { action: 'allow' as const };
+            decide({ ...failed, ...(address ? { address } : {}), bytesUp: bytes.up, bytesDown: bytes.down, ...(tunnel.injected.size ? { credentials: [...tunnel.injected] } : {}), ...(tunnel.redactions ? { redactions: tunnel.redactions } : {}) });
           };
           secure.on('secure', () => (handshake = true));
           secure.on('error', finish).on('close', finish);
@@ -124,7 +93,7 @@ export function createBroker(options: { tool: string; credentials: readonly Held
           inner.emit('connection', secure);
         },
         (e: unknown) => {
-          decide({ action: 'allow', reason: `cannot issue a certificate for ${target.host}: ${(e as Error).message}`, bytesUp: 0, bytesDown: 0 });
+          decide({ action: 'fail', failure: 'tls', reason: `cannot issue a certificate for ${target.host}: ${(e as Error).message}`, bytesUp: 0, bytesDown: 0 });
           client.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
         },
       );

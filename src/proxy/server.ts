@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { findAllowing, type AllowEntry, type Method } from '../plan/allow-list.js';
-import { forbiddenAddressReason } from './addresses.js';
+import { forbiddenAddressReason } from '../plan/addresses.js';
 import { parseAbsoluteUrl, parseConnectTarget, type Target } from './authority.js';
 
 export interface Decision {
@@ -16,16 +16,25 @@ export interface Decision {
   /** The requested host (normalised), or a sanitised excerpt of what could not be parsed. */
   host: string;
   port: number;
-  action: 'allow' | 'deny';
+  /** deny: refused by the policy; fail: allowed, but its upstream could not be reached (not a policy
+   *  problem: the name does not resolve, nothing answers, TLS to it fails). */
+  action: 'allow' | 'deny' | 'fail';
   /** Why it was denied, or why an allowed request could not be completed. */
   reason?: string;
+  /** What kind of failure a "fail" was. */
+  failure?: Failure;
   /** The vetted address that was dialled. */
   address?: string;
   bytesUp: number;
   bytesDown: number;
   /** Names of the brokered credentials that were put into requests of this connection. */
   credentials?: string[];
+  /** How many times a brokered credential's real value was removed from a bound host's answers. */
+  redactions?: number;
 }
+
+/** Why an allowed request did not reach its upstream. */
+export type Failure = 'resolve' | 'connect' | 'timeout' | 'tls' | 'upstream';
 
 /** Decrypts tunnels to hosts with bound credentials (broker.ts); absent: every tunnel is opaque. */
 export interface Broker {
@@ -62,9 +71,18 @@ class Refusal extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Set when the request was allowed but could not be completed. */
+    readonly failure?: Failure,
   ) {
     super(message);
   }
+}
+
+/** What kind of failure `e` is (a refusal of this file, or a TLS or socket error of an upstream). */
+export function failureOf(e: unknown): Failure {
+  if (e instanceof Refusal && e.failure) return e.failure;
+  const code = String((e as NodeJS.ErrnoException).code ?? '');
+  return /CERT|SSL|TLS|SIGNATURE|ISSUER|HOSTNAME/.test(code) ? 'tls' : 'upstream';
 }
 
 /** A printable excerpt of something unparseable, safe to put in a log line. */
@@ -85,10 +103,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export type Decide = (d: Omit<Decision, 'method' | 'host' | 'port'>) => void;
 
-/** Ends a request that was refused (403: a deny) or could not be completed (allowed, then 502/504). */
+/** Ends a request that was refused (403: a deny) or could not be completed (allowed, then 502/504: a fail). */
 function fail(e: unknown, decide: Decide, reply: (status: number, text: string) => void): void {
-  const r = e instanceof Refusal ? e : new Refusal(502, (e as Error).message);
-  decide({ action: r.status === 403 ? 'deny' : 'allow', reason: r.message, bytesUp: 0, bytesDown: 0 });
+  const r = e instanceof Refusal ? e : new Refusal(502, (e as Error).message, failureOf(e));
+  decide(r.status === 403 ? { action: 'deny', reason: r.message, bytesUp: 0, bytesDown: 0 } : { action: 'fail', reason: r.message, failure: r.failure ?? 'upstream', bytesUp: 0, bytesDown: 0 });
   reply(r.status, r.message);
 }
 
@@ -111,9 +129,9 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
     try {
       addresses = await withTimeout(options.lookup(host), lookupTimeout, 'lookup');
     } catch (e) {
-      throw new Refusal(502, `cannot resolve ${host} for ${options.tool}: ${(e as Error).message}`);
+      throw new Refusal(502, `${options.tool} may reach ${host}:${port}, but the name does not resolve (${(e as Error).message}): a DNS or network problem on this machine, not the allow-list`, 'resolve');
     }
-    if (!addresses.length) throw new Refusal(502, `${host} has no address`);
+    if (!addresses.length) throw new Refusal(502, `${options.tool} may reach ${host}:${port}, but the name has no address: a DNS problem, not the allow-list`, 'resolve');
     // one forbidden address refuses the name: a host that also resolves to the LAN is not trusted
     for (const a of addresses) {
       const reason = forbiddenAddressReason(a.address);
@@ -142,7 +160,7 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
       const upstream = dial(address, port);
       const timer = setTimeout(() => {
         upstream.destroy();
-        reject(new Refusal(504, `connecting to ${address}:${port} timed out`));
+        reject(new Refusal(504, `connecting to ${address}:${port} timed out`, 'timeout'));
       }, connectTimeout);
       upstream.once('connect', () => {
         clearTimeout(timer);
@@ -153,7 +171,7 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
       });
       upstream.once('error', (e) => {
         clearTimeout(timer);
-        reject(new Refusal(502, `cannot connect to ${address}:${port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+        reject(new Refusal(502, `cannot connect to ${address}:${port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`, 'connect'));
       });
     });
   }
@@ -213,6 +231,7 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
         // the Host header names the vetted host, whatever the client wrote (no virtual-host smuggling)
         headers.host = target.port === 80 ? target.host : `${target.host}:${target.port}`;
         const upstream = http.request({ createConnection: () => upstreamSocket, method: req.method, path, headers, setHost: false });
+        let failure: Error | undefined;
         const finished = new Promise<void>((resolve) => {
           upstream.on('response', (upRes) => {
             const out: http.OutgoingHttpHeaders = {};
@@ -222,15 +241,18 @@ export function createEgressProxy(options: ProxyOptions): http.Server {
             upRes.on('end', resolve).on('error', () => resolve());
           });
           upstream.on('error', (e) => {
-            if (!res.headersSent) reply(502, `${target.host}: ${e.message}`);
-            else res.destroy();
+            if (!res.headersSent) {
+              failure = e;
+              reply(502, `${target.host}: ${e.message}`);
+            } else res.destroy();
             resolve();
           });
         });
         req.pipe(upstream);
         await finished;
         upstreamSocket.destroy();
-        decide({ action: 'allow', address, bytesUp: upstreamSocket.bytesWritten, bytesDown: upstreamSocket.bytesRead });
+        const bytes = { address, bytesUp: upstreamSocket.bytesWritten, bytesDown: upstreamSocket.bytesRead };
+        decide(failure ? { action: 'fail', reason: `${target.host}:${target.port}: ${failure.message}`, failure: failureOf(failure), ...bytes } : { action: 'allow', ...bytes });
       })
       .catch((e: unknown) => fail(e, decide, reply));
   }

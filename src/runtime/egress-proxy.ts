@@ -23,6 +23,8 @@ export interface EgressHooks {
   onFailed: (message: string) => void;
   /** Something the user should know that is not a refusal (a client refused a brokered host's certificate). */
   onWarning?: (message: string) => void;
+  /** Told once per host and port that was allowed but could not be reached (else onWarning). */
+  onUnreachable?: (message: string, decision: Decision) => void;
 }
 
 export interface EgressSession {
@@ -68,11 +70,18 @@ export function startEgressProxy(plan: ProxyPlan, hooks: EgressHooks, host: { en
       deniedSeen.add(key);
       hooks.onDenied(d.reason ?? `${d.host}:${d.port} was refused`, d);
     }
-    const total = totals.get(key) ?? { host: d.host, port: d.port, action: d.action, requests: 0, bytesUp: 0, bytesDown: 0 };
+    if (d.action === 'fail' && !deniedSeen.has(key)) {
+      deniedSeen.add(key);
+      (hooks.onUnreachable ?? hooks.onWarning)?.(d.reason ?? `${d.host}:${d.port} could not be reached`, d);
+    }
+    const total: AuditEgress = totals.get(key) ?? { host: d.host, port: d.port, action: d.action, requests: 0, bytesUp: 0, bytesDown: 0 };
     total.requests = (total.requests ?? 0) + 1;
     total.bytesUp += d.bytesUp;
     total.bytesDown += d.bytesDown;
     if (d.credentials?.length) total.credentials = [...new Set([...(total.credentials ?? []), ...d.credentials])].sort();
+    if (d.reason && d.action !== 'allow' && !total.reason) total.reason = d.reason;
+    if (d.failure && !total.failure) total.failure = d.failure;
+    if (d.redactions) total.redactions = (total.redactions ?? 0) + d.redactions;
     totals.set(key, total);
   };
   let pending = '';

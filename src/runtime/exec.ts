@@ -90,6 +90,9 @@ export interface ForegroundLimits {
   outputBytes?: number;
   /** Called once when output goes over the budget (the rest is read and dropped). */
   onOutputCut?: () => void;
+  /** Keep the last this many bytes of the tool's stderr for the caller (ForegroundResult.stderrTail):
+   *  stderr is then copied through shim instead of inherited. */
+  stderrTailBytes?: number;
 }
 
 export interface ForegroundResult {
@@ -100,6 +103,8 @@ export interface ForegroundResult {
   outputClosed: boolean;
   /** A warm call was killed because its container was stopped under it (`shim stop`). */
   containerGone?: boolean;
+  /** The end of the tool's stderr, when ForegroundLimits.stderrTailBytes asked for it. */
+  stderrTail?: string;
 }
 
 /** How long a timed-out tool gets between SIGTERM and SIGKILL. */
@@ -127,8 +132,10 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     ? new KeeperCall(keeper, keeper.terminal ? terminalSize() : undefined)
     : spawn(cmd.file, [...cmd.argv], {
         env: cmd.env,
-        stdio: ['inherit', budget ? 'pipe' : 'inherit', budget ? 'pipe' : 'inherit'],
+        stdio: ['inherit', budget ? 'pipe' : 'inherit', budget || limits.stderrTailBytes ? 'pipe' : 'inherit'],
       });
+  const stderrTail = limits.stderrTailBytes ? tailOf(child.stderr, limits.stderrTailBytes) : undefined;
+  if (stderrTail && !budget) child.stderr!.pipe(process.stderr, { end: false });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
@@ -190,7 +197,14 @@ export async function runForeground(cmd: Command, signals: SignalPlan, onTermina
     const ended = exitStatus(result.code, result.signal);
     const outputClosed = budget?.closed ?? false;
     const containerGone = keeper && (child as KeeperCall).containerGone;
-    return { status: outputClosed ? OUTPUT_CLOSED_STATUS : ended, timedOut, outputCut: budget?.cut ?? false, outputClosed, ...(containerGone ? { containerGone } : {}) };
+    return {
+      status: outputClosed ? OUTPUT_CLOSED_STATUS : ended,
+      timedOut,
+      outputCut: budget?.cut ?? false,
+      outputClosed,
+      ...(containerGone ? { containerGone } : {}),
+      ...(stderrTail ? { stderrTail: stderrTail().text } : {}),
+    };
   } finally {
     if (keeper) {
       process.stdin.unpipe(child.stdin!);

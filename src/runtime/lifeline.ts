@@ -1,13 +1,13 @@
 // Holds a run's lifeline (plan/lifeline.ts): creates its private directory and listens on its socket
 // for as long as shim runs the container. Holding is all it does: the kernel closes the socket when shim
-// dies, which is what the container's watcher waits for. A warm container's directory is shared by its
+// dies, which is what the container's PID 1 waits for. A warm container's directory is shared by its
 // keeper's sockets and outlives every call (runtime/keeper-call.ts).
 import fs from 'node:fs';
 import net from 'node:net';
 import type { LifelinePlan } from '../plan/lifeline.js';
 import { RuntimeError } from '../errors.js';
 
-/** Connections held at once: the watcher's; more come from the tool. */
+/** Connections held at once: PID 1's; more come from the tool. */
 const MAX_HELD = 32;
 
 export interface HeldLifeline {
@@ -49,7 +49,7 @@ export function lifelineDirId(dir: string): string | undefined {
 }
 
 /** Creates the directory (0700, must not exist) and listens on the
- *  socket; resolves once it listens, so the container's watcher always finds it while shim lives. */
+ *  socket; resolves once it listens, so the container's PID 1 always finds it while shim lives. */
 export async function holdLifeline(plan: LifelinePlan, onConnected?: () => void): Promise<HeldLifeline> {
   const fail = (e: unknown) => failure(plan.dir, e);
   try {
@@ -61,7 +61,7 @@ export async function holdLifeline(plan: LifelinePlan, onConnected?: () => void)
   const server = net.createServer((socket) => {
     // the container's tool can connect too (the socket is mounted): it may not hold shim's descriptors
     if (held.size >= MAX_HELD) return void socket.destroy();
-    // the container's watcher connected: its processes run
+    // the container's PID 1 connected: its processes run
     onConnected?.();
     held.add(socket);
     socket.on('error', () => {});

@@ -5,7 +5,7 @@
 import type net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { FRAME, FrameReader, frame, parseJson, type Hello, type SessionInfo } from './protocol.js';
-import { replayable, type Scrollback } from './output-store.js';
+import { replayStart, withoutTerminalRequests, type Scrollback } from './output-store.js';
 
 /** What the hub needs of the session: its terminal and its lifecycle. */
 export interface SessionTerminal {
@@ -31,6 +31,8 @@ export class ClientHub {
   private readonly waiting = new Set<net.Socket>();
   private readonly all = new Set<net.Socket>();
   private exit: Buffer | undefined;
+  /** Output up to this offset reached an attached terminal: its queries were answered (or will not be). */
+  private seen = 0;
 
   constructor(
     private readonly terminal: SessionTerminal,
@@ -40,6 +42,7 @@ export class ClientHub {
 
   /** What the tool wrote: to every attached terminal that keeps up. */
   output(data: Buffer): void {
+    if (this.attached.size) this.seen = this.scrollback.total;
     const out = frame(FRAME.output, data);
     for (const c of this.attached) {
       if (c.writableLength > MAX_BACKLOG) {
@@ -49,6 +52,17 @@ export class ClientHub {
       }
       c.write(out);
     }
+  }
+
+  /** What a terminal that attaches gets first: the recent output, without the terminal requests that a
+   *  terminal already saw, and with those none saw yet. A tool that asks its terminal something before
+   *  any is attached (opencode asks for the cursor position and waits) is answered by the first one. */
+  private replay(): Buffer {
+    const recent = this.scrollback.read(this.scrollback.total - this.scrollback.capacity);
+    // from a line start when the oldest bytes were dropped (not from the middle of an escape sequence)
+    const data = replayStart(recent.data, this.scrollback.total > this.scrollback.capacity);
+    const split = Math.min(Math.max(this.seen - (recent.end - data.length), 0), data.length);
+    return Buffer.concat([withoutTerminalRequests(data.subarray(0, split)), data.subarray(split)]);
   }
 
   /** The tool ended: every attached terminal and every `stop` waiting is told, then all connections end. */
@@ -98,7 +112,8 @@ export class ClientHub {
     if (this.exit) return void socket.end(hello.mode === 'status' ? frame(FRAME.reply, this.terminal.info()) : this.exit);
     switch (hello.mode) {
       case 'attach':
-        socket.write(frame(FRAME.output, Buffer.concat([Buffer.from(this.terminal.modes(), 'latin1'), replayable(this.scrollback.recent(), this.scrollback.total > this.scrollback.capacity)])));
+        socket.write(frame(FRAME.output, Buffer.concat([Buffer.from(this.terminal.modes(), 'latin1'), this.replay()])));
+        this.seen = this.scrollback.total;
         this.attached.add(socket);
         this.terminal.audit('attach');
         this.terminal.resize(hello.cols, hello.rows);

@@ -41,16 +41,11 @@ export class Scrollback {
 // eslint-disable-next-line no-control-regex
 const NOT_REPLAYED = /\x1b\[[0-9;]*n|\x1b\[[>=]?[0-9;]*c|\x1b\]52;[^\x07\x1b]*(?:\x07|\x1b\\)?|\x1bP[^\x1b]*(?:\x1b\\)?/g;
 
-/** The recent output as a terminal that attaches gets it: from a line start when the oldest bytes were
- *  dropped (not from the middle of an escape sequence or a character), without terminal queries,
- *  clipboard access and device control strings. */
-export function replayable(recent: Buffer, truncated: boolean): Buffer {
-  let from = 0;
-  if (truncated) {
-    const nl = recent.indexOf(0x0a);
-    from = nl < 0 ? recent.length : nl + 1;
-  }
-  return withoutTerminalRequests(recent.subarray(from));
+/** The recent output from a line start when its oldest bytes were dropped (`truncated`), else all of it. */
+export function replayStart(recent: Buffer, truncated: boolean): Buffer {
+  if (!truncated) return recent;
+  const nl = recent.indexOf(0x0a);
+  return recent.subarray(nl < 0 ? recent.length : nl + 1);
 }
 
 /** The output without what would make a terminal act again (queries, clipboard, device strings): what

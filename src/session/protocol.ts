@@ -1,6 +1,7 @@
 // The wire format between a session's supervisor and its clients (`shim attach`, `shim stop`, `shim logs`,
 // the MCP server), over the supervisor's Unix socket: frames of one type byte, a 32-bit big-endian
 // length and the payload. Terminal bytes travel as they are; everything else is JSON.
+import type { Attention } from './attention.js';
 
 export const FRAME = {
   /** client → supervisor, first frame: what the client wants (Hello). */
@@ -35,6 +36,8 @@ export type Hello =
 export interface SessionInfo {
   name: string;
   tool: string;
+  /** The tool's arguments (a restart from `shim serve`'s page starts it again with them). */
+  args?: string[];
   project: string;
   cwd: string;
   /** The tool's working directory in the container (`shim shell` starts there). */
@@ -55,6 +58,8 @@ export interface SessionInfo {
   exit?: { status: number; endedAt: string; reason?: 'stopped' | 'timeout' | 'oom' };
   /** Snapshots taken before the session started ("snapshot": true). */
   snapshots?: string[];
+  /** The tool rang the bell or sent a notification and no one has attached or typed since (status only). */
+  attention?: Attention;
   /** A worktree session: its branch (shim/NAME) and its copy. */
   worktree?: { branch: string; copy: string };
   /** How many times the tool was run again ("restart", shim restart NAME). */

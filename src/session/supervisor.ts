@@ -24,6 +24,7 @@ import { TerminalModes } from './terminal-modes.js';
 import { writeSessionInfo } from './store.js';
 import { processStart } from '../runtime/proc.js';
 import { connectSession } from './client.js';
+import { AttentionState } from './attention.js';
 import { restartDelay, type RestartPolicy } from './restart.js';
 
 export interface SessionSpec {
@@ -91,6 +92,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
 
   const scrollback = new Scrollback(spec.scrollbackBytes);
   const modes = new TerminalModes();
+  // a bell or notification escape in the output, until a terminal attaches or input arrives
+  const attention = new AttentionState(() => new Date().toISOString());
   let pty: IPty | undefined;
   let exited = false;
   let ending: Ending | undefined;
@@ -136,7 +139,10 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   };
   const hub = new ClientHub(
     {
-      write: (text) => void (exited ? undefined : pty?.write(text)),
+      write: (text) => {
+        attention.clear();
+        if (!exited) pty?.write(text);
+      },
       resize,
       // a full-screen program redraws on SIGWINCH, which the kernel sends only when the size changes:
       // change it for a moment, so a terminal that attaches gets a whole screen, not a stale one
@@ -154,8 +160,11 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
         void signal('SIGHUP').then(() => signal('SIGTERM'));
         return new Promise<number>((resolve) => restartWaiters.push(resolve));
       },
-      info: () => ({ ...info, ...self, ...(restarts ? { restarts } : {}) }),
-      audit,
+      info: () => ({ ...info, ...self, ...(restarts ? { restarts } : {}), ...(attention.get() ? { attention: attention.get() } : {}) }),
+      audit: (event) => {
+        if (event === 'attach') attention.clear();
+        audit(event);
+      },
       log,
     },
     scrollback,
@@ -199,6 +208,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
         const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
         scrollback.write(bytes);
         modes.see(bytes);
+        attention.see(bytes);
         output.write(bytes);
         hub.output(bytes);
       });

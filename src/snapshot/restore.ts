@@ -1,103 +1,144 @@
 // Restores a snapshot: first snapshots the current state (so the restore can be undone), then removes
-// what was created since, writes back changed and deleted files (temp file + rename, so a file is
-// either old or new, never half) and sets modes. Planned from a fresh look at the tree each time, so
-// an interrupted restore is finished by running it again. Ignored paths are in neither list: untouched.
+// every .git the snapshot did not have (a repository made by a tool runs its config on the host), puts
+// back the snapshot's ignore rules, and only then looks at the tree again with those rules: what was
+// not ignored then and is not in the snapshot goes, changed and deleted files are written back (temp
+// file + rename, so a file is either old or new, never half), modes are set. Every access goes through
+// a descriptor opened without following links (rooted.ts), so a tool swapping a directory for a
+// symlink meanwhile cannot make shim delete or write outside the directory. Planned from a fresh look
+// each time, so an interrupted restore is finished by running it again.
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { withLock } from '../lock.js';
 import { SnapshotError } from '../errors.js';
-import { parents, planRestore, type RestorePlan, type SnapshotEntry, type SnapshotManifest } from '../plan/snapshot.js';
-import { createSnapshot, type CreateOptions } from './create.js';
-import { blobPath } from './store.js';
+import { MOUNT_WALK_LIMIT } from '../defaults.js';
+import { gitsToRemove, ignoreRuleFiles, parents, planRestore, type RestorePlan, type SnapshotEntry, type SnapshotManifest } from '../plan/snapshot.js';
+import { decodeName } from '../plan/snapshot-names.js';
+import { captureTree, createSnapshot, type CreateOptions } from './create.js';
+import { components, RootedTree } from './rooted.js';
+import { findGits, inGitWorkTree } from './scan.js';
+import { copyFileSparse } from './sparse.js';
+import { blobPath, writeManifest } from './store.js';
 
 export interface RestoreResult {
   /** The snapshot of the state before the restore. */
   before: string;
   plan: RestorePlan;
+  /** The .git entries removed (the snapshot did not have them). */
+  removedGits: string[];
 }
 
-/** Makes sure `rel` (a directory below root) exists as a real directory, never through a symlink. */
-function ensureRealDir(root: string, rel: string): void {
-  let cur = root;
-  for (const part of rel === '.' ? [] : rel.split('/')) {
-    cur = path.join(cur, part);
-    const st = fs.lstatSync(cur, { throwIfNoEntry: false });
-    if (!st) fs.mkdirSync(cur);
-    else if (!st.isDirectory()) {
-      throw new SnapshotError(`cannot restore below ${cur}: it is ${st.isSymbolicLink() ? 'a symlink' : 'not a directory'} now and is not part of the snapshot (an ignored path?)`, 'move it away, then run the restore again');
-    }
-  }
+/** A manifest path as the directory components and the name of its bytes. */
+function located(key: string): { dir: Buffer[]; name: Buffer } {
+  const bytes = decodeName(key);
+  const parts = bytes ? components(bytes) : [];
+  if (!parts.length) throw new SnapshotError(`the snapshot holds an invalid path ${JSON.stringify(key)}`, 'its manifest was changed outside shim');
+  return { dir: parts.slice(0, -1), name: parts.at(-1)! };
 }
 
-function writeEntry(store: string, root: string, rel: string, entry: SnapshotEntry): void {
-  const parent = path.posix.dirname(rel);
-  ensureRealDir(root, parent);
-  const dest = path.join(root, rel);
-  const tmp = path.join(root, parent, `.${path.posix.basename(rel)}.shim-restore-${crypto.randomBytes(4).toString('hex')}`);
+function writeEntry(tree: RootedTree, store: string, key: string, entry: SnapshotEntry): void {
+  const { dir, name } = located(key);
+  const tmp = Buffer.from(`.shim-restore-${crypto.randomBytes(6).toString('hex')}`);
   try {
-    if (entry.type === 'symlink') fs.symlinkSync(entry.target, tmp);
-    else {
+    if (entry.type === 'symlink') {
+      const target = decodeName(entry.target);
+      if (!target?.length || target.includes(0)) throw new SnapshotError(`the snapshot holds an invalid link target for ${key}`, 'its manifest was changed outside shim');
+      tree.symlink(dir, tmp, target);
+    } else {
       const blob = blobPath(store, entry.hash);
-      if (!fs.existsSync(blob)) throw new SnapshotError(`the snapshot's content of ${rel} is missing from the store (${blob})`, 'the store was changed outside shim; restore another snapshot');
-      fs.copyFileSync(blob, tmp, fs.constants.COPYFILE_FICLONE);
-      fs.chmodSync(tmp, entry.mode & 0o7777);
-    }
-    const st = fs.lstatSync(dest, { throwIfNoEntry: false });
-    if (st?.isDirectory()) {
-      // a directory now stands where the file was: only an empty one may go (ignored files stay)
+      if (!fs.existsSync(blob)) throw new SnapshotError(`the snapshot's content of ${key} is missing from the store (${blob})`, 'the store was changed outside shim; restore another snapshot');
+      const out = tree.createFile(dir, tmp);
       try {
-        fs.rmdirSync(dest);
-      } catch {
-        throw new SnapshotError(`cannot restore ${dest}: a directory holding other (ignored) files is in its place`, 'move it away, then run the restore again');
+        copyFileSparse(blob, out);
+        fs.fchmodSync(out, entry.mode & 0o7777);
+      } finally {
+        fs.closeSync(out);
       }
     }
-    fs.renameSync(tmp, dest);
+    // a directory now stands where the file was: only an empty one may go (ignored files stay)
+    if (tree.lstat(dir, name)?.isDirectory() && !tree.rmdir(dir, name)) {
+      throw new SnapshotError(`cannot restore ${path.join(tree.root, key)}: a directory holding other (ignored) files is in its place`, 'move it away, then run the restore again');
+    }
+    tree.rename(dir, tmp, name);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    tree.unlink(dir, tmp);
     throw e;
   }
 }
 
-function removePath(root: string, rel: string): void {
-  const abs = path.join(root, rel);
-  const st = fs.lstatSync(abs, { throwIfNoEntry: false });
-  if (st && !st.isDirectory()) fs.unlinkSync(abs);
+function removePath(tree: RootedTree, key: string): void {
+  const { dir, name } = located(key);
+  if (!tree.lstat(dir, name)?.isDirectory()) tree.unlink(dir, name);
 }
 
 /** Removes directories left empty by the removals (deepest first), except those the snapshot needs. */
-function removeEmptied(root: string, removed: readonly string[], needed: ReadonlySet<string>): void {
+function removeEmptied(tree: RootedTree, removed: readonly string[], needed: ReadonlySet<string>): void {
   const dirs = [...new Set(removed.flatMap(parents))].filter((d) => !needed.has(d)).sort().reverse();
   for (const d of dirs) {
-    try {
-      fs.rmdirSync(path.join(root, d));
-    } catch {
-      // not empty (ignored files, or files the snapshot has): kept
-    }
+    const { dir, name } = located(d);
+    // not empty (ignored files, or files the snapshot has): kept
+    tree.rmdir(dir, name);
   }
 }
 
-/** Applies a restore plan to `root` from the store's blobs. */
-export function applyRestorePlan(store: string, root: string, target: SnapshotManifest['files'], plan: RestorePlan): void {
-  for (const p of plan.remove) removePath(root, p);
-  removeEmptied(root, plan.remove, new Set(Object.keys(target).flatMap(parents)));
-  for (const w of plan.write) writeEntry(store, root, w.path, w.entry);
-  for (const c of plan.chmod) fs.chmodSync(path.join(root, c.path), c.mode);
+/** Applies a restore plan to the tree from the store's blobs. */
+export function applyRestorePlan(store: string, tree: RootedTree, target: SnapshotManifest['files'], plan: RestorePlan): void {
+  for (const p of plan.remove) removePath(tree, p);
+  removeEmptied(tree, plan.remove, new Set(Object.keys(target).flatMap(parents)));
+  for (const w of plan.write) writeEntry(tree, store, w.path, w.entry);
+  for (const c of plan.chmod) {
+    const { dir, name } = located(c.path);
+    tree.chmod(dir, name, c.mode);
+  }
+}
+
+function plannedOrRefused(target: SnapshotManifest, files: SnapshotManifest['files'], current: SnapshotManifest['files']): RestorePlan {
+  try {
+    return planRestore(files, current);
+  } catch (e) {
+    throw new SnapshotError(`snapshot ${target.id} cannot be restored: ${(e as Error).message}`, 'its manifest was changed outside shim');
+  }
 }
 
 /** Restores `target` into its root after snapshotting the current state. */
 export async function restoreSnapshot(target: SnapshotManifest, options: CreateOptions): Promise<RestoreResult> {
-  if (!fs.statSync(target.root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new SnapshotError(`the directory of snapshot ${target.id} (${target.root}) does not exist`, `create it (mkdir -p ${target.root}), then run the restore again`);
+  const root = target.root;
+  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new SnapshotError(`the directory of snapshot ${target.id} (${root}) does not exist`, `create it (mkdir -p ${root}), then run the restore again`);
   }
-  const { manifest: before } = await createSnapshot(target.root, { ...options, name: `before restore of ${target.id}` });
-  let plan: RestorePlan;
-  try {
-    plan = planRestore(target.files, before.files);
-  } catch (e) {
-    throw new SnapshotError(`snapshot ${target.id} cannot be restored: ${(e as Error).message}`, 'its manifest was changed outside shim');
+  if (target.listing === 'git' && !inGitWorkTree(root, options.env)) {
+    throw new SnapshotError(`snapshot ${target.id} was taken of a git work tree, and ${root} is not one now: its ignored files could not be told apart`, `restore the repository (${root}/.git) first, then run the restore again`);
   }
+  // the state before, listed as the snapshot was (a tool's `git init` does not change what is saved)
+  const { manifest: before } = await createSnapshot(root, { ...options, name: `before restore of ${target.id}`, listing: target.listing });
+  plannedOrRefused(target, target.files, before.files);
   // under the store's lock, so no delete or prune removes a blob this restore still needs
-  await withLock(path.join(options.store, 'lock'), async () => applyRestorePlan(options.store, target.root, target.files, plan));
-  return { before: before.id, plan };
+  return withLock(path.join(options.store, 'lock'), async () => {
+    const tree = new RootedTree(root);
+    try {
+      const removedGits = gitsToRemove(target.gits, findGits(tree, MOUNT_WALK_LIMIT) ?? []);
+      for (const g of removedGits) {
+        const { dir, name } = located(g);
+        tree.removeTree(dir, name);
+      }
+      removeEmptied(tree, removedGits, new Set(Object.keys(target.files).flatMap(parents)));
+      // the snapshot's own ignore rules first, so the rules a tool edited decide nothing
+      const rules = plannedOrRefused(target, ignoreRuleFiles(target.files), ignoreRuleFiles(before.files));
+      applyRestorePlan(options.store, tree, target.files, rules);
+      const now = captureTree(tree, options.env, target.listing, before.files, options.store);
+      // files the tool's rules (or its repository) hid from the "before" snapshot are saved in it too
+      const putBack = new Set(rules.write.map((w) => w.path));
+      const hidden = Object.fromEntries(Object.entries(now.files).filter(([p]) => !(p in before.files) && !putBack.has(p)));
+      if (Object.keys(hidden).length) writeManifest(options.store, { ...before, files: { ...before.files, ...hidden } });
+      const plan = plannedOrRefused(target, target.files, now.files);
+      applyRestorePlan(options.store, tree, target.files, plan);
+      return {
+        before: before.id,
+        plan: { remove: [...new Set([...rules.remove, ...plan.remove])].sort(), write: [...rules.write, ...plan.write], chmod: plan.chmod },
+        removedGits,
+      };
+    } finally {
+      tree.close();
+    }
+  });
 }

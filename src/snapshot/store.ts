@@ -5,7 +5,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SnapshotError } from '../errors.js';
-import { referencedHashes, summarize, type SnapshotManifest, type SnapshotSummary } from '../plan/snapshot.js';
+import { referencedHashes, summarize, type SnapshotEntry, type SnapshotManifest, type SnapshotSummary } from '../plan/snapshot.js';
+import { fromLegacyName } from '../plan/snapshot-names.js';
+import { writeSparse } from './sparse.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,18 +30,26 @@ export const blobPath = (store: string, hash: string) => path.join(store, 'blobs
 const manifestPath = (store: string, id: string) => path.join(store, 'manifests', `${id}.json`);
 const tmpName = (file: string) => `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
 
-/** Writes `data` as the blob of `hash` unless it is stored already; returns the bytes written. */
+/** Writes `data` as the blob of `hash` unless it is stored already (blocks of zeros as holes); returns
+ *  the bytes written. */
 export function storeBlob(store: string, hash: string, data: Buffer): number {
   const file = blobPath(store, hash);
   if (fs.existsSync(file)) return 0;
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = tmpName(file);
-  fs.writeFileSync(tmp, data, { mode: 0o400 });
+  const fd = fs.openSync(tmp, 'wx', 0o400);
+  let written: number;
+  try {
+    written = writeSparse(fd, data);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
-  return data.length;
+  return written;
 }
 
-/** Moves a finished temporary file (streamed large file) into place as the blob of `hash`. */
+/** Moves a finished temporary file (streamed large file) into place as the blob of `hash`; returns the
+ *  bytes it holds on disk. */
 export function adoptBlob(store: string, hash: string, tmp: string): number {
   const file = blobPath(store, hash);
   if (fs.existsSync(file)) {
@@ -48,9 +58,9 @@ export function adoptBlob(store: string, hash: string, tmp: string): number {
   }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.chmodSync(tmp, 0o400);
-  const size = fs.statSync(tmp).size;
+  const st = fs.statSync(tmp);
   fs.renameSync(tmp, file);
-  return size;
+  return Math.min(st.size, st.blocks * 512);
 }
 
 /** A temporary file name inside the store (same file system as the blobs, so rename works). */
@@ -67,6 +77,13 @@ export function writeManifest(store: string, m: SnapshotManifest): void {
   fs.renameSync(tmp, file);
 }
 
+/** A manifest written before names were escaped, with its paths and targets in today's spelling. */
+function respelled(m: SnapshotManifest): SnapshotManifest {
+  if (m.names === 'escaped') return m;
+  const entry = (e: SnapshotEntry): SnapshotEntry => (e.type === 'symlink' ? { type: 'symlink', target: fromLegacyName(e.target) } : e);
+  return { ...m, names: 'escaped', files: Object.fromEntries(Object.entries(m.files).map(([p, e]) => [fromLegacyName(p), entry(e)])) };
+}
+
 /** Every manifest in the store, oldest first (unreadable ones are left out). */
 export function loadManifests(store: string): SnapshotManifest[] {
   let names: string[];
@@ -79,7 +96,7 @@ export function loadManifests(store: string): SnapshotManifest[] {
     .filter((n) => n.endsWith('.json') && isSnapshotId(n.slice(0, -5)))
     .flatMap((n) => {
       try {
-        return [JSON.parse(fs.readFileSync(path.join(store, 'manifests', n), 'utf8')) as SnapshotManifest];
+        return [respelled(JSON.parse(fs.readFileSync(path.join(store, 'manifests', n), 'utf8')) as SnapshotManifest)];
       } catch {
         return [];
       }
@@ -93,16 +110,16 @@ export const loadSummaries = (store: string): SnapshotSummary[] => loadManifests
 /** The manifest of `id`, or a SnapshotError naming what exists. */
 export function loadManifest(store: string, id: string): SnapshotManifest {
   try {
-    if (isSnapshotId(id)) return JSON.parse(fs.readFileSync(manifestPath(store, id), 'utf8')) as SnapshotManifest;
+    if (isSnapshotId(id)) return respelled(JSON.parse(fs.readFileSync(manifestPath(store, id), 'utf8')) as SnapshotManifest);
   } catch {
     // reported below
   }
   throw new SnapshotError(`no snapshot ${JSON.stringify(id)} in ${store}`, 'see `shim snapshot list` for the ids (a run id from `shim log --json` works for restore)', 2);
 }
 
-/** The newest snapshot of `root`, whose hashes a new snapshot may reuse. */
-export function latestOf(store: string, root: string): SnapshotManifest | undefined {
-  return loadManifests(store).filter((m) => m.root === root).at(-1);
+/** The newest snapshot of `root` among `manifests`, whose hashes a new snapshot may reuse. */
+export function latestOf(manifests: readonly SnapshotManifest[], root: string): SnapshotManifest | undefined {
+  return manifests.filter((m) => m.root === root).at(-1);
 }
 
 /** Deletes manifests, then every blob no remaining manifest references; returns the blob bytes freed. */

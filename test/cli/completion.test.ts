@@ -21,7 +21,7 @@ import { createWorld, expectExit, requireBuilt, SHIM, type World } from './helpe
 
 beforeAll(requireBuilt);
 
-const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'pause', 'resume', 'attach', 'logs', 'shell', 'restart', 'diff', 'apply', 'discard', 'snapshot', 'install', 'rebuild', 'prune', 'explain', 'suggest', 'allow', 'doctor', 'log', 'mcp', 'init', 'schema', 'completion', 'trust', 'help'];
+const SUBCOMMANDS = ['run', 'list', 'up', 'down', 'ps', 'stop', 'pause', 'resume', 'attach', 'logs', 'shell', 'restart', 'diff', 'apply', 'discard', 'snapshot', 'install', 'rebuild', 'prune', 'explain', 'suggest', 'allow', 'doctor', 'log', 'mcp', 'serve', 'init', 'schema', 'completion', 'trust', 'help'];
 
 function which(cmd: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });

@@ -18,7 +18,7 @@ describe('--dry-run', () => {
     w.writeConfig({ eslint: { tool: 'npm:eslint' } });
     const out = await w.shim(['run', '--dry-run', 'eslint', '.']);
     expectExit(out, 0);
-    expect(out.stdout.startsWith(`${w.fake.paths.podman} run --rm --init `)).toBe(true);
+    expect(out.stdout.startsWith(`${w.fake.paths.podman} run --rm --pull=never `)).toBe(true);
     expect(out.stdout.trimEnd()).toMatch(/ eslint \.$/);
     expect(out.stdout.split('\n').filter(Boolean)).toHaveLength(1);
     expect(out.stderr).toBe('');

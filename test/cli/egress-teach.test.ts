@@ -47,7 +47,7 @@ describe('shim suggest', () => {
     const out = await w.shim(['suggest', 'claude', '--json']);
     expectExit(out, 0);
     const json = JSON.parse(out.stdout);
-    expect(Object.keys(json)).toEqual(['tool', 'since', 'runs', 'network', 'refusals', 'add', 'command', 'dropIn', 'notes']);
+    expect(Object.keys(json)).toEqual(['tool', 'since', 'runs', 'network', 'refusals', 'add', 'unreachable', 'command', 'dropIn', 'notes']);
     expect(json.refusals).toEqual([expect.objectContaining({ entry: 'platform.claude.com', host: 'platform.claude.com', port: 443, requests: 4, runs: 1, status: 'suggested' })]);
     expect(json.add).toEqual(['platform.claude.com']);
     expect(json.command).toBe('shim allow claude platform.claude.com');

@@ -1,7 +1,7 @@
 // Shared helpers of the CLI contract tests: a per-test sandbox (config, state, cache, bin and project
 // dirs under one temp dir, a fake runtime first on PATH) and runners for the built binary, invoked as
 // `node bin/shim.js …` or through the tool links `shim up` made.
-import { LIFELINE_HELPER } from '../../src/plan/lifeline.js';
+import { KEEPER_PERL, LIFELINE_HELPER } from '../../src/plan/lifeline.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -158,13 +158,13 @@ export function createWorld(options: { runtimes?: readonly string[] } = {}): Wor
 /** A minimal valid tool entry. */
 export const tool = (spec: string, extra: Record<string, unknown> = {}) => ({ tool: spec, ...extra });
 
-/** The argv entries after shim's own image and the lifeline helper that every run starts with (the
- *  command and its arguments). */
+/** The argv entries after shim's own image and the lifeline (the container's PID 1) that every run
+ *  starts with: the command and its arguments. */
 export function afterImage(argv: readonly string[]): string[] {
   const i = argv.findIndex((a) => MANAGED_IMAGE_RE.test(a));
   if (i === -1) throw new Error(`no shim image in argv: ${JSON.stringify(argv)}`);
   const rest = argv.slice(i + 1);
-  return rest[0] === LIFELINE_HELPER ? rest.slice(2) : rest;
+  return rest[0] === KEEPER_PERL && rest[1] === LIFELINE_HELPER ? rest.slice(3) : rest;
 }
 
 /** The argv entries before shim's own image. */

@@ -165,7 +165,7 @@ describe('the config shim init writes', () => {
       const before = h.out().length;
       const run = runCli(h.app, ['run', '--dry-run', name]);
       expect(await run, `${name}: ${h.err()}`).toBe(0);
-      expect(h.out().slice(before), name).toMatch(/podman run --rm --init /);
+      expect(h.out().slice(before), name).toMatch(/podman run --rm --pull=never /);
       if (name === 'claude') expect(h.out().slice(before)).toContain('/usr/local/libexec/shim/with-proxy');
     }
     expect(h.out()).not.toContain('sk-test-not-real');

@@ -31,7 +31,7 @@ describe('install on first run', () => {
     expect(valuesOf(run.argv, '--mount')).toContain(`type=volume,src=${name},dst=/mise,ro`);
     const image = argv.findIndex((a) => MANAGED_IMAGE_RE.test(a));
     // lifeline, forwarder, helper, the spec to install, the spec without its version (further arguments are the helper's own)
-    expect(argv.slice(image + 1, image + 7)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:eslint@9', 'npm:eslint']);
+    expect(argv.slice(image + 1, image + 8)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:eslint@9', 'npm:eslint']);
     // the install comes before the tool run
     const calls = w.calls();
     expect(calls.findIndex((c) => c.argv.includes(INSTALL_HELPER))).toBeLessThan(calls.findIndex((c) => c.argv[0] === 'run' && !c.argv.includes(INSTALL_HELPER)));

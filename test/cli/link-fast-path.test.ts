@@ -86,7 +86,7 @@ describe('tool link fast path', () => {
 });
 
 describe('what a tool link loads', () => {
-  it('reaches neither the schema validator nor the CLI parser from the entry, the link app and the run module (through the session dispatch)', () => {
+  it('reaches neither the schema validator nor the CLI parser nor shim serve from the entry, the link app and the run module (through the session dispatch)', () => {
     const dist = path.resolve(import.meta.dirname, '../../dist');
     const seen = new Set<string>();
     const walk = (file: string) => {
@@ -103,8 +103,9 @@ describe('what a tool link loads', () => {
     for (const d of dynamic) walk(path.join(dist, d));
     const loaded = [...seen].map((f) => fs.readFileSync(f, 'utf8'));
     expect(loaded.some((t) => t.includes('runTool'))).toBe(true); // the walk did reach the run module
-    // zod's error class and one of commander's error codes mark the two libraries
-    const markers = [/ZodError/, /commander\.unknownOption/];
+    // zod's error class and one of commander's error codes mark the two libraries; ws's server class
+    // marks shim serve's stack
+    const markers = [/ZodError/, /commander\.unknownOption/, /WebSocketServer/];
     for (const marker of markers) expect(loaded.some((t) => marker.test(t)), String(marker)).toBe(false);
     // control: both markers are in the bundle, in the chunks shim's own commands load
     const all = fs.readdirSync(path.join(dist, 'chunks')).map((f) => fs.readFileSync(path.join(dist, 'chunks', f), 'utf8'));
@@ -118,7 +119,7 @@ describe('the link bundle (dist/link.cjs)', () => {
   it('holds neither the schema validator nor the CLI parser nor execa: those are files apart, required when used', () => {
     const link = fs.readFileSync(path.join(dist, 'link.cjs'), 'utf8');
     expect(link).toContain('runTool'); // control: it is the run path
-    for (const marker of [/ZodError/, /commander\.unknownOption/, /ExecaError/]) expect(marker.test(link), String(marker)).toBe(false);
+    for (const marker of [/ZodError/, /commander\.unknownOption/, /ExecaError/, /WebSocketServer/]) expect(marker.test(link), String(marker)).toBe(false);
     // bin/shim.js runs it through vm.Script, where an import() would find no module loader
     expect(link).not.toMatch(/\bimport\(/);
     expect(link).toContain('require("./link-config.cjs")');

@@ -26,7 +26,7 @@ describe('run argv', () => {
 
   it('removes the container, runs an init, never pulls, drops capabilities, read-only root', async () => {
     const { argv } = await runOnce({});
-    expect(argv.slice(0, 3)).toEqual(['run', '--rm', '--init']);
+    expect(argv.slice(0, 3)).toEqual(['run', '--rm', '--pull=never']);
     expect(argv).toEqual(expect.arrayContaining(['--pull=never', '--cap-drop=all', '--security-opt=no-new-privileges', '--read-only']));
   });
 
@@ -122,7 +122,7 @@ describe('run argv', () => {
     w.writeConfig({ eslint: { tool: 'npm:eslint' } });
     expectExit(await w.shim(['run', 'eslint', 'x'], { env: { SHIM_IMAGE: 'example.org/mine:1' } }), 0);
     const argv = w.lastToolRun();
-    expect(argv.slice(argv.indexOf('example.org/mine:1') + 1)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint', 'x']);
+    expect(argv.slice(argv.indexOf('example.org/mine:1') + 1)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint', 'x']);
     expect(w.calls().some((c) => c.argv[0] === 'image' || c.argv[0] === 'build')).toBe(false);
   });
 
@@ -136,11 +136,11 @@ describe('run argv', () => {
     expect(binds).toEqual([`type=bind,"src=${odd}",dst=/workspace`]);
   });
 
-  it('SHIM_CA_BUNDLE is mounted read-only and announced to the tool', async () => {
+  it('SHIM_CA_BUNDLE is mounted read-only and announced to a tool with a network', async () => {
     const w = createWorld();
     const bundle = path.join(w.root, 'ca.pem');
     fs.writeFileSync(bundle, '-----BEGIN CERTIFICATE-----\n');
-    w.writeConfig({ eslint: { tool: 'npm:eslint' } });
+    w.writeConfig({ eslint: { tool: 'npm:eslint', network: 'bridge' } });
     expectExit(await w.shim(['run', 'eslint'], { env: { SHIM_CA_BUNDLE: bundle } }), 0);
     const argv = w.lastToolRun();
     expect(valuesOf(argv, '--mount')).toContain(`type=bind,src=${bundle},dst=/etc/shim/ca-bundle.crt,ro`);

@@ -182,7 +182,7 @@ export function defineCoreCases(flavour: Flavour): void {
     it('prints the exact command with --dry-run and SHIM_DEBUG, secrets redacted', async () => {
       const dry = await sb.run(['shim', 'run', '--dry-run', BOX, '-c', 'echo hi'], { env: { PASS_ME: 'topsecret' } });
       expect(dry.exitCode).toBe(0);
-      expect(dry.stdout).toMatch(/ run --rm --init /);
+      expect(dry.stdout).toMatch(/ run --rm --pull=never /);
       // no value on the command: a bare --env PASS_ME takes it from the runtime's environment
       expect(dry.stdout).toContain('--env PASS_ME ');
       expect(dry.stdout).not.toContain('topsecret');

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { cacheVolume } from '../../src/plan/names.js';
+import { buildSetupId, cacheVolume } from '../../src/plan/names.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHIM = path.join(REPO, 'bin', 'shim.js');
@@ -51,6 +51,8 @@ export interface Sandbox {
   bin: string;
   project: string;
   uid: number;
+  /** The sandbox's setup id (names.ts buildSetupId: its user and state directory). */
+  setup: string;
   env: Record<string, string>;
   /** Runs argv[0] from the sandbox bin dir (a tool link), or `shim` itself, in `cwd` (default: project). */
   run(argv: string[], opts?: { input?: string; env?: Record<string, string>; cwd?: string }): ResultPromise<{ reject: false }>;
@@ -100,6 +102,7 @@ export async function createSandbox(flavour: Flavour, tools: Record<string, unkn
     bin: dirs.bin,
     project: dirs.project,
     uid: user.uid,
+    setup: buildSetupId(user.uid, path.join(fs.realpathSync(dirs.state), 'shim')),
     env,
     run(argv, opts = {}) {
       const [first, ...rest] = argv;
@@ -136,9 +139,11 @@ export async function toolVolumes(sb: Pick<Sandbox, 'runtime'>, tools: readonly 
 }
 
 /** Removes the install volumes and download caches of the named tools (cleanup after a test). */
-export async function removeToolVolumes(sb: Pick<Sandbox, 'runtime'> | undefined, tools: readonly string[]): Promise<void> {
+export async function removeToolVolumes(sb: Pick<Sandbox, 'runtime'> & { setup?: string } | undefined, tools: readonly string[]): Promise<void> {
   if (!sb) return;
-  const volumes = [...(await toolVolumes(sb, tools)), ...tools.map(cacheVolume)];
+  // without a setup (a shim outside a sandbox), every setup's cache of these tools: their names are unique
+  const caches = sb.setup ? tools.map((t) => cacheVolume(t, sb.setup!)) : (await sb.runtime(['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter((v) => tools.some((t) => v.startsWith(`shim-cache-${t}-`)));
+  const volumes = [...(await toolVolumes(sb, tools)), ...caches];
   await sb.runtime(['volume', 'rm', '--force', ...volumes]);
 }
 

@@ -22,8 +22,9 @@ describe('install phase on podman', () => {
   const installs = (stderr: string) => stderr.split('\n').filter((l) => l.includes('shim: installing')).length;
   const baseTools = {
     [CONC]: { tool: 'npm:cowsay', command: 'cowsay' },
-    [COW]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace' }] },
-    [SPY]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace' }], env_passthrough: ['SPY_SECRET'], secrets: ['SPY_SECRET'] },
+    // an install host of their own gives each an install of its own (the same install would be shared)
+    [COW]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace' }], install_hosts: ['cow.invalid'] },
+    [SPY]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.', dst: '/workspace' }], env_passthrough: ['SPY_SECRET'], secrets: ['SPY_SECRET'], install_hosts: ['spy.invalid'] },
   };
 
   beforeAll(async () => {

@@ -79,7 +79,7 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
 
   it('offers its tools, with descriptions and input schemas', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'explain_tool', 'list_tools', 'run_tool', 'session_diff', 'session_read', 'session_send', 'session_start', 'session_stop']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['execute_code', 'explain_tool', 'list_tools', 'run_tool', 'session_diff', 'session_list', 'session_read', 'session_send', 'session_start', 'session_stop']);
     const run = tools.find((t) => t.name === 'run_tool')!;
     expect(run.description).toContain('inside that root');
     expect(Object.keys(run.inputSchema.properties ?? {}).sort()).toEqual(['args', 'cwd', 'stdin', 'timeout_s', 'tool']);
@@ -121,6 +121,19 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     expect(raw.json.output).toContain('\x1b[1mfrom-mcp-42\x1b[0m');
     const next = await call('session_read', { name, offset: read!.json.end });
     expect(next.json.output).not.toContain('from-mcp-42');
+    // a notification escape marks the session as wanting attention (session_list, session_read) until input arrives
+    expect(next.json.attention).toBeNull();
+    await call('session_send', { name, text: "printf 'waiting\\033]9;mcp needs you\\007\\n'", enter: true });
+    let listed: CallOutcome | undefined;
+    for (let i = 0; i < 100; i++) {
+      listed = await call('session_list', {});
+      if (listed.json.find((s: { name: string }) => s.name === name)?.attention) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed!.json.find((s: { name: string }) => s.name === name)?.attention).toMatchObject({ kind: 'notification', text: 'mcp needs you' });
+    expect((await call('session_read', { name })).json.attention).toMatchObject({ kind: 'notification', text: 'mcp needs you' });
+    await call('session_send', { name, text: 'true', enter: true });
+    expect((await call('session_read', { name })).json.attention).toBeNull();
     const stop = await call('session_stop', { name });
     expect(stop.isError, stop.text).toBe(false);
     expect(typeof stop.json.exit_code).toBe('number');
@@ -170,7 +183,7 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     expect(r.json.stdout).toContain('< hello mcp >');
     expect(r.json.duration_ms).toBeGreaterThan(0);
     // the install's messages went to stderr, never into the protocol channel
-    expect(serverStderr).toContain(`installing ${COW}`);
+    expect(serverStderr).toMatch(new RegExp(`installing ${COW}|${COW}: shares the install of`));
     const unknown = await call('run_tool', { tool: `nope-${tag}` });
     expect(unknown.isError).toBe(true);
     expect(unknown.text).toContain('unknown tool');

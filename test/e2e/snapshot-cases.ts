@@ -6,13 +6,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
+import { asUser, createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const AGENT = `agent-${tag}`;
+const BROKEN = `broken-${tag}`;
 const TOOLS = {
   [AGENT]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }], snapshot: true },
+  // its command does not exist in the container: the runtime fails to start it (127)
+  [BROKEN]: { tool: 'npm:cowsay', command: 'no-such-command-anywhere', mounts: [{ src: '.' }], snapshot: true },
 };
+
+interface Record_ {
+  time: string;
+  runId: string;
+  exitCode: number;
+  snapshots?: string[];
+}
 
 /** Every non-ignored file of the tree: path, mode, content (or symlink target). */
 function state(root: string): string[] {
@@ -84,6 +94,65 @@ export function defineSnapshotCases(flavour: Flavour): void {
       expect(fs.readFileSync(path.join(p, 'build', 'out.js'), 'utf8')).toBe('built 2\n');
       // and a second diff finds nothing
       expect(JSON.parse((await shim(['snapshot', 'diff', id, '--json'])).stdout)).toMatchObject({ added: [], changed: [], deleted: [], modeChanged: [] });
+    });
+
+    /** The newest audit record of `tool`. */
+    async function lastRecord(tool: string): Promise<Record_> {
+      const records = JSON.parse((await shim(['log', '--tool', tool, '--json'])).stdout) as Record_[];
+      return records.sort((a, b) => a.time.localeCompare(b.time)).at(-1)!;
+    }
+    const snapshotCount = async () => (JSON.parse((await shim(['snapshot', 'list', '--json'])).stdout) as unknown[]).length;
+
+    it('a repository made in a run is named after it, and restore removes it (control: host git runs its fsmonitor)', async () => {
+      const p = sb.project;
+      const marker = path.join(p, 'fsmonitor-ran');
+      const agent = await sb.run([AGENT, '-c', "git init -q sub && git -C sub config core.fsmonitor 'touch ../fsmonitor-ran #' && echo x > sub/file"], { env: data });
+      expect(agent.exitCode, agent.stderr).toBe(0);
+      expect(agent.stderr).toContain(`made a git repository: ${path.join(fs.realpathSync(p), 'sub', '.git')}`);
+      // control: the hazard is real, host git in sub/ runs the tool's command
+      const [git, ...gitArgs] = asUser(flavour, ['git', '-C', path.join(p, 'sub'), 'status']);
+      execFileSync(git!, gitArgs, { stdio: 'ignore' });
+      expect(fs.existsSync(marker)).toBe(true);
+      fs.rmSync(marker);
+      const { runId } = await lastRecord(AGENT);
+      const restore = await shim(['snapshot', 'restore', runId]);
+      expect(restore.exitCode, restore.stderr).toBe(0);
+      expect(restore.stderr).toContain(`removed ${path.join(fs.realpathSync(p), 'sub', '.git')}`);
+      expect(fs.existsSync(path.join(p, 'sub'))).toBe(false);
+    });
+
+    it('a run that fails to start takes no snapshot (control: a run that starts takes one; a failing tool that changed files keeps its)', async () => {
+      const p = sb.project;
+      // changed since the last snapshot, so a snapshot now would be a new one
+      fs.writeFileSync(path.join(p, 'edited-on-host'), `${Date.now()}\n`);
+      const count = await snapshotCount();
+      const broken = await sb.run([BROKEN], { env: data });
+      expect(broken.exitCode).toBeGreaterThanOrEqual(125);
+      expect((await lastRecord(BROKEN)).snapshots).toBeUndefined();
+      expect(await snapshotCount()).toBe(count);
+      // control: the same tree before a run that starts gets a new snapshot
+      const ok = await sb.run([AGENT, '-c', 'true'], { env: data });
+      expect(ok.exitCode, ok.stderr).toBe(0);
+      expect(await snapshotCount()).toBe(count + 1);
+      // control: exiting 127 after changing a file is not a failed start: its new snapshot is kept
+      fs.writeFileSync(path.join(p, 'edited-on-host'), 'again\n');
+      const liar = await sb.run([AGENT, '-c', 'echo wrecked > README; exit 127'], { env: data });
+      expect(liar.exitCode).toBe(127);
+      expect((await lastRecord(AGENT)).snapshots).toHaveLength(1);
+      expect(await snapshotCount()).toBe(count + 2);
+    });
+
+    it('a run on an unchanged tree adds no snapshot: its record names the previous one', async () => {
+      const first = await sb.run([AGENT, '-c', 'true'], { env: data });
+      expect(first.exitCode, first.stderr).toBe(0);
+      const a = await lastRecord(AGENT);
+      const count = await snapshotCount();
+      const second = await sb.run([AGENT, '-c', 'true'], { env: data });
+      expect(second.exitCode, second.stderr).toBe(0);
+      const b = await lastRecord(AGENT);
+      expect(b.runId).not.toBe(a.runId);
+      expect(b.snapshots).toEqual(a.snapshots);
+      expect(await snapshotCount()).toBe(count);
     });
 
     it('a created snapshot prints its id', async () => {

@@ -19,11 +19,27 @@ const SECRET_CMD = `cmd-secret-${tag}-${Math.random().toString(36).slice(2)}`;
 interface Seen {
   headers: Record<string, string | string[] | undefined>;
   url: string;
+  method: string;
 }
 
 async function server(host: string, cert: { cert: string; key: string }, seen: Seen[]): Promise<{ srv: https.Server; port: number }> {
   const srv = https.createServer(cert, (req, res) => {
-    seen.push({ headers: req.headers, url: req.url ?? '' });
+    seen.push({ headers: req.headers, url: req.url ?? '', method: req.method ?? '' });
+    if (req.method === 'TRACE') {
+      res.writeHead(200, { 'content-type': 'message/http' }).end(JSON.stringify(req.headers));
+      return;
+    }
+    if (req.url === '/echo') {
+      // what a careless server does: CORS that reflects Origin, a header and an error body quoting the
+      // request (in two writes that cut the Authorization value in half)
+      const auth = String(req.headers.authorization ?? '');
+      const body = JSON.stringify({ error: 'bad request', received: req.headers });
+      const cut = body.indexOf(auth) + Math.floor(auth.length / 2);
+      res.writeHead(400, { 'content-type': 'application/json', 'access-control-allow-origin': String(req.headers.origin ?? '*'), 'x-echo-auth': auth });
+      res.write(body.slice(0, cut));
+      res.end(body.slice(cut));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'text/plain' }).end(`ok ${host}\n`);
   });
   await new Promise<void>((resolve) => srv.listen(0, host, resolve));
@@ -141,6 +157,34 @@ describe('credentials on rootful podman: the proxy puts the real value into requ
     const last = (JSON.parse(log) as { egress: { host: string; port: number; credentials?: string[] }[] }[]).at(-1)!;
     expect(last.egress.find((e) => e.host === '127.0.0.1' && e.port === a.port)?.credentials).toEqual(['TEST_API_KEY']);
     expect(last.egress.find((e) => e.host === '127.0.0.2')?.credentials).toBeUndefined();
+  });
+
+  it('a bound host that echoes: Origin keeps the placeholder, the echoed value is masked in headers and the body, TRACE is refused; the audit counts it (control: the host got the real value)', async () => {
+    configure({ TEST_API_KEY: { from: `file:${path.join(secrets, 'key')}`, hosts: [hostA] } });
+    seenA.length = 0;
+    const probe = `const h = { authorization: 'Bearer ' + process.env.TEST_API_KEY, origin: 'https://' + process.env.TEST_API_KEY + '.example' };
+      const r = await fetch('https://${hostA}/echo', { headers: h });
+      console.log('STATUS ' + r.status); console.log('ACAO ' + r.headers.get('access-control-allow-origin')); console.log('ECHO ' + r.headers.get('x-echo-auth')); console.log('BODY ' + await r.text());
+      const https = await import('node:https');
+      await new Promise((done) => https.request('https://${hostA}/', { method: 'TRACE', headers: h }, (t) => { let b = ''; t.on('data', (d) => (b += d)); t.on('end', () => { console.log('TRACE ' + t.statusCode + ' ' + b.trim()); done(); }); }).on('error', (e) => { console.log('TRACE error ' + e.message); done(); }).end());`;
+    const r = await run(`node --input-type=module -e "${probe.replace(/"/g, '\\"')}"`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const placeholder = /ACAO https:\/\/(shim-cred-\S+)\.example/.exec(r.stdout)?.[1];
+    expect(placeholder, r.stdout).toBeDefined();
+    // control: the server got the real value in Authorization (and only there), so it echoed the real value
+    expect(seenA[0]!.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(seenA[0]!.headers.origin).toBe(`https://${placeholder}.example`);
+    expect(r.stdout).toContain('STATUS 400');
+    expect(r.stdout).toContain(`ECHO Bearer ${'*'.repeat(SECRET.length)}`);
+    expect(r.stdout).toContain(`"authorization":"Bearer ${'*'.repeat(SECRET.length)}"`);
+    expect(r.stdout).toMatch(/TRACE 405 shim: TRACE to 127\.0\.0\.1 is refused/);
+    expect(seenA.map((s) => s.method)).not.toContain('TRACE');
+    expect(`${r.stdout}${r.stderr}`).not.toContain(SECRET);
+    const log = String((await sb.run(['shim', 'log', '--json', '--tool', tool])).stdout);
+    expect(log).not.toContain(SECRET);
+    const egress = (JSON.parse(log) as { egress: { host: string; port: number; action: string; redactions?: number; reason?: string }[] }[]).at(-1)!.egress;
+    expect(egress.find((e) => e.host === '127.0.0.1' && e.action === 'allow')?.redactions).toBe(2);
+    expect(egress.find((e) => e.host === '127.0.0.1' && e.action === 'deny')?.reason).toBe('127.0.0.1 receives brokered credentials: refused TRACE (it echoes the request)');
   });
 
   it('no process argv or environment and nothing under shim\'s state, config or cache holds the value, during or after the run', async () => {

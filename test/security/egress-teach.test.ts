@@ -60,4 +60,30 @@ describe('shim suggest and shim allow on rootful podman: a refused host, suggest
     expect(after.add).toEqual([]);
     expect(after.refusals[0]).toMatchObject({ host: REGISTRY, status: 'allowed-now', reason: REGISTRY });
   });
+
+  it('an allowed host that does not resolve is audited as a failure, not "allow"; suggest and log say it is not the allow-list (control: the registry in the same run is "allow")', async () => {
+    // .invalid never resolves (RFC 6761)
+    const nowhere = `nowhere-${tool}.invalid`;
+    const allowed = await sb.run(['shim', 'allow', tool, nowhere]);
+    expect(allowed.exitCode, String(allowed.stderr)).toBe(0);
+    const r = await sb.run(['shim', 'run', tool, '-c', `node /workspace/probe.cjs connect ${nowhere}:443 tls; node /workspace/probe.cjs connect ${REGISTRY}:443 tls`]);
+    const [failed, reached] = String(r.stdout).split('\n').filter((l) => l.startsWith('{')).map((line) => probeResult(line, r.stderr));
+    expect(failed!.status, String(r.stderr)).toBe(502);
+    expect(reached!.status, String(r.stderr)).toBe(200);
+    expect(String(r.stderr)).toContain(`${tool} may reach ${nowhere}:443, but the name does not resolve`);
+
+    const log = JSON.parse(String((await sb.run(['shim', 'log', '--json', '--tool', tool])).stdout)) as { egress: Record<string, unknown>[] }[];
+    const egress = log.at(-1)!.egress;
+    expect(egress).toContainEqual(expect.objectContaining({ host: nowhere, port: 443, action: 'fail', failure: 'resolve', requests: 1, reason: expect.stringContaining('does not resolve') }));
+    expect(egress.filter((e) => e.host === nowhere && e.action !== 'fail')).toEqual([]);
+    expect(egress).toContainEqual(expect.objectContaining({ host: REGISTRY, port: 443, action: 'allow' }));
+
+    const human = String((await sb.run(['shim', 'log', '--tool', tool])).stdout);
+    expect(human).toMatch(/allowlist \(1 allowed, 0 denied, 1 unreachable\)/);
+    expect(human).toContain(`unreachable ${nowhere}:443: the name does not resolve (not the allow-list)`);
+    const suggest = await sb.run(['shim', 'suggest', tool, '--json']);
+    const json = JSON.parse(String(suggest.stdout)) as { add: string[]; unreachable: Record<string, unknown>[] };
+    expect(json.add).toEqual([]);
+    expect(json.unreachable).toEqual([expect.objectContaining({ host: nowhere, port: 443, failure: 'resolve' })]);
+  });
 });

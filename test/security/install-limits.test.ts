@@ -35,7 +35,7 @@ describe('install containers on podman', () => {
     // positive control: the same package with room installs and runs
     const roomy = await sb.run(['shim', 'install', ROOMY]);
     expect(roomy.exitCode, String(roomy.stderr)).toBe(0);
-    const tiny = await sb.run(['shim', 'install', TINY]);
+    const tiny = await sb.run(['shim', 'install', '--force', TINY]); // its own install, not ROOMY's shared
     expect(tiny.exitCode).not.toBe(0);
     expect(tiny.stderr).toContain(`installing ${TINY} (npm:cowsay`);
     expect(tiny.stderr).toMatch(/was killed \(SIGKILL, exit 137\), possibly out of memory \(limit 8m\)|failed \(exit \d+\)/);
@@ -45,7 +45,7 @@ describe('install containers on podman', () => {
   it('an install that outlives install_timeout is stopped, named, and leaves no container', async () => {
     // no registry answers in 1 ms: the install is always still running when the timeout fires
     fs.writeFileSync(settings(), JSON.stringify({ install_timeout: '1ms' }));
-    const slow = await sb.run(['shim', 'install', SLOW]);
+    const slow = await sb.run(['shim', 'install', '--force', SLOW]);
     expect(slow.exitCode).toBe(125);
     expect(slow.stderr).toContain(`installing ${SLOW} (npm:cowsay`);
     expect(slow.stderr).toContain('did not finish within 1ms (the install timeout) and was stopped');
@@ -53,7 +53,7 @@ describe('install containers on podman', () => {
     expect(await leftovers(SLOW)).toBe('');
     // positive control: with the default timeout the same install finishes
     fs.rmSync(settings());
-    const again = await sb.run(['shim', 'install', SLOW]);
+    const again = await sb.run(['shim', 'install', '--force', SLOW]);
     expect(again.exitCode, String(again.stderr)).toBe(0);
   }, 300_000);
 

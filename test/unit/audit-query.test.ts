@@ -133,6 +133,14 @@ describe('parseAuditLine', () => {
     expect(parseAuditLine(JSON.stringify({ ...record(), exitCode: '0' }))).toBeUndefined();
     expect(parseAuditLine(JSON.stringify({ ...record(), signal: 15 }))).toBeUndefined();
   });
+
+  it('reads back a "fail" entry with its reason and kind, and redactions; drops ill-typed optional fields (control: an unknown action is rejected)', () => {
+    const fail = { host: 'api.example.com', port: 443, action: 'fail', requests: 2, bytesUp: 0, bytesDown: 0, reason: 'does not resolve', failure: 'resolve' };
+    const allow = { host: 'api.example.com', port: 8443, action: 'allow', bytesUp: 5, bytesDown: 9, redactions: 3, reason: 7 };
+    const parsed = parseAuditLine(JSON.stringify(record({ egress: [fail, allow] as AuditRecord['egress'] })));
+    expect(parsed?.egress).toEqual([fail, { host: 'api.example.com', port: 8443, action: 'allow', bytesUp: 5, bytesDown: 9, redactions: 3 }]);
+    expect(parseAuditLine(JSON.stringify(record({ egress: [{ ...fail, action: 'maybe' }] as unknown as AuditRecord['egress'] })))).toBeUndefined();
+  });
 });
 
 describe('parseSince', () => {

@@ -10,16 +10,17 @@ import { docker, rootfulPodman, rootlessPodman } from './fixtures.js';
 describe('container defaults', () => {
   it('private IPC and no log copy on every runtime', () => {
     for (const rt of [rootlessPodman(), rootfulPodman(), docker()]) {
-      const argv = buildContainerBaseArgs(rt, 'n', 't', 'r', undefined, '/pkg/containerfiles/seccomp.json');
+      const argv = buildContainerBaseArgs(rt, 'n', 't', 'r', undefined, '/pkg/containerfiles/seccomp.json', 'abc123abc123');
       expect(argv).toContain('--ipc=private');
       expect(argv).toContain('--log-driver=none');
+      expect(argv.join(' ')).toContain('--label io.shim.setup=abc123abc123');
       expect(argv).toContain('--security-opt=seccomp=/pkg/containerfiles/seccomp.json');
     }
   });
 
   it('adds the process limit only when one is given', () => {
-    expect(buildContainerBaseArgs(docker(), 'n', 't', 'r', DEFAULT_PIDS_LIMIT, '/s.json')).toContain(`--pids-limit=${DEFAULT_PIDS_LIMIT}`);
-    expect(buildContainerBaseArgs(docker(), 'n', 't', 'r', undefined, '/s.json').some((a) => a.startsWith('--pids-limit'))).toBe(false);
+    expect(buildContainerBaseArgs(docker(), 'n', 't', 'r', DEFAULT_PIDS_LIMIT, '/s.json', 'abc123abc123')).toContain(`--pids-limit=${DEFAULT_PIDS_LIMIT}`);
+    expect(buildContainerBaseArgs(docker(), 'n', 't', 'r', undefined, '/s.json', 'abc123abc123').some((a) => a.startsWith('--pids-limit'))).toBe(false);
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ToolLayerSchema } from '../../src/config/schema.js';
 import { findWidenings } from '../../src/config/project-widening.js';
 import type { MergedFields } from '../../src/config/merge.js';
-import { planCredentials, withCredentialEnv } from '../../src/plan/credentials.js';
+import { credentialHeaders, planCredentials, withCredentialEnv } from '../../src/plan/credentials.js';
 import { buildRunPlan } from '../../src/plan/run-plan.js';
 import { loadCredentialValues, splitCommand } from '../../src/runtime/credentials.js';
 import { makeTool, runInputs } from './fixtures.js';
@@ -48,8 +48,22 @@ describe('credentials in the config schema', () => {
 describe('planCredentials', () => {
   it('gives each variable a placeholder unique to the run', () => {
     const [b] = planCredentials(brokered(), 'allowlist', 'abcd1234');
-    expect(b).toEqual({ name: 'ANTHROPIC_API_KEY', from: 'env:ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'], placeholder: 'shim-cred-abcd1234-anthropic-api-key' });
+    expect(b).toEqual({ name: 'ANTHROPIC_API_KEY', from: 'env:ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'], placeholder: 'shim-cred-abcd1234-anthropic-api-key', headers: ['authorization', 'proxy-authorization', 'x-api-key'] });
     expect(planCredentials(brokered(), 'allowlist', 'ffff0000')[0]!.placeholder).not.toBe(b!.placeholder);
+  });
+
+  it('swaps the placeholder only in Authorization, Proxy-Authorization and the headers the credential names (default x-api-key)', () => {
+    expect(credentialHeaders(undefined)).toEqual(['authorization', 'proxy-authorization', 'x-api-key']);
+    expect(credentialHeaders(['X-Goog-Api-Key'])).toEqual(['authorization', 'proxy-authorization', 'x-goog-api-key']);
+    expect(credentialHeaders([])).toEqual(['authorization', 'proxy-authorization']);
+  });
+
+  it('refuses a credential header that servers echo or proxies rewrite (control: a credential header is accepted)', () => {
+    const parse = (headers: string[]) => ToolLayerSchema.safeParse({ credentials: { K: { from: 'env:K', hosts: ['a.com'], headers } } });
+    for (const h of ['Origin', 'referer', 'host', 'cookie', 'range']) expect(parse([h]).success, h).toBe(false);
+    expect(JSON.stringify(parse(['origin']).error?.issues)).toContain('must not be a header that servers echo');
+    expect(parse(['bad header']).success).toBe(false);
+    expect(parse(['x-goog-api-key']).success).toBe(true);
   });
 
   it('refuses a bound host that allowed_hosts does not list, naming tool, key and host', () => {
@@ -77,7 +91,7 @@ describe('the run plan of a tool with credentials', () => {
     const plan = buildRunPlan(runInputs({ tool: brokered(), runId: 'aaaa1111', caBundle: '/etc/ca.pem' }));
     expect(plan.policy.env).toContain('ANTHROPIC_API_KEY');
     const config = plan.proxy!.argv.at(-1)!;
-    expect(JSON.parse(config).credentials).toEqual([{ name: 'ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'], placeholder: 'shim-cred-aaaa1111-anthropic-api-key' }]);
+    expect(JSON.parse(config).credentials).toEqual([{ name: 'ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'], placeholder: 'shim-cred-aaaa1111-anthropic-api-key', headers: ['authorization', 'proxy-authorization', 'x-api-key'] }]);
     expect(config).not.toContain('env:');
     expect(plan.proxy!.credentials[0]!.from).toBe('env:ANTHROPIC_API_KEY');
     expect(plan.proxy!.caBundle).toBe('/etc/ca.pem');
@@ -109,7 +123,7 @@ describe('credentials in an untrusted project file', () => {
 });
 
 describe('loadCredentialValues', () => {
-  const bind = (from: string) => [{ name: 'K', from, hosts: ['a.com'], placeholder: 'p' }];
+  const bind = (from: string) => [{ name: 'K', from, hosts: ['a.com'], placeholder: 'p', headers: ['authorization'] }];
   const host = { env: { K: 'from-env', PATH: process.env.PATH }, home: '/nowhere' };
 
   it('reads env:, the first line of file:, and the first line of cmd: output', async () => {

@@ -133,7 +133,7 @@ describe('buildRunPlan with allowed_hosts', () => {
   it('starts the forwarder right after the image, before the tool command', () => {
     const p = plan({ tool: allowlistTool(), args: ['--fix', 'a.js'] });
     expect(PROXY_FORWARDER).toBe('/usr/local/libexec/shim/with-proxy');
-    expect(afterImage(p.argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', 'eslint', '--fix', 'a.js']);
+    expect(afterImage(p.argv)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', 'eslint', '--fix', 'a.js']);
   });
 
   it('sets the proxy variables in the container', () => {

@@ -74,7 +74,7 @@ describe('buildEgressSuggestion', () => {
   });
 
   it('no refusals: nothing to add', () => {
-    expect(buildEgressSuggestion('claude', [run('2026-12-02T09:00:00.000Z', [allow('a.example.com', 443)])], [])).toEqual({ tool: 'claude', refusals: [], add: [] });
+    expect(buildEgressSuggestion('claude', [run('2026-12-02T09:00:00.000Z', [allow('a.example.com', 443)])], [])).toEqual({ tool: 'claude', refusals: [], add: [], unreachable: [] });
   });
 
   it('each suggested list, handed to the proxy, allows every refused CONNECT it was built from', () => {

@@ -64,6 +64,9 @@ export const IMAGE = 'localhost/shim:0123456789ab';
 /** The tool's install volume, as its install recorded it in the lock file. */
 export const VOLUME = 'shim-tool-eslint-0123456789ab';
 
+/** The setup id of the fixtures (names.ts buildSetupId). */
+export const SETUP = '5e7u9000000a';
+
 export function runInputs(overrides: Partial<RunInputs> = {}): RunInputs {
   return {
     tool: makeTool(),
@@ -76,6 +79,7 @@ export function runInputs(overrides: Partial<RunInputs> = {}): RunInputs {
     cwd: '/home/u/proj',
     args: [],
     runId: 'r1a2b3',
+    setup: SETUP,
     ...overrides,
   };
 }
@@ -87,6 +91,7 @@ export function installInputs(overrides: Partial<InstallInputs> = {}): InstallIn
     runtime: rootlessPodman(),
     image: IMAGE,
     runId: 'i9z8y7',
+    setup: SETUP,
     installSpec: (overrides.tool ?? makeTool()).tool,
     installId: 'inst42',
     volume: VOLUME,

@@ -8,7 +8,7 @@ const plan = (o: Parameters<typeof installInputs>[0] = {}) => buildInstallPlan(i
 describe('buildInstallPlan', () => {
   it('uses the common base flags and an install container name', () => {
     const p = plan({ runId: 'abc' });
-    expect(p.argv.slice(0, 4)).toEqual(['run', '--rm', '--init', '--pull=never']);
+    expect(p.argv.slice(0, 4)).toEqual(['run', '--rm', '--pull=never', '--name']);
     expect(p.containerName).toBe('shim-install-eslint-abc');
     expect(valuesOf(p.argv, '--name')).toEqual(['shim-install-eslint-abc']);
     expect(p.cleanupArgv).toEqual(['rm', '--force', 'shim-install-eslint-abc']);
@@ -16,11 +16,15 @@ describe('buildInstallPlan', () => {
     expect(p.argv).toContain('--read-only');
   });
 
+  it('labels the install container with its setup', () => {
+    expect(plan().argv.join(' ')).toContain('--label io.shim.setup=5e7u9000000a');
+  });
+
   it('mounts the tool volume read-write at /mise, its own cache, and the proxy socket directory read-only', () => {
     const p = plan({ runId: 'r1' });
     expect(valuesOf(p.argv, '--mount')).toEqual([
       `type=volume,src=${VOLUME},dst=/mise`,
-      'type=volume,src=shim-cache-eslint,dst=/mise/cache',
+      'type=volume,src=shim-cache-eslint-5e7u9000000a,dst=/mise/cache',
       `type=bind,src=${p.proxy.socketDir},dst=/run/shim,ro`,
       'type=bind,src=/tmp/shim-lifeline-1000-r1,dst=/run/shim-lifeline,ro',
     ]);
@@ -28,8 +32,8 @@ describe('buildInstallPlan', () => {
 
   it('gives every tool its own cache, isolated or not (isolated has no effect)', () => {
     for (const isolated of [true, false]) {
-      expect(valuesOf(plan({ tool: makeTool({ isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-eslint,dst=/mise/cache');
-      expect(valuesOf(plan({ tool: makeTool({ name: 'prettier', isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-prettier,dst=/mise/cache');
+      expect(valuesOf(plan({ tool: makeTool({ isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-eslint-5e7u9000000a,dst=/mise/cache');
+      expect(valuesOf(plan({ tool: makeTool({ name: 'prettier', isolated }) }).argv, '--mount')[1]).toBe('type=volume,src=shim-cache-prettier-5e7u9000000a,dst=/mise/cache');
     }
   });
 
@@ -89,12 +93,12 @@ describe('buildInstallPlan', () => {
 
   it('invokes the helper with the spec to install, the name, the install id and the minimum age', () => {
     const argv = plan({ tool: makeTool({ tool: 'npm:@scope/pkg@1.2.3' }), installSpec: 'npm:@scope/pkg@1.2.3' }).argv;
-    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'npm:@scope/pkg@1.2.3', 'npm:@scope/pkg', 'inst42', '3d']);
   });
 
   it('installs the locked version when told to, keeping the name of the configured spec', () => {
     const argv = plan({ tool: makeTool({ tool: 'cargo:ripgrep' }), installSpec: 'cargo:ripgrep@14.1.0', minReleaseAge: '' }).argv;
-    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', '/usr/local/libexec/shim/with-proxy', INSTALL_HELPER, 'cargo:ripgrep@14.1.0', 'cargo:ripgrep', 'inst42', '']);
   });
 
   it('rootless podman runs without --user', () => {
@@ -134,11 +138,18 @@ describe('parseInstallOutput', () => {
       commands: ['eslint'],
       packages: { globals: '15.0.0' },
       skippedScripts: ['esbuild'],
+      packageChoices: [],
     });
   });
 
+  it('keeps the companions picked for the tool\'s version, and drops any entry that is not plain names and ranges', () => {
+    const choice = { name: 'stylelint-config-standard', version: '36.0.1', newest: '41.1.0', newestNeeds: 'stylelint ^18.0.0' };
+    const out = parseInstallOutput(JSON.stringify({ ...manifest, packageChoices: [choice, { ...choice, newestNeeds: 'x\u001b]0;owned\u0007' }, { name: 'y' }] }));
+    expect(out?.packageChoices).toEqual([choice]);
+  });
+
   it('uses the last line', () => {
-    expect(parseInstallOutput(`noise\nmore noise\n${JSON.stringify({ version: '1.0.0', binPaths: ['/x/bin'] })}\n`)).toEqual({ version: '1.0.0', binPaths: ['/x/bin'], commands: [], packages: {}, skippedScripts: [] });
+    expect(parseInstallOutput(`noise\nmore noise\n${JSON.stringify({ version: '1.0.0', binPaths: ['/x/bin'] })}\n`)).toEqual({ version: '1.0.0', binPaths: ['/x/bin'], commands: [], packages: {}, skippedScripts: [], packageChoices: [] });
   });
 
   it.each(['', '\n', 'just-a-version', '1.0.0\t/x/bin', '{"version":""}', '{"version":"1","binPaths":"x"}'])('returns undefined for malformed output %j', (out) => {

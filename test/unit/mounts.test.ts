@@ -12,7 +12,7 @@ import { realpathLoose } from '../../src/facts/realpath.js';
 import { planMounts } from '../../src/plan/mount-policy.js';
 import type { ProtectedPath } from '../../src/plan/protected-paths.js';
 import { resolveShimPaths } from '../../src/config/paths.js';
-import { docker, makeMount, makeTool, rootfulPodman, rootlessPodman } from './fixtures.js';
+import { SETUP, docker, makeMount, makeTool, rootfulPodman, rootlessPodman } from './fixtures.js';
 
 describe('expandMountSource', () => {
   it.each([
@@ -88,7 +88,7 @@ describe('buildMountArgs', () => {
 const protect = (home: string, env: Record<string, string> = {}) => loadProtectedPaths(env, home, resolveShimPaths(env, home));
 /** The facts gathered from the file system, then the policy's decision on them (what a run does). */
 function inspectMountSources(tool: ReturnType<typeof makeTool>, root: string, home: string, protectedPaths: ProtectedPath[]) {
-  const mounts = gatherSources(tool, root, home, { protectedPaths });
+  const mounts = gatherSources(tool, root, home, { protectedPaths, setup: SETUP });
   return planMounts({ tool: tool.name, gitWritable: tool.git_writable, mounts, protectedPaths, root: realpathLoose(root), home: realpathLoose(home) });
 }
 
@@ -207,8 +207,8 @@ describe('named volumes', () => {
   it('mounts a named volume without touching the host, and checks its destination', () => {
     const tool = makeTool({ name: 'claude', mounts: [{ src: 'state', dst: '/home/shim/.claude' }] });
     const facts = inspectMountSources(tool, dir, dir, protect(dir));
-    expect(facts).toEqual([expect.objectContaining({ volume: 'shim-vol-claude-state' })]);
-    expect(buildMountArgs(facts, rootfulPodman(), 'claude')).toEqual(['--mount', 'type=volume,src=shim-vol-claude-state,dst=/home/shim/.claude']);
+    expect(facts).toEqual([expect.objectContaining({ volume: 'shim-vol-claude-state-5e7u9000000a' })]);
+    expect(buildMountArgs(facts, rootfulPodman(), 'claude')).toEqual(['--mount', 'type=volume,src=shim-vol-claude-state-5e7u9000000a,dst=/home/shim/.claude']);
     expect(fs.existsSync(path.join(dir, 'state'))).toBe(false);
     const bad = makeTool({ name: 'claude', mounts: [{ src: 'state', dst: '/etc/x' }] });
     expect(() => inspectMountSources(bad, dir, dir, protect(dir))).toThrow(/claude\.mounts\[0\]\.dst/);
@@ -216,7 +216,7 @@ describe('named volumes', () => {
 
   it('keeps ro for a named volume', () => {
     const tool = makeTool({ name: 'claude', mounts: [{ src: 'state', dst: '/s', opts: 'ro' }] });
-    expect(buildMountArgs(inspectMountSources(tool, dir, dir, protect(dir)), rootfulPodman(), 'claude')).toEqual(['--mount', 'type=volume,src=shim-vol-claude-state,dst=/s,ro']);
+    expect(buildMountArgs(inspectMountSources(tool, dir, dir, protect(dir)), rootfulPodman(), 'claude')).toEqual(['--mount', 'type=volume,src=shim-vol-claude-state-5e7u9000000a,dst=/s,ro']);
   });
 });
 

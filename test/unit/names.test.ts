@@ -1,5 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { cacheVolume, containerName, toolVolume, LABEL_RUN, LABEL_TOOL } from '../../src/plan/names.js';
+import { buildSetupId, cacheVolume, containerName, legacyNamedVolume, namedVolume, toolVolume, LABEL_RUN, LABEL_TOOL } from '../../src/plan/names.js';
+
+const SETUP_A = 'a0a0a0a0a0a0';
+const SETUP_B = 'b1b1b1b1b1b1';
 
 describe('names', () => {
   const STATE = '/home/u/.local/state/shim';
@@ -31,10 +34,24 @@ describe('names', () => {
     }
   });
 
-  it('gives every tool its own download cache, never a shared one', () => {
-    expect(cacheVolume('eslint')).toBe('shim-cache-eslint');
-    expect(cacheVolume('prettier')).toBe('shim-cache-prettier');
-    expect(cacheVolume('a+b')).not.toBe(cacheVolume('a_b'));
+  it('gives every tool of every setup its own download cache, never a shared one', () => {
+    expect(cacheVolume('eslint', SETUP_A)).toBe(`shim-cache-eslint-${SETUP_A}`);
+    expect(cacheVolume('prettier', SETUP_A)).toBe(`shim-cache-prettier-${SETUP_A}`);
+    expect(cacheVolume('eslint', SETUP_B)).not.toBe(cacheVolume('eslint', SETUP_A));
+    expect(cacheVolume('a+b', SETUP_A)).not.toBe(cacheVolume('a_b', SETUP_A));
+  });
+
+  it('scopes named volumes to the setup, and knows the name older shims shared', () => {
+    expect(namedVolume('claude', 'claude-state', SETUP_A)).toBe(`shim-vol-claude-claude-state-${SETUP_A}`);
+    expect(namedVolume('claude', 'claude-state', SETUP_B)).not.toBe(namedVolume('claude', 'claude-state', SETUP_A));
+    expect(legacyNamedVolume('claude', 'claude-state')).toBe('shim-vol-claude-claude-state');
+  });
+
+  it('derives the setup id from the user and the real state directory', () => {
+    expect(buildSetupId(1000, STATE)).toMatch(/^[0-9a-f]{12}$/);
+    expect(buildSetupId(1000, STATE)).toBe(buildSetupId(1000, STATE));
+    expect(buildSetupId(1001, STATE)).not.toBe(buildSetupId(1000, STATE));
+    expect(buildSetupId(1000, '/tmp/other/shim')).not.toBe(buildSetupId(1000, STATE));
   });
 
   it('names run and install containers differently', () => {

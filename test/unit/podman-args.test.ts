@@ -119,7 +119,7 @@ const DENIED_SECURITY_OPTS = [
 ];
 
 const DENIED_WHEN_TRUE = ['privileged', 'env-host', 'detach', 'publish-all', 'rootfs', 'replace', 'oom-kill-disable', 'http-proxy', 'unsetenv-all'];
-const DENIED_WHEN_FALSE = ['rm', 'read-only', 'init'];
+const DENIED_WHEN_FALSE = ['rm', 'read-only'];
 
 const ALLOWED: string[][] = [
   ['--memory-reservation=1g'],
@@ -146,8 +146,6 @@ const ALLOWED: string[][] = [
   ['--rm'],
   ['--rm=true'],
   ['--read-only'],
-  ['--init'],
-  ['--init=1'],
   ['--privileged=false'],
   ['--env-host=false'],
   ['--http-proxy=false'],

@@ -2,7 +2,7 @@
 // metadata. Each range is pinned from both sides: its first and last address are refused, and the
 // addresses just outside it are allowed, so a range that is too wide or too narrow both fail.
 import { describe, it, expect } from 'vitest';
-import { forbiddenAddressReason } from '../../src/proxy/addresses.js';
+import { forbiddenAddressReason } from '../../src/plan/addresses.js';
 
 describe('forbiddenAddressReason: IPv4 ranges and their boundaries', () => {
   it.each([

@@ -1,8 +1,11 @@
 // The egress proxy in-process: a fake resolver decides what names resolve to, and `dial` ignores the
 // vetted address (recording it) and connects to a local upstream instead, so every outcome is observed
 // without leaving 127.0.0.1. Each refusal has an allowed request through the same proxy as its control.
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compileAllowList } from '../../src/plan/allow-list.js';
 import { createEgressProxy, type Decision, type ResolvedAddress } from '../../src/proxy/server.js';
@@ -99,15 +102,16 @@ interface Proxy {
   decisions: Decision[];
 }
 
-/** Starts the proxy; `dial` connects to `upstreamPort` on 127.0.0.1 whatever address it is given. */
-async function startProxy(upstreamPort: number, allow: string[] = ALLOW): Promise<Proxy> {
+/** Starts the proxy; `dial` connects to `upstream` (a port on 127.0.0.1, or a Unix socket path)
+ *  whatever address it is given. */
+async function startProxy(upstream: number | string, allow: string[] = ALLOW): Promise<Proxy> {
   const decisions: Decision[] = [];
   const lookup = vi.fn(async (host: string): Promise<ResolvedAddress[]> => {
     if (host === 'hang.test') return new Promise<never>(() => {});
     if (host === 'fails.test') throw new Error('ENOTFOUND fails.test');
     return (ANSWERS[host] ?? [PUBLIC]).map((address) => ({ address, family: net.isIPv6(address) ? 6 : 4 }));
   });
-  const dial = vi.fn((_address: string, _port: number) => net.connect({ host: '127.0.0.1', port: upstreamPort }));
+  const dial = vi.fn((_address: string, _port: number) => (typeof upstream === 'string' ? net.connect({ path: upstream }) : net.connect({ host: '127.0.0.1', port: upstream })));
   const server = track(
     createEgressProxy({ tool: TOOL, allow: compileAllowList(allow), lookup, dial, onDecision: (d) => decisions.push(d), lookupTimeoutMs: 100 }),
   );
@@ -360,29 +364,41 @@ describe('CONNECT when resolution or the connection fails', () => {
     expect(statusOf(response)).toBe(502);
     expect(bodyOf(response)).toContain('lookup timed out');
     expect(proxy.dial).not.toHaveBeenCalled();
+    expect(proxy.decisions).toEqual([expect.objectContaining({ host: 'hang.test', action: 'fail', failure: 'resolve' })]);
   });
 
   it('answers 502 when the lookup fails or finds no address', async () => {
     const proxy = await startProxy((await startEchoUpstream()).port);
     const failed = await rawExchange(proxy.port, connectRequest('fails.test:443'));
     expect(statusOf(failed)).toBe(502);
-    expect(bodyOf(failed)).toContain('cannot resolve fails.test');
+    expect(bodyOf(failed)).toContain('may reach fails.test:443, but the name does not resolve (ENOTFOUND fails.test): a DNS or network problem on this machine, not the allow-list');
     const empty = await rawExchange(proxy.port, connectRequest('empty.test:443'));
     expect(statusOf(empty)).toBe(502);
-    expect(bodyOf(empty)).toContain('empty.test has no address');
+    expect(bodyOf(empty)).toContain('empty.test:443, but the name has no address');
     expect(proxy.dial).not.toHaveBeenCalled();
+    // allowed, then not reachable: recorded as a failure, not as "allow" (nor as a refusal)
+    expect(proxy.decisions).toEqual([
+      expect.objectContaining({ host: 'fails.test', action: 'fail', failure: 'resolve', reason: expect.stringContaining('does not resolve') }),
+      expect.objectContaining({ host: 'empty.test', action: 'fail', failure: 'resolve' }),
+    ]);
+    // control: a name that resolves, through the same proxy, is an "allow"
+    const ok = await connectTo(proxy.port);
+    ok.write(connectRequest('example.com:443'));
+    expect(String(await new Promise((resolve) => ok.once('data', resolve)))).toMatch(/^HTTP\/1\.1 200 /);
+    ok.destroy();
+    await vi.waitFor(() => expect(proxy.decisions.at(-1)).toMatchObject({ host: 'example.com', action: 'allow' }));
   });
 
-  it('answers 502 when the upstream refuses the connection', async () => {
-    // a port that was just free: nothing listens there any more
-    const closed = net.createServer();
-    const deadPort = await listen(closed);
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const proxy = await startProxy(deadPort);
+  it('answers 502 when the upstream refuses the connection, and records a failure', async () => {
+    // nothing listens on a path in a new empty directory (a just-closed TCP port may be taken again)
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-proxy-test-'));
+    const proxy = await startProxy(path.join(empty, 'nobody-listens'));
     const response = await rawExchange(proxy.port, connectRequest('refused.test:443'));
     expect(statusOf(response)).toBe(502);
     expect(bodyOf(response)).toContain(`cannot connect to ${PUBLIC}:443`);
     expect(proxy.dial).toHaveBeenCalledTimes(1);
+    expect(proxy.decisions).toEqual([expect.objectContaining({ host: 'refused.test', action: 'fail', failure: 'connect', reason: expect.stringContaining('cannot connect') })]);
+    fs.rmSync(empty, { recursive: true, force: true });
   });
 });
 
@@ -475,15 +491,16 @@ describe('one slow client does not hold up the others', () => {
 describe('several vetted addresses', () => {
   it('falls back to the next vetted address when the first does not answer (control: the first answers when it can)', async () => {
     const upstream = await startEchoUpstream();
-    const closed = net.createServer();
-    const deadPort = await listen(closed);
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    // the first address "does not answer": a Unix socket path in a new empty directory, which no other
+    // process can be listening on (a just-closed TCP port may be taken again by anything on the machine)
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'shim-proxy-test-'));
+    const nobody = path.join(empty, 'nobody-listens');
     const start = async (firstWorks: boolean) => {
       const dialled: string[] = [];
       const decisions: Decision[] = [];
       const dial = (address: string) => {
         dialled.push(address);
-        return net.connect({ host: '127.0.0.1', port: address === PUBLIC && !firstWorks ? deadPort : upstream.port });
+        return address === PUBLIC && !firstWorks ? net.connect({ path: nobody }) : net.connect({ host: '127.0.0.1', port: upstream.port });
       };
       const lookup = async (): Promise<ResolvedAddress[]> => [PUBLIC, '203.0.113.8'].map((address) => ({ address, family: 4 }));
       const server = track(createEgressProxy({ tool: TOOL, allow: compileAllowList(['two.test']), lookup, dial, onDecision: (d) => decisions.push(d) }));
@@ -503,5 +520,6 @@ describe('several vetted addresses', () => {
     expect(fallback.dialled).toEqual([PUBLIC, '203.0.113.8']);
     f.destroy();
     await vi.waitFor(() => expect(fallback.decisions).toContainEqual(expect.objectContaining({ action: 'allow', address: '203.0.113.8' })));
+    fs.rmSync(empty, { recursive: true, force: true });
   });
 });

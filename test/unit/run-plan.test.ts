@@ -21,8 +21,9 @@ import {
 const plan = (o: Parameters<typeof runInputs>[0] = {}) => buildRunPlan(runInputs(o));
 
 describe('buildRunPlan: container basics', () => {
-  it('starts with run --rm --init --pull=never', () => {
-    expect(plan().argv.slice(0, 4)).toEqual(['run', '--rm', '--init', '--pull=never']);
+  it('starts with run --rm --pull=never, with no --init: its PID 1 is the lifeline', () => {
+    expect(plan().argv.slice(0, 4)).toEqual(['run', '--rm', '--pull=never', '--name']);
+    expect(plan().argv).not.toContain('--init');
   });
 
   it('names the container after the tool and run id and labels it', () => {
@@ -257,13 +258,22 @@ describe('buildRunPlan: mounts', () => {
     for (const v of CA_BUNDLE_VARS) expect(p.argv.some((a) => a.startsWith(`${v}=`))).toBe(false);
   });
 
-  it('mounts the CA bundle read-only and points tools at it when given', () => {
-    const p = plan({ caBundle: '/etc/ssl/certs/ca-certificates.crt' });
-    expect(valuesOf(p.argv, '--mount')).toContain('type=bind,src=/etc/ssl/certs/ca-certificates.crt,dst=/etc/shim/ca-bundle.crt,ro');
-    const env = valuesOf(p.argv, '--env');
-    expect(env).toContain('NODE_EXTRA_CA_CERTS=/etc/shim/ca-bundle.crt');
-    expect(env).toContain('SSL_CERT_FILE=/etc/shim/ca-bundle.crt');
-    expect(env).toContain('REQUESTS_CA_BUNDLE=/etc/shim/ca-bundle.crt');
+  it('mounts the CA bundle read-only and points tools at it when given, for a tool with a network', () => {
+    for (const tool of [makeTool({ network: 'bridge' }), makeTool({ allowed_hosts: ['registry.npmjs.org'] })]) {
+      const p = plan({ tool, caBundle: '/etc/ssl/certs/ca-certificates.crt' });
+      expect(valuesOf(p.argv, '--mount')).toContain('type=bind,src=/etc/ssl/certs/ca-certificates.crt,dst=/etc/shim/ca-bundle.crt,ro');
+      const env = valuesOf(p.argv, '--env');
+      expect(env).toContain('NODE_EXTRA_CA_CERTS=/etc/shim/ca-bundle.crt');
+      expect(env).toContain('SSL_CERT_FILE=/etc/shim/ca-bundle.crt');
+      expect(env).toContain('REQUESTS_CA_BUNDLE=/etc/shim/ca-bundle.crt');
+    }
+  });
+
+  it('leaves the CA bundle out of a run with no network (no TLS to verify; NODE_EXTRA_CA_CERTS slows every Node process)', () => {
+    const p = plan({ tool: makeTool({ network: 'none' }), caBundle: '/etc/ssl/certs/ca-certificates.crt' });
+    expect(valuesOf(p.argv, '--network')).toEqual(['none']);
+    expect(p.argv.some((a) => a.includes(CA_BUNDLE_DST))).toBe(false);
+    for (const v of CA_BUNDLE_VARS) expect(p.argv.some((a) => a.startsWith(`${v}=`))).toBe(false);
   });
 });
 
@@ -423,18 +433,18 @@ describe('buildRunPlan: podman_args, image, command, args', () => {
   it('puts the image, then the lifeline helper, then the command', () => {
     const argv = plan({ tool: makeTool({ command: 'eslint-bin' }) }).argv;
     const i = argv.indexOf(IMAGE);
-    expect(argv.slice(i + 1)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint-bin']);
+    expect(argv.slice(i + 1)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint-bin']);
   });
 
   it('passes arguments byte for byte after the command', () => {
     const args = ['--fix', 'a b', "it's", '"q"', '$HOME', '*.js', 'line1\nline2', '', '-', '--', '-rf', 'ünïcode', '\t'];
     const argv = plan({ args }).argv;
-    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint', ...args]);
+    expect(afterImage(argv)).toEqual(['/usr/local/libexec/shim/keeper-perl', '/usr/local/libexec/shim/lifeline', '/run/shim-lifeline/lifeline.sock', 'eslint', ...args]);
   });
 
   it('display shell-quotes the arguments', () => {
     const p = plan({ args: ['a b', "it's", ''] });
-    expect(p.display.endsWith(`${IMAGE} /usr/local/libexec/shim/lifeline /run/shim-lifeline/lifeline.sock eslint 'a b' 'it'\\''s' ''`)).toBe(true);
+    expect(p.display.endsWith(`${IMAGE} /usr/local/libexec/shim/keeper-perl /usr/local/libexec/shim/lifeline /run/shim-lifeline/lifeline.sock eslint 'a b' 'it'\\''s' ''`)).toBe(true);
   });
 });
 

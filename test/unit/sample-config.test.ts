@@ -35,7 +35,7 @@ function commentAbove(name: string): string {
 
 describe('config.sample.json', () => {
   it('loads with the real loader without a problem', () => {
-    expect([...tools().keys()]).toEqual(['eslint', 'prettier', 'tsc', 'typescript-language-server', 'ruff', 'black', 'rg', 'node-repl', 'python-repl', 'claude', 'opencode']);
+    expect([...tools().keys()]).toEqual(['eslint', 'prettier', 'tsc', 'typescript-language-server', 'ruff', 'black', 'rg', 'node-repl', 'python-repl', 'claude', 'codex', 'gemini', 'opencode']);
   });
 
   it('grants nothing beyond the defaults that its tools do not need', () => {
@@ -69,7 +69,11 @@ describe('config.sample.json', () => {
     // brokered, not passed: claude holds a placeholder, the proxy adds the key for api.anthropic.com only
     expect(claude.env_passthrough).toBeUndefined();
     expect(claude.secrets).toBeUndefined();
-    expect(claude.credentials).toEqual({ ANTHROPIC_API_KEY: { from: 'env:ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'] } });
+    // both ways in (an API key, a setup-token): optional, so claude without either starts and offers sign-in
+    expect(claude.credentials).toEqual({
+      ANTHROPIC_API_KEY: { from: 'env:ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'], optional: true },
+      CLAUDE_CODE_OAUTH_TOKEN: { from: 'env:CLAUDE_CODE_OAUTH_TOKEN', hosts: ['api.anthropic.com'], optional: true },
+    });
     // every host claude needs with nonessential traffic off: the API, Console sign-in (its absence made
     // claude exit with "Unable to connect to Anthropic services"), claude.ai sign-in; nothing else
     expect(claude.allowed_hosts).toEqual(['api.anthropic.com', 'platform.claude.com', 'claude.ai']);
@@ -78,6 +82,23 @@ describe('config.sample.json', () => {
     expect(claude.mounts).toContainEqual({ src: 'claude-state', dst: '/home/shim/.claude' });
     expect(claude.env?.CLAUDE_CONFIG_DIR).toBe('/home/shim/.claude');
     expect(commentAbove('claude')).toMatch(/through shim's egress proxy/);
+  });
+
+  it('every agent keeps its state in a named volume, brokers its keys (optional), and reaches only its own hosts', () => {
+    for (const name of ['claude', 'codex', 'gemini', 'opencode']) {
+      const agent = tools().get(name)!;
+      expect(agent.env_passthrough, name).toBeUndefined();
+      expect(agent.secrets, name).toBeUndefined();
+      expect(agent.network, name).toBeUndefined();
+      expect(agent.session, name).toBe(true);
+      expect(agent.mounts!.some((m) => /^[a-z]+-state$/.test(m.src) && m.dst?.startsWith('/home/shim/')), name).toBe(true);
+      const creds = Object.values(agent.credentials ?? {});
+      expect(creds.length, name).toBeGreaterThan(0);
+      for (const c of creds) {
+        expect(c.optional, name).toBe(true);
+        for (const h of c.hosts) expect(agent.allowed_hosts, name).toContain(h);
+      }
+    }
   });
 
   it('marks every entry that is not an npm: tool as untested on the build machines', () => {

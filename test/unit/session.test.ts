@@ -157,13 +157,47 @@ describe('the run plan of a session', () => {
 
 describe('replay and terminal modes', () => {
   it('replays from a line start when the oldest bytes were dropped, without queries, clipboard or device strings', async () => {
-    const { replayable } = await import('../../src/session/output-store.js');
+    const { replayStart, withoutTerminalRequests } = await import('../../src/session/output-store.js');
+    const replayable = (b: Buffer, truncated: boolean) => withoutTerminalRequests(replayStart(b, truncated));
     expect(replayable(Buffer.from('tail of a line\nnext\n'), true).toString()).toBe('next\n');
     expect(replayable(Buffer.from('all\n'), false).toString()).toBe('all\n');
     const noisy = Buffer.from('a\x1b[6nb\x1b[cc\x1b[>0cd\x1b]52;c;aGk=\x07e\x1bPq#0\x1b\\f\x1b[1mg');
     expect(replayable(noisy, false).toString()).toBe('abcdef\x1b[1mg');
     // bytes that are not UTF-8 pass unchanged
     expect(replayable(Buffer.from([0xff, 0x0a]), false)).toEqual(Buffer.from([0xff, 0x0a]));
+  });
+
+  it('a terminal that attaches first gets the requests no terminal saw yet; a later one gets none of them', async () => {
+    const net = await import('node:net');
+    const { ClientHub } = await import('../../src/session/clients.js');
+    const { Scrollback } = await import('../../src/session/output-store.js');
+    const { FRAME, FrameReader, frame } = await import('../../src/session/protocol.js');
+    const scrollback = new Scrollback(1 << 16);
+    const typed: string[] = [];
+    const terminal = { write: (t: string) => void typed.push(t), resize() {}, redraw() {}, modes: () => '', stop() {}, restart: async () => 0, info: () => ({}) as never, audit() {}, log() {} };
+    const hub = new ClientHub(terminal, scrollback, 1 << 16);
+    const server = net.createServer((s) => hub.serve(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    // the tool asks for the cursor position before anyone is attached
+    const asked = Buffer.from('hello\x1b[6n');
+    scrollback.write(asked);
+    hub.output(asked);
+    const attach = () =>
+      new Promise<Buffer>((resolve) => {
+        const c = net.connect(port, '127.0.0.1', () => c.write(frame(FRAME.hello, { mode: 'attach', cols: 80, rows: 24 })));
+        const reader = new FrameReader();
+        c.on('data', (d: Buffer) => {
+          for (const f of reader.push(d)) if (f.type === FRAME.output) { resolve(f.body); c.destroy(); }
+        });
+      });
+    try {
+      expect((await attach()).toString()).toBe('hello\x1b[6n');
+      // control: once a terminal saw the request, a later one does not get it again
+      expect((await attach()).toString()).toBe('hello');
+    } finally {
+      server.close();
+    }
   });
 
   it('follows the modes a program turns on and off, restores them for a new terminal, and undoes them', async () => {

@@ -125,8 +125,8 @@ describe('pause', () => {
     expect(choosePausable('pause', 'nope', []).error).toMatch(/no warm containers are up/);
   });
   it('lists running and paused warm containers alike (podman\'s bare ps leaves paused ones out)', () => {
-    expect(warmListArgv()).toEqual(['ps', '--quiet', '--filter', 'label=io.shim.warm', '--all', '--filter', 'status=running', '--filter', 'status=paused']);
-    expect(warmListArgv('lint')).toContain('label=io.shim.tool=lint');
+    expect(warmListArgv('5e7u9000000a')).toEqual(['ps', '--quiet', '--filter', 'label=io.shim.warm', '--filter', 'label=io.shim.setup=5e7u9000000a', '--all', '--filter', 'status=running', '--filter', 'status=paused']);
+    expect(warmListArgv('5e7u9000000a', 'lint')).toContain('label=io.shim.tool=lint');
   });
   it('rootless podman on cgroup v1 cannot freeze; rootful, docker and cgroup v2 can', () => {
     expect(pauseObstacle({ name: 'podman', rootless: true }, false)).toMatch(/cgroup v1/);

@@ -55,12 +55,12 @@ describe('buildRunPlan with warm', () => {
     expect(xdg.lifelineDir).toBe(`/run/user/1000/shim-warm-1000-${xdg.key}`);
   });
 
-  it('keeps every flag of the cold run but --init (the same isolation), and sets the working directory per call', () => {
+  it('keeps every flag of the cold run (the same isolation), and sets the working directory per call', () => {
     const p = plan({ mounts: [makeMount('/home/user/project', '/workspace')], limits: { profile: 'default', args: ['--memory=4g'], unenforced: [], warnings: [] } });
     const workdir = p.argv.indexOf('--workdir');
     // the lifeline belongs to one cold run (its mount is named after the run)
     const lifeline = p.argv.indexOf(`type=bind,src=${p.lifeline.dir},dst=/run/shim-lifeline,ro`);
-    const cold = p.argv.slice(0, p.argv.indexOf(IMAGE)).filter((a, i) => a !== '-i' && a !== p.containerName && a !== '--init' && i !== workdir && i !== workdir + 1 && i !== lifeline && i !== lifeline - 1);
+    const cold = p.argv.slice(0, p.argv.indexOf(IMAGE)).filter((a, i) => a !== '-i' && a !== p.containerName && i !== workdir && i !== workdir + 1 && i !== lifeline && i !== lifeline - 1);
     const start = p.warm!.startArgv;
     for (const flag of cold) expect(start).toContain(flag);
     expect(p.warm!.cwd).toBe(p.argv[workdir + 1]);

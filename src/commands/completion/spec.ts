@@ -112,7 +112,7 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
     flags: [{ name: '--since', description: 'only refusals since (30m, 1h, 2d, ISO date; default 7d)', value: 'text' }, JSON_FLAG],
     positional: 'tool',
   },
-  { name: 'allow', description: "add hosts to a tool's allow-list (a drop-in)", flags: [JSON_FLAG], positional: 'tool-hosts' },
+  { name: 'allow', description: "add hosts to a tool's allow-list (a drop-in)", flags: [JSON_FLAG, { name: '--force', description: 'allow a loopback, private, link-local or metadata address (named in a warning)' }], positional: 'tool-hosts' },
   { name: 'doctor', description: 'check this machine (or one tool)', flags: [JSON_FLAG], positional: 'tool' },
   {
     name: 'log',
@@ -125,6 +125,17 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
     positional: 'none',
   },
   { name: 'mcp', description: 'serve the Model Context Protocol on stdio', flags: [{ name: '--root', description: 'allowed working directories', value: 'dir' }], positional: 'none' },
+  {
+    name: 'serve',
+    description: 'serve the control room: a web page of the sessions',
+    flags: [
+      { name: '--port', description: 'port to listen on (0: any free one)', value: 'text' },
+      { name: '--host', description: 'address to listen on instead of 127.0.0.1', value: 'text' },
+      { name: '--open', description: 'open the page in the desktop browser' },
+      { name: '--new-token', description: 'replace the kept token' },
+    ],
+    positional: 'none',
+  },
   { name: 'init', description: 'write a starter config.json', flags: [], positional: 'none' },
   { name: 'schema', description: 'print the JSON Schema of the config files', flags: [{ name: '--settings', description: 'the schema of settings.json' }], positional: 'none' },
   { name: 'completion', description: 'print a shell completion script', flags: [], positional: 'shell' },

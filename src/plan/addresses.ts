@@ -1,7 +1,7 @@
 // Addresses the egress proxy never dials for a host name, whatever DNS says: the host itself, private
 // networks, cloud metadata, multicast and the IPv6 forms that embed any of those. This is what stops
 // an allowed name (or a rebinding one) from pointing the proxy at the user's own machine or LAN.
-import net from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 
 type V4Range = [base: number, bits: number, reason: string];
 
@@ -34,7 +34,7 @@ function v4Reason(value: number): string | undefined {
   return undefined;
 }
 
-/** Expands an IPv6 address (already validated by net.isIPv6) into 8 16-bit groups. */
+/** Expands an IPv6 address (already validated by isIPv6) into 8 16-bit groups. */
 function parseV6(address: string): number[] {
   let text = address.toLowerCase();
   let tail: number[] = [];
@@ -85,7 +85,7 @@ function v6Reason(g: number[]): string | undefined {
 
 /** Why the proxy must not dial this address, or undefined when it may. */
 export function forbiddenAddressReason(address: string): string | undefined {
-  if (net.isIPv4(address)) return v4Reason(parseV4(address));
-  if (net.isIPv6(address)) return v6Reason(parseV6(address));
+  if (isIPv4(address)) return v4Reason(parseV4(address));
+  if (isIPv6(address)) return v6Reason(parseV6(address));
   return 'not an IP address';
 }
