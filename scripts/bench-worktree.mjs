@@ -42,7 +42,11 @@ async function buildRunner(root) {
       `const [project, state, name] = process.argv.slice(2);\n` +
       `const d = path.join(state, 'worktrees', name);\n` +
       `const paths = { dir: d, tree: path.join(d, 'tree'), treeGit: path.join(d, 'tree', '.git'), control: path.join(d, 'control.git'), home: path.join(d, 'home'), meta: path.join(d, 'meta.json') };\n` +
-      `const facts = await gatherUserRepoFacts(project, process.env);\n` +
+      `import fs from 'node:fs';\n` +
+      `fs.mkdirSync(path.join(state, 'worktrees'), { recursive: true });\n` +
+      `const scratch = fs.mkdtempSync(path.join(state, 'worktrees', '.facts-'));\n` +
+      `const facts = await gatherUserRepoFacts(project, process.env, scratch);\n` +
+      `fs.rmSync(scratch, { recursive: true, force: true });\n` +
       `await createWorktree(paths, name, facts, ['node_modules'], process.env, new Date());\n`,
   );
   return runner;

@@ -2,11 +2,12 @@
 // MCP's session_start with worktree: true): made before the run is planned, so the plan mounts it at the
 // project's own path; removed again if the session does not start.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { App } from '../app/app.js';
 import type { ResolvedTool } from '../config/merge.js';
 import { UsageError } from '../errors.js';
 import { gatherRunFacts } from '../facts/run-facts.js';
-import { chooseSharedDirs, worktreePaths, type WorktreeMeta, type WorktreeMountInput, type WorktreePaths } from '../worktree/plan.js';
+import { chooseSharedDirs, worktreePaths, worktreesDir, type WorktreeMeta, type WorktreeMountInput, type WorktreePaths } from '../worktree/plan.js';
 import { createWorktree, gatherUserRepoFacts, removeWorktreeDir } from '../worktree/create.js';
 
 export interface StartedWorktree {
@@ -31,7 +32,10 @@ export async function startWorktree(app: App, tool: ResolvedTool, name: string):
   if (root.reason !== 'git') throw new UsageError(`a worktree session copies a git repository, and ${root.path} is not in one`, 'run it from inside a git repository, or without --worktree');
   const paths = worktreePaths(app.paths.stateDir, name);
   refuseKeptCopy(app, name);
-  const repo = await gatherUserRepoFacts(root.path, app.host.env);
+  // the facts are gathered with a copy of the user's index, kept in shim's own (0700) directory
+  fs.mkdirSync(worktreesDir(app.paths.stateDir), { recursive: true, mode: 0o700 });
+  const scratch = fs.mkdtempSync(path.join(worktreesDir(app.paths.stateDir), '.facts-'));
+  const repo = await gatherUserRepoFacts(root.path, app.host.env, scratch).finally(() => fs.rmSync(scratch, { recursive: true, force: true }));
   const shared = chooseSharedDirs(repo.ignored, () => false);
   if (shared.leftOut) app.reporter.warn(`${name}: ${shared.leftOut} more ignored directories of ${root.path} are not shared with the session (only the first ${shared.dirs.length})`);
   const meta = await createWorktree(paths, name, repo, shared.dirs, app.host.env, new Date());

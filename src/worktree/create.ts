@@ -26,20 +26,27 @@ export interface UserRepoFacts {
   ignored: string[];
 }
 
-/** Asks git about the user's repository at `project` (its work tree root). */
-export async function gatherUserRepoFacts(project: string, env: HostEnv): Promise<UserRepoFacts> {
-  const top = await userGit(project, env, ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-object-format']);
+/** Asks git about the user's repository at `project` (its work tree root). Git compares the work tree
+ *  with a copy of the user's index in `scratch`: `git diff` refreshes the index it reads and writes it
+ *  back (GIT_OPTIONAL_LOCKS=0 notwithstanding), and the user's own must stay as it is. */
+export async function gatherUserRepoFacts(project: string, env: HostEnv, scratch: string): Promise<UserRepoFacts> {
+  const top = await userGit(project, env, ['rev-parse', '--show-toplevel', '--git-common-dir', '--show-object-format', '--git-path', 'index']);
   if (top.status !== 0) throw new UsageError(`${project} is not a git repository, so a worktree session cannot copy it`, 'run git init there (and commit), or start the session without --worktree');
-  const [toplevel, commonDir, format] = top.stdout.toString('utf8').trim().split('\n');
+  const [toplevel, commonDir, format, indexPath] = top.stdout.toString('utf8').trim().split('\n');
+  const index = path.join(scratch, 'user-index');
+  fs.rmSync(index, { force: true });
+  const userIndex = path.resolve(project, indexPath!);
+  if (fs.existsSync(userIndex)) fs.copyFileSync(userIndex, index);
+  const withCopy = (argv: string[]) => userGit(project, env, argv, undefined, { GIT_INDEX_FILE: index });
   if (!toplevel || fs.realpathSync(toplevel) !== project) throw new UsageError(`the project ${project} is not the top of its git repository (${toplevel})`, 'start the session from the repository itself');
   const userGitDir = fs.realpathSync(path.resolve(project, commonDir!));
   const head = await userGit(project, env, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
   const base = head.status === 0 ? head.stdout.toString('utf8').trim() : null;
   const changed = base
-    ? expectGit('listing your uncommitted changes', await userGit(project, env, ['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', 'HEAD']))
-    : expectGit('listing your staged files', await userGit(project, env, ['ls-files', '-z', '--cached']));
-  const untracked = expectGit('listing your untracked files', await userGit(project, env, ['ls-files', '-z', '--others', '--exclude-standard']));
-  const ignored = expectGit('listing your ignored files', await userGit(project, env, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']));
+    ? expectGit('listing your uncommitted changes', await withCopy(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', '--ignore-submodules=all', 'HEAD']))
+    : expectGit('listing your staged files', await withCopy(['ls-files', '-z', '--cached']));
+  const untracked = expectGit('listing your untracked files', await withCopy(['ls-files', '-z', '--others', '--exclude-standard']));
+  const ignored = expectGit('listing your ignored files', await withCopy(['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']));
   return { project, userGitDir, userObjects: path.join(userGitDir, 'objects'), objectFormat: format === 'sha256' ? 'sha256' : 'sha1', base, changed: splitZ(changed), untracked: splitZ(untracked), ignored: splitZ(ignored) };
 }
 

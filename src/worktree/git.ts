@@ -61,6 +61,6 @@ export function controlGit(paths: WorktreePaths, hostEnv: Readonly<Record<string
 }
 
 /** git in the user's repository (`project` its work tree root). */
-export function userGit(project: string, hostEnv: Readonly<Record<string, string | undefined>>, argv: readonly string[], input?: Buffer | string): Promise<GitResult> {
-  return runGit(['--no-pager', '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-C', project, ...argv], buildUserGitEnv(hostEnv), { cwd: project, ...(input !== undefined ? { input } : {}) });
+export function userGit(project: string, hostEnv: Readonly<Record<string, string | undefined>>, argv: readonly string[], input?: Buffer | string, extraEnv: Record<string, string> = {}): Promise<GitResult> {
+  return runGit(['--no-pager', '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-C', project, ...argv], { ...buildUserGitEnv(hostEnv), ...extraEnv }, { cwd: project, ...(input !== undefined ? { input } : {}) });
 }

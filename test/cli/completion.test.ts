@@ -266,9 +266,9 @@ describe('syntax', () => {
       expect(r.stderr).toBe('');
       const blocks = String(r.stdout).split('<<end>>').map((b) => b.split('\n').filter(Boolean).sort());
       expect(blocks.slice(0, lines.length)).toEqual([
-        ['rebuild', 'resume', 'run'],
+        ['rebuild', 'restart', 'resume', 'run'],
         TOOLS,
-        ['--detach', '--dry-run', '--json', '--name', '--no-color'],
+        ['--detach', '--dry-run', '--json', '--name', '--no-color', '--worktree'],
         [],
         [],
         TOOLS,
@@ -364,9 +364,9 @@ describe('bash completion, run for real', () => {
     const w = completionWorld();
     const [all, r, flags, afterGlobal, help] = await complete(w, [['shim', ''], ['shim', 'r'], ['shim', '--'], ['shim', '--no-color', 'r'], ['shim', 'help', 'ex']]);
     expect(all).toEqual(sorted(SUBCOMMANDS));
-    expect(r).toEqual(['rebuild', 'resume', 'run']);
+    expect(r).toEqual(['rebuild', 'restart', 'resume', 'run']);
     expect(flags).toEqual(['--help', '--no-color', '--version']);
-    expect(afterGlobal).toEqual(['rebuild', 'resume', 'run']);
+    expect(afterGlobal).toEqual(['rebuild', 'restart', 'resume', 'run']);
     expect(help).toEqual(['explain']);
   });
 
@@ -384,7 +384,7 @@ describe('bash completion, run for real', () => {
       ['shim', 'run', '--dry-run', 'eslint', '--fix', '--j'],
       ['shim', 'run', '--', 'eslint', ''],
     ]);
-    expect(got).toEqual([TOOLS, ['eslint'], ['--detach', '--dry-run', '--json', '--name', '--no-color'], TOOLS, ['prettier'], [], [], [], [], []]);
+    expect(got).toEqual([TOOLS, ['eslint'], ['--detach', '--dry-run', '--json', '--name', '--no-color', '--worktree'], TOOLS, ['prettier'], [], [], [], [], []]);
   });
 
   it('explain, install and log --tool complete tool names; flags per subcommand', async () => {
@@ -503,7 +503,7 @@ describe('bash completion, run for real', () => {
       ['shim', 'run', '--name', 'x', 'eslint', ''],
       ['shim', 'run', '-'],
     ]);
-    expect(got).toEqual([[], TOOLS, ['prettier'], ['eslint'], TOOLS, [], ['--detach', '--dry-run', '--json', '--name', '--no-color', '-d']]);
+    expect(got).toEqual([[], TOOLS, ['prettier'], ['eslint'], TOOLS, [], ['--detach', '--dry-run', '--json', '--name', '--no-color', '--worktree', '-d']]);
   });
 
   it('session names are read at completion time, from `shim completion --sessions` (hidden from help)', async () => {

@@ -18,6 +18,7 @@ const MOUNTED = `nodemnt-mcp-${tag}`;
 const WARM = `warm-mcp-${tag}`;
 const SECRET = `secret-mcp-${tag}`;
 const SECRET_VALUE = `mcp-secret-${tag}`;
+const SHW = `shw-mcp-${tag}`;
 const TOOLS = {
   [COW]: { tool: 'npm:cowsay', command: 'cowsay' },
   [NODE]: { tool: 'npm:cowsay', command: 'node' },
@@ -25,6 +26,7 @@ const TOOLS = {
   [MOUNTED]: { tool: 'npm:cowsay', command: 'node', mounts: [{ src: '.', dst: '/workspace' }] },
   [WARM]: { tool: 'npm:cowsay', command: 'sh', warm: true },
   [SECRET]: { tool: 'npm:cowsay', command: 'sh', env: { API_TOKEN: SECRET_VALUE }, secrets: ['API_TOKEN'] },
+  [SHW]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }] },
 };
 // first calls build nothing (global setup did) but install the tool
 const LONG = { timeout: 280_000 };
@@ -332,5 +334,28 @@ describe('shim mcp on podman (SDK client over stdio)', () => {
     const importers = [...chunks].filter(([, c]) => c.includes(`import("./${withSdk[0]}")`)).map(([f]) => f);
     expect(importers).toEqual([expect.stringMatching(/^cli-[A-Z0-9]+\.mjs$/)]);
     expect(entry).toMatch(/import\("\.\/chunks\/cli-[A-Z0-9]+\.mjs"\)/);
+  });
+
+  it('starts a worktree session (worktree: true) and shows its work with session_diff; the project is untouched', async () => {
+    const name = `mcp-wt-${tag}`;
+    const git = (...args: string[]) => execa('git', ['-c', 'user.name=u', '-c', 'user.email=u@u', ...args], { cwd: sb.project });
+    await git('init', '-q');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'first');
+    const start = await call('session_start', { tool: SHW, name, worktree: true, args: ['-c', 'echo from-agent > agent.txt; exec sleep 600'] });
+    expect(start.isError, start.text).toBe(false);
+    expect(start.json).toMatchObject({ name, branch: `shim/${name}` });
+    let diff: CallOutcome | undefined;
+    for (let i = 0; i < 200; i++) {
+      diff = await call('session_diff', { name });
+      if (diff.json.files?.length) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(diff!.json).toMatchObject({ name, branch: `shim/${name}`, files: [{ path: 'agent.txt', status: 'added', additions: 1, deletions: 0 }] });
+    expect(diff!.json.patch).toContain('+from-agent');
+    expect(fs.existsSync(path.join(sb.project, 'agent.txt'))).toBe(false);
+    expect((await call('session_stop', { name })).isError).toBe(false);
+    expect((await sb.run(['shim', 'discard', name])).exitCode).toBe(0);
+    fs.rmSync(path.join(sb.project, '.git'), { recursive: true, force: true });
   });
 });

@@ -46,7 +46,8 @@ export function fakeApp(stateDir: string, out: string[] = []): App {
 
 /** Makes the copy of `project` for session `name` as `shim run --worktree` does before its container. */
 export async function makeCopy(stateDir: string, project: string, name: string) {
-  const facts = await gatherUserRepoFacts(project, process.env);
+  fs.mkdirSync(stateDir, { recursive: true });
+  const facts = await gatherUserRepoFacts(project, process.env, fs.mkdtempSync(path.join(stateDir, 'facts-')));
   const paths = worktreePaths(stateDir, name);
   const meta = await createWorktree(paths, name, facts, chooseSharedDirs(facts.ignored, () => false).dirs, process.env, new Date());
   return { paths, meta, facts };

@@ -49,6 +49,17 @@ describe('a worktree copy', () => {
     expect(git(project, 'branch', '--list')).toBe('* main\n');
   });
 
+  it('leaves the user\'s index as it was, even when its file facts are stale (git diff would refresh and write it)', async () => {
+    const root = tempDir();
+    const project = makeUserRepo(root);
+    // older modification times, same contents: the index's stat data no longer match (as after a chown -R,
+    // a checkout by another tool, a backup restore)
+    for (const f of ['.gitignore', 'lib/b.txt']) fs.utimesSync(path.join(project, f), new Date(2020, 0, 1), new Date(2020, 0, 1));
+    const index = fs.readFileSync(path.join(project, '.git', 'index'));
+    await makeCopy(path.join(root, 'state'), project, 'idx');
+    expect(fs.readFileSync(path.join(project, '.git', 'index')).equals(index)).toBe(true);
+  });
+
   it('diff shows exactly the session\'s work: its commits, its edits and its new files', async () => {
     const root = tempDir();
     const state = path.join(root, 'state');
@@ -117,6 +128,23 @@ describe('a worktree copy', () => {
     expect(git(project, 'show', 'shim/s4:feature.txt')).toBe('feature\n');
     expect(git(project, 'show', 'shim/s4:wip.txt')).toBe('left uncommitted\n');
     expect(git(project, 'fsck', '--no-dangling').trim()).toBe('');
+  });
+
+  it('apply never writes through a link in the user\'s tree: a directory turned into a link meanwhile is refused', async () => {
+    const root = tempDir();
+    const state = path.join(root, 'state');
+    const project = makeUserRepo(root);
+    const outside = path.join(root, 'outside');
+    fs.mkdirSync(outside);
+    const { paths } = await makeCopy(state, project, 's6');
+    fs.writeFileSync(path.join(paths.tree, 'lib', 'planted.txt'), 'planted\n');
+    // the user's lib/ is now a link to a directory outside the project
+    fs.renameSync(path.join(project, 'lib'), path.join(root, 'lib-moved'));
+    fs.symlinkSync(outside, path.join(project, 'lib'));
+    const refused = await applyWorktree(fakeApp(state), 's6').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApplyConflictError);
+    expect((refused as ApplyConflictError).files).toEqual(['lib/planted.txt']);
+    expect(fs.readdirSync(outside)).toEqual([]);
   });
 
   it('discard removes the copy and leaves nothing behind', async () => {
