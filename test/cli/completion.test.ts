@@ -439,7 +439,7 @@ describe('bash completion, run for real', () => {
       ['shim', 'allow', 'eslint', ''],
       ['shim', 'allow', '--'],
     ]);
-    expect(got).toEqual([TOOLS, [], ['--help', '--json', '--no-color', '--since'], TOOLS, [], ['--help', '--json', '--no-color']]);
+    expect(got).toEqual([TOOLS, [], ['--help', '--json', '--no-color', '--since'], TOOLS, [], ['--force', '--help', '--json', '--no-color']]);
   });
 
   it('attach, logs and shell complete one session name; stop completes session and tool names', async () => {

@@ -30,7 +30,7 @@ describe('buildRunPlan: container basics', () => {
     const p = plan({ runId: 'abc123' });
     expect(p.containerName).toBe('shim-eslint-abc123');
     expect(valuesOf(p.argv, '--name')).toEqual(['shim-eslint-abc123']);
-    expect(valuesOf(p.argv, '--label')).toEqual(['io.shim.tool=eslint', 'io.shim.run=abc123']);
+    expect(valuesOf(p.argv, '--label')).toEqual(['io.shim.tool=eslint', 'io.shim.run=abc123', expect.stringMatching(/^io\.shim\.setup=[0-9a-z]+$/)]);
   });
 
   it('gives two runs with different run ids different container names', () => {
