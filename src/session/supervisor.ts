@@ -12,7 +12,7 @@ import type { ProxyPlan } from '../plan/egress.js';
 import { formatChosenPorts, type PortForwardPlan } from '../plan/port-forward.js';
 import { startPortForward, type RunningPortForward } from '../runtime/port-forward.js';
 import type { SessionPaths } from '../plan/session.js';
-import { ensureSharedLifelineDir, holdLifeline, type HeldLifeline } from '../runtime/lifeline.js';
+import { holdLifeline, type HeldLifeline } from '../runtime/lifeline.js';
 import { signalName, spawnQuiet, startWatchdog, type Command, type SignalPlan } from '../runtime/exec.js';
 import { startEgressProxy, type EgressSession } from '../runtime/egress-proxy.js';
 import { setLongTimeout } from '../runtime/long-timeout.js';
@@ -25,9 +25,9 @@ import { ClientHub } from './clients.js';
 import { TerminalModes } from './terminal-modes.js';
 import { writeSessionInfo } from './store.js';
 import { processStart } from '../runtime/proc.js';
-import { connectSession } from './client.js';
 import { AttentionState } from './attention.js';
 import { restartDelay, type RestartPolicy } from './restart.js';
+import { listen } from './listen.js';
 
 export interface SessionSpec {
   info: Omit<SessionInfo, 'pid' | 'pidStart' | 'clients' | 'exit'>;
@@ -58,30 +58,6 @@ export interface SessionSpec {
 
 type Log = (message: string) => void;
 type Ending = 'stopped' | 'timeout';
-
-/** Listens on the session's socket. A socket left by a supervisor that died (nothing answers there) is
- *  removed first; one that answers belongs to a running session of this name. */
-async function listen(paths: SessionPaths, server: net.Server): Promise<void> {
-  // in /tmp another user could have made the directory first: it must be ours, 0700
-  try {
-    ensureSharedLifelineDir(paths.socketDir);
-  } catch {
-    throw new Error(`the session socket directory ${paths.socketDir} is not a directory of yours with mode 0700`);
-  }
-  if (fs.existsSync(paths.socket)) {
-    const live = await connectSession(paths.socket);
-    if (live) {
-      live.destroy();
-      throw new Error(`a session of this name is already running (its socket ${paths.socket} answers)`);
-    }
-    fs.unlinkSync(paths.socket);
-  }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(paths.socket, () => resolve());
-  });
-  fs.chmodSync(paths.socket, 0o600);
-}
 
 /** Runs the session to its end; `ready` is called once the container runs (or with the reason the
  *  session cannot start), `tell` with what the starting shim says before that (a chosen host port). `env` is the supervisor's own (the user's: brokered credentials are read

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, removeSandbox, removeToolVolumes, waitForOutput, type Flavour, type Sandbox } from '../e2e/harness.js';
+import { descendants } from './host-processes.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const TOOL = `lifeprobe-${tag}`;
@@ -23,26 +24,6 @@ const DISARM = [
   'echo ready',
   'while :; do sleep 1; done',
 ].join('\n');
-
-/** Every process below `pid` on this host (by parent pid, read after the name's last ")"). */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, pp] of parent) if (pp === p) (found.push(child), walk(child));
-  };
-  walk(pid);
-  return found;
-}
 
 /** SIGKILL to the supervisor and everything it started on the host (its watchdog, the runtime's client),
  *  all stopped first: the watchdog must not see the supervisor go and remove the container itself. */

@@ -9,6 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIM, createSandbox, removeSandbox, removeToolVolumes, waitForOutput, type Sandbox } from '../e2e/harness.js';
 import { proxyProcesses, runProxyDir } from './egress-probe.js';
+import { descendants } from './host-processes.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const LONG = `long-${tag}`;
@@ -17,26 +18,6 @@ const SLOW = `slowinstall-${tag}`;
 const WARM = `warmcall-${tag}`;
 /** Command lines of every process in a container but PID 1 (shell built-ins only). */
 const PROCESSES = 'for d in /proc/[0-9]*; do [ "${d#/proc/}" = 1 ] && continue; tr "\\0" " " < $d/cmdline 2>/dev/null; echo; done';
-
-/** Every process below `pid` on this host (by parent pid), found before any of them is orphaned. */
-function descendants(pid: number): number[] {
-  const parent = new Map<number, number>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, pp] of parent) if (pp === p) (found.push(child), walk(child));
-  };
-  walk(pid);
-  return found;
-}
 
 /** SIGKILL to shim's process group and to every process it started, at once (a process-tree kill). */
 function killTree(child: ResultPromise): void {
