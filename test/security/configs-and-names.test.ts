@@ -23,7 +23,8 @@ describe('hostile configs and names (podman)', () => {
   beforeAll(async () => {
     sb = await createSandbox('podman', {
       [GOOD]: { tool: 'npm:cowsay', command: 'sh' },
-      [OTHER]: { tool: 'npm:cowsay', command: 'sh' },
+      // another version: an install of its own (the same recipe would share GOOD's read-only install)
+      [OTHER]: { tool: 'npm:cowsay@1.5.0', command: 'sh' },
     });
   });
   afterAll(async () => {
