@@ -55,7 +55,8 @@ export function planCredentials(
       mode === 'bridge' ? 'unset SHIM_ALLOW_NETWORK, or remove "network": "bridge" and list the hosts in allowed_hosts' : 'list the bound hosts in allowed_hosts',
     );
   }
-  return entries.filter(([name, c]) => !(c.optional && missing.has(name))).map(([name, c]) => {
+  // every credential is checked, a missing optional one too: its mistake must not wait until it is set
+  const checked = entries.map(([name, c]) => {
     const unlisted = c.hosts.find((h) => !tool.allowed_hosts.includes(h));
     if (unlisted) {
       throw new ConfigError(
@@ -69,8 +70,15 @@ export function planCredentials(
         `remove ${name} from ${name in tool.env ? 'env' : 'env_passthrough'} of ${tool.name}: the credential gives the tool a placeholder`,
       );
     }
-    return { name, from: c.from, hosts: [...c.hosts], placeholder: credentialPlaceholder(runId, name), headers: credentialHeaders(c.headers) };
+    return { name, from: c.from, hosts: [...c.hosts], placeholder: credentialPlaceholder(runId, name), headers: credentialHeaders(c.headers), optional: Boolean(c.optional) };
   });
+  return checked.filter((b) => !(b.optional && missing.has(b.name))).map(({ optional: _optional, ...b }) => b);
+}
+
+/** The file a `file:` source names (its first line is the value): absolute, or `~/…` under `home`. */
+export function credentialFilePath(from: string, home: string): string {
+  const raw = from.slice('file:'.length);
+  return raw.startsWith('~/') ? path.posix.join(home, raw.slice(2)) : raw;
 }
 
 /** The tool's environment with each placeholder and the CA variables pointing at the run's CA files
@@ -94,12 +102,12 @@ export function describeSource(from: string): string {
  *  error even for an optional credential: a broken token helper is not an absent credential). */
 export interface CredentialSourceFacts {
   envSet: (name: string) => boolean;
-  fileReadable: (file: string) => boolean;
+  fileReadable: (from: string) => boolean;
 }
 
 /** Names of the tool's credentials, optional or not, whose source is missing. */
 export function findAbsentCredentials(tool: Pick<ResolvedTool, 'credentials'>, facts: CredentialSourceFacts): string[] {
   return Object.entries(tool.credentials)
-    .filter(([, c]) => (c.from.startsWith('env:') ? !facts.envSet(c.from.slice(4)) : c.from.startsWith('file:') ? !facts.fileReadable(c.from.slice(5)) : false))
+    .filter(([, c]) => (c.from.startsWith('env:') ? !facts.envSet(c.from.slice(4)) : c.from.startsWith('file:') ? !facts.fileReadable(c.from) : false))
     .map(([name]) => name);
 }

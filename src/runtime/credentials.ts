@@ -3,10 +3,10 @@
 // output). The values go to the egress proxy's stdin and nowhere else: never logged, never in an error.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Env } from '../host.js';
 import type { CredentialBinding } from '../plan/egress.js';
 import { ConfigError } from '../errors.js';
+import { credentialFilePath } from '../plan/credentials.js';
 
 /** How long a `cmd:` source may take (a token helper that prompts would hang the run otherwise). */
 export const CREDENTIAL_CMD_TIMEOUT_MS = 10_000;
@@ -40,8 +40,7 @@ function runCommand(b: CredentialBinding, env: Env): Promise<string> {
 }
 
 function readFile(b: CredentialBinding, home: string): string {
-  const raw = b.from.slice('file:'.length);
-  const file = raw.startsWith('~/') ? path.join(home, raw.slice(2)) : raw;
+  const file = credentialFilePath(b.from, home);
   try {
     return firstLine(fs.readFileSync(file, 'utf8'));
   } catch (e) {

@@ -66,6 +66,14 @@ describe('planCredentials', () => {
     expect(parse(['x-goog-api-key']).success).toBe(true);
   });
 
+  it('leaves out an optional credential whose source is missing, and still checks it (a mistake does not wait until it is set)', () => {
+    const optional = { ANTHROPIC_API_KEY: { from: 'env:ANTHROPIC_API_KEY', hosts: ['api.anthropic.com'], optional: true } };
+    expect(planCredentials(brokered({ credentials: optional }), 'allowlist', 'r', new Set(['ANTHROPIC_API_KEY']))).toEqual([]);
+    // control: present, it is bound
+    expect(planCredentials(brokered({ credentials: optional }), 'allowlist', 'r')).toHaveLength(1);
+    expect(() => planCredentials(brokered({ credentials: optional, allowed_hosts: ['platform.claude.com'] }), 'allowlist', 'r', new Set(['ANTHROPIC_API_KEY']))).toThrow('is not in allowed_hosts');
+  });
+
   it('refuses a bound host that allowed_hosts does not list, naming tool, key and host', () => {
     expect(() => planCredentials(brokered({ allowed_hosts: ['platform.claude.com'] }), 'allowlist', 'r')).toThrow('claude: credentials.ANTHROPIC_API_KEY is bound to api.anthropic.com, which is not in allowed_hosts');
   });
