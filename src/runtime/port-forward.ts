@@ -74,6 +74,7 @@ export async function startPortForward(plan: PortForwardPlan): Promise<RunningPo
     while (waiting.length && pending.length) {
       const connector = waiting.shift()!;
       const { client, port } = pending.shift()!;
+      connector.off('end', connector.destroy);
       connector.write(`${port}\n`);
       relay(client, connector);
     }
@@ -84,6 +85,9 @@ export async function startPortForward(plan: PortForwardPlan): Promise<RunningPo
     socket.on('error', () => {});
     if (waiting.length >= MAX_WAITING) return void socket.destroy();
     waiting.push(socket);
+    // a waiting connector that hangs up its side (half-open sockets never 'close' by themselves) would
+    // keep its place and be paired with a client for nothing: it goes at once
+    socket.once('end', socket.destroy);
     socket.once('close', () => {
       const i = waiting.indexOf(socket);
       if (i >= 0) waiting.splice(i, 1);

@@ -27,8 +27,8 @@ function fingerprint(tree: RootedTree, rel: string): string {
   return `dir ${st.ino} config=${facts(tree.lstat(git, Buffer.from('config')))} hooks=${hookFacts.join(',')}`;
 }
 
-/** The census of the given directories (those past the walk limit are left out). A directory it could
- *  not read is in it as "unreadable", so it shows as new after the run. */
+/** The census of the given directories. A directory it could not read is in it as "unreadable", and one
+ *  past the walk limit as "too many entries", so either shows as new after the run. */
 export function gitCensus(roots: readonly string[]): GitCensus {
   const out: GitCensus = new Map();
   for (const root of roots) {
@@ -40,7 +40,10 @@ export function gitCensus(roots: readonly string[]): GitCensus {
     }
     try {
       const unreadable = (dir: string) => out.set(path.join(root, dir), UNREADABLE);
-      for (const rel of findGits(tree, MOUNT_WALK_LIMIT, unreadable) ?? []) out.set(path.join(root, rel), fingerprint(tree, rel));
+      const gits = findGits(tree, MOUNT_WALK_LIMIT, unreadable);
+      // past the limit the tool, which chose how many entries there are, would hide a .git: say so
+      if (!gits) out.set(root, TOO_MANY);
+      for (const rel of gits ?? []) out.set(path.join(root, rel), fingerprint(tree, rel));
     } finally {
       tree.close();
     }
@@ -60,11 +63,13 @@ export function overlaidGits(mounts: readonly { src: string; mode: 'ro' | 'rw' }
  *  could not look into. */
 const READ_ONLY = 'read-only';
 const UNREADABLE = 'unreadable';
+const TOO_MANY = 'too many entries';
 
 /** The warnings for what changed between two censuses, naming each repository. */
 export function gitCensusWarnings(tool: string, before: GitCensus, after: GitCensus): string[] {
-  const made = [...after.keys()].filter((g) => !before.has(g) && after.get(g) !== UNREADABLE).sort();
+  const made = [...after.keys()].filter((g) => !before.has(g) && after.get(g) !== UNREADABLE && after.get(g) !== TOO_MANY).sort();
   const hidden = [...after.keys()].filter((g) => !before.has(g) && after.get(g) === UNREADABLE).sort();
+  const uncounted = [...after.keys()].filter((g) => !before.has(g) && after.get(g) === TOO_MANY).sort();
   const changed = [...after.keys()].filter((g) => before.has(g) && before.get(g) !== READ_ONLY && before.get(g) !== after.get(g)).sort();
   const out: string[] = [];
   if (made.length) {
@@ -72,6 +77,9 @@ export function gitCensusWarnings(tool: string, before: GitCensus, after: GitCen
   }
   if (hidden.length) {
     out.push(`${tool} left ${hidden.join(', ')} unreadable: shim could not look for git repositories inside (one made there would run its config on this host as soon as git runs in it); check it before running git there`);
+  }
+  if (uncounted.length) {
+    out.push(`${tool} left more than ${MOUNT_WALK_LIMIT} entries in ${uncounted.join(', ')}: shim could not look for git repositories there (one made there would run its config on this host as soon as git runs in it); check before running git there`);
   }
   if (changed.length) {
     out.push(`${tool} changed the config or hooks of ${changed.join(', ')}: they can run commands on this host as soon as git runs there; check them before running git`);

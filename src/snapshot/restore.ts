@@ -116,7 +116,10 @@ export async function restoreSnapshot(target: SnapshotManifest, options: CreateO
   return withLock(path.join(options.store, 'lock'), async () => {
     const tree = new RootedTree(root);
     try {
-      const removedGits = gitsToRemove(target.gits, findGits(tree, MOUNT_WALK_LIMIT) ?? []);
+      // past the walk limit a tool-made .git would stay unseen: refuse rather than restore around it
+      const current = findGits(tree, MOUNT_WALK_LIMIT);
+      if (!current) throw new SnapshotError(`${root} has more than ${MOUNT_WALK_LIMIT} entries: shim cannot look for git repositories a tool made there, so it does not restore around them`, 'remove what the tool added (or restore into a smaller directory), then run the restore again');
+      const removedGits = gitsToRemove(target.gits, current);
       for (const g of removedGits) {
         const { dir, name } = located(g);
         tree.removeTree(dir, name);

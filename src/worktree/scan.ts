@@ -46,29 +46,64 @@ function listDir(dir: string): fs.Dirent[] {
   }
 }
 
+/** Runs `body` with a path that is the directory `names` below `base`, each name opened without following
+ *  a link (the agent may have swapped one for a link to a host directory, before or during the walk):
+ *  `/proc/self/fd/N` of the last one. Nothing is run when one is not a real directory. */
+function inDirNoFollow(base: string, names: readonly string[], body: (dir: string) => void): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(base, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  } catch {
+    return;
+  }
+  try {
+    for (const name of names) {
+      const next = fs.openSync(`/proc/self/fd/${fd}/${name}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+      fs.closeSync(fd);
+      fd = next;
+    }
+  } catch {
+    fs.closeSync(fd);
+    return;
+  }
+  try {
+    body(`/proc/self/fd/${fd}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Imports the copy's loose objects and packs that shim's control directory does not have yet. */
 export function importObjects(paths: WorktreePaths): void {
-  const from = path.join(paths.treeGit, 'objects');
-  const to = path.join(paths.control, 'objects');
+  inDirNoFollow(paths.tree, ['.git', 'objects'], (from) => importFrom(from, path.join(paths.control, 'objects')));
+}
+
+function importFrom(from: string, to: string): void {
   for (const d of listDir(from)) {
     if (!d.isDirectory() || d.name.length !== 2 || !HEX.test(d.name)) continue;
-    for (const f of listDir(path.join(from, d.name))) {
-      if (!f.isFile() || !HEX.test(f.name) || (f.name.length !== 38 && f.name.length !== 62)) continue;
-      const dst = path.join(to, d.name, f.name);
-      if (fs.existsSync(dst)) continue;
-      fs.mkdirSync(path.join(to, d.name), { recursive: true });
-      copyRegular(path.join(from, d.name, f.name), dst);
-    }
+    inDirNoFollow(from, [d.name], (dir) => {
+      for (const f of listDir(dir)) {
+        if (!f.isFile() || !HEX.test(f.name) || (f.name.length !== 38 && f.name.length !== 62)) continue;
+        const dst = path.join(to, d.name, f.name);
+        if (fs.existsSync(dst)) continue;
+        fs.mkdirSync(path.join(to, d.name), { recursive: true });
+        copyRegular(path.join(dir, f.name), dst);
+      }
+    });
   }
-  for (const f of listDir(path.join(from, 'pack'))) {
+  inDirNoFollow(from, ['pack'], (pack) => importPacks(pack, to));
+}
+
+function importPacks(pack: string, to: string): void {
+  for (const f of listDir(pack)) {
     const m = /^(pack-[0-9a-f]{40,64})\.pack$/.exec(f.name);
     if (!m || !f.isFile()) continue;
     const idx = `${m[1]}.idx`;
     if (fs.existsSync(path.join(to, 'pack', idx))) continue;
     fs.mkdirSync(path.join(to, 'pack'), { recursive: true });
-    copyRegular(path.join(from, 'pack', f.name), path.join(to, 'pack', f.name));
+    copyRegular(path.join(pack, f.name), path.join(to, 'pack', f.name));
     // the index last: git only uses a pack once its index is there
-    copyRegular(path.join(from, 'pack', idx), path.join(to, 'pack', idx));
+    copyRegular(path.join(pack, idx), path.join(to, 'pack', idx));
   }
 }
 

@@ -145,6 +145,15 @@ describe('a .git made since the snapshot', () => {
     expect(warnings[1]).toContain(`agent changed the config or hooks of ${path.join(root, 'old', '.git')}`);
   });
 
+  it('a directory past the walk limit is named as one shim could not look into, never passed over as clean', () => {
+    // the census marks such a root "too many entries" (a tool chooses how many entries there are)
+    const warnings = gitCensusWarnings('agent', new Map(), new Map([['/p', 'too many entries']]));
+    expect(warnings).toEqual([expect.stringContaining('agent left more than')]);
+    expect(warnings[0]).toContain('in /p: shim could not look for git repositories there');
+    // control: a directory it looked into and found nothing new in warns of nothing
+    expect(gitCensusWarnings('agent', new Map(), new Map())).toEqual([]);
+  });
+
   it('without git_writable the read-only .git mounts are the census before the run: only new ones are named', () => {
     const { root } = setup(true);
     execFileSync('git', ['init', '-q', path.join(root, 'old')]);

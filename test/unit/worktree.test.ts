@@ -8,6 +8,7 @@ import { fakeApp, git, makeCopy, makeUserRepo } from './worktree-helpers.js';
 import { worktreeDiff } from '../../src/commands/worktree-diff.js';
 import { ApplyConflictError, applyWorktree, applyWorktreeBranch, discardWorktree } from '../../src/commands/worktree-apply.js';
 import { WORKTREE_OBJECTS_DST } from '../../src/worktree/plan.js';
+import { importObjects } from '../../src/worktree/scan.js';
 
 function snapshotTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -24,6 +25,30 @@ function snapshotTree(dir: string): Record<string, string> {
 }
 
 describe('a worktree copy', () => {
+  it('imports no objects through a .git/objects the agent swapped for a link to a host directory', async () => {
+    const root = tempDir();
+    const project = makeUserRepo(root);
+    const { paths } = await makeCopy(path.join(root, 'state'), project, 'link');
+    const count = () => fs.readdirSync(path.join(paths.control, 'objects')).filter((d) => /^[0-9a-f]{2}$/.test(d)).flatMap((d) => fs.readdirSync(path.join(paths.control, 'objects', d))).length;
+    // a host repository the agent should not be able to make shim read: one object of its own
+    const host = path.join(root, 'host');
+    git(root, 'init', '-q', host);
+    fs.writeFileSync(path.join(host, 'secret.txt'), 'host only\n');
+    const oid = git(host, 'hash-object', '-w', 'secret.txt').trim();
+    const hostObject = path.join(paths.control, 'objects', oid.slice(0, 2), oid.slice(2));
+    const before = count();
+    fs.rmSync(path.join(paths.treeGit, 'objects'), { recursive: true });
+    fs.symlinkSync(path.join(host, '.git', 'objects'), path.join(paths.treeGit, 'objects'));
+    importObjects(paths);
+    expect(fs.existsSync(hostObject)).toBe(false);
+    expect(count()).toBe(before);
+    // control: the same objects as a real directory are imported
+    fs.rmSync(path.join(paths.treeGit, 'objects'));
+    fs.cpSync(path.join(host, '.git', 'objects'), path.join(paths.treeGit, 'objects'), { recursive: true });
+    importObjects(paths);
+    expect(fs.existsSync(hostObject)).toBe(true);
+  });
+
   it('starts from HEAD plus uncommitted and untracked files, on shim/NAME, without ignored files, sharing the objects', async () => {
     const root = tempDir();
     const project = makeUserRepo(root);
