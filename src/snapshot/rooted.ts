@@ -30,6 +30,9 @@ export function components(rel: Buffer): Buffer[] {
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
+/** What a write by name meets when a tool swapped or removed that name after shim looked at it. */
+const RACED = new Set(['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST', 'ENOENT', 'ELOOP']);
+
 /** A directory tree opened at its root. Keeps the descriptors of the directories it last walked
  *  (paths come sorted, so neighbours share them); close() releases them. */
 export class RootedTree {
@@ -69,8 +72,13 @@ export class RootedTree {
     return dir.length ? this.open[dir.length - 1]!.fd : this.rootFd;
   }
 
+  /** The full path of components below the root, for messages. */
+  private shown(parts: readonly Buffer[]): string {
+    return `${this.root}/${Buffer.concat(parts.flatMap((c, i) => (i ? [Buffer.from('/'), c] : [c]))).toString('utf8')}`;
+  }
+
   private openDir(parent: number, name: Buffer, create: boolean, shown: readonly Buffer[]): number | undefined {
-    const where = () => `${this.root}/${Buffer.concat(shown.flatMap((c, i) => (i ? [Buffer.from('/'), c] : [c]))).toString('utf8')}`;
+    const where = () => this.shown(shown);
     let fd: number;
     try {
       fd = fs.openSync(this.at(parent, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -157,7 +165,13 @@ export class RootedTree {
   /** Renames `from` to `to`, both in `dir` (neither is followed). */
   rename(dir: readonly Buffer[], from: Buffer, to: Buffer): void {
     const d = this.dir(dir, true)!;
-    fs.renameSync(this.at(d, from), this.at(d, to));
+    try {
+      fs.renameSync(this.at(d, from), this.at(d, to));
+    } catch (e) {
+      // a directory (or a non-directory) was put in its place after the caller looked
+      if (RACED.has(code(e) ?? '')) this.refuse(this.shown([...dir, to]), 'changed type as it was written');
+      throw e;
+    }
   }
 
   /** Removes `name` in `dir` unless it is a directory; nothing when it (or its directory) is gone. */
@@ -192,14 +206,20 @@ export class RootedTree {
     if (!st.isDirectory()) return this.unlink(dir, name);
     const below = [...dir, name];
     for (const e of this.readdir(below)) this.removeTree(below, e.name);
-    if (!this.rmdir(dir, name) && this.lstat(dir, name)) this.refuse(`${this.root}/${Buffer.concat([...dir, name].flatMap((c, i) => (i ? [Buffer.from('/'), c] : [c]))).toString('utf8')}`, 'could not be emptied');
+    if (!this.rmdir(dir, name) && this.lstat(dir, name)) this.refuse(this.shown([...dir, name]), 'could not be emptied');
   }
 
   /** Sets the mode of the regular file `name` in `dir` (through an O_PATH descriptor: never a link's
    *  target, and no read permission needed). */
   chmod(dir: readonly Buffer[], name: Buffer, mode: number): void {
     const d = this.dir(dir, true)!;
-    const fd = fs.openSync(this.at(d, name), O_PATH | O_NOFOLLOW);
+    let fd: number;
+    try {
+      fd = fs.openSync(this.at(d, name), O_PATH | O_NOFOLLOW);
+    } catch (e) {
+      if (RACED.has(code(e) ?? '')) this.refuse(this.shown([...dir, name]), 'went away as its mode was set');
+      throw e;
+    }
     try {
       if (!fs.fstatSync(fd).isFile()) return;
       fs.chmodSync(this.at(fd), mode);
