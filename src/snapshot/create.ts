@@ -13,7 +13,7 @@ import { realpathLoose } from '../facts/realpath.js';
 import { capProblem, DEFAULT_SNAPSHOT_CAPS, planRetention, sameFiles, summarize, type SnapshotCaps, type SnapshotEntry, type SnapshotManifest, type SnapshotRetention } from '../plan/snapshot.js';
 import { encodeName } from '../plan/snapshot-names.js';
 import { RootedTree } from './rooted.js';
-import { findGits, scanTree, type ScannedPath } from './scan.js';
+import { findGits, scanTree, type Scan, type ScannedPath } from './scan.js';
 import { CHUNK, writeSkippingZeros } from './sparse.js';
 import { adoptBlob, blobTempFile, deleteSnapshots, latestOf, loadManifests, newSnapshotId, storeBlob, writeManifest } from './store.js';
 
@@ -120,16 +120,21 @@ export function capsFromEnv(env: NodeJS.ProcessEnv): SnapshotCaps {
   return { maxBytes: n(env.SHIM_SNAPSHOT_MAX_BYTES, DEFAULT_SNAPSHOT_CAPS.maxBytes), maxFiles: n(env.SHIM_SNAPSHOT_MAX_FILES, DEFAULT_SNAPSHOT_CAPS.maxFiles) };
 }
 
-/** The current files of the tree under `listing`, hashed; their blobs stored when `store` is given. */
-export function captureTree(tree: RootedTree, env: NodeJS.ProcessEnv, listing: 'git' | 'walk' | undefined, reuse: SnapshotManifest['files'], store?: string): { files: SnapshotManifest['files']; listing: 'git' | 'walk' } {
-  const scan = scanTree(tree, env, Number.MAX_SAFE_INTEGER, listing);
+/** The scanned files, hashed (reusing `reuse`'s hash of a file whose stat facts are unchanged); the blobs
+ *  of those read stored when `store` is given, counting their bytes against `maxBytes`. */
+export function captureScan(tree: RootedTree, scan: Scan, reuse: SnapshotManifest['files'], store?: string, maxBytes = Number.MAX_SAFE_INTEGER): { files: SnapshotManifest['files']; listing: 'git' | 'walk' } {
   const files: SnapshotManifest['files'] = {};
-  const budget = { left: Number.MAX_SAFE_INTEGER, dir: tree.root };
+  const budget = { left: maxBytes, dir: tree.root };
   for (const p of scan.paths) {
     const got = entryOf(tree, p, reuse[p.key], store, budget);
     if (got) files[p.key] = got.entry;
   }
   return { files, listing: scan.listing };
+}
+
+/** The current files of the tree under `listing`, hashed (not stored). */
+export function captureTree(tree: RootedTree, env: NodeJS.ProcessEnv, listing: 'git' | 'walk' | undefined, reuse: SnapshotManifest['files']): { files: SnapshotManifest['files']; listing: 'git' | 'walk' } {
+  return captureScan(tree, scanTree(tree, env, Number.MAX_SAFE_INTEGER, listing), reuse);
 }
 
 /** The current state of `dir` as manifest files, hashed but not stored (for diff). */

@@ -12,13 +12,14 @@ import crypto from 'node:crypto';
 import { withLock } from '../lock.js';
 import { SnapshotError } from '../errors.js';
 import { MOUNT_WALK_LIMIT } from '../defaults.js';
-import { gitsToRemove, ignoreRuleFiles, parents, planRestore, type RestorePlan, type SnapshotEntry, type SnapshotManifest } from '../plan/snapshot.js';
+import { gitsToRemove, ignoreRuleFiles, parents, planRestore, summarize, type RestorePlan, type SnapshotEntry, type SnapshotManifest } from '../plan/snapshot.js';
 import { decodeName } from '../plan/snapshot-names.js';
-import { captureTree, createSnapshot, type CreateOptions } from './create.js';
+import { captureScan, capsFromEnv, createSnapshot, type CreateOptions } from './create.js';
 import { components, RootedTree } from './rooted.js';
-import { findGits, inGitWorkTree } from './scan.js';
+import { findGits, inGitWorkTree, scanTree, type Scan } from './scan.js';
+import { hiddenOverCaps, hiddenPaths } from './restore-hidden.js';
 import { copyFileSparse } from './sparse.js';
-import { blobPath, writeManifest } from './store.js';
+import { blobPath, deleteSnapshots, writeManifest } from './store.js';
 
 export interface RestoreResult {
   /** The snapshot of the state before the restore. */
@@ -120,17 +121,32 @@ export async function restoreSnapshot(target: SnapshotManifest, options: CreateO
       const current = findGits(tree, MOUNT_WALK_LIMIT);
       if (!current) throw new SnapshotError(`${root} has more than ${MOUNT_WALK_LIMIT} entries: shim cannot look for git repositories a tool made there, so it does not restore around them`, 'remove what the tool added (or restore into a smaller directory), then run the restore again');
       const removedGits = gitsToRemove(target.gits, current);
+      // the snapshot's own ignore rules first, so the rules a tool edited decide nothing
+      const rules = plannedOrRefused(target, ignoreRuleFiles(target.files), ignoreRuleFiles(before.files));
+      applyRestorePlan(options.store, tree, target.files, rules);
+      // files the tool's rules (or its repository) hid from the "before" snapshot are saved in it too,
+      // within its caps: measured before a .git goes (then git would list what is in it), and refused
+      // with the tool's rules put back and the "before" snapshot deleted, so nothing changed
+      const caps = options.caps ?? capsFromEnv(options.env);
+      const putBack = new Set(rules.write.map((w) => w.path));
+      const repos = removedGits.map((g) => located(g).dir).filter((d) => d.length);
+      const refusal = (scan: Scan) => hiddenOverCaps(root, before, hiddenPaths(scan, before.files, putBack), caps);
+      const refuse = (e: SnapshotError) => {
+        applyRestorePlan(options.store, tree, before.files, plannedOrRefused(before, ignoreRuleFiles(before.files), ignoreRuleFiles(target.files)));
+        deleteSnapshots(options.store, [before.id]);
+        return e;
+      };
+      const over = refusal(scanTree(tree, options.env, caps.maxFiles, target.listing, repos));
+      if (over) throw refuse(over);
       for (const g of removedGits) {
         const { dir, name } = located(g);
         tree.removeTree(dir, name);
       }
       removeEmptied(tree, removedGits, new Set(Object.keys(target.files).flatMap(parents)));
-      // the snapshot's own ignore rules first, so the rules a tool edited decide nothing
-      const rules = plannedOrRefused(target, ignoreRuleFiles(target.files), ignoreRuleFiles(before.files));
-      applyRestorePlan(options.store, tree, target.files, rules);
-      const now = captureTree(tree, options.env, target.listing, before.files, options.store);
-      // files the tool's rules (or its repository) hid from the "before" snapshot are saved in it too
-      const putBack = new Set(rules.write.map((w) => w.path));
+      const scan = scanTree(tree, options.env, caps.maxFiles, target.listing);
+      const raced = refusal(scan);
+      if (raced) throw refuse(raced);
+      const now = captureScan(tree, scan, before.files, options.store, caps.maxBytes - summarize(before).bytes);
       const hidden = Object.fromEntries(Object.entries(now.files).filter(([p]) => !(p in before.files) && !putBack.has(p)));
       if (Object.keys(hidden).length) writeManifest(options.store, { ...before, files: { ...before.files, ...hidden } });
       const plan = plannedOrRefused(target, target.files, now.files);

@@ -57,9 +57,9 @@ function gitList(dir: string, env: NodeJS.ProcessEnv): Buffer[] {
   return names;
 }
 
-function walk(tree: RootedTree, limit: number): Buffer[] {
+function walk(tree: RootedTree, limit: number, from: readonly Buffer[][] = [[]]): Buffer[] {
   const out: Buffer[] = [];
-  const stack: Buffer[][] = [[]];
+  const stack: Buffer[][] = [...from];
   while (stack.length) {
     const dir = stack.pop()!;
     for (const d of readable(tree, dir) ?? []) {
@@ -75,10 +75,11 @@ function walk(tree: RootedTree, limit: number): Buffer[] {
 
 /** Lists and lstats the files of the tree (regular files and symlinks; directories, sockets, fifos and a
  *  submodule's or nested repository's directory entry are left out). `listing` forces git's view or the
- *  walk (a restore uses the snapshot's own, whatever the directory holds now). */
-export function scanTree(tree: RootedTree, env: NodeJS.ProcessEnv, fileLimit: number, listing?: 'git' | 'walk'): Scan {
+ *  walk (a restore uses the snapshot's own, whatever the directory holds now); in git's view, every file
+ *  below the directories `alsoWalk` is listed too (a nested repository's, which git does not list). */
+export function scanTree(tree: RootedTree, env: NodeJS.ProcessEnv, fileLimit: number, listing?: 'git' | 'walk', alsoWalk: readonly Buffer[][] = []): Scan {
   const git = listing ? listing === 'git' : inGitWorkTree(tree.root, env);
-  const names = git ? gitList(tree.root, env) : walk(tree, fileLimit);
+  const names = git ? [...gitList(tree.root, env), ...(alsoWalk.length ? walk(tree, fileLimit, alsoWalk) : [])] : walk(tree, fileLimit);
   const seen = new Set<string>();
   const paths: ScannedPath[] = [];
   let bytes = 0;
