@@ -123,6 +123,7 @@ export function parseAuditLine(line: string): AuditRecord | undefined {
     ...(isObject(r.warm) && isString(r.warm.container) && typeof r.warm.started === 'boolean' ? { warm: { container: r.warm.container, started: r.warm.started } } : {}),
     ...(isString(r.runId) ? { runId: r.runId } : {}),
     ...(Array.isArray(r.snapshots) && r.snapshots.every(isString) ? { snapshots: r.snapshots } : {}),
+    ...(Array.isArray(r.warnings) && r.warnings.every(isString) ? { warnings: r.warnings } : {}),
     ...(isObject(r.session) && isString(r.session.name) && isString(r.session.event) ? { session: { name: r.session.name, event: r.session.event } } : {}),
     ...(isObject(r.action) && isString(r.action.name) && isString(r.action.target) && typeof r.action.ok === 'boolean'
       ? { action: { name: r.action.name, target: r.action.target, ok: r.action.ok, ...(isString(r.action.error) ? { error: r.action.error } : {}) } }

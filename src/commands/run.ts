@@ -31,10 +31,10 @@ import { ensureImage, forgetImage, loadImageChoice, type ImageContext } from '..
 import { imageExistsArgv } from '../plan/image-plan.js';
 import { startEgressProxy } from '../runtime/egress-proxy.js';
 import type { ProxyPlan } from '../plan/egress.js';
-import { discardUnusedSnapshots, snapshotBeforeRun } from './snapshot.js';
+import { snapshotBeforeRun } from './snapshot.js';
 import { pathInCopy, planWorktreeMounts, type WorktreeMountInput } from '../worktree/plan.js';
-import { snapshotRoots } from '../plan/snapshot.js';
-import { gitCensus, gitCensusWarnings, overlaidGits } from '../snapshot/git-census.js';
+import { checkAfterRun, watchRun, type RunWatch } from '../snapshot/after-run.js';
+import { snapshotStoreDir } from '../snapshot/store.js';
 import { withPortForward } from './run-ports.js';
 import { scriptHintFor } from '../plan/script-hint.js';
 
@@ -165,6 +165,13 @@ export async function warmCallEnded(app: App, run: PreparedRun): Promise<void> {
   if (run.warm && run.plan.warm) await noteWarmCallEnded(app.paths.stateDir, run.plan.warm.key, run.warm.container, run.warm.usedAt, Date.now());
 }
 
+/** What the checks after the run compare with, taken just before it (`worktree`: the tool writes its
+ *  copy's own .git, so the census before is a full one). */
+export function watchOf(app: App, run: PreparedRun, worktree = false): RunWatch {
+  const store = snapshotStoreDir(app.host.env, app.host.home);
+  return watchRun({ tool: run.tool.name, mounts: run.plan.policy.mounts, runId: run.runId ?? '', snapshots: run.snapshots ?? [], fullCensus: run.tool.git_writable || worktree, store });
+}
+
 /** Prints the runtime command a run would use, without building, installing or running anything. */
 export function dryRun(app: App, name: string, args: readonly string[], session?: { name: string }): RunPlan {
   checkToolName(name);
@@ -229,8 +236,7 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   }
   const run = await prepareRun(app, name, args);
   for (const w of run.plan.warnings) app.reporter.warn(w);
-  const gitRoots = snapshotRoots(run.plan.policy.mounts);
-  const gitsBefore = run.tool.git_writable ? gitCensus(gitRoots) : overlaidGits(run.plan.policy.mounts, gitRoots);
+  const watch = watchOf(app, run);
   if (debug(app)) {
     if (run.warm) app.reporter.info(`warm call in ${run.warm.container}${run.warm.started ? ' (started by this call)' : ''}, run by its keeper: ${run.plan.warm!.callDisplay}`);
     else app.reporter.info(`run command: ${run.plan.display}${run.plan.coldReason ? ` (runs cold: ${run.plan.coldReason})` : ''}`);
@@ -259,11 +265,11 @@ export async function runTool(app: App, name: string, args: readonly string[], o
   const hinted = scriptHintFor({ status, ...(result.stderrTail !== undefined ? { stderrTail: result.stderrTail } : {}) }, run.skippedScripts);
   if (hinted.length) app.reporter.warn(skippedScriptsNote(name, status, hinted));
   const signal = result.status > 128 ? (signalName(result.status - 128) ?? null) : null;
-  // a repository the tool made (or whose config or hooks it changed) runs code on the host later
-  const gitWarnings = gitCensusWarnings(name, gitsBefore, gitCensus(gitRoots));
+  // a repository the tool made (or whose config or hooks it changed) runs code on the host later; a run
+  // that never started takes no snapshot (unless its directory changed after all)
+  const { warnings: gitWarnings, snapshots } = await checkAfterRun(watch, status, app.host.env);
   for (const w of gitWarnings) app.reporter.warn(w);
-  // a run that never started takes no snapshot (unless its directory changed after all)
-  if (run.snapshots && [125, 126, 127].includes(status)) run.snapshots = await discardUnusedSnapshots(app, run.runId ?? '', run.snapshots);
+  run.snapshots = snapshots;
   const warnings = [...run.plan.warnings, ...during.warnings, ...gitWarnings];
   const outcome = { startedAt, exitCode: status, signal, durationMs: Date.now() - startedAt.getTime(), limitsHit, egress, warnings };
   appendAudit(app.paths.stateDir, auditRecord(app, run, outcome, options.via ?? 'cli'), (m) => app.reporter.warn(m));

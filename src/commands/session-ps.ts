@@ -35,6 +35,8 @@ export interface SessionRow {
   applied: boolean;
   /** How many times its tool was run again ("restart", shim restart). */
   restarts: number;
+  /** What shim warned of after its tool's runs (a git repository it made…). */
+  warnings: string[];
 }
 
 /** How many files a worktree session changed, and whether that is applied; undefined once discarded. */
@@ -68,7 +70,7 @@ export async function listSessions(app: App): Promise<SessionRow[]> {
       const state = live ? 'running' : alive ? 'unknown' : info.exit ? 'exited' : 'lost';
       const exit = live || alive ? null : (info.exit ?? null);
       const work = info.worktree ? await worktreeSummary(app, name) : undefined;
-      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [], branch: info.worktree?.branch ?? null, changed: work?.changed ?? null, applied: work?.applied ?? false, restarts: info.restarts ?? 0, attention: live?.attention ?? null };
+      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [], branch: info.worktree?.branch ?? null, changed: work?.changed ?? null, applied: work?.applied ?? false, restarts: info.restarts ?? 0, warnings: info.warnings ?? [], attention: live?.attention ?? null };
     }),
   );
   const found = rows.filter((r): r is SessionRow => Boolean(r));

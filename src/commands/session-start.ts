@@ -13,7 +13,7 @@ import type { SessionSpec } from '../session/supervisor.js';
 import type { SessionInfo } from '../session/protocol.js';
 import { requestSession } from '../session/client.js';
 import { readSessionInfo, sessionNames, supervisorAlive } from '../session/store.js';
-import { checkToolName, prepareRun } from './run.js';
+import { checkToolName, prepareRun, watchOf } from './run.js';
 import { resolveTool, type ResolvedTool } from '../config/merge.js';
 import { resolveRestartPolicy } from '../session/restart.js';
 import { refuseKeptCopy, startWorktree, type StartedWorktree } from './worktree-start.js';
@@ -137,6 +137,7 @@ async function startPrepared(app: App, tool: string, args: readonly string[], op
       runtime: run.ctx.runtime,
       ...(run.plan.limits?.memory && !run.plan.limits.unenforced.length ? { memory: run.plan.limits.memory } : {}),
       ...(restart ? { restart } : {}),
+      watch: watchOf(app, run, Boolean(worktree)),
     };
     fs.writeFileSync(auditBaseFile(paths), JSON.stringify(base), { mode: 0o600 });
     const pid = await spawnSupervisor(app, spec);

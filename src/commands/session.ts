@@ -65,9 +65,11 @@ async function attachTerminal(app: App, name: string, justStarted = false): Prom
     return 0;
   }
   // without an exit frame the supervisor went away without saying how the tool ended: its record says
-  const status = result.status ?? readSessionInfo(pathsOf(app, name).meta)?.exit?.status ?? 125;
+  const record = readSessionInfo(pathsOf(app, name).meta);
+  const status = result.status ?? record?.exit?.status ?? 125;
   if (result.why) app.reporter.error(`session ${name} ended: exit ${status}: ${result.why}`, 'raise "limits": {"memory": …} for this tool if it really needs more');
   else app.reporter.info(`session ${name} ended: exit ${status}`);
+  for (const w of record?.warnings ?? []) app.reporter.warn(w);
   return status;
 }
 
@@ -143,19 +145,25 @@ export async function logsCommand(app: App, name: string, options: { follow?: bo
   if (lines !== undefined && !(Number.isInteger(lines) && lines >= 0)) throw new UsageError(`-n takes a whole number of lines, not ${JSON.stringify(options.lines)}`, `shim logs -n 100 ${name}`);
   if (options.json) {
     const log = tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER).toString('utf8');
-    app.stdout(`${JSON.stringify({ name, tool: meta.tool, output: options.raw ? log : plainText(log), exit: meta.exit ?? null }, null, 2)}\n`);
+    app.stdout(`${JSON.stringify({ name, tool: meta.tool, output: options.raw ? log : plainText(log), exit: meta.exit ?? null, warnings: meta.warnings ?? [] }, null, 2)}\n`);
     return 0;
   }
   const out = logWriter(app, Boolean(options.raw));
+  // what shim warned of after the tool's runs (a git repository it made…), on stderr after its output
+  const warn = () => {
+    for (const w of readSessionInfo(paths.meta)?.warnings ?? []) app.reporter.warn(w);
+  };
   if (!options.follow) {
     out.write(tailLog(paths.log, paths.oldLog, lines ?? Number.MAX_SAFE_INTEGER));
     out.end();
+    warn();
     return 0;
   }
   // over once its supervisor neither answers nor runs (however it ended)
   const ended = async () => !(await sessionStatus(app, name)) && !supervisorAlive(readSessionInfo(paths.meta) ?? meta);
   await followLog(paths.log, paths.oldLog, lines, out.write, ended);
   out.end();
+  warn();
   return 0;
 }
 

@@ -8,8 +8,7 @@ import { parseSince, readAudit } from '../audit/query.js';
 import { SnapshotError, UsageError } from '../errors.js';
 import { findProjectRoot } from '../facts/project-root.js';
 import { diffManifests, formatMode, planPrune, resolveRetention, snapshotRoots, summarize } from '../plan/snapshot.js';
-import { captureFiles, createSnapshot, treeMatches, type CreateOptions } from '../snapshot/create.js';
-import { withLock } from '../lock.js';
+import { captureFiles, createSnapshot, type CreateOptions } from '../snapshot/create.js';
 import { restoreSnapshot } from '../snapshot/restore.js';
 import { deleteSnapshots, isSnapshotId, loadManifest, loadSummaries, snapshotStoreDir } from '../snapshot/store.js';
 
@@ -128,21 +127,4 @@ export async function snapshotBeforeRun(app: App, tool: string, runId: string, m
     ids.push(manifest.id);
   }
   return ids;
-}
-
-/** After a run that failed to start (the runtime's own 125, or 126/127: the command could not be run):
- *  the snapshots taken for it that are new and whose directory is exactly as saved are deleted, and
- *  the rest returned. A tool that exits 125 itself after changing files keeps its snapshot. */
-export async function discardUnusedSnapshots(app: App, runId: string, ids: readonly string[]): Promise<string[]> {
-  const store = snapshotStoreDir(app.host.env, app.host.home);
-  const unused = ids.filter((id) => {
-    try {
-      const m = loadManifest(store, id);
-      return m.runId === runId && treeMatches(m, app.host.env);
-    } catch {
-      return false; // gone already (deleted, or pruned by another run's retention)
-    }
-  });
-  if (unused.length) await withLock(path.join(store, 'lock'), async () => deleteSnapshots(store, unused));
-  return ids.filter((id) => !unused.includes(id));
 }

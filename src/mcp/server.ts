@@ -14,7 +14,8 @@ import { resolveTool } from '../config/merge.js';
 import { ShimError } from '../errors.js';
 import { explainTool } from '../commands/explain.js';
 import { collectTools } from '../commands/list.js';
-import { checkToolName, dryRun, prepareRun, warmCallEnded, withEgress } from '../commands/run.js';
+import { checkToolName, dryRun, prepareRun, warmCallEnded, watchOf, withEgress } from '../commands/run.js';
+import { checkAfterRun } from '../snapshot/after-run.js';
 import { withPortForward } from '../commands/run-ports.js';
 import type { PreparedRun } from '../runtime/prepared-run.js';
 import { runLimited } from '../runtime/exec-for-mcp.js';
@@ -67,6 +68,7 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
   /** Runs a prepared tool with limits and audits it. */
   const execute = async (callApp: App, run: PreparedRun, stdin: string | undefined, timeoutS: number | undefined, cancelled: AbortSignal): Promise<CallToolResult> => {
     for (const w of run.plan.warnings) reporter.warn(w);
+    const watch = watchOf(callApp, run);
     const startedAt = new Date();
     const { result, egress } = await withPortForward(callApp, run.plan, () =>
       withEgress(callApp, run.plan, () =>
@@ -80,13 +82,18 @@ export async function mcpCommand(app: App, options: { root?: string }): Promise<
       ),
     );
     await warmCallEnded(callApp, run);
+    // as after a plain run: repositories the tool made or changed, and no snapshot of a failed start
+    const after = await checkAfterRun(watch, result.exitCode, callApp.host.env);
+    for (const w of after.warnings) reporter.warn(w);
+    run.snapshots = after.snapshots;
+    const warnings = [...run.plan.warnings, ...after.warnings];
     appendAudit(
       app.paths.stateDir,
-      auditRecord(callApp, run, { startedAt, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs, limitsHit: result.limitsHit, egress }, 'mcp'),
+      auditRecord(callApp, run, { startedAt, exitCode: result.exitCode, signal: result.signal, durationMs: result.durationMs, limitsHit: result.limitsHit, egress, warnings }, 'mcp'),
       reporter.warn,
     );
     // text only, no structuredContent copy: capped output may still be megabytes once JSON-escaped
-    return text(runResultJson(result, run.plan.warnings));
+    return text(runResultJson(result, warnings));
   };
 
   /** Turns shim's errors into tool errors (the server keeps serving), and tracks the call for shutdown. */

@@ -64,6 +64,9 @@ export interface SessionInfo {
   worktree?: { branch: string; copy: string };
   /** How many times the tool was run again ("restart", shim restart NAME). */
   restarts?: number;
+  /** What shim warned of after the tool's runs: a git repository it made, or whose config or hooks it
+   *  changed (snapshot/after-run.ts). */
+  warnings?: string[];
 }
 
 export interface ReadReply {

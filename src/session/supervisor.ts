@@ -28,6 +28,8 @@ import { processStart } from '../runtime/proc.js';
 import { AttentionState } from './attention.js';
 import { restartDelay, type RestartPolicy } from './restart.js';
 import { listen } from './listen.js';
+import { SessionChecks } from './checks.js';
+import type { RunWatch } from '../snapshot/after-run.js';
 
 export interface SessionSpec {
   info: Omit<SessionInfo, 'pid' | 'pidStart' | 'clients' | 'exit'>;
@@ -54,6 +56,8 @@ export interface SessionSpec {
   memory?: string;
   /** Run the tool again after it exits (session/restart.ts). */
   restart?: RestartPolicy;
+  /** What the checks after each run of the tool compare with (snapshot/after-run.ts). */
+  watch: RunWatch;
 }
 
 type Log = (message: string) => void;
@@ -81,6 +85,9 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   const quiet = (argv: readonly string[]) => spawnQuiet(spec.command.file, argv, spec.command.env);
   const timers: NodeJS.Timeout[] = [];
   let restarts = 0;
+  const checks = new SessionChecks(spec.watch, log);
+  // the session as its record and its status say it
+  const record = () => ({ ...info, ...self, ...(restarts ? { restarts } : {}), ...(checks.warnings.length ? { warnings: [...checks.warnings] } : {}) });
   // between two runs of a restarting session the last terminal's process is gone already
   const killPty = (sig: NodeJS.Signals) => {
     try {
@@ -140,7 +147,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
         void signal('SIGHUP').then(() => signal('SIGTERM'));
         return new Promise<number>((resolve) => restartWaiters.push(resolve));
       },
-      info: () => ({ ...info, ...self, ...(restarts ? { restarts } : {}), ...(attention.get() ? { attention: attention.get() } : {}) }),
+      info: () => ({ ...record(), ...(attention.get() ? { attention: attention.get() } : {}) }),
       audit: (event) => {
         if (event === 'attach') attention.clear();
         audit(event);
@@ -202,7 +209,7 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     };
     ended = launch();
     if (spec.timeoutMs) timeout = setLongTimeout(() => stop('timeout'), spec.timeoutMs);
-    writeSessionInfo(paths.meta, { ...info, ...self });
+    writeSessionInfo(paths.meta, record());
   } catch (e) {
     if (pty) pty.kill('SIGKILL');
     ports?.stop();
@@ -224,8 +231,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   // failed start
   const early = first === 'ended' ? await ended : undefined;
   const startFailed = early !== undefined && !(spec.restart && !early.signal && early.exitCode < 125);
+  // a failed start is told once the session has ended (its snapshot dropped, its end recorded)
   if (!startFailed) ready();
-  else ready(`the runtime ended before the container ran: ${scrollback.recent().toString('utf8').trim().slice(-2000)}`);
 
   let result = await ended;
   // "restart": the same command again (the same plan, mounts and copy), until the policy says no
@@ -240,7 +247,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     if (ending) break;
     restarts += 1;
     log(`restart ${restarts} after exit ${result.signal ? 128 + result.signal : result.exitCode}`);
-    writeSessionInfo(paths.meta, { ...info, ...self, restarts });
+    checks.afterRun();
+    writeSessionInfo(paths.meta, record());
     ended = launch();
     for (const w of restartWaiters.splice(0)) w(restarts);
     result = await ended;
@@ -260,8 +268,11 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   const oom = status === 137 && !ending && spec.memory ? await askOomKilled({ runtime: spec.runtime, runtimeEnv: spec.command.env }, info.container, startedMs) : false;
   const reason = ending ?? (oom ? ('oom' as const) : undefined);
   const exit = { status: ending === 'timeout' ? 124 : status, endedAt: new Date().toISOString(), ...(reason ? { reason } : {}) };
+  // as after a plain run: repositories the tool made or changed, and no snapshot of a failed start
+  const kept = await checks.afterLast(exit.status, env);
+  info.snapshots = spec.audit.snapshots = kept.length ? kept : undefined;
   try {
-    writeSessionInfo(paths.meta, { ...info, ...self, ...(restarts ? { restarts } : {}), exit });
+    writeSessionInfo(paths.meta, { ...record(), exit });
   } catch (e) {
     log(`cannot record the session's end in ${paths.meta}: ${(e as Error).message}`);
   }
@@ -273,7 +284,9 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     durationMs: Date.now() - startedMs,
     limitsHit: ending === 'timeout' ? ['timeout'] : oom ? ['oom'] : [],
     egress: egressTotals,
+    ...(spec.audit.warnings?.length || checks.warnings.length ? { warnings: [...(spec.audit.warnings ?? []), ...checks.warnings] } : {}),
   });
+  if (startFailed) ready(`the runtime ended before the container ran: ${scrollback.recent().toString('utf8').trim().slice(-2000)}`);
   // as a run says it: confirmed by the runtime, or only possibly (a 137 under a memory limit)
   hub.ended(exit.status, status === 137 && !ending && spec.memory ? formatKilled(info.tool, spec.memory, oom) : undefined);
   server.close();
