@@ -155,6 +155,31 @@ export function defineSnapshotCases(flavour: Flavour): void {
       expect(await snapshotCount()).toBe(count);
     });
 
+    it('restore saves what the tool hid within the snapshot cap: refused over it with nothing changed (control: under it, saved and the undo brings it back)', async () => {
+      const p = sb.project;
+      fs.writeFileSync(path.join(p, 'mine.txt'), 'mine\n');
+      const agent = await sb.run([AGENT, '-c', 'echo wrecked > mine.txt; head -c 3145728 /dev/urandom > planted.bin; echo planted.bin >> .gitignore'], { env: data });
+      expect(agent.exitCode, agent.stderr).toBe(0);
+      const { runId } = await lastRecord(AGENT);
+      const count = await snapshotCount();
+      const small = await sb.run(['shim', 'snapshot', 'restore', runId], { env: { ...data, SHIM_SNAPSHOT_MAX_BYTES: String(2 * 1024 ** 2) } });
+      expect(small.exitCode).not.toBe(0);
+      expect(small.stderr).toContain('planted.bin (3.0 MiB)');
+      expect(small.stderr).toMatch(/over the cap of 0\.00 GiB \(2097152 bytes\)[\s\S]*raise SHIM_SNAPSHOT_MAX_BYTES/);
+      expect(fs.readFileSync(path.join(p, 'mine.txt'), 'utf8')).toBe('wrecked\n');
+      expect(fs.readFileSync(path.join(p, '.gitignore'), 'utf8')).toBe('build/\nplanted.bin\n');
+      expect(await snapshotCount()).toBe(count);
+      // control: under the cap the restore goes through, and restoring its "before" brings the file back
+      const restore = await shim(['snapshot', 'restore', runId, '--json']);
+      expect(restore.exitCode, restore.stderr).toBe(0);
+      expect(fs.existsSync(path.join(p, 'planted.bin'))).toBe(false);
+      expect(fs.readFileSync(path.join(p, 'mine.txt'), 'utf8')).toBe('mine\n');
+      const [{ before }] = JSON.parse(restore.stdout) as { before: string }[];
+      expect((await shim(['snapshot', 'restore', before])).exitCode).toBe(0);
+      expect(fs.statSync(path.join(p, 'planted.bin')).size).toBe(3145728);
+      expect((await shim(['snapshot', 'restore', runId])).exitCode).toBe(0);
+    });
+
     it('a created snapshot prints its id', async () => {
       const created = await shim(['snapshot', 'create', '--name', 'manual']);
       expect(created.exitCode, created.stderr).toBe(0);
