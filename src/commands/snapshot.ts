@@ -67,10 +67,13 @@ export function snapshotDiffCommand(app: App, id: string, options: { json?: bool
 function restoreTargets(app: App, arg: string): string[] {
   if (isSnapshotId(arg)) return [arg];
   const runs = readAudit(app.paths.stateDir).records.filter((r) => r.runId === arg);
-  const ids = runs.flatMap((r) => r.snapshots ?? []);
+  // a session's records each name the snapshots taken before it, and its end the ones kept (a failed
+  // start's is dropped): the end decides once there is one
+  const last = [...runs].reverse().find((r) => r.session?.event === 'end') ?? runs.at(-1);
+  const ids = [...new Set(last?.snapshots ?? [])];
   if (ids.length) return ids;
   throw new SnapshotError(
-    runs.length ? `run ${arg} took no snapshot (its tool does not have "snapshot": true)` : `${JSON.stringify(arg)} is neither a snapshot id nor a run id in the audit log`,
+    runs.length ? `run ${arg} has no snapshot (its tool does not have "snapshot": true, or it failed to start and its snapshot was dropped)` : `${JSON.stringify(arg)} is neither a snapshot id nor a run id in the audit log`,
     'see `shim snapshot list` and `shim log --json` (runId, snapshots)',
     2,
   );

@@ -22,6 +22,7 @@ interface PsSession {
   name: string;
   state: string;
   exit: { status: number } | null;
+  runId: string;
   snapshots: string[];
   warnings?: string[];
 }
@@ -136,6 +137,10 @@ export function defineSessionAfterCases(flavour: Flavour): void {
       expect(s.snapshots).toEqual([]);
       expect(await snapshotCount()).toBe(count);
       expect((await endRecord(BROKEN, broken))?.snapshots).toBeUndefined();
+      // restore by its run id says so (its start record still names the snapshot taken)
+      const restore = await shim(['snapshot', 'restore', (await session(broken))!.runId]);
+      expect(restore.exitCode).toBe(2);
+      expect(restore.stderr).toContain('failed to start and its snapshot was dropped');
 
       // control: the same tree before a session that starts gets a new snapshot, kept
       const ok = `ok-${tag}`;

@@ -174,7 +174,7 @@ export function defineSnapshotCases(flavour: Flavour): void {
       expect(restore.exitCode, restore.stderr).toBe(0);
       expect(fs.existsSync(path.join(p, 'planted.bin'))).toBe(false);
       expect(fs.readFileSync(path.join(p, 'mine.txt'), 'utf8')).toBe('mine\n');
-      const [{ before }] = JSON.parse(restore.stdout) as { before: string }[];
+      const { before } = (JSON.parse(restore.stdout) as { before: string }[])[0]!;
       expect((await shim(['snapshot', 'restore', before])).exitCode).toBe(0);
       expect(fs.statSync(path.join(p, 'planted.bin')).size).toBe(3145728);
       expect((await shim(['snapshot', 'restore', runId])).exitCode).toBe(0);
