@@ -42,7 +42,8 @@ const timeoutSchema = z
 const RESULT_DOC =
   'Returns JSON {exit_code, signal, stdout, stderr, truncated, duration_ms, timed_out, limits_hit, warnings}: exit_code is the tool\'s own ' +
   `(128+N after signal N); stdout and stderr are capped at ${MAX_OUTPUT_BYTES / 1024 / 1024} MiB each (truncated: true beyond); signal is "SIGTERM" ` +
-  '(or "SIGKILL") when shim stopped the run, with timed_out: true after the time limit.';
+  '(or "SIGKILL") when shim stopped the run, with timed_out: true after the time limit; warnings are what shim warns of (a git repository the ' +
+  'tool made or whose config or hooks it changed, which runs commands on the host as soon as git runs there).';
 
 function text(value: unknown, isError = false): CallToolResult {
   return { content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value, null, 2) }], ...(isError ? { isError: true } : {}) };
