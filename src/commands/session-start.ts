@@ -9,7 +9,7 @@ import { RuntimeError, UsageError } from '../errors.js';
 import { DEFAULT_DETACH_KEYS, SCROLLBACK_BYTES, SESSION_LOG_BYTES, SESSION_STOP_GRACE_MS, describeDetachKeys, parseDetachKeys, sessionPaths, sessionsDir, validSessionName, type SessionPaths } from '../plan/session.js';
 import { withLock } from '../lock.js';
 import { auditRecord } from '../audit/from-run.js';
-import type { SessionSpec } from '../session/supervisor.js';
+import type { SessionSpec } from '../session/spec.js';
 import type { SessionInfo } from '../session/protocol.js';
 import { requestSession } from '../session/client.js';
 import { readSessionInfo, sessionNames, supervisorAlive } from '../session/store.js';

@@ -3,7 +3,7 @@
 // passed to the container: never on an argv or on disk); stdout says "ready" or why not, then closes,
 // after lines `note "…"` for the starting shim to say (the host port chosen for a forwarded port);
 // stderr is the session's supervisor.log.
-import type { SessionSpec } from './supervisor.js';
+import type { SessionSpec } from './spec.js';
 import { superviseSession } from './supervisor.js';
 
 async function readStdin(): Promise<string> {

@@ -2,70 +2,38 @@
 // runtime command on a pseudo-terminal it holds, for as long as the tool lives. It owns what a
 // foreground shim owns during a run: the lifeline (the container ends if the supervisor dies, however),
 // the watchdog, the egress proxy and the timeout; and it serves the session's clients on its socket
-// (clients.ts). It decides nothing: the command, flags and limits come planned in the SessionSpec.
+// (clients.ts). It decides nothing: the command, flags and limits come planned in the SessionSpec (spec.ts).
 import fs from 'node:fs';
 import net from 'node:net';
 import type { IPty } from '@lydell/node-pty';
 import type { AuditRecord } from '../audit/record.js';
 import { appendAudit } from '../audit/log.js';
-import type { ProxyPlan } from '../plan/egress.js';
-import { formatChosenPorts, type PortForwardPlan } from '../plan/port-forward.js';
+import { formatChosenPorts } from '../plan/port-forward.js';
 import { startPortForward, type RunningPortForward } from '../runtime/port-forward.js';
-import type { SessionPaths } from '../plan/session.js';
 import { holdLifeline, type HeldLifeline } from '../runtime/lifeline.js';
-import { signalName, spawnQuiet, startWatchdog, type Command, type SignalPlan } from '../runtime/exec.js';
+import { signalName, spawnQuiet, startWatchdog } from '../runtime/exec.js';
 import { startEgressProxy, type EgressSession } from '../runtime/egress-proxy.js';
 import { setLongTimeout } from '../runtime/long-timeout.js';
 import { askOomKilled } from '../runtime/oom.js';
 import { formatKilled } from '../plan/oom.js';
-import type { Env, RuntimeInfo } from '../host.js';
-import type { SessionInfo } from './protocol.js';
+import type { Env } from '../host.js';
 import { OutputLog, Scrollback } from './output-store.js';
 import { ClientHub } from './clients.js';
 import { TerminalModes } from './terminal-modes.js';
 import { writeSessionInfo } from './store.js';
 import { processStart } from '../runtime/proc.js';
 import { AttentionState } from './attention.js';
-import { restartDelay, type RestartPolicy } from './restart.js';
+import { restartDelay } from './restart.js';
 import { listen } from './listen.js';
 import { SessionChecks } from './checks.js';
-import type { RunWatch } from '../snapshot/after-run.js';
-
-export interface SessionSpec {
-  info: Omit<SessionInfo, 'pid' | 'pidStart' | 'clients' | 'exit'>;
-  paths: SessionPaths;
-  command: Command;
-  signals: SignalPlan;
-  timeoutMs?: number;
-  stopGraceMs: number;
-  scrollbackBytes: number;
-  logBytes: number;
-  proxy?: ProxyPlan;
-  /** The TCP ports the supervisor forwards to the container while it runs (plan/port-forward.ts). */
-  portForward?: PortForwardPlan;
-  /** The user's home (the egress proxy reads brokered credentials' files relative to it). */
-  home: string;
-  stateDir: string;
-  /** The terminal size the tool starts with (the starting terminal's, else 80×24). */
-  cols: number;
-  rows: number;
-  /** The session's audit record, less its outcome: each event is this with `session` set. */
-  audit: AuditRecord;
-  /** The runtime (to ask it whether a 137 was an out-of-memory kill), and the memory limit if any. */
-  runtime: RuntimeInfo;
-  memory?: string;
-  /** Run the tool again after it exits (session/restart.ts). */
-  restart?: RestartPolicy;
-  /** What the checks after each run of the tool compare with (snapshot/after-run.ts). */
-  watch: RunWatch;
-}
+import type { SessionSpec } from './spec.js';
 
 type Log = (message: string) => void;
 type Ending = 'stopped' | 'timeout';
 
-/** Runs the session to its end; `ready` is called once the container runs (or with the reason the
- *  session cannot start), `tell` with what the starting shim says before that (a chosen host port). `env` is the supervisor's own (the user's: brokered credentials are read
- *  from it). Resolves to the tool's exit status. */
+/** Runs the session to its end; `ready` is called once the container runs (or with the reason it
+ *  cannot start), `tell` with what the starting shim says before that (a chosen host port). `env` is
+ *  the supervisor's own (the user's: brokered credentials are read from it). Resolves to the status. */
 export async function superviseSession(spec: SessionSpec, ready: (error?: string) => void, log: Log, env: Env, tell: Log = log): Promise<number> {
   const { paths, info } = spec;
   // who the supervisor is, for `ps` and a new start to tell it still runs (session/store.ts)
@@ -240,6 +208,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     const delay = restartDelay(spec.restart, result.signal ? 128 + result.signal : result.exitCode, ending ?? (startFailed ? 'failed' : undefined), restarts, restartRequested);
     if (delay === undefined) break;
     restartRequested = false;
+    // what the run that ended made is said now, not after the wait
+    checks.afterRun();
     watchdog?.stdin?.end('done\n');
     // the ended container's name is free again before the next one takes it (docker removes --rm late)
     await quiet(spec.signals.cleanupArgv);
@@ -247,7 +217,6 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     if (ending) break;
     restarts += 1;
     log(`restart ${restarts} after exit ${result.signal ? 128 + result.signal : result.exitCode}`);
-    checks.afterRun();
     writeSessionInfo(paths.meta, record());
     ended = launch();
     for (const w of restartWaiters.splice(0)) w(restarts);

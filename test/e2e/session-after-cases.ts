@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
+import { execa } from 'execa';
+import { asUser, createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
 const MAKER = `maker-${tag}`;
@@ -68,9 +69,18 @@ export function defineSessionAfterCases(flavour: Flavour): void {
       data = flavour === 'rootless' ? {} : { XDG_DATA_HOME: path.join(sb.root, 'data') };
       const r = await shim(['install', MAKER, SNAPPED, BROKEN]);
       expect(r.exitCode, r.stderr).toBe(0);
+      // a git project with a commit (a worktree session copies it), as the sandbox's user
+      fs.writeFileSync(path.join(sb.project, 'a.txt'), 'one\n');
+      if (flavour === 'rootless') await execa('chown', ['-R', `${sb.uid}:${sb.uid}`, sb.project]);
+      const who = { GIT_AUTHOR_NAME: 'u', GIT_AUTHOR_EMAIL: 'u@u', GIT_COMMITTER_NAME: 'u', GIT_COMMITTER_EMAIL: 'u@u' };
+      for (const args of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'first']]) {
+        const [cmd, ...rest] = asUser(flavour, ['git', ...args]);
+        expect((await execa(cmd!, rest, { cwd: sb.project, reject: false, env: { ...sb.env, ...who }, extendEnv: false })).exitCode).toBe(0);
+      }
     });
     afterAll(async () => {
       if (started.length) await shim(['stop', ...started]);
+      await shim(['discard', `wt-${tag}`]);
       const ids = sb ? await snapshots() : [];
       if (ids.length) await shim(['snapshot', 'delete', ...ids]);
       await removeToolVolumes(sb, Object.keys(TOOLS));
@@ -121,6 +131,15 @@ export function defineSessionAfterCases(flavour: Flavour): void {
       expect((await ended(name)).warnings).toHaveLength(1);
       expect((await endRecord(MAKER, name))?.warnings?.filter((w) => w.includes('git repository'))).toHaveLength(1);
       fs.rmSync(path.dirname(repo), { recursive: true, force: true });
+    });
+
+    it("a worktree session's tool commits in its copy, whose own .git is its to write: only a repository it made is named", async () => {
+      const name = `wt-${tag}`;
+      started.push(name);
+      const r = await shim(['run', '-d', '--name', name, '--worktree', MAKER, '-c', 'echo w > w.txt && git add w.txt && git commit -qm w && git init -q inner']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const copy = fs.realpathSync(path.join(sb.root, 'state', 'shim', 'worktrees', name, 'tree'));
+      expect((await ended(name)).warnings).toEqual([expect.stringContaining(`${MAKER} made a git repository: ${path.join(copy, 'inner', '.git')}`)]);
     });
 
     it('a session that fails to start leaves no new snapshot (control: one that starts keeps its own; a tool exiting 127 after a change keeps its)', async () => {
