@@ -199,9 +199,10 @@ sub handle_call {
   my ($tty, $cwd, @argv) = split /\0/, $spec, -1;
   POSIX::_exit(0) unless @argv && defined $tty;
   # a call on a terminal: a pseudo-terminal of its own, whose other end the handler relays
-  my ($master, $pts);
+  my ($master, $pts, $term, $colorterm);
   if ($tty ne '') {
-    my ($rows, $cols) = $tty =~ /^(\d{1,5}) (\d{1,5})$/ or POSIX::_exit(0);
+    # the terminal's size, then the TERM and COLORTERM shim chose (names from the image's terminfo)
+    (my ($rows, $cols), $term, $colorterm) = $tty =~ /^(\d{1,5}) (\d{1,5})(?: ([A-Za-z0-9._+-]{1,64}))?(?: (truecolor|24bit))?$/ or POSIX::_exit(0);
     # ioctl writes into its third argument: each one a variable of its own
     my ($unlock, $n) = (pack('i', 0), pack('i', 0));
     if (!(sysopen($master, '/dev/ptmx', O_RDWR | O_NOCTTY) && ioctl($master, TIOCSPTLCK, $unlock) && ioctl($master, TIOCGPTN, $n))) {
@@ -220,6 +221,8 @@ sub handle_call {
       # opened by a session leader without one, the terminal becomes its controlling terminal
       sysopen(my $slave, $pts, O_RDWR) or POSIX::_exit(125);
       open(STDIN, '<&', $slave) && open(STDOUT, '>&', $slave) && open(STDERR, '>&', $slave) or POSIX::_exit(125);
+      $ENV{TERM} = $term if defined $term;
+      $ENV{COLORTERM} = $colorterm if defined $colorterm;
     } else {
       open(STDIN, '<&', $c{in}) && open(STDOUT, '>&', $c{out}) && open(STDERR, '>&', $c{err}) or POSIX::_exit(125);
     }

@@ -64,7 +64,8 @@ function diffView(patch) {
   );
 }
 
-/** A worktree session's changes: its files, then the changes, with apply / apply as branch / discard. */
+/** A worktree session's changes: its files, then the changes, with apply / apply as branch / discard.
+ *  Apply sends the tree of the diff shown here: the server applies that, or refuses if the copy changed. */
 export async function showChanges(pane, session, say, refresh) {
   pane.replaceChildren(h('p', { class: 'muted' }, 'loading…'));
   let diff;
@@ -76,7 +77,7 @@ export async function showChanges(pane, session, say, refresh) {
   }
   const files = diff.files ?? [];
   const act = (what, label) =>
-    h('button', { type: 'button', class: what === 'discard' ? 'danger' : '', onclick: () => confirmed(`${label} the changes of ${session.name}?`, () => api('POST', `/api/sessions/${enc(session.name)}/${what}`, {}), say, refresh) }, label);
+    h('button', { type: 'button', class: what === 'discard' ? 'danger' : '', onclick: () => confirmed(`${label} the changes of ${session.name}?`, () => api('POST', `/api/sessions/${enc(session.name)}/${what}`, what === 'discard' ? {} : { tree: diff.tree }), say, refresh) }, label);
   pane.replaceChildren(
     h('p', {}, files.length ? `${files.length} changed file${files.length === 1 ? '' : 's'}${diff.branch ? ` on ${diff.branch}` : ''}${diff.applied ? ` (applied ${diff.applied.at})` : ''}` : 'no changes'),
     h('ul', { class: 'files', 'aria-label': 'changed files' }, files.map((f) => h('li', { 'data-file': f.path }, h('code', {}, `${f.status ?? ''} ${f.path}`.trim()), f.additions === null || f.additions === undefined ? ' (binary)' : ` +${f.additions} −${f.deletions}`))),

@@ -3,7 +3,7 @@
 import type { App } from '../app/app.js';
 import { UsageError } from '../errors.js';
 import { worktreePaths, type WorktreeMeta, type WorktreePaths } from '../worktree/plan.js';
-import { readWorktreeMeta, worktreeNames } from '../worktree/store.js';
+import { readWorktreeMeta, worktreeNames, writeWorktreeMeta } from '../worktree/store.js';
 import { scanCopy } from '../worktree/scan.js';
 import { diffCopy, type FileChange } from '../worktree/diff.js';
 import { checkSessionName } from './session-start.js';
@@ -17,6 +17,8 @@ export interface WorktreeDiff {
   start: string;
   /** The tip of the session's branch now. */
   head: string;
+  /** The tree shown (recorded in shim's own objects): `shim apply --tree` applies exactly this. */
+  tree: string;
   files: FileChange[];
   /** The patch (git's format, binary files included); empty with `stat`. */
   patch: string;
@@ -36,13 +38,16 @@ export function worktreeOf(app: App, name: string): { paths: WorktreePaths; meta
   return { paths, meta };
 }
 
-/** What the session `name` changed: files with line counts, and the patch unless `stat`. */
-export async function worktreeDiff(app: App, name: string, options: { stat?: boolean } = {}): Promise<WorktreeDiff> {
+/** What the session `name` changed: files with line counts, and the patch unless `stat`. With `record`
+ *  (the user's own `shim diff`), the tree shown becomes the one a plain `shim apply NAME` applies;
+ *  MCP's session_diff and the web page do not record (the page names its tree when it applies). */
+export async function worktreeDiff(app: App, name: string, options: { stat?: boolean; record?: boolean } = {}): Promise<WorktreeDiff> {
   const { paths, meta } = worktreeOf(app, name);
   const state = await scanCopy(paths, meta, app.host.env);
   const { files, patch } = await diffCopy(paths, meta, state, app.host.env, !options.stat);
   const applied = meta.applied && meta.applied.tree === state.tree ? meta.applied : null;
-  return { name, branch: meta.branch, project: meta.project, base: meta.base, start: meta.start, head: state.head, files, patch, applied };
+  if (options.record) writeWorktreeMeta(paths, { ...(readWorktreeMeta(paths) ?? meta), reviewed: { at: new Date().toISOString(), tree: state.tree, head: state.head } });
+  return { name, branch: meta.branch, project: meta.project, base: meta.base, start: meta.start, head: state.head, tree: state.tree, files, patch, applied };
 }
 
 /** `git diff --stat`-like lines for a terminal. */
@@ -57,8 +62,11 @@ export function formatStat(files: readonly FileChange[]): string {
 
 /** `shim diff NAME [--stat] [--json]`: the patch (or the stat) on stdout. */
 export async function diffCommand(app: App, name: string, options: { stat?: boolean; json?: boolean }): Promise<number> {
-  const diff = await worktreeDiff(app, name, options);
+  const diff = await worktreeDiff(app, name, { ...options, record: true });
   if (options.json) app.stdout(`${JSON.stringify(diff, null, 2)}\n`);
-  else app.stdout(options.stat ? formatStat(diff.files) : diff.patch);
+  else {
+    app.stdout(options.stat ? formatStat(diff.files) : diff.patch);
+    app.reporter.info(`shown: tree ${diff.tree} of session ${name}; shim apply ${name} applies exactly this, and refuses if the copy changes meanwhile`);
+  }
   return 0;
 }

@@ -139,7 +139,7 @@ export function registerSessionTools(server: McpServer, ctx: SessionToolContext)
     {
       description:
         'What a worktree session (session_start with worktree: true) changed since it started: its commits on shim/NAME, its uncommitted ' +
-        'edits and new files, while it runs or after. Returns {name, branch, files: [{path, status, additions, deletions}], patch} (patch empty with stat: true).',
+        'edits and new files, while it runs or after. Returns {name, branch, head, tree, files: [{path, status, additions, deletions}], patch} (patch empty with stat: true); tree names what was shown (the user applies with shim apply --tree TREE).',
       inputSchema: { name, stat: z.boolean().optional().describe('only the files and their line counts') },
       annotations: { readOnlyHint: true },
     },

@@ -291,6 +291,8 @@ function planWarm(
     cwd: how.workdir,
     argv,
     terminal: how.interactive,
+    // the container has none of its own (its flags serve every call): a call on a terminal brings them
+    terminalEnv: terminalEnv(input.host.env, how.interactive, false),
     callId: input.runId,
     lifelineDir,
   };

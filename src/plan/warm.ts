@@ -101,6 +101,8 @@ export interface WarmPlan {
   cwd: string;
   argv: string[];
   terminal: boolean;
+  /** TERM (and COLORTERM) the keeper sets for a call on a terminal, as a cold run's would be. */
+  terminalEnv: Record<string, string>;
   callId: string;
   /** The host directory the container mounts read-only at its start, shared by its calls' sockets. */
   lifelineDir: string;

@@ -32,10 +32,11 @@ export function secretMatches(secret: string, hash: string): boolean {
   return want.length === got.length && timingSafeEqual(got, want);
 }
 
-/** The call's terminal size ("" for none), working directory and argv, as the keeper reads them:
- *  "LENGTH\n" and NUL-separated. */
-export function encodeCallSpec(terminal: TerminalSize | undefined, cwd: string, argv: readonly string[]): Buffer {
-  const size = terminal ? `${Math.round(terminal.rows)} ${Math.round(terminal.cols)}` : '';
+/** The call's terminal ("ROWS COLS [TERM [COLORTERM]]", "" for none), working directory and argv, as
+ *  the keeper reads them: "LENGTH\n" and NUL-separated. */
+export function encodeCallSpec(terminal: TerminalSize | undefined, cwd: string, argv: readonly string[], env: Record<string, string> = {}): Buffer {
+  const names = env.TERM ? [env.TERM, ...(env.COLORTERM ? [env.COLORTERM] : [])] : [];
+  const size = terminal ? [Math.round(terminal.rows), Math.round(terminal.cols), ...names].join(' ') : '';
   const payload = Buffer.from([size, cwd, ...argv].join('\0'));
   return Buffer.concat([Buffer.from(`${payload.length}\n`), payload]);
 }
@@ -122,7 +123,7 @@ export class KeeperCall extends EventEmitter {
     const c = (r: Role) => this.conns.get(r)!;
     for (const s of this.pending) s.destroy();
     this.server.close();
-    c('ctl').write(encodeCallSpec(this.spec.terminal ? (this.size ?? { rows: 24, cols: 80 }) : undefined, this.spec.cwd, this.spec.argv));
+    c('ctl').write(encodeCallSpec(this.spec.terminal ? (this.size ?? { rows: 24, cols: 80 }) : undefined, this.spec.cwd, this.spec.argv, this.spec.terminalEnv));
     for (const q of this.queued) c('ctl').write(q);
     this.queued = [];
     let lines = '';

@@ -52,6 +52,8 @@ export interface KeeperCallSpec {
   /** The call has a terminal (stdin and stdout are both one): the keeper gives the tool a pseudo-terminal
    *  of the size of shim's, and relays it over the stdin and stdout connections. */
   terminal: boolean;
+  /** TERM and COLORTERM for a call on a terminal (the planner's choice, names the image knows). */
+  terminalEnv?: Record<string, string>;
 }
 
 export interface TerminalSize {

@@ -126,6 +126,7 @@ export async function prepareWarmCall(warm: WarmPlan, ctx: WarmContext): Promise
       cwd: warm.cwd,
       argv: warm.argv,
       terminal: warm.terminal,
+      terminalEnv: warm.terminalEnv,
     },
     container: state.name,
     started,

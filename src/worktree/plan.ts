@@ -50,6 +50,8 @@ export interface WorktreeMeta {
   shared: string[];
   /** Set by `shim apply NAME`: when, and the tree that was applied. */
   applied?: { at: string; tree: string; branch?: boolean };
+  /** Set by `shim diff NAME`: the tree (and branch tip) it showed, the one `shim apply NAME` applies. */
+  reviewed?: { at: string; tree: string; head: string };
 }
 
 export function worktreesDir(stateDir: string): string {

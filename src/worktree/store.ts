@@ -15,7 +15,7 @@ export function writeWorktreeMeta(paths: WorktreePaths, meta: WorktreeMeta): voi
 export function readWorktreeMeta(paths: WorktreePaths): WorktreeMeta | undefined {
   try {
     const m = JSON.parse(fs.readFileSync(paths.meta, 'utf8')) as WorktreeMeta;
-    const ok = typeof m?.name === 'string' && typeof m.project === 'string' && OID_RE.test(m.start) && OID_RE.test(m.startTree) && (m.base === null || OID_RE.test(m.base));
+    const ok = typeof m?.name === 'string' && typeof m.project === 'string' && OID_RE.test(m.start) && OID_RE.test(m.startTree) && (m.base === null || OID_RE.test(m.base)) && (m.reviewed === undefined || (OID_RE.test(m.reviewed.tree) && OID_RE.test(m.reviewed.head)));
     return ok ? m : undefined;
   } catch {
     return undefined;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainText } from '../../src/session/plain-text.js';
+import { waitFor } from './wait-for.js';
 import { createSandbox, removeSandbox, removeToolVolumes, type Flavour, type Sandbox } from './harness.js';
 
 const tag = Math.random().toString(36).slice(2, 8);
@@ -32,22 +33,6 @@ require('node:http').createServer((req, res) => {
   c.on('error', (e) => res.end('blocked: ' + e.code));
 }).listen(8000, '127.0.0.1', () => console.log('listening'));
 `;
-
-/** Resolves with the text once `stream` has printed something matching `re`. */
-function waitFor(stream: NodeJS.ReadableStream, re: RegExp, what: () => string): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`waited for ${re}; saw: ${what()}`)), 120_000);
-    stream.on('data', (d: Buffer) => {
-      seen += d.toString();
-      const m = re.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-  });
-}
 
 /** Starts a serving run; resolves with the host port shim chose once the server inside listens. */
 async function serve(run: ResultPromise, ready: RegExp, port: number): Promise<number> {

@@ -189,7 +189,7 @@ describe('the control room in chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it("shows a worktree session's changed files and coloured changes; Apply as branch brings them into the repository", async () => {
+  it("shows a worktree session's changed files and coloured changes; Apply as branch brings exactly them into the repository, refused once the copy changed after the page showed it", async () => {
     await page.click(`${card(WT)} .actions button`);
     await page.click('.tabs button[data-tab="changes"]');
     await page.waitForSelector('[data-file="added.txt"]', { timeout: 30_000 });
@@ -200,12 +200,26 @@ describe('the control room in chromium', () => {
     await shot('6-worktree-changes');
     const branch = () => execa('git', ['branch', '--list', `shim/${WT}`], { cwd: sb.project }).then((r) => r.stdout.trim());
     expect(await branch()).toBe('');
-    const apply = await page.$$('#pane .actions button');
-    const labels = await Promise.all(apply.map((b) => b.evaluate((e) => e.textContent)));
-    await apply[labels.indexOf('Apply as branch')]!.click();
+    const applyAsBranch = async () => {
+      const apply = await page.$$('#pane .actions button');
+      const labels = await Promise.all(apply.map((b) => b.evaluate((e) => e.textContent)));
+      await apply[labels.indexOf('Apply as branch')]!.click();
+    };
+    // the agent swaps a file after the page showed the changes: the page's apply names the tree it showed,
+    // so it is refused and nothing reaches the repository
+    expect((await sb.run(['shim', 'shell', WT, '--', 'sh', '-c', 'echo swapped-after-review > added.txt'])).exitCode).toBe(0);
+    await applyAsBranch();
+    await page.waitForFunction(() => /changed since its diff was shown/.test(document.getElementById('status')!.textContent!), { timeout: 30_000 });
+    expect(await branch()).toBe('');
+    // control: shown again, the page applies what it shows now
+    await page.click('.tabs button[data-tab="changes"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('.diff .add')].some((e) => e.textContent!.includes('+swapped-after-review')), { timeout: 30_000 });
+    await applyAsBranch();
     for (let i = 0; i < 300 && !(await branch()); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await branch()).toContain(`shim/${WT}`);
+    expect((await execa('git', ['show', `shim/${WT}:added.txt`], { cwd: sb.project })).stdout).toBe('swapped-after-review');
     const log = JSON.parse((await sb.run(['shim', 'log', '--json'])).stdout) as { via: string; action?: { name: string; target: string; ok: boolean } }[];
+    expect(log).toContainEqual(expect.objectContaining({ via: 'web', action: expect.objectContaining({ name: 'apply-branch', target: WT, ok: false }) }));
     expect(log).toContainEqual(expect.objectContaining({ via: 'web', action: { name: 'apply-branch', target: WT, ok: true } }));
   });
 

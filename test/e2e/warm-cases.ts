@@ -149,11 +149,13 @@ export function defineWarmCases(flavour: Flavour): void {
       expect((await ps(QUICK)).map((c) => c.name)).not.toEqual([container!.name]);
     });
 
-    it('gives a call on a terminal a terminal of its own in the warm container: its size, typed input, resizes and Ctrl-C', async () => {
-      const t = await openTerminal(sb, [WARM, '-c', 'tty; stty size; tr "\\0" " " < /proc/1/cmdline; echo; echo ready; read -r line; echo "read:$line"; trap "stty size" WINCH; echo waiting; while :; do sleep 0.1; done'], { cols: 100, rows: 30 });
+    it('gives a call on a terminal a terminal of its own in the warm container: its size, TERM and COLORTERM, typed input, resizes and Ctrl-C', async () => {
+      const t = await openTerminal(sb, [WARM, '-c', 'tty; stty size; echo "term:$TERM:$COLORTERM"; tr "\\0" " " < /proc/1/cmdline; echo; echo ready; read -r line; echo "read:$line"; trap "stty size" WINCH; echo waiting; while :; do sleep 0.1; done'], { cols: 100, rows: 30, env: { TERM: 'xterm-kitty', COLORTERM: 'truecolor' } });
       try {
         const first = await t.waitFor(/ready/);
         expect(first).toMatch(/^\/dev\/pts\/\d+$/m);
+        // the nearest TERM the image has a terminfo entry for, as a cold run's; COLORTERM as the host's
+        expect(first).toMatch(/^term:xterm-256color:truecolor$/m);
         expect(first).toMatch(/^30 100$/m);
         // run by the warm container's keeper (its PID 1), not in a cold container
         expect(first).toContain('warm-keeper');

@@ -1,7 +1,7 @@
 // Worktree sessions on a real runtime: two sessions of one tool on one project at once, each on a copy of
 // its own (the user's uncommitted file there, the other's change not), the user's tree and .git untouched
 // until apply, diff exactly each one's work, apply --branch with the agent's commit, apply refused for a
-// file the user changed meanwhile, every git trap the agent plants inert on the host (each with a control
+// file the user changed meanwhile and for a copy changed since its diff was shown, every git trap the agent plants inert on the host (each with a control
 // showing plain git runs it), discard leaving nothing; and the restart policy.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,8 +45,8 @@ function treeState(dir: string): Record<string, string> {
 export function defineWorktreeCases(flavour: Flavour): void {
   describe(`worktree sessions on ${flavour}`, () => {
     let sb: Sandbox;
-    const names = ['a', 'b', 'c', 'r1', 'r0', 'rr'].map((n) => `${n}-${tag}`);
-    const [A, B, C, R1, R0, RR] = names as [string, string, string, string, string, string];
+    const names = ['a', 'b', 'c', 'r1', 'r0', 'rr', 'd'].map((n) => `${n}-${tag}`);
+    const [A, B, C, R1, R0, RR, D] = names as [string, string, string, string, string, string, string];
     const shim = async (...argv: string[]) => sb.run(['shim', ...argv]);
     /** Plain git as the sandbox's user (the user's own commands, or the controls of the traps). */
     const git = async (cwd: string, ...args: string[]) => {
@@ -177,6 +177,38 @@ export function defineWorktreeCases(flavour: Flavour): void {
       for (const n of [A, B]) expect((await sb.runtime(['ps', '-a', '--filter', `label=io.shim.session=${n}`, '--format', '{{.Names}}'])).stdout.trim()).toBe('');
       expect((await ps()).filter((r) => r.name === A || r.name === B)).toEqual([]);
       expect(fs.readdirSync(path.join(p, 'node_modules', 'dep'))).toEqual(['index.js']);
+    });
+
+    it('applies what shim diff showed: the agent swapping a file after the review gets a refusal and nothing written; the reviewed content applies (control)', async () => {
+      const p = sb.project;
+      const started = await shim('run', '-d', '--name', D, '--worktree', WT, '-c', 'echo reviewed > r.txt; echo READY-$((6*7)); exec sleep 600');
+      expect(started.exitCode, started.stderr).toBe(0);
+      await until(`${D} ready`, () => logsOf(D), (l) => l.includes('READY-42'));
+      const before = treeState(p);
+      const unseen = await shim('apply', D);
+      expect(unseen.exitCode).toBe(2);
+      expect(unseen.stderr).toContain(`run shim diff ${D} first`);
+      const shown = await shim('diff', D);
+      expect(shown.stdout).toContain('+reviewed');
+      const tree = /tree ([0-9a-f]{40})/.exec(shown.stderr)?.[1];
+      expect(tree, shown.stderr).toBeDefined();
+      expect(JSON.parse((await shim('diff', D, '--json')).stdout).tree).toBe(tree);
+      // the agent, still running, swaps the file after the review
+      expect((await shim('shell', D, '--', 'sh', '-c', 'echo swapped > r.txt')).exitCode).toBe(0);
+      for (const argv of [['apply', D], ['apply', '--branch', D], ['apply', D, '--tree', tree!]]) {
+        const r = await shim(...argv);
+        expect(r.exitCode, r.stderr).toBe(125);
+        expect(r.stderr).toContain('changed since its diff was shown');
+      }
+      expect(treeState(p)).toEqual(before);
+      expect((await git(p, 'branch', '--list', `shim/${D}`)).stdout).toBe('');
+      // control: unchanged since the diff, apply writes exactly the content shown
+      expect((await shim('shell', D, '--', 'sh', '-c', 'echo reviewed > r.txt')).exitCode).toBe(0);
+      const applied = await shim('apply', D);
+      expect(applied.exitCode, applied.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(p, 'r.txt'), 'utf8')).toBe('reviewed\n');
+      fs.rmSync(path.join(p, 'r.txt'));
+      expect((await shim('discard', D)).exitCode).toBe(0);
     });
 
     it('never runs what the agent plants in its copy: hooks, fsmonitor, pager, filters, diff drivers, gpg (each with a control)', async () => {

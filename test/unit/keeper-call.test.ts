@@ -124,6 +124,9 @@ describe('the keeper protocol', () => {
   it('sends the terminal size (none: empty), working directory and argv NUL-separated after their length in bytes', () => {
     expect(encodeCallSpec(undefined, '/wörk', ['a', 'b c']).toString()).toBe('13\n\0/wörk\0a\0b c');
     expect(encodeCallSpec({ rows: 40, cols: 120 }, '/w', ['a']).toString()).toBe('11\n40 120\0/w\0a');
+    // a call on a terminal brings TERM and COLORTERM after the size; without a terminal they go nowhere
+    expect(encodeCallSpec({ rows: 40, cols: 120 }, '/w', ['a'], { TERM: 'xterm-256color', COLORTERM: 'truecolor' }).toString()).toBe('36\n40 120 xterm-256color truecolor\0/w\0a');
+    expect(encodeCallSpec(undefined, '/w', ['a'], { TERM: 'xterm' }).toString()).toBe('5\n\0/w\0a');
   });
 
   it('takes the keeper\'s secret at birth only with the nonce (anything else is dropped)', async () => {

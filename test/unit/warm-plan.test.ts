@@ -117,6 +117,10 @@ describe('buildRunPlan with warm', () => {
     expect(plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY: true }) }).warm!.terminal).toBe(true);
     expect(plan({ host: makeHost({ stdoutIsTTY: true }) }).warm!.terminal).toBe(false);
     expect(plan().warm!.terminal).toBe(false);
+    // the call's TERM: the host's, or the nearest the image knows, as a cold run on a terminal gets it
+    const env = { ...makeHost().env, TERM: 'xterm-kitty', COLORTERM: 'truecolor' };
+    expect(plan({ host: makeHost({ stdinIsTTY: true, stdoutIsTTY: true, env }) }).warm!.terminalEnv).toEqual({ TERM: 'xterm-256color', COLORTERM: 'truecolor' });
+    expect(plan({ host: makeHost({ env }) }).warm!.terminalEnv).toEqual({});
   });
 });
 

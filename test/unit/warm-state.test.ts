@@ -51,6 +51,7 @@ describe('prepareWarmCall', () => {
       cwd: '/workspace',
       argv: ['eslint', '--fix'],
       terminal: false,
+      terminalEnv: {},
     });
     expect(readWarmState(file)!.lastUse).toBe(now);
   });

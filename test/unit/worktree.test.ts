@@ -8,7 +8,7 @@ import { fakeApp, git, makeCopy, makeUserRepo } from './worktree-helpers.js';
 import { worktreeDiff } from '../../src/commands/worktree-diff.js';
 import { ApplyConflictError, applyWorktree, applyWorktreeBranch, discardWorktree } from '../../src/commands/worktree-apply.js';
 import { WORKTREE_OBJECTS_DST } from '../../src/worktree/plan.js';
-import { importObjects } from '../../src/worktree/scan.js';
+import { importObjects } from '../../src/worktree/import.js';
 
 function snapshotTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,13 +39,13 @@ describe('a worktree copy', () => {
     const before = count();
     fs.rmSync(path.join(paths.treeGit, 'objects'), { recursive: true });
     fs.symlinkSync(path.join(host, '.git', 'objects'), path.join(paths.treeGit, 'objects'));
-    importObjects(paths);
+    await importObjects(paths, process.env);
     expect(fs.existsSync(hostObject)).toBe(false);
     expect(count()).toBe(before);
     // control: the same objects as a real directory are imported
     fs.rmSync(path.join(paths.treeGit, 'objects'));
     fs.cpSync(path.join(host, '.git', 'objects'), path.join(paths.treeGit, 'objects'), { recursive: true });
-    importObjects(paths);
+    await importObjects(paths, process.env);
     expect(fs.existsSync(hostObject)).toBe(true);
   });
 
@@ -118,6 +118,7 @@ describe('a worktree copy', () => {
     fs.writeFileSync(path.join(paths.tree, 'lib', 'c.txt'), 'sea\n');
     fs.writeFileSync(path.join(project, 'a.txt'), 'the user kept working\n');
     const before = snapshotTree(project);
+    await worktreeDiff(fakeApp(state), 's3', { record: true });
     const refused = await applyWorktree(fakeApp(state), 's3').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ApplyConflictError);
     expect((refused as ApplyConflictError).files).toEqual(['a.txt']);
@@ -144,6 +145,7 @@ describe('a worktree copy', () => {
     git(paths.tree, 'commit', '-q', '-m', 'agent: add feature');
     fs.writeFileSync(path.join(paths.tree, 'wip.txt'), 'left uncommitted\n');
     const before = snapshotTree(project);
+    await worktreeDiff(fakeApp(state), 's4', { record: true });
     const result = await applyWorktreeBranch(fakeApp(state), 's4');
     expect(result.branch).toBe('shim/s4');
     expect(snapshotTree(project)).toEqual(before);
@@ -166,6 +168,7 @@ describe('a worktree copy', () => {
     // the user's lib/ is now a link to a directory outside the project
     fs.renameSync(path.join(project, 'lib'), path.join(root, 'lib-moved'));
     fs.symlinkSync(outside, path.join(project, 'lib'));
+    await worktreeDiff(fakeApp(state), 's6', { record: true });
     const refused = await applyWorktree(fakeApp(state), 's6').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ApplyConflictError);
     expect((refused as ApplyConflictError).files).toEqual(['lib/planted.txt']);

@@ -82,7 +82,7 @@ export const COMPLETION_COMMANDS: readonly CommandSpec[] = [
     flags: [{ name: '--stat', description: 'only the files and their line counts' }, JSON_FLAG],
     positional: 'session',
   },
-  { name: 'apply', description: "put a worktree session's work into your tree (--branch: as branch shim/NAME)", flags: [{ name: '--branch', description: 'bring it in as branch shim/NAME' }, JSON_FLAG], positional: 'session' },
+  { name: 'apply', description: "put a worktree session's work into your tree (--branch: as branch shim/NAME)", flags: [{ name: '--branch', description: 'bring it in as branch shim/NAME' }, { name: '--tree', description: 'apply only this tree (the tree of shim diff NAME --json)', value: 'text' }, JSON_FLAG], positional: 'session' },
   { name: 'discard', description: 'stop a worktree session and delete its copy', flags: [JSON_FLAG], positional: 'session' },
   {
     name: 'snapshot',
