@@ -21,6 +21,13 @@ function ago(iso) {
 
 const post = (s, what) => api('POST', `/api/sessions/${enc(s.name)}/${what}`, {});
 
+/** Where a running session serves: a link per forwarded port (shim made the URL; checked all the same). */
+function portLinks(ports) {
+  const ok = ports.filter((p) => /^http:\/\/(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d{1,5}$/.test(p.url));
+  if (!ok.length) return '';
+  return h('div', { class: 'meta ports' }, 'serves ', ...ok.flatMap((p, i) => [i ? ', ' : '', h('a', { href: p.url, target: '_blank', rel: 'noopener noreferrer' }, `port ${p.container} on ${p.url.slice(7)}`)]));
+}
+
 function sessionCard(s) {
   const live = s.state === 'running' || s.state === 'paused';
   const button = (label, onclick, cls = '') => h('button', { type: 'button', class: cls, onclick }, label);
@@ -36,6 +43,7 @@ function sessionCard(s) {
       s.attention ? h('span', { class: 'badge wants', role: 'alert' }, s.attention.text ? `needs you: ${s.attention.text}` : 'needs you (bell)') : '',
     ),
     h('div', { class: 'meta' }, `${s.project}${s.branch ? ` · branch ${s.branch}` : ''} · started ${ago(s.startedAt)} · ${s.clients} attached`),
+    portLinks(s.ports ?? []),
     h(
       'div',
       { class: 'actions' },

@@ -8,6 +8,7 @@ import { listWarm, psCommand, stopCommand } from './warm.js';
 import { noSuchSession, pathsOf, sessionStatus } from './session-start.js';
 import { stopSessions } from './session.js';
 import { ago, formatTable } from './table.js';
+import { formatSessionPorts } from '../plan/port-forward.js';
 import type { Attention } from '../session/attention.js';
 import { worktreeDiff } from './worktree-diff.js';
 
@@ -35,6 +36,8 @@ export interface SessionRow {
   applied: boolean;
   /** How many times its tool was run again ("restart", shim restart). */
   restarts: number;
+  /** The ports forwarded while it runs, and where each is on the host (none once it ended). */
+  ports: { container: number; url: string }[];
   /** What shim warned of after its tool's runs (a git repository it made…). */
   warnings: string[];
 }
@@ -70,7 +73,7 @@ export async function listSessions(app: App): Promise<SessionRow[]> {
       const state = live ? 'running' : alive ? 'unknown' : info.exit ? 'exited' : 'lost';
       const exit = live || alive ? null : (info.exit ?? null);
       const work = info.worktree ? await worktreeSummary(app, name) : undefined;
-      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [], branch: info.worktree?.branch ?? null, changed: work?.changed ?? null, applied: work?.applied ?? false, restarts: info.restarts ?? 0, warnings: info.warnings ?? [], attention: live?.attention ?? null };
+      return { name, tool: info.tool, project: info.project, state, startedAt: info.startedAt, clients: live?.clients ?? 0, container: info.container, exit, runId: info.runId, snapshots: info.snapshots ?? [], branch: info.worktree?.branch ?? null, changed: work?.changed ?? null, applied: work?.applied ?? false, restarts: info.restarts ?? 0, ports: live ? (live.ports ?? []) : [], warnings: info.warnings ?? [], attention: live?.attention ?? null };
     }),
   );
   const found = rows.filter((r): r is SessionRow => Boolean(r));
@@ -96,8 +99,8 @@ export async function psAllCommand(app: App, options: { json?: boolean } = {}): 
   if (sessions.length) {
     const now = Date.now();
     const rows = [
-      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'SNAPSHOT', 'BRANCH', 'CHANGED', 'NEEDS YOU', 'PROJECT'],
-      ...sessions.map((s) => [s.name, s.tool, stateText(s), ago(s.startedAt, now), String(s.clients), s.snapshots.length ? s.snapshots.join(',') : '-', s.branch ?? '-', s.changed === null ? '-' : String(s.changed), formatAttention(s.attention), s.project]),
+      ['SESSION', 'TOOL', 'STATE', 'STARTED', 'ATTACHED', 'PORTS', 'SNAPSHOT', 'BRANCH', 'CHANGED', 'NEEDS YOU', 'PROJECT'],
+      ...sessions.map((s) => [s.name, s.tool, stateText(s), ago(s.startedAt, now), String(s.clients), formatSessionPorts(s.ports), s.snapshots.length ? s.snapshots.join(',') : '-', s.branch ?? '-', s.changed === null ? '-' : String(s.changed), formatAttention(s.attention), s.project]),
     ];
     app.stdout(`${formatTable(rows)}\n`);
   } else app.reporter.info('no sessions');

@@ -53,7 +53,17 @@ export interface BoundPort extends PortForward {
   boundPort: number;
 }
 
+/** Where a forwarded port is on the host, as a browser takes it. */
+export function boundUrl(b: BoundPort): string {
+  return `http://${formatHostAddress(b.hostIp, b.boundPort)}`;
+}
+
 /** "vite: port 5173 is on http://127.0.0.1:41234" for each port whose host port the system chose. */
 export function formatChosenPorts(tool: string, bound: readonly BoundPort[]): string[] {
-  return bound.filter((b) => b.hostPort === 0).map((b) => `${tool}: port ${b.containerPort} is on http://${formatHostAddress(b.hostIp, b.boundPort)}`);
+  return bound.filter((b) => b.hostPort === 0).map((b) => `${tool}: port ${b.containerPort} is on ${boundUrl(b)}`);
+}
+
+/** A session's forwarded ports as `shim ps` shows them, the way docker ps does: "127.0.0.1:41234->8000". */
+export function formatSessionPorts(ports: readonly { container: number; url: string }[]): string {
+  return ports.length ? ports.map((p) => `${p.url.replace(/^http:\/\//, '')}->${p.container}`).join(',') : '-';
 }

@@ -62,6 +62,8 @@ export interface SessionInfo {
   attention?: Attention;
   /** A worktree session: its branch (shim/NAME) and its copy. */
   worktree?: { branch: string; copy: string };
+  /** The container ports shim forwards while the session runs, and where each is on the host. */
+  ports?: { container: number; url: string }[];
   /** How many times the tool was run again ("restart", shim restart NAME). */
   restarts?: number;
   /** What shim warned of after the tool's runs: a git repository it made, or whose config or hooks it

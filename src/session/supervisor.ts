@@ -8,7 +8,7 @@ import net from 'node:net';
 import type { IPty } from '@lydell/node-pty';
 import type { AuditRecord } from '../audit/record.js';
 import { appendAudit } from '../audit/log.js';
-import { formatChosenPorts } from '../plan/port-forward.js';
+import { boundUrl, formatChosenPorts } from '../plan/port-forward.js';
 import { startPortForward, type RunningPortForward } from '../runtime/port-forward.js';
 import { holdLifeline, type HeldLifeline } from '../runtime/lifeline.js';
 import { signalName, spawnQuiet, startWatchdog } from '../runtime/exec.js';
@@ -54,8 +54,9 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
   const timers: NodeJS.Timeout[] = [];
   let restarts = 0;
   const checks = new SessionChecks(spec.watch, log);
+  let shownPorts: { container: number; url: string }[] = [];
   // the session as its record and its status say it
-  const record = () => ({ ...info, ...self, ...(restarts ? { restarts } : {}), ...(checks.warnings.length ? { warnings: [...checks.warnings] } : {}) });
+  const record = () => ({ ...info, ...self, ...(restarts ? { restarts } : {}), ...(shownPorts.length ? { ports: shownPorts } : {}), ...(checks.warnings.length ? { warnings: [...checks.warnings] } : {}) });
   // between two runs of a restarting session the last terminal's process is gone already
   const killPty = (sig: NodeJS.Signals) => {
     try {
@@ -150,6 +151,8 @@ export async function superviseSession(spec: SessionSpec, ready: (error?: string
     if (spec.portForward) {
       ports = await startPortForward(spec.portForward);
       for (const line of formatChosenPorts(info.tool, ports.bound)) tell(line);
+      // in its record, so `shim ps` and the page say where a session serves (a chosen port especially)
+      shownPorts = ports.bound.map((b) => ({ container: b.containerPort, url: boundUrl(b) }));
     }
     if (spec.proxy) {
       egress = startEgressProxy(spec.proxy, { onDenied: log, onFailed: log, onWarning: log }, { env, home: spec.home });

@@ -117,9 +117,16 @@ export function definePortCases(flavour: Flavour): void {
         for (let i = 0; i < 100 && !String((await sb.run(['shim', 'logs', name])).stdout).includes('listening'); i++) await new Promise((r) => setTimeout(r, 100));
         expect(await get(port)).toBe('hello from 127.0.0.1 inside');
         expect(await get(port, '/probe')).toMatch(/^blocked: E/);
+        // shim ps says where it serves, long after the start's message scrolled away
+        const listed = JSON.parse(String((await sb.run(['shim', 'ps', '--json'])).stdout)) as { sessions: { name: string; ports: unknown }[] };
+        expect(listed.sessions.find((s) => s.name === name)?.ports).toEqual([{ container: 8000, url: `http://127.0.0.1:${port}` }]);
+        expect(String((await sb.run(['shim', 'ps'])).stdout)).toMatch(new RegExp(`^${name} .* 127\\.0\\.0\\.1:${port}->8000 `, 'm'));
       } finally {
         await sb.run(['shim', 'stop', name]);
       }
+      // control: an ended session serves nothing, and ps says so
+      const ended = JSON.parse(String((await sb.run(['shim', 'ps', '--json'])).stdout)) as { sessions: { name: string; state: string; ports: unknown }[] };
+      expect(ended.sessions.find((s) => s.name === name)).toMatchObject({ state: 'exited', ports: [] });
     });
 
     it('serves plain `vite` (it binds localhost inside) on the host, and vite shows no container address', async () => {

@@ -55,7 +55,8 @@ describe('the control room in chromium', () => {
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     sb = await createSandbox('podman', {
-      [NODE]: { tool: 'npm:cowsay', command: 'node' },
+      // a port the system chooses on the host: the page links to where the session serves
+      [NODE]: { tool: 'npm:cowsay', command: 'node', ports: [':3000'] },
       [SH]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }] },
       [SNAPTOOL]: { tool: 'npm:cowsay', command: 'sh', mounts: [{ src: '.' }], snapshot: true },
       // an allow-list tool that is refused the registry (egress-teach.test.ts's probe)
@@ -113,6 +114,12 @@ describe('the control room in chromium', () => {
     expect(page.url()).toBe(`${served.base}/`);
     const names = await page.$$eval('[data-session]', (els) => els.map((e) => e.getAttribute('data-session')));
     expect(names).toEqual(expect.arrayContaining([REPL, BELL]));
+    // the REPL's card links to its port where shim ps --json says it is; the bell's (no ports) has none
+    const listed = JSON.parse((await sb.run(['shim', 'ps', '--json'])).stdout) as { sessions: { name: string; ports: { container: number; url: string }[] }[] };
+    const url = listed.sessions.find((s) => s.name === REPL)!.ports[0]!.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const links = await page.$$eval('[data-session] .ports a', (els) => els.map((e) => ({ session: e.closest('[data-session]')!.getAttribute('data-session'), href: e.getAttribute('href'), text: e.textContent })));
+    expect(links).toEqual([{ session: REPL, href: url, text: `port 3000 on ${url.slice(7)}` }]);
     await shot('1-sessions');
     expect(errors).toEqual([]);
   });

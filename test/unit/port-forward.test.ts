@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planPortForward } from '../../src/plan/port-forward.js';
+import { boundUrl, formatSessionPorts, planPortForward } from '../../src/plan/port-forward.js';
 import { startPortForward, type RunningPortForward } from '../../src/runtime/port-forward.js';
 import { RuntimeError } from '../../src/errors.js';
 
@@ -88,5 +88,14 @@ describe('startPortForward', () => {
     } finally {
       holder.close();
     }
+  });
+});
+
+describe('where a forwarded port is, as shim ps shows it', () => {
+  it('a URL a browser takes (IPv6 in brackets), and docker-like cells; "-" without ports', () => {
+    expect(boundUrl({ hostIp: '127.0.0.1', hostPort: 0, containerPort: 8000, boundPort: 41234 })).toBe('http://127.0.0.1:41234');
+    expect(boundUrl({ hostIp: '::1', hostPort: 5173, containerPort: 5173, boundPort: 5173 })).toBe('http://[::1]:5173');
+    expect(formatSessionPorts([{ container: 8000, url: 'http://127.0.0.1:41234' }, { container: 5173, url: 'http://[::1]:5173' }])).toBe('127.0.0.1:41234->8000,[::1]:5173->5173');
+    expect(formatSessionPorts([])).toBe('-');
   });
 });
