@@ -42,7 +42,7 @@ function sessionCard(s) {
       h('span', { class: `badge ${s.state}` }, s.exit ? `exited ${s.exit.status}` : s.state),
       s.attention ? h('span', { class: 'badge wants', role: 'alert' }, s.attention.text ? `needs you: ${s.attention.text}` : 'needs you (bell)') : '',
     ),
-    h('div', { class: 'meta' }, `${s.project}${s.branch ? ` · branch ${s.branch}` : ''} · started ${ago(s.startedAt)} · ${s.clients} attached`),
+    h('div', { class: 'meta' }, `${s.project}${s.branch ? ` · branch ${s.branch}` : ''} · started `, h('span', { class: 'ago' }, ago(s.startedAt)), ` · ${s.clients} attached`),
     portLinks(s.ports ?? []),
     h(
       'div',
@@ -66,8 +66,31 @@ async function act(s, what) {
   refresh();
 }
 
+/** What each card was drawn from: a card whose session did not change is kept as it is. */
+const drawnFrom = new WeakMap();
+
+/** Draws the session list. The list is polled every 2 s: a card is drawn again only when its session
+ *  changed (else only its "started … ago" is updated), so a button is never swapped for a new one under
+ *  the user's pointer in the middle of a click. */
 function render() {
-  $('sessions').replaceChildren(...(state.sessions.length ? state.sessions.map(sessionCard) : [h('li', { class: 'muted' }, 'no sessions: start one below, or with shim run --name NAME -d TOOL')]));
+  const list = $('sessions');
+  if (!state.sessions.length) {
+    list.replaceChildren(h('li', { class: 'muted' }, 'no sessions: start one below, or with shim run --name NAME -d TOOL'));
+    return;
+  }
+  const drawn = new Map([...list.children].filter((e) => e.dataset.session).map((e) => [e.dataset.session, e]));
+  const cards = state.sessions.map((s) => {
+    const from = JSON.stringify([s, state.selected === s.name]);
+    const card = drawn.get(s.name);
+    if (card && drawnFrom.get(card) === from) {
+      card.querySelector('.ago').textContent = ago(s.startedAt);
+      return card;
+    }
+    const fresh = sessionCard(s);
+    drawnFrom.set(fresh, from);
+    return fresh;
+  });
+  if (cards.length !== list.children.length || cards.some((c, i) => list.children[i] !== c)) list.replaceChildren(...cards);
 }
 
 /** A browser notification for each session that newly wants its user (when the user allowed them). */
